@@ -1,0 +1,57 @@
+import type { ContainerSpec } from "./ContainerSpec.ts"
+
+export type PullPolicy = "always" | "missing" | "never"
+
+export type DependencyCondition = "service_started" | "service_healthy" | "service_completed_successfully"
+
+export interface Dependency {
+  readonly service: string
+  readonly condition: DependencyCondition
+  /** Compose `required: false`: a missing dependency is not an error. */
+  readonly required: boolean
+}
+
+export interface DesiredService {
+  /** Service key in fleet.yaml. */
+  readonly name: string
+  /** Container name on the engine: `<fleet>-<service>`. */
+  readonly containerName: string
+  readonly spec: ContainerSpec
+  readonly dependsOn: ReadonlyArray<Dependency>
+  readonly pullPolicy: PullPolicy
+  /**
+   * Hash of the normalized spec and the contents of every file it references
+   * (env_file, bind-mounted regular files). The image *id* is mixed in by the
+   * planner, which is the first place it is known (see specHash.ts).
+   */
+  readonly configHash: string
+  /** Host ports fixed by the spec: a start-first replacement would collide on them. */
+  readonly fixedHostPorts: boolean
+}
+
+export interface DesiredNetwork {
+  /** Key in fleet.yaml. */
+  readonly key: string
+  /** Engine-side name: `<fleet>_<key>`, or the `name:` given in fleet.yaml. */
+  readonly name: string
+  readonly driver: string
+  readonly internal: boolean
+  readonly labels: Readonly<Record<string, string>>
+  readonly external: boolean
+}
+
+export interface DesiredVolume {
+  readonly key: string
+  readonly name: string
+  readonly driver: string
+  readonly labels: Readonly<Record<string, string>>
+  readonly external: boolean
+}
+
+/** Everything fleet.yaml asks for, normalized. Services are sorted by name. */
+export interface DesiredState {
+  readonly fleet: string
+  readonly services: ReadonlyArray<DesiredService>
+  readonly networks: ReadonlyArray<DesiredNetwork>
+  readonly volumes: ReadonlyArray<DesiredVolume>
+}

@@ -1,0 +1,33 @@
+/**
+ * Ownership labels. Everything fleetd creates carries `fleetd.fleet`; observation
+ * lists only what carries `fleetd.fleet=<this fleet>`, so nothing without it can ever
+ * reach a plan. Users may not set labels with this prefix (the manifest rejects them).
+ */
+export const LabelPrefix = "fleetd."
+
+export const Labels = {
+  fleet: "fleetd.fleet",
+  service: "fleetd.service",
+  /** Hash of the config and the image id the container was created from. */
+  specHash: "fleetd.spec-hash",
+  /** Hash of the config alone: tells "spec changed" from "image changed". */
+  configHash: "fleetd.config-hash",
+  /** Image id the container was created from, as resolved at plan time. */
+  imageId: "fleetd.image-id",
+  revision: "fleetd.revision",
+  /** Redacted spec summary (specSummary.ts), for field-level diffs in `plan`. */
+  spec: "fleetd.spec",
+  network: "fleetd.network",
+  volume: "fleetd.volume",
+} as const
+
+/** Suffix of the temporary name a replacement is created under before it takes over. */
+export const NextSuffix = "--next"
+
+export const containerName = (fleet: string, service: string): string => `${fleet}-${service}`
+
+export const nextContainerName = (fleet: string, service: string): string =>
+  `${containerName(fleet, service)}${NextSuffix}`
+
+/** The label filter that scopes every observation to one fleet. */
+export const fleetFilter = (fleet: string): string => `${Labels.fleet}=${fleet}`

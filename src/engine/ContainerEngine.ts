@@ -1,0 +1,64 @@
+import { Context, type Effect } from "effect"
+import type { ContainerSpec } from "../domain/ContainerSpec.ts"
+import type { DesiredNetwork, DesiredVolume } from "../domain/DesiredState.ts"
+import type { ObservedContainer, ObservedImage } from "../domain/ObservedState.ts"
+import type { EngineError } from "./EngineError.ts"
+
+export interface EngineInfo {
+  readonly kind: "docker" | "podman"
+  /** Engine product version, e.g. "20.10.24" or "4.3.1". */
+  readonly version: string
+  /** Engine API version fleetd negotiated and uses for every call. */
+  readonly apiVersion: string
+  /** Where the engine was found, e.g. "unix:///var/run/docker.sock". */
+  readonly endpoint: string
+}
+
+export interface ContainerState {
+  readonly id: string
+  readonly name: string
+  readonly running: boolean
+  readonly status: string
+  readonly exitCode: number
+  readonly restartCount: number
+  /** healthy | unhealthy | starting, or undefined when the container has no healthcheck. */
+  readonly health?: string
+}
+
+/**
+ * The container engine, as fleetd uses it: Docker or Podman through the Docker
+ * Engine API. Every method fails only with EngineError.
+ */
+export class ContainerEngine extends Context.Service<
+  ContainerEngine,
+  {
+    /** Pings the engine and tells which one it is. */
+    readonly info: Effect.Effect<EngineInfo, EngineError>
+    /** Lists every container (running or not) labelled `fleetd.fleet=<fleet>`: one API call. */
+    readonly listContainers: (fleet: string) => Effect.Effect<ReadonlyArray<ObservedContainer>, EngineError>
+    /** Lists local images with their normalized references: one API call. */
+    readonly listImages: Effect.Effect<ReadonlyArray<ObservedImage>, EngineError>
+    /** Pulls an image reference and waits until the pull finished; returns the image id. */
+    readonly pullImage: (ref: string) => Effect.Effect<string, EngineError>
+    /** Creates a network unless one of that name exists; fails Conflict if it exists unlabelled for this fleet. */
+    readonly ensureNetwork: (fleet: string, network: DesiredNetwork) => Effect.Effect<void, EngineError>
+    /** Creates a volume unless one of that name exists; fails Conflict if it exists unlabelled for this fleet. */
+    readonly ensureVolume: (fleet: string, volume: DesiredVolume) => Effect.Effect<void, EngineError>
+    /** Creates (does not start) a container; `labels` are fleetd's own, merged over the spec's. Returns its id. */
+    readonly createContainer: (
+      name: string,
+      spec: ContainerSpec,
+      labels: Readonly<Record<string, string>>,
+    ) => Effect.Effect<string, EngineError>
+    /** Starts a container; starting a running one succeeds. */
+    readonly startContainer: (id: string) => Effect.Effect<void, EngineError>
+    /** Stops a container, waiting at most `timeoutSeconds` before the engine kills it; stopping a stopped one succeeds. */
+    readonly stopContainer: (id: string, timeoutSeconds: number) => Effect.Effect<void, EngineError>
+    /** Removes a container (forcefully, with its anonymous volumes); removing a missing one succeeds. */
+    readonly removeContainer: (id: string) => Effect.Effect<void, EngineError>
+    /** Renames a container. */
+    readonly renameContainer: (id: string, name: string) => Effect.Effect<void, EngineError>
+    /** Reads a container's current state. */
+    readonly inspectContainer: (id: string) => Effect.Effect<ContainerState, EngineError>
+  }
+>()("fleetd/engine/ContainerEngine") {}
