@@ -52,7 +52,7 @@ export type Action =
       readonly service: string
       readonly containerId: string
       readonly containerName: string
-      readonly reason: "orphan" | "leftover"
+      readonly reason: "orphan" | "leftover" | "replaced"
     }
   | { readonly _tag: "Unchanged"; readonly service: string; readonly containerName: string }
   | { readonly _tag: "Blocked"; readonly service: string; readonly reason: string }

@@ -1,0 +1,111 @@
+import type { Action } from "../domain/Action.ts"
+import type { DesiredState } from "../domain/DesiredState.ts"
+import { normalizeImageRef } from "../domain/imageRef.ts"
+import { Labels } from "../domain/labels.ts"
+import type { ObservedContainer, ObservedState } from "../domain/ObservedState.ts"
+import { compareNames, orderServices } from "./orderServices.ts"
+import { planService } from "./planService.ts"
+
+export interface Plan {
+  readonly fleet: string
+  /**
+   * In the order they may run: image pulls, networks, volumes, then each service in
+   * dependency order (its leftovers removed before it is created or replaced), then
+   * orphans removed in reverse dependency order — create first, destroy last.
+   */
+  readonly actions: ReadonlyArray<Action>
+}
+
+/**
+ * What must happen for `observed` to match `desired`. Pure and deterministic: the same
+ * input always gives the same plan, and only containers labelled with this fleet can
+ * appear in it.
+ */
+export const plan = (desired: DesiredState, observed: ObservedState): Plan => {
+  const images = imageIndex(observed)
+  const owned = observed.containers.filter((c) => c.labels[Labels.fleet] === desired.fleet)
+  const byService = groupByService(owned)
+  const actions: Array<Action> = [...planPulls(desired, images)]
+
+  const attachedNetworks = new Set(owned.flatMap((c) => c.networks))
+  for (const network of desired.networks) {
+    if (!network.external && !attachedNetworks.has(network.name))
+      actions.push({ _tag: "CreateNetwork", network })
+  }
+  const mountedVolumes = new Set(owned.flatMap((c) => c.volumes))
+  for (const volume of desired.volumes) {
+    if (!volume.external && !mountedVolumes.has(volume.name)) actions.push({ _tag: "CreateVolume", volume })
+  }
+
+  const ordered = orderServices(desired.services)
+  for (const service of ordered) {
+    const imageId = images.get(normalizeImageRef(service.spec.image))
+    if (imageId === undefined && service.pullPolicy === "never") {
+      actions.push({
+        _tag: "Blocked",
+        service: service.name,
+        reason: `image ${service.spec.image} is not on this host and pull_policy is "never": load it, or allow pulling`,
+      })
+      continue
+    }
+    actions.push(...planService(service, byService.get(service.name) ?? [], imageId))
+  }
+
+  const wanted = new Set(desired.services.map((s) => s.name))
+  const orphans = owned
+    .filter((c) => !wanted.has(c.labels[Labels.service] ?? ""))
+    .sort((a, b) => compareNames(b.name, a.name))
+  for (const c of orphans) {
+    actions.push({
+      _tag: "Remove",
+      service: c.labels[Labels.service] ?? c.name,
+      containerId: c.id,
+      containerName: c.name,
+      reason: "orphan",
+    })
+  }
+  return { fleet: desired.fleet, actions }
+}
+
+const imageIndex = (observed: ObservedState): ReadonlyMap<string, string> => {
+  const index = new Map<string, string>()
+  for (const image of observed.images) for (const ref of image.refs) index.set(ref, image.id)
+  return index
+}
+
+const groupByService = (
+  containers: ReadonlyArray<ObservedContainer>,
+): ReadonlyMap<string, Array<ObservedContainer>> => {
+  const groups = new Map<string, Array<ObservedContainer>>()
+  for (const c of [...containers].sort((a, b) => compareNames(a.name, b.name))) {
+    const service = c.labels[Labels.service]
+    if (service === undefined) continue
+    const group = groups.get(service)
+    if (group === undefined) groups.set(service, [c])
+    else group.push(c)
+  }
+  return groups
+}
+
+/** One pull per distinct image: when missing, or on every pass with `pull_policy: always`. */
+const planPulls = (desired: DesiredState, images: ReadonlyMap<string, string>): ReadonlyArray<Action> => {
+  const pulls = new Map<string, { image: string; services: Array<string>; always: boolean }>()
+  for (const service of desired.services) {
+    const key = normalizeImageRef(service.spec.image)
+    const missing = !images.has(key)
+    const always = service.pullPolicy === "always"
+    if (!always && !(missing && service.pullPolicy === "missing")) continue
+    const entry = pulls.get(key) ?? { image: service.spec.image, services: [], always: false }
+    entry.services.push(service.name)
+    entry.always ||= always && !missing
+    pulls.set(key, entry)
+  }
+  return [...pulls.entries()]
+    .sort(([a], [b]) => compareNames(a, b))
+    .map(([, p]) => ({
+      _tag: "PullImage",
+      image: p.image,
+      services: p.services,
+      reason: p.always ? "always" : "missing",
+    }))
+}

@@ -1,0 +1,123 @@
+import { Deferred, Effect, Semaphore } from "effect"
+import { type Action, actionService, isMutating } from "../domain/Action.ts"
+import type { DesiredState } from "../domain/DesiredState.ts"
+import type { ServiceOutcome, ServiceResult } from "./ChangeSet.ts"
+import { runAction } from "./runAction.ts"
+
+export interface ApplyOptions {
+  readonly fleet: string
+  readonly revision: string
+  /** How many services may be changed at once. */
+  readonly concurrency: number
+  /** Services that must not be touched this pass, with the reason (a failed pull, network, ...). */
+  readonly failed: ReadonlyMap<string, string>
+}
+
+/**
+ * Runs the container actions of a plan. Each service's actions run in order; services
+ * run concurrently up to `concurrency`, each starting only once the services it
+ * depends on are done. A failure fails that service and the services that require
+ * it, never the others. Orphans are removed last, once everything else has settled.
+ */
+export const applyServices = Effect.fnUntraced(function* (
+  desired: DesiredState,
+  actions: ReadonlyArray<Action>,
+  options: ApplyOptions,
+) {
+  const groups = groupByService(actions)
+  const permits = yield* Semaphore.make(Math.max(1, options.concurrency))
+  const done = new Map<string, Deferred.Deferred<ServiceOutcome>>()
+  for (const name of groups.keys()) done.set(name, yield* Deferred.make<ServiceOutcome>())
+  const deps = new Map(desired.services.map((s) => [s.name, s.dependsOn]))
+  const isOrphan = (group: ReadonlyArray<Action>) =>
+    group.some((a) => a._tag === "Remove" && a.reason === "orphan")
+
+  const runGroup = Effect.fnUntraced(function* (service: string, group: ReadonlyArray<Action>) {
+    if (isOrphan(group)) {
+      yield* Effect.forEach(
+        [...done.entries()].filter(([n]) => !isOrphan(groups.get(n) ?? [])),
+        ([, d]) => Deferred.await(d),
+      )
+    }
+    for (const dep of deps.get(service) ?? []) {
+      const waitFor = done.get(dep.service)
+      const outcome = waitFor === undefined ? "unchanged" : yield* Deferred.await(waitFor)
+      if (dep.required && (outcome === "failed" || outcome === "blocked") && group.some(isMutating)) {
+        return {
+          service,
+          outcome: "failed",
+          reason: `not changed: its dependency ${dep.service} failed`,
+        } as const
+      }
+    }
+    const blockedBy = options.failed.get(service)
+    if (blockedBy !== undefined && group.some(isMutating))
+      return { service, outcome: "failed", reason: blockedBy } as const
+    return yield* permits.withPermits(1)(runGroupActions(options, service, group))
+  })
+
+  return yield* Effect.forEach(
+    [...groups.entries()],
+    ([service, group]) =>
+      runGroup(service, group).pipe(
+        Effect.tap((result) => Deferred.succeed(done.get(service)!, result.outcome)),
+      ),
+    { concurrency: "unbounded" },
+  )
+})
+
+const runGroupActions = (options: ApplyOptions, service: string, group: ReadonlyArray<Action>) =>
+  Effect.forEach(group, (action) => runAction(options.fleet, options.revision, action), {
+    discard: true,
+  }).pipe(
+    Effect.as(resultOf(service, group)),
+    Effect.catch((error) =>
+      Effect.succeed<ServiceResult>({ service, outcome: "failed", reason: error.message }),
+    ),
+  )
+
+/** What a group of actions amounts to, once they all succeeded. */
+const resultOf = (service: string, group: ReadonlyArray<Action>): ServiceResult => {
+  const main = group.findLast((a) => a._tag !== "Remove" || a.reason === "orphan") ?? group[group.length - 1]
+  switch (main?._tag) {
+    case "Create":
+      return { service, outcome: "created", container: main.service.containerName }
+    case "Replace":
+      return {
+        service,
+        outcome: "replaced",
+        reason: main.reason,
+        changes: main.changes,
+        container: main.service.containerName,
+      }
+    case "Start":
+      return { service, outcome: "started", reason: "was not running", container: main.containerName }
+    case "Adopt":
+      return {
+        service,
+        outcome: "adopted",
+        reason: "finished an interrupted replacement",
+        container: main.to,
+      }
+    case "Remove":
+      return { service, outcome: "removed", reason: main.reason, container: main.containerName }
+    case "Blocked":
+      return { service, outcome: "blocked", reason: main.reason }
+    case "Unchanged":
+      return { service, outcome: "unchanged", container: main.containerName }
+    default:
+      return { service, outcome: "unchanged" }
+  }
+}
+
+const groupByService = (actions: ReadonlyArray<Action>): ReadonlyMap<string, ReadonlyArray<Action>> => {
+  const groups = new Map<string, Array<Action>>()
+  for (const action of actions) {
+    const service = actionService(action)
+    if (service === undefined) continue
+    const group = groups.get(service)
+    if (group === undefined) groups.set(service, [action])
+    else group.push(action)
+  }
+  return groups
+}

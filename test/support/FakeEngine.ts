@@ -1,0 +1,173 @@
+import { Effect, Layer } from "effect"
+import type { ContainerSpec } from "../../src/domain/ContainerSpec.ts"
+import { normalizeImageRef } from "../../src/domain/imageRef.ts"
+import { Labels } from "../../src/domain/labels.ts"
+import type { ObservedContainer, ObservedImage } from "../../src/domain/ObservedState.ts"
+import { ContainerEngine } from "../../src/engine/ContainerEngine.ts"
+import { EngineError } from "../../src/engine/EngineError.ts"
+
+/**
+ * An in-memory engine for reconciler unit tests. It keeps containers, images,
+ * networks and volumes the way the Engine API reports them and records every call,
+ * so tests can assert what a pass did and did not touch. Real engines are exercised
+ * by the integration suites; this one only makes the reconciler's logic fast to test.
+ */
+export interface FakeContainer {
+  id: string
+  name: string
+  labels: Record<string, string>
+  state: string
+  imageId: string
+  spec: ContainerSpec | undefined
+}
+
+export interface FakeWorld {
+  containers: Array<FakeContainer>
+  images: Array<ObservedImage>
+  /** Registry contents: what a pull of a reference gives. */
+  registry: Map<string, string>
+  networks: Set<string>
+  volumes: Set<string>
+  calls: Array<string>
+  /** Images whose containers exit right after starting. */
+  crashingImages: Set<string>
+  /** When set, every call fails Unavailable this many times first. */
+  unavailableFor: number
+  /** When set, the process "dies" (a defect) at the mutating call after this many. */
+  crashAfterMutations: number | undefined
+}
+
+export const emptyWorld = (): FakeWorld => ({
+  containers: [],
+  images: [],
+  registry: new Map(),
+  networks: new Set(),
+  volumes: new Set(),
+  calls: [],
+  crashingImages: new Set(),
+  unavailableFor: 0,
+  crashAfterMutations: undefined,
+})
+
+let nextId = 0
+
+const isReadOnly = (call: string) => /^(info|listContainers|listImages|inspectContainer)\b/.test(call)
+
+export const mutatingCalls = (world: FakeWorld): ReadonlyArray<string> =>
+  world.calls.filter((c) => !isReadOnly(c))
+
+export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> => {
+  const fail = (operation: string, reason: EngineError["reason"], message: string) =>
+    Effect.fail(new EngineError({ operation: `ContainerEngine.${operation}`, reason, message }))
+  const call = <A>(name: string, body: () => Effect.Effect<A, EngineError>): Effect.Effect<A, EngineError> =>
+    Effect.suspend(() => {
+      if (world.crashAfterMutations !== undefined && !isReadOnly(name)) {
+        if (mutatingCalls(world).length >= world.crashAfterMutations) return Effect.die(new Error("killed"))
+      }
+      world.calls.push(name)
+      if (world.unavailableFor > 0) {
+        world.unavailableFor--
+        return fail(name.split(" ")[0] ?? name, "Unavailable", "connect ENOENT /fake.sock")
+      }
+      return body()
+    })
+  const find = (id: string) => world.containers.find((c) => c.id === id || c.name === id)
+  const imageIdOf = (ref: string) => world.images.find((i) => i.refs.includes(normalizeImageRef(ref)))?.id
+
+  return Layer.succeed(ContainerEngine)({
+    info: call("info", () =>
+      Effect.succeed({ kind: "docker", version: "fake", apiVersion: "1.41", endpoint: "fake://" } as const),
+    ),
+    listContainers: (fleet) =>
+      call("listContainers", () =>
+        Effect.succeed(
+          world.containers
+            .filter((c) => c.labels[Labels.fleet] === fleet)
+            .map(
+              (c): ObservedContainer => ({
+                id: c.id,
+                name: c.name,
+                labels: { ...c.labels },
+                state: c.state,
+                imageId: c.imageId,
+                networks: c.spec?.networks.map((n) => n.name) ?? [],
+                volumes: c.spec?.mounts.flatMap((m) => (m.type === "volume" ? [m.source] : [])) ?? [],
+              }),
+            ),
+        ),
+      ),
+    listImages: call("listImages", () => Effect.succeed(world.images.map((i) => ({ ...i })))),
+    pullImage: (ref) =>
+      call(`pullImage ${ref}`, () => {
+        const id = world.registry.get(normalizeImageRef(ref))
+        if (id === undefined) return fail("pullImage", "NotFound", `pull access denied for ${ref}`)
+        world.images = world.images
+          .map((i) => ({ ...i, refs: i.refs.filter((r) => r !== normalizeImageRef(ref)) }))
+          .concat([{ id, refs: [normalizeImageRef(ref)] }])
+        return Effect.succeed(id)
+      }),
+    ensureNetwork: (_fleet, network) =>
+      call(`ensureNetwork ${network.name}`, () => Effect.sync(() => void world.networks.add(network.name))),
+    ensureVolume: (_fleet, volume) =>
+      call(`ensureVolume ${volume.name}`, () => Effect.sync(() => void world.volumes.add(volume.name))),
+    createContainer: (name, spec, labels) =>
+      call(`createContainer ${name}`, () => {
+        if (find(name) !== undefined)
+          return fail("createContainer", "Conflict", `name ${name} is already in use`)
+        const imageId = imageIdOf(spec.image)
+        if (imageId === undefined) return fail("createContainer", "NotFound", `no such image: ${spec.image}`)
+        const id = `c${++nextId}`
+        world.containers.push({
+          id,
+          name,
+          labels: { ...spec.labels, ...labels },
+          state: "created",
+          imageId,
+          spec,
+        })
+        return Effect.succeed(id)
+      }),
+    startContainer: (id) =>
+      call(`startContainer ${find(id)?.name ?? id}`, () => {
+        const c = find(id)
+        if (c === undefined) return fail("startContainer", "NotFound", `no such container ${id}`)
+        c.state = c.spec !== undefined && world.crashingImages.has(c.spec.image) ? "exited" : "running"
+        return Effect.void
+      }),
+    stopContainer: (id) =>
+      call(`stopContainer ${find(id)?.name ?? id}`, () => {
+        const c = find(id)
+        if (c === undefined) return fail("stopContainer", "NotFound", `no such container ${id}`)
+        if (c.state === "running") c.state = "exited"
+        return Effect.void
+      }),
+    removeContainer: (id) =>
+      call(`removeContainer ${find(id)?.name ?? id}`, () =>
+        Effect.sync(() => {
+          world.containers = world.containers.filter((c) => c.id !== id)
+        }),
+      ),
+    renameContainer: (id, name) =>
+      call(`renameContainer ${find(id)?.name ?? id} ${name}`, () => {
+        const c = find(id)
+        if (c === undefined) return fail("renameContainer", "NotFound", `no such container ${id}`)
+        if (find(name) !== undefined)
+          return fail("renameContainer", "Conflict", `name ${name} is already in use`)
+        c.name = name
+        return Effect.void
+      }),
+    inspectContainer: (id) =>
+      call(`inspectContainer ${id}`, () => {
+        const c = find(id)
+        if (c === undefined) return fail("inspectContainer", "NotFound", `no such container ${id}`)
+        return Effect.succeed({
+          id: c.id,
+          name: c.name,
+          running: c.state === "running",
+          status: c.state,
+          exitCode: c.state === "exited" ? 1 : 0,
+          restartCount: 0,
+        })
+      }),
+  })
+}
