@@ -1,0 +1,261 @@
+/**
+ * The fleet.yaml Schema: the Compose subset fleetd supports, and the single source of
+ * truth for validation and for schemas/fleet.schema.json. It validates the Compose
+ * shapes as written (after interpolation); normalizeService.ts turns the decoded
+ * value into ContainerSpecs. Decode it with `onExcessProperty: "error"` so every
+ * field outside the subset is reported by name instead of silently dropped.
+ */
+import { Schema } from "effect"
+import { parseByteSize } from "./compose/byteSize.ts"
+import { durationHint, parseDuration } from "./compose/duration.ts"
+import { parseLongPort, parseShortPort } from "./compose/portSpec.ts"
+import { parseShortVolume } from "./compose/volumeSpec.ts"
+import { parseImageRef } from "./imageRef.ts"
+
+const opt = Schema.optionalKey
+
+/**
+ * A string the given parser accepts; the parser's message becomes the issue. The
+ * description goes on the string itself: annotations added after a check land on
+ * the check and are lost from the JSON Schema.
+ */
+const parsedString = (description: string, check: (s: string) => string | undefined) =>
+  Schema.String.annotate({ description }).check(Schema.makeFilter((s: string) => check(s)))
+
+/** Compose allows `x-*` keys almost anywhere, typically to hold YAML anchors. */
+const Extensions = Schema.Record(Schema.TemplateLiteral(["x-", Schema.String]), Schema.Unknown)
+
+export const ImageReference = parsedString("Image reference, e.g. busybox:1.36", (s) =>
+  parseImageRef(s) === undefined
+    ? `"${s}" is not a valid image reference (expected name[:tag][@digest], lowercase)`
+    : undefined,
+).annotate({ identifier: "ImageReference", expected: "an image reference" })
+
+export const Duration = parsedString("Compose duration, e.g. 10s, 1m30s, 500ms", (s) =>
+  parseDuration(s) === undefined ? `"${s}" is not ${durationHint}` : undefined,
+).annotate({ identifier: "Duration", expected: "a duration string" })
+
+const ScalarValue = Schema.NullOr(Schema.Union([Schema.String, Schema.Finite, Schema.Boolean]))
+
+export const StringList = Schema.Array(Schema.String)
+
+const StringOrList = Schema.Union([Schema.String, StringList])
+
+/** `environment`, `labels`: a mapping, or a list of `KEY=VALUE` (or bare `KEY`). */
+export const KeyValues = Schema.Union([Schema.Record(Schema.String, ScalarValue), StringList]).annotate({
+  identifier: "KeyValues",
+  description: "Mapping of KEY: value, or a list of KEY=value strings",
+})
+
+export const ShortPort = Schema.Union([Schema.String, Schema.Int]).check(
+  Schema.makeFilter((p: string | number) => {
+    const parsed = parseShortPort(p)
+    return typeof parsed === "string" ? parsed : undefined
+  }),
+)
+
+export const LongPort = Schema.Struct({
+  target: Schema.Int.annotate({ description: "Container port" }),
+  published: opt(Schema.Union([Schema.String, Schema.Int]).annotate({ description: "Host port or range" })),
+  host_ip: opt(Schema.String.annotate({ description: "Host address to bind, e.g. 127.0.0.1" })),
+  protocol: opt(Schema.Literals(["tcp", "udp", "sctp"])),
+  mode: opt(Schema.Literals(["host", "ingress"])),
+})
+  .check(
+    Schema.makeFilter((p) => {
+      const parsed = parseLongPort(p)
+      return typeof parsed === "string" ? parsed : undefined
+    }),
+  )
+  .annotate({ identifier: "LongPort" })
+
+export const Port = Schema.Union([ShortPort, LongPort]).annotate({
+  identifier: "Port",
+  description: '"[HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]", a port number, or the long syntax',
+})
+
+export const ShortVolume = parsedString("SOURCE:TARGET[:ro]", (s) => {
+  const parsed = parseShortVolume(s)
+  return typeof parsed === "string" ? parsed : undefined
+})
+
+export const LongVolume = Schema.Struct({
+  type: Schema.Literals(["bind", "volume", "tmpfs"]),
+  source: opt(Schema.String),
+  target: Schema.String.check(Schema.isStartingWith("/")),
+  read_only: opt(Schema.Boolean),
+  bind: opt(Schema.Struct({ create_host_path: opt(Schema.Boolean) })),
+  volume: opt(Schema.Struct({ nocopy: opt(Schema.Boolean) })),
+  tmpfs: opt(Schema.Struct({ size: opt(Schema.Union([Schema.String, Schema.Int])), mode: opt(Schema.Int) })),
+})
+  .check(
+    Schema.makeFilter((v) =>
+      v.type === "bind" && v.source === undefined
+        ? { path: ["source"], issue: "a bind mount needs a source" }
+        : v.type === "tmpfs" && v.source !== undefined
+          ? { path: ["source"], issue: "a tmpfs mount has no source" }
+          : undefined,
+    ),
+  )
+  .annotate({ identifier: "LongVolume" })
+
+export const ServiceVolume = Schema.Union([ShortVolume, LongVolume]).annotate({
+  identifier: "ServiceVolume",
+  description: '"SOURCE:TARGET[:ro]" (SOURCE is a volume name or ./relative path) or the long syntax',
+})
+
+export const Healthcheck = Schema.Struct({
+  test: opt(
+    StringOrList.annotate({ description: 'Command: a shell string, or ["CMD", ...] / ["CMD-SHELL", "..."]' }),
+  ),
+  interval: opt(Duration),
+  timeout: opt(Duration),
+  start_period: opt(Duration),
+  retries: opt(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  disable: opt(Schema.Boolean),
+}).annotate({ identifier: "Healthcheck" })
+
+export const DependsOn = Schema.Union([
+  StringList,
+  Schema.Record(
+    Schema.String,
+    Schema.Struct({
+      condition: opt(
+        Schema.Literals(["service_started", "service_healthy", "service_completed_successfully"]),
+      ),
+      required: opt(Schema.Boolean),
+    }),
+  ),
+]).annotate({ identifier: "DependsOn" })
+
+export const Restart = parsedString("no | always | on-failure[:N] | unless-stopped", (s) =>
+  /^(no|always|unless-stopped|on-failure(:\d+)?)$/.test(s)
+    ? undefined
+    : `"${s}" is not a restart policy (no, always, on-failure[:N], unless-stopped)`,
+).annotate({ identifier: "Restart", expected: "a restart policy" })
+
+export const PullPolicy = parsedString("always | missing | never (if_not_present = missing)", (s) =>
+  ["always", "missing", "never", "if_not_present"].includes(s)
+    ? undefined
+    : s === "build" || s === "daily" || s === "weekly" || s.startsWith("every_")
+      ? `pull_policy "${s}" is not supported yet; use always, missing or never`
+      : `"${s}" is not a pull policy (always, missing, never)`,
+).annotate({ identifier: "PullPolicy", expected: "a pull policy" })
+
+export const NetworkMode = parsedString("host | none | bridge | service:<name>", (s) =>
+  /^(host|none|bridge|service:.+)$/.test(s)
+    ? undefined
+    : `network_mode "${s}" is not supported (host, none, bridge, service:<name>)`,
+).annotate({ identifier: "NetworkMode", expected: "a network mode" })
+
+export const MemLimit = Schema.Union([Schema.String, Schema.Int])
+  .check(
+    Schema.makeFilter((m: string | number) =>
+      parseByteSize(m) === undefined ? `"${m}" is not a size such as 512m or 1g` : undefined,
+    ),
+  )
+  .annotate({ identifier: "MemLimit", description: "Bytes, or a size such as 512m, 1g" })
+
+export const Cpus = Schema.Union([Schema.Finite, Schema.String])
+  .check(
+    Schema.makeFilter((c: string | number) => {
+      const n = Number(c)
+      return Number.isFinite(n) && n > 0 && String(c).trim() !== "" ? undefined : `"${c}" is not a CPU count`
+    }),
+  )
+  .annotate({ identifier: "Cpus", description: "CPU count, e.g. 0.5" })
+
+export const EnvFile = Schema.Union([
+  Schema.String,
+  Schema.Array(
+    Schema.Union([Schema.String, Schema.Struct({ path: Schema.String, required: opt(Schema.Boolean) })]),
+  ),
+]).annotate({ identifier: "EnvFile", description: "Path(s) relative to fleet.yaml" })
+
+/** Reserved for fleetd's own settings; nothing is accepted in it yet. */
+export const FleetdExtension = Schema.Record(Schema.String, Schema.Never).annotate({
+  identifier: "FleetdExtension",
+  expected: "a mapping",
+  description: "fleetd settings (reserved; no keys are supported yet)",
+})
+
+export const ServiceNetworks = Schema.Union([
+  StringList,
+  Schema.Record(Schema.String, Schema.NullOr(Schema.Struct({ aliases: opt(StringList) }))),
+]).annotate({ identifier: "ServiceNetworks" })
+
+export const Service = Schema.StructWithRest(
+  Schema.Struct({
+    image: ImageReference,
+    command: opt(StringOrList.annotate({ description: "String (split like a shell) or list" })),
+    entrypoint: opt(StringOrList),
+    environment: opt(KeyValues),
+    env_file: opt(EnvFile),
+    ports: opt(Schema.Array(Port)),
+    volumes: opt(Schema.Array(ServiceVolume)),
+    networks: opt(ServiceNetworks),
+    network_mode: opt(NetworkMode),
+    labels: opt(KeyValues),
+    restart: opt(Restart),
+    user: opt(Schema.String),
+    working_dir: opt(Schema.String),
+    hostname: opt(Schema.String),
+    healthcheck: opt(Healthcheck),
+    depends_on: opt(DependsOn),
+    stop_signal: opt(Schema.String),
+    stop_grace_period: opt(Duration),
+    read_only: opt(Schema.Boolean),
+    tmpfs: opt(StringOrList),
+    init: opt(Schema.Boolean),
+    mem_limit: opt(MemLimit),
+    cpus: opt(Cpus),
+    extra_hosts: opt(Schema.Union([StringList, Schema.Record(Schema.String, Schema.String)])),
+    pull_policy: opt(PullPolicy),
+    "x-fleetd": opt(FleetdExtension),
+  }),
+  [Extensions],
+).annotate({ identifier: "Service", description: "A Compose service (the subset fleetd supports)" })
+
+const Driver = Schema.String.annotate({ description: "Engine driver, e.g. bridge or local" })
+
+export const Network = Schema.StructWithRest(
+  Schema.Struct({
+    driver: opt(Driver),
+    internal: opt(Schema.Boolean),
+    labels: opt(KeyValues),
+    name: opt(Schema.String),
+    external: opt(Schema.Boolean),
+  }),
+  [Extensions],
+).annotate({ identifier: "Network" })
+
+export const Volume = Schema.StructWithRest(
+  Schema.Struct({
+    driver: opt(Driver),
+    labels: opt(KeyValues),
+    name: opt(Schema.String),
+    external: opt(Schema.Boolean),
+  }),
+  [Extensions],
+).annotate({ identifier: "Volume" })
+
+export const Manifest = Schema.StructWithRest(
+  Schema.Struct({
+    name: opt(Schema.String.annotate({ description: "Fleet name; defaults to the directory name" })),
+    version: opt(Schema.String.annotate({ description: "Obsolete in Compose; accepted and ignored" })),
+    services: opt(Schema.NullOr(Schema.Record(Schema.String, Service))),
+    networks: opt(Schema.NullOr(Schema.Record(Schema.String, Schema.NullOr(Network)))),
+    volumes: opt(Schema.NullOr(Schema.Record(Schema.String, Schema.NullOr(Volume)))),
+    "x-fleetd": opt(FleetdExtension),
+  }),
+  [Extensions],
+).annotate({
+  identifier: "FleetManifest",
+  title: "fleet.yaml",
+  description: "fleetd manifest: a Compose file restricted to the subset fleetd supports",
+})
+
+export type Manifest = typeof Manifest.Type
+export type Service = typeof Service.Type
+export type Network = typeof Network.Type
+export type Volume = typeof Volume.Type

@@ -1,0 +1,79 @@
+/**
+ * Decoded manifest → DesiredState: the fleet's networks and volumes with their engine
+ * names, and every service normalized. The implicit `default` network exists exactly
+ * when some service joins it (as in Compose), so a fleet of `network_mode: host`
+ * services creates no network.
+ */
+
+import { keyValueEntries } from "./compose/keyValues.ts"
+import type { DesiredNetwork, DesiredService, DesiredState, DesiredVolume } from "./DesiredState.ts"
+import type { Manifest } from "./Manifest.ts"
+import { type NormalizeContext, normalizeService } from "./normalizeService.ts"
+import type { PathIssue } from "./PathIssue.ts"
+
+const labelsOf = (labels: Parameters<typeof keyValueEntries>[0]): Record<string, string> =>
+  Object.fromEntries(keyValueEntries(labels).map((e) => [e.key, e.value ?? ""]))
+
+const engineName = (
+  fleet: string,
+  key: string,
+  entry: { name?: string; external?: boolean } | null | undefined,
+) => entry?.name ?? (entry?.external === true ? key : `${fleet}_${key}`)
+
+export const buildDesiredState = (
+  manifest: Manifest,
+  ctx: Omit<NormalizeContext, "networks" | "volumes">,
+): { readonly desired: DesiredState; readonly issues: ReadonlyArray<PathIssue> } => {
+  const { fleet } = ctx
+  const declaredNetworks = Object.entries(manifest.networks ?? {})
+  const services = Object.entries(manifest.services ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const usesDefault = services.some(
+    ([, s]) =>
+      s.network_mode === undefined &&
+      (s.networks === undefined ||
+        (Array.isArray(s.networks)
+          ? (s.networks as ReadonlyArray<string>).includes("default")
+          : "default" in s.networks)),
+  )
+  const networks: Array<DesiredNetwork> = declaredNetworks.map(([key, n]) => ({
+    key,
+    name: engineName(fleet, key, n),
+    driver: n?.driver ?? "bridge",
+    internal: n?.internal ?? false,
+    labels: labelsOf(n?.labels),
+    external: n?.external ?? false,
+  }))
+  if (usesDefault && !networks.some((n) => n.key === "default"))
+    networks.push({
+      key: "default",
+      name: `${fleet}_default`,
+      driver: "bridge",
+      internal: false,
+      labels: {},
+      external: false,
+    })
+  networks.sort((a, b) => (a.key < b.key ? -1 : 1))
+
+  const volumes: Array<DesiredVolume> = Object.entries(manifest.volumes ?? {})
+    .map(([key, v]) => ({
+      key,
+      name: engineName(fleet, key, v),
+      driver: v?.driver ?? "local",
+      labels: labelsOf(v?.labels),
+      external: v?.external ?? false,
+    }))
+    .sort((a, b) => (a.key < b.key ? -1 : 1))
+
+  const full: NormalizeContext = {
+    ...ctx,
+    networks: new Map(networks.map((n) => [n.key, n.name])),
+    volumes: new Map(volumes.map((v) => [v.key, v.name])),
+  }
+  const issues: Array<PathIssue> = []
+  const desiredServices: Array<DesiredService> = services.map(([name, s]) => {
+    const result = normalizeService(name, s, full)
+    issues.push(...result.issues)
+    return result.service
+  })
+  return { desired: { fleet, services: desiredServices, networks, volumes }, issues }
+}

@@ -1,0 +1,86 @@
+/**
+ * The host files a manifest refers to (env_file, bind-mount sources), and the rule
+ * that they stay inside the repository: relative to fleet.yaml, no `..` escape, no
+ * absolute or `~` path, and (checked against the real paths the loader reports) no
+ * escape through a symlink. A repository must not be able to mount or read /etc.
+ */
+import { posix } from "node:path"
+import { parseShortVolume } from "./compose/volumeSpec.ts"
+import type { Manifest, Service } from "./Manifest.ts"
+import { type PathIssue, pathIssue } from "./PathIssue.ts"
+
+export interface FileRef {
+  readonly kind: "env_file" | "bind"
+  /** Normalized path relative to the manifest's directory, e.g. `example/site`. */
+  readonly relative: string
+  /** Where it is written in the manifest. */
+  readonly at: ReadonlyArray<PropertyKey>
+  /** `env_file` with `required: false` may be missing. */
+  readonly required: boolean
+}
+
+/** What the loader found at a FileRef; tests build these in memory. */
+export type FileFact =
+  | { readonly kind: "file"; readonly realPath: string; readonly content: Uint8Array }
+  | { readonly kind: "directory"; readonly realPath: string }
+  | { readonly kind: "missing" }
+
+export const envFileEntries = (
+  envFile: Service["env_file"],
+): ReadonlyArray<{ path: string; required: boolean; at: ReadonlyArray<PropertyKey> }> => {
+  if (envFile === undefined) return []
+  if (typeof envFile === "string") return [{ path: envFile, required: true, at: [] }]
+  return (envFile as ReadonlyArray<string | { path: string; required?: boolean }>).map((e, i) =>
+    typeof e === "string"
+      ? { path: e, required: true, at: [i] }
+      : { path: e.path, required: e.required ?? true, at: [i, "path"] },
+  )
+}
+
+const escapeIssue = (
+  kind: FileRef["kind"],
+  source: string,
+  at: ReadonlyArray<PropertyKey>,
+): PathIssue | undefined => {
+  const what = kind === "bind" ? "bind mount source" : "env_file"
+  if (source.startsWith("/") || source.startsWith("~"))
+    return pathIssue(at, `${what} ${source} is outside the repository`, {
+      hint: "use a path relative to fleet.yaml",
+    })
+  const normalized = posix.normalize(source)
+  if (normalized === ".." || normalized.startsWith("../"))
+    return pathIssue(at, `${what} ${source} escapes the repository`, {
+      hint: "use a path inside the directory of fleet.yaml",
+    })
+  return undefined
+}
+
+/** Every file reference in the manifest, plus issues for those that escape lexically. */
+export const manifestFiles = (
+  manifest: Manifest,
+): { refs: ReadonlyArray<FileRef>; issues: ReadonlyArray<PathIssue> } => {
+  const refs: Array<FileRef> = []
+  const issues: Array<PathIssue> = []
+  const add = (kind: FileRef["kind"], source: string, at: ReadonlyArray<PropertyKey>, required: boolean) => {
+    const issue = escapeIssue(kind, source, at)
+    if (issue !== undefined) issues.push(issue)
+    else refs.push({ kind, relative: posix.normalize(source), at, required })
+  }
+  for (const [name, service] of Object.entries(manifest.services ?? {})) {
+    for (const e of envFileEntries(service.env_file))
+      add("env_file", e.path, ["services", name, "env_file", ...e.at], e.required)
+    for (const [i, volume] of (service.volumes ?? []).entries()) {
+      if (typeof volume === "string") {
+        const parsed = parseShortVolume(volume)
+        if (typeof parsed !== "string" && parsed.type === "bind" && parsed.source !== undefined)
+          add("bind", parsed.source, ["services", name, "volumes", i], true)
+      } else if (volume.type === "bind" && volume.source !== undefined)
+        add("bind", volume.source, ["services", name, "volumes", i, "source"], true)
+    }
+  }
+  return { refs, issues }
+}
+
+/** The symlink rule: the real path must be the root or below it. */
+export const isInside = (root: string, realPath: string): boolean =>
+  realPath === root || realPath.startsWith(root.endsWith("/") ? root : `${root}/`)

@@ -1,0 +1,273 @@
+/**
+ * One decoded service → DesiredService, following the normalization rules written in
+ * ContainerSpec.ts: sorted env, ports, mounts, networks and hosts; durations in ns;
+ * sizes in bytes; host paths real and absolute. Pure: files come in as FileFacts.
+ */
+import { posix } from "node:path"
+import type { ContainerSpec, Healthcheck, Mount, NetworkAttachment, PortBinding } from "./ContainerSpec.ts"
+import { servicePorts } from "./checkManifest.ts"
+import { parseByteSize } from "./compose/byteSize.ts"
+import { parseDuration } from "./compose/duration.ts"
+import { parseEnvFile } from "./compose/envFile.ts"
+import { keyValueEntries } from "./compose/keyValues.ts"
+import { splitShell } from "./compose/shellSplit.ts"
+import { parseShortVolume } from "./compose/volumeSpec.ts"
+import type { Dependency, DesiredService, PullPolicy } from "./DesiredState.ts"
+import { containerName } from "./labels.ts"
+import type { Service } from "./Manifest.ts"
+import { envFileEntries, type FileFact, isInside } from "./manifestFiles.ts"
+import { type PathIssue, pathIssue } from "./PathIssue.ts"
+import { isReservedVariable, reservedVariableMessage } from "./reservedVariables.ts"
+import { configHash, type ReferencedFile, sha256Hex } from "./specHash.ts"
+
+export interface NormalizeContext {
+  readonly fleet: string
+  /** Real path of the manifest's directory. */
+  readonly root: string
+  /** Network key → engine name, including `default`. */
+  readonly networks: ReadonlyMap<string, string>
+  /** Volume key → engine name. */
+  readonly volumes: ReadonlyMap<string, string>
+  /** Variables for bare `environment` keys (already without `.env` precedence issues). */
+  readonly lookup: (name: string) => string | undefined
+  readonly file: (relative: string) => FileFact
+}
+
+const byString =
+  <A>(key: (a: A) => string) =>
+  (a: A, b: A) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0
+const durationNs = (d: string | undefined) => (d === undefined ? undefined : parseDuration(d))
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V }
+
+export const normalizeService = (
+  name: string,
+  service: Service,
+  ctx: NormalizeContext,
+): { readonly service: DesiredService; readonly issues: ReadonlyArray<PathIssue> } => {
+  const at = ["services", name] as const
+  const issues: Array<PathIssue> = []
+  const files: Array<ReferencedFile> = []
+
+  /** Resolves a reference the loader looked at, enforcing the symlink rule. */
+  const resolve = (relative: string, path: ReadonlyArray<PropertyKey>, what: string, required: boolean) => {
+    const fact = ctx.file(relative)
+    if (fact.kind === "missing") {
+      if (required) issues.push(pathIssue(path, `${what} ${relative} does not exist in the repository`))
+      return undefined
+    }
+    if (!isInside(ctx.root, fact.realPath)) {
+      issues.push(
+        pathIssue(path, `${what} ${relative} resolves to ${fact.realPath}, outside the repository`, {
+          hint: "a symlink may not point outside the directory of fleet.yaml",
+        }),
+      )
+      return undefined
+    }
+    if (fact.kind === "file") files.push({ path: relative, sha256: sha256Hex(fact.content) })
+    return fact
+  }
+
+  const env = new Map<string, string>()
+  for (const e of envFileEntries(service.env_file)) {
+    const path = [...at, "env_file", ...e.at]
+    if (e.path.startsWith("/") || e.path.startsWith("~")) continue // reported by manifestFiles
+    const fact = resolve(posix.normalize(e.path), path, "env_file", e.required)
+    if (fact === undefined) continue
+    if (fact.kind !== "file") {
+      issues.push(pathIssue(path, `env_file ${e.path} is not a regular file`))
+      continue
+    }
+    const parsed = parseEnvFile(new TextDecoder().decode(fact.content))
+    for (const err of parsed.errors) issues.push(pathIssue(path, `${e.path}:${err.line}: ${err.message}`))
+    for (const entry of parsed.entries) env.set(entry.key, entry.value)
+  }
+  for (const e of keyValueEntries(service.environment)) {
+    const path = [...at, "environment", e.at]
+    if (e.value !== undefined) env.set(e.key, e.value)
+    else if (isReservedVariable(e.key)) issues.push(pathIssue(path, reservedVariableMessage(e.key)))
+    else {
+      const value = ctx.lookup(e.key)
+      if (value !== undefined) env.set(e.key, value)
+    }
+  }
+
+  const words = (field: "command" | "entrypoint"): ReadonlyArray<string> | undefined => {
+    const value = service[field]
+    if (value === undefined || typeof value !== "string") return value
+    const split = splitShell(value)
+    if ("error" in split) {
+      issues.push(pathIssue([...at, field], `cannot split ${field}: ${split.error}`))
+      return undefined
+    }
+    return split
+  }
+
+  const ports: Array<PortBinding> = servicePorts(service).map(([, p]) => p)
+  ports.sort(
+    (a, b) =>
+      a.target - b.target ||
+      byString((p: PortBinding) => `${p.protocol} ${p.hostIp ?? ""}`)(a, b) ||
+      (a.published ?? 0) - (b.published ?? 0),
+  )
+
+  const mounts: Array<Mount> = []
+  const tmpfs: Record<string, string> = {}
+  for (const item of typeof service.tmpfs === "string" ? [service.tmpfs] : (service.tmpfs ?? [])) {
+    const colon = item.indexOf(":")
+    tmpfs[colon < 0 ? item : item.slice(0, colon)] = colon < 0 ? "" : item.slice(colon + 1)
+  }
+  for (const [i, volume] of (service.volumes ?? []).entries()) {
+    const long = typeof volume === "string" ? undefined : volume
+    const v = long ?? parseShortVolume(volume as string)
+    if (typeof v === "string") continue // reported by the Schema
+    const readOnly = long === undefined ? (v as { readOnly: boolean }).readOnly : (long.read_only ?? false)
+    const path = long === undefined ? [...at, "volumes", i] : [...at, "volumes", i, "source"]
+    if (v.type === "tmpfs" && long !== undefined) {
+      const opts = [
+        ...(long.tmpfs?.size === undefined ? [] : [`size=${long.tmpfs.size}`]),
+        ...(long.tmpfs?.mode === undefined ? [] : [`mode=${long.tmpfs.mode.toString(8)}`]),
+      ]
+      tmpfs[long.target] = opts.join(",")
+    } else if (v.source === undefined || v.type === "anonymous")
+      mounts.push({ type: "anonymous", target: v.target, readOnly })
+    else if (v.type === "volume")
+      mounts.push({
+        type: "volume",
+        source: ctx.volumes.get(v.source) ?? v.source,
+        target: v.target,
+        readOnly,
+      })
+    else if (!v.source.startsWith("/") && !v.source.startsWith("~")) {
+      const fact = resolve(posix.normalize(v.source), path, "bind mount source", true)
+      if (fact !== undefined) mounts.push({ type: "bind", source: fact.realPath, target: v.target, readOnly })
+    }
+  }
+  mounts.sort(byString((m) => m.target))
+  for (const [i, m] of mounts.entries())
+    if (i > 0 && mounts[i - 1]!.target === m.target)
+      issues.push(pathIssue([...at, "volumes"], `two mounts target ${m.target}`, { onKey: true }))
+
+  const networkMode = service.network_mode?.startsWith("service:")
+    ? `container:${containerName(ctx.fleet, service.network_mode.slice(8))}`
+    : service.network_mode
+  const networks: Array<NetworkAttachment> = []
+  if (networkMode === undefined) {
+    const requested: ReadonlyArray<readonly [string, ReadonlyArray<string>]> =
+      service.networks === undefined
+        ? [["default", []]]
+        : Array.isArray(service.networks)
+          ? (service.networks as ReadonlyArray<string>).map((n) => [n, []] as const)
+          : Object.entries(
+              service.networks as Record<string, { aliases?: ReadonlyArray<string> } | null>,
+            ).map(([n, v]) => [n, v?.aliases ?? []] as const)
+    for (const [key, aliases] of requested)
+      networks.push({ name: ctx.networks.get(key) ?? key, aliases: [...new Set([name, ...aliases])].sort() })
+    networks.sort(byString((n) => n.name))
+  }
+
+  const labels: Record<string, string> = {}
+  for (const e of keyValueEntries(service.labels)) labels[e.key] = e.value ?? ""
+
+  const extraHosts = (
+    service.extra_hosts === undefined
+      ? []
+      : Array.isArray(service.extra_hosts)
+        ? (service.extra_hosts as ReadonlyArray<string>).map((h) => {
+            const sep = h.includes("=") ? h.indexOf("=") : h.indexOf(":")
+            return sep < 0 ? h : `${h.slice(0, sep)}:${h.slice(sep + 1)}`
+          })
+        : Object.entries(service.extra_hosts as Record<string, string>).map(([h, ip]) => `${h}:${ip}`)
+  ).sort()
+
+  const [restart, retries] = (service.restart ?? "no").split(":") as [
+    ContainerSpec["restart"],
+    string | undefined,
+  ]
+  const stopNs = durationNs(service.stop_grace_period)
+  const command = words("command")
+  const entrypoint = words("entrypoint")
+  const spec: ContainerSpec = {
+    image: service.image,
+    ...optional("command", command),
+    ...optional("entrypoint", entrypoint),
+    env: [...env.entries()].sort(byString(([k]) => k)).map(([k, v]) => `${k}=${v}`),
+    ports,
+    mounts,
+    networks,
+    ...optional("networkMode", networkMode),
+    labels,
+    restart,
+    ...optional("restartMaxRetries", retries === undefined ? undefined : Number(retries)),
+    ...optional("user", service.user),
+    ...optional("workingDir", service.working_dir),
+    ...optional("hostname", service.hostname),
+    ...optional("healthcheck", healthcheck(service.healthcheck, [...at, "healthcheck"], issues)),
+    ...optional("stopSignal", service.stop_signal),
+    ...optional("stopGracePeriodSeconds", stopNs === undefined ? undefined : Math.ceil(stopNs / 1e9)),
+    readOnly: service.read_only ?? false,
+    tmpfs,
+    init: service.init ?? false,
+    ...optional(
+      "memLimitBytes",
+      service.mem_limit === undefined ? undefined : parseByteSize(service.mem_limit),
+    ),
+    ...optional("nanoCpus", service.cpus === undefined ? undefined : Math.round(Number(service.cpus) * 1e9)),
+    extraHosts,
+  }
+  const dependsOn: Array<Dependency> =
+    service.depends_on === undefined
+      ? []
+      : Array.isArray(service.depends_on)
+        ? (service.depends_on as ReadonlyArray<string>).map((s) => ({
+            service: s,
+            condition: "service_started",
+            required: true,
+          }))
+        : Object.entries(
+            service.depends_on as Record<string, { condition?: Dependency["condition"]; required?: boolean }>,
+          ).map(([s, d]) => ({
+            service: s,
+            condition: d.condition ?? "service_started",
+            required: d.required ?? true,
+          }))
+  dependsOn.sort(byString((d) => d.service))
+  const pull = service.pull_policy === "if_not_present" ? "missing" : service.pull_policy
+  return {
+    service: {
+      name,
+      containerName: containerName(ctx.fleet, name),
+      spec,
+      dependsOn,
+      pullPolicy: (pull ?? "missing") as PullPolicy,
+      configHash: configHash(spec, files),
+      fixedHostPorts: ports.some((p) => p.published !== undefined),
+    },
+    issues,
+  }
+}
+
+const healthcheck = (
+  hc: Service["healthcheck"],
+  path: ReadonlyArray<PropertyKey>,
+  issues: Array<PathIssue>,
+): Healthcheck | undefined => {
+  if (hc === undefined) return undefined
+  if (hc.disable === true) return { test: ["NONE"] }
+  const test = hc.test === undefined ? [] : typeof hc.test === "string" ? ["CMD-SHELL", hc.test] : hc.test
+  if (test.length > 0 && !["NONE", "CMD", "CMD-SHELL"].includes(test[0]!))
+    issues.push(
+      pathIssue(
+        [...path, "test"],
+        `a test list must start with "CMD", "CMD-SHELL" or "NONE", not "${test[0]}"`,
+      ),
+    )
+  return {
+    test,
+    ...optional("intervalNs", durationNs(hc.interval)),
+    ...optional("timeoutNs", durationNs(hc.timeout)),
+    ...optional("startPeriodNs", durationNs(hc.start_period)),
+    ...optional("retries", hc.retries),
+  }
+}

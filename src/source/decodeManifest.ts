@@ -1,0 +1,155 @@
+/**
+ * Text → validated Manifest: YAML parse, interpolation of every scalar value, then
+ * the Schema decode with every issue collected. Pure; positions come from the YAML
+ * document, so each issue points where the user must edit.
+ */
+import { Cause, Exit, Schema, SchemaIssue } from "effect"
+import { Manifest } from "../domain/Manifest.ts"
+import type { ManifestIssue } from "../domain/ManifestError.ts"
+import { formatPath } from "../domain/ManifestError.ts"
+import type { PathIssue } from "../domain/PathIssue.ts"
+import { interpolate, type Lookup } from "./interpolate.ts"
+import { type Located, type Path, parseYaml } from "./yamlDocument.ts"
+
+export interface DecodedManifest {
+  readonly manifest: Manifest
+  readonly located: Located
+  readonly warnings: ReadonlyArray<string>
+}
+
+export type Decoded =
+  | { readonly _tag: "ok"; readonly decoded: DecodedManifest }
+  | {
+      readonly _tag: "error"
+      readonly issues: ReadonlyArray<ManifestIssue>
+      readonly warnings: ReadonlyArray<string>
+    }
+
+/** Interpolates string values (never keys) into a fresh tree: anchors may share objects. */
+const interpolateTree = (
+  value: unknown,
+  path: Path,
+  lookup: Lookup,
+  issues: Array<PathIssue>,
+  unset: Array<[Path, string]>,
+): unknown => {
+  if (typeof value === "string") {
+    const result = interpolate(value, lookup)
+    if (result._tag === "error") {
+      issues.push({ path, message: result.message })
+      return value
+    }
+    for (const name of result.unset) unset.push([path, name])
+    return result.value
+  }
+  if (Array.isArray(value))
+    return value.map((item, i) => interpolateTree(item, [...path, i], lookup, issues, unset))
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {}
+    for (const [key, item] of Object.entries(value))
+      out[key] = interpolateTree(item, [...path, key], lookup, issues, unset)
+    return out
+  }
+  return value
+}
+
+const describe = (input: unknown): string =>
+  input === null
+    ? "null"
+    : Array.isArray(input)
+      ? "a list"
+      : typeof input === "object"
+        ? "a mapping"
+        : typeof input
+
+const leafHook = (issue: SchemaIssue.Leaf): string => {
+  switch (issue._tag) {
+    case "UnexpectedKey":
+      return "\u0000unexpected"
+    case "MissingKey":
+      return "\u0000missing"
+    case "InvalidType": {
+      const base = SchemaIssue.defaultLeafHook(issue)
+      const expected = base.replace(/^Expected /, "expected ")
+      return SchemaIssue.hasInput(issue) ? `${expected}, got ${describe(issue.input)}` : expected
+    }
+    default:
+      return SchemaIssue.defaultLeafHook(issue)
+  }
+}
+
+const formatter = SchemaIssue.makeFormatterStandardSchemaV1({ leafHook })
+
+const unexpectedKey = (path: Path): PathIssue => {
+  const key = String(path[path.length - 1])
+  const parent = path.slice(0, -1)
+  if (parent[parent.length - 1] === "x-fleetd")
+    return {
+      path,
+      onKey: true,
+      message: `${formatPath(parent)}.${key} is not supported yet`.replace(/^.*x-fleetd/, "x-fleetd"),
+    }
+  const where =
+    parent.length === 0
+      ? "top-level field"
+      : parent[0] === "services" && parent.length === 2
+        ? "service field"
+        : "field"
+  return {
+    path,
+    onKey: true,
+    message: `unknown or unsupported ${where} "${key}"`,
+    hint: "fleetd accepts a subset of Compose (see schemas/fleet.schema.json); put extensions under x-*",
+  }
+}
+
+const schemaIssues = (error: unknown): Array<PathIssue> => {
+  if (!Schema.isSchemaError(error)) return [{ path: [], message: String(error) }]
+  return formatter(error.issue).issues.map((issue) => {
+    const path = (issue.path ?? []).map((p) => (typeof p === "object" ? p.key : p)) as Array<PropertyKey>
+    if (path[path.length - 1] === "x-fleetd") return { path, message: "x-fleetd must be a mapping" }
+    if (path[path.length - 2] === "x-fleetd") return unexpectedKey(path)
+    if (issue.message === "\u0000unexpected") return unexpectedKey(path)
+    // A missing key has no node: point at the mapping's own key (e.g. `web:`).
+    if (issue.message === "\u0000missing")
+      return {
+        path: path.slice(0, -1),
+        onKey: true,
+        message: `missing required field "${String(path[path.length - 1])}"`,
+      }
+    return { path, message: issue.message }
+  })
+}
+
+export const decodeManifest = (file: string, text: string, lookup: Lookup): Decoded => {
+  const parsed = parseYaml(text)
+  if ("issues" in parsed) return { _tag: "error", issues: parsed.issues, warnings: [] }
+  const { located } = parsed
+  const pathIssues: Array<PathIssue> = []
+  const unset: Array<[Path, string]> = []
+  const value = interpolateTree(located.value, [], lookup, pathIssues, unset)
+  const warnings = unset.map(([path, name]) => {
+    const at = located.issueAt(path, "")
+    return `${file}:${at.line}:${at.column}: ${at.path}: variable ${name} is not set; substituting an empty string`
+  })
+  const exit = Schema.decodeUnknownExit(Manifest)(value, { errors: "all", onExcessProperty: "error" })
+  if (Exit.isFailure(exit)) {
+    // A value whose interpolation failed was left as written: do not report it twice.
+    const failed = new Set(pathIssues.map((i) => formatPath(i.path)))
+    pathIssues.push(...schemaIssues(Cause.squash(exit.cause)).filter((i) => !failed.has(formatPath(i.path))))
+  }
+  if (pathIssues.length > 0 || Exit.isFailure(exit))
+    return { _tag: "error", issues: positionIssues(located, pathIssues), warnings }
+  return { _tag: "ok", decoded: { manifest: exit.value, located, warnings } }
+}
+
+/** Positions path issues and orders them as they appear in the file. */
+export const positionIssues = (located: Located, issues: ReadonlyArray<PathIssue>): Array<ManifestIssue> =>
+  issues
+    .map((i) =>
+      located.issueAt(i.path, i.message, {
+        ...(i.onKey === undefined ? {} : { onKey: i.onKey }),
+        ...(i.hint === undefined ? {} : { hint: i.hint }),
+      }),
+    )
+    .sort((a, b) => a.line - b.line || a.column - b.column)

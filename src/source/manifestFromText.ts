@@ -1,0 +1,114 @@
+/**
+ * The pure manifest pipeline, from text to DesiredState, split in two stages so the
+ * loader can read exactly the files the manifest refers to in between:
+ * `stageManifest` (parse, interpolate, decode, check) → the loader reads `refs` →
+ * `finishManifest` (normalize with those files). Tests run both on in-memory input.
+ */
+import { buildDesiredState } from "../domain/buildDesiredState.ts"
+import { checkManifest } from "../domain/checkManifest.ts"
+import { parseEnvFile } from "../domain/compose/envFile.ts"
+import type { DesiredState } from "../domain/DesiredState.ts"
+import { chooseFleetName } from "../domain/fleetName.ts"
+import type { ManifestIssue } from "../domain/ManifestError.ts"
+import { type FileFact, type FileRef, manifestFiles } from "../domain/manifestFiles.ts"
+import type { PathIssue } from "../domain/PathIssue.ts"
+import { type DecodedManifest, decodeManifest, positionIssues } from "./decodeManifest.ts"
+import type { Lookup } from "./interpolate.ts"
+
+export interface ManifestText {
+  /** Shown in messages, e.g. `fleet.yaml`. */
+  readonly file: string
+  readonly text: string
+  /** Real absolute path of the manifest's directory; file references must stay inside. */
+  readonly root: string
+  readonly fleet?: string | undefined
+  readonly environment: Readonly<Record<string, string | undefined>>
+  /** Contents of `.env` beside the manifest, if any. */
+  readonly dotEnv?: string | undefined
+}
+
+export type ManifestResult =
+  | { readonly _tag: "ok"; readonly desired: DesiredState; readonly warnings: ReadonlyArray<string> }
+  | {
+      readonly _tag: "error"
+      readonly issues: ReadonlyArray<ManifestIssue>
+      readonly warnings: ReadonlyArray<string>
+    }
+
+export interface StagedManifest {
+  readonly decoded: DecodedManifest
+  readonly fleet: string
+  readonly lookup: Lookup
+  readonly root: string
+  /** Files to read before `finishManifest`. */
+  readonly refs: ReadonlyArray<FileRef>
+  readonly issues: ReadonlyArray<PathIssue>
+}
+
+/** Process environment wins over `.env`, as in Compose. */
+const makeLookup = (input: ManifestText): { lookup: Lookup; issues: Array<ManifestIssue> } => {
+  const dotEnv = new Map<string, string>()
+  const issues: Array<ManifestIssue> = []
+  if (input.dotEnv !== undefined) {
+    const parsed = parseEnvFile(input.dotEnv)
+    for (const e of parsed.entries) dotEnv.set(e.key, e.value)
+    for (const e of parsed.errors) issues.push({ line: e.line, column: 1, path: ".env", message: e.message })
+  }
+  return { lookup: (name) => input.environment[name] ?? dotEnv.get(name), issues }
+}
+
+export const stageManifest = (input: ManifestText): ManifestResult | StagedManifest => {
+  const { lookup, issues: envIssues } = makeLookup(input)
+  if (envIssues.length > 0) return { _tag: "error", issues: envIssues, warnings: [] }
+  const decoded = decodeManifest(input.file, input.text, lookup)
+  if (decoded._tag === "error") return decoded
+  const { manifest, located } = decoded.decoded
+  const name = chooseFleetName(input.fleet, manifest.name, input.root.split("/").pop() ?? "")
+  const issues: Array<PathIssue> = []
+  if (name.error !== undefined)
+    issues.push({ path: name.source === "manifest" ? ["name"] : [], message: name.error })
+  issues.push(...checkManifest(manifest, name.name))
+  const files = manifestFiles(manifest)
+  issues.push(...files.issues)
+  const warnings = [...decoded.decoded.warnings]
+  if (Object.keys(manifest.services ?? {}).length === 0) {
+    const at = located.issueAt(["services"], "")
+    warnings.push(
+      `${input.file}:${at.line}:${at.column}: the manifest has no services; applying it would remove every container of fleet "${name.name}"`,
+    )
+  }
+  return {
+    decoded: { ...decoded.decoded, warnings },
+    fleet: name.name,
+    lookup,
+    root: input.root,
+    refs: files.refs,
+    issues,
+  }
+}
+
+export const finishManifest = (
+  staged: StagedManifest,
+  file: (relative: string) => FileFact,
+): ManifestResult => {
+  const { manifest, located, warnings } = staged.decoded
+  const built = buildDesiredState(manifest, {
+    fleet: staged.fleet,
+    root: staged.root,
+    lookup: staged.lookup,
+    file,
+  })
+  const issues = [...staged.issues, ...built.issues]
+  if (issues.length > 0) return { _tag: "error", issues: positionIssues(located, issues), warnings }
+  return { _tag: "ok", desired: built.desired, warnings }
+}
+
+/** The whole pipeline on in-memory input; `files` maps normalized relative paths. */
+export const manifestFromText = (
+  input: ManifestText,
+  files: ReadonlyMap<string, FileFact> = new Map(),
+): ManifestResult => {
+  const staged = stageManifest(input)
+  if ("_tag" in staged) return staged
+  return finishManifest(staged, (relative) => files.get(relative) ?? { kind: "missing" })
+}
