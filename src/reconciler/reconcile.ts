@@ -24,7 +24,7 @@ export class EmptyFleetRefused extends Data.TaggedError("EmptyFleetRefused")<{
   readonly running: number
 }> {
   override get message() {
-    return `fleet.yaml defines no services, and applying it would remove the ${this.running} container(s) of fleet "${this.fleet}"; nothing was changed. If that is what you want, pass --allow-empty.`
+    return `the manifest defines no services, and applying it would remove the ${this.running} container(s) of fleet "${this.fleet}"; nothing was changed. If that is what you want, pass --allow-empty.`
   }
 }
 

@@ -1,0 +1,35 @@
+import { Effect } from "effect"
+import { canonicalJson, sha256Hex } from "../domain/specHash.ts"
+import { hasFailures } from "../reconciler/ChangeSet.ts"
+import { reconcile } from "../reconciler/reconcile.ts"
+import { loadOrReport } from "./loadOrReport.ts"
+import { Output } from "./Output.ts"
+import type { CliArgs } from "./parseCliArgs.ts"
+import { renderChangeSet } from "./renderChangeSet.ts"
+import { reportFailure } from "./reportFailure.ts"
+
+/** `fleetd apply`: one pass that makes the host match the manifest. Exit 1 if any service failed. */
+export const apply = Effect.fn("cli.apply")(function* (args: CliArgs) {
+  const output = yield* Output
+  const loaded = yield* loadOrReport(args)
+  if (loaded === undefined) return 1
+  const { desired } = loaded
+  // Without git (the daemon's job) the revision names the manifest's content.
+  const revision = `manifest:${sha256Hex(canonicalJson(desired.services.map((s) => s.configHash))).slice(0, 12)}`
+  return yield* reconcile(desired, {
+    revision,
+    allowEmpty: args.allowEmpty,
+    concurrency: args.concurrency,
+  }).pipe(
+    Effect.flatMap((changes) =>
+      output
+        .out(
+          args.json
+            ? JSON.stringify({ ok: !hasFailures(changes), ...changes }, null, 2)
+            : renderChangeSet(changes),
+        )
+        .pipe(Effect.as(hasFailures(changes) ? 1 : 0)),
+    ),
+    Effect.catch((error) => reportFailure(args, error)),
+  )
+})

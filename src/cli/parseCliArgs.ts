@@ -1,0 +1,107 @@
+import { parseArgs } from "node:util"
+
+export type Command = "validate" | "plan" | "apply"
+
+export interface CliArgs {
+  readonly command: Command
+  readonly file: string
+  readonly fleet: string | undefined
+  readonly json: boolean
+  readonly allowEmpty: boolean
+  readonly engine: string | undefined
+  readonly concurrency: number
+}
+
+export type ParsedArgs =
+  | { readonly _tag: "Run"; readonly args: CliArgs }
+  | { readonly _tag: "Help"; readonly text: string }
+  | { readonly _tag: "Version" }
+  | { readonly _tag: "UsageError"; readonly message: string }
+
+export const usage = `fleetd — GitOps for one Docker or Podman host
+
+Usage: fleetd <command> [options]
+
+Commands:
+  validate   Check fleet.yaml and report every problem with its file:line:column
+  plan       Show what apply would change on this host, and why
+  apply      Make this host match fleet.yaml in one pass
+
+Options:
+  -f, --file FILE      the manifest (default: ./fleet.yaml)
+      --fleet NAME     the fleet's name (default: the manifest's \`name\`, else its directory's name)
+      --json           machine-readable output (see docs/json-output.md)
+      --allow-empty    apply: let a manifest with no services remove every container of the fleet
+      --engine URL     the engine to use, e.g. unix:///run/podman/podman.sock
+                       (default: DOCKER_HOST, else the usual Docker and Podman sockets)
+      --concurrency N  apply: how many services may change at once (default: 4)
+  -h, --help           show this help
+  -v, --version        show fleetd's version
+
+Exit status: 0 valid / converged, 1 invalid or a service failed, 2 usage error.`
+
+const commands: ReadonlyArray<Command> = ["validate", "plan", "apply"]
+
+/** Reads argv (without node and the script). Never throws: bad input is a UsageError. */
+export const parseCliArgs = (argv: ReadonlyArray<string>): ParsedArgs => {
+  let parsed: ReturnType<typeof parse>
+  try {
+    parsed = parse(argv)
+  } catch (error) {
+    return { _tag: "UsageError", message: error instanceof Error ? error.message : String(error) }
+  }
+  const { values, positionals } = parsed
+  if (values.help) return { _tag: "Help", text: usage }
+  if (values.version) return { _tag: "Version" }
+  const [command, ...extra] = positionals
+  if (command === undefined) return { _tag: "UsageError", message: "no command given" }
+  if (!commands.includes(command as Command)) {
+    return {
+      _tag: "UsageError",
+      message: `unknown command "${command}" (expected one of: ${commands.join(", ")})`,
+    }
+  }
+  if (extra.length > 0) return { _tag: "UsageError", message: `unexpected argument "${extra[0]}"` }
+  const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency)
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    return {
+      _tag: "UsageError",
+      message: `--concurrency takes a whole number from 1 to 64, not "${values.concurrency}"`,
+    }
+  }
+  if (values.fleet !== undefined && !/^[a-z0-9][a-z0-9_-]*$/.test(values.fleet)) {
+    return {
+      _tag: "UsageError",
+      message: `--fleet "${values.fleet}" is not a valid fleet name: use lowercase letters, digits, "-" and "_", starting with a letter or digit`,
+    }
+  }
+  return {
+    _tag: "Run",
+    args: {
+      command: command as Command,
+      file: values.file ?? "fleet.yaml",
+      fleet: values.fleet,
+      json: values.json ?? false,
+      allowEmpty: values["allow-empty"] ?? false,
+      engine: values.engine,
+      concurrency,
+    },
+  }
+}
+
+const parse = (argv: ReadonlyArray<string>) =>
+  parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      file: { type: "string", short: "f" },
+      fleet: { type: "string" },
+      json: { type: "boolean" },
+      "allow-empty": { type: "boolean" },
+      engine: { type: "string" },
+      concurrency: { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
+    },
+  })

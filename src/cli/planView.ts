@@ -1,0 +1,153 @@
+import type { Action } from "../domain/Action.ts"
+import type { Plan } from "../planner/plan.ts"
+
+/**
+ * The public, JSON-safe shape of one planned change (docs/json-output.md). It names
+ * what changes and why, never a value from the spec: environment values may be secrets.
+ */
+export interface PlannedChange {
+  readonly action:
+    | "pull"
+    | "create-network"
+    | "create-volume"
+    | "create"
+    | "replace"
+    | "start"
+    | "adopt"
+    | "remove"
+    | "unchanged"
+    | "blocked"
+  readonly service?: string
+  readonly container?: string
+  readonly image?: string
+  readonly name?: string
+  readonly services?: ReadonlyArray<string>
+  readonly reason?: string
+  readonly changes?: ReadonlyArray<string>
+  readonly strategy?: "start-first" | "stop-first"
+}
+
+export const plannedChange = (action: Action): PlannedChange => {
+  switch (action._tag) {
+    case "PullImage":
+      return { action: "pull", image: action.image, services: action.services, reason: action.reason }
+    case "CreateNetwork":
+      return { action: "create-network", name: action.network.name }
+    case "CreateVolume":
+      return { action: "create-volume", name: action.volume.name }
+    case "Create":
+      return {
+        action: "create",
+        service: action.service.name,
+        container: action.service.containerName,
+        image: action.service.spec.image,
+      }
+    case "Replace":
+      return {
+        action: "replace",
+        service: action.service.name,
+        container: action.service.containerName,
+        image: action.service.spec.image,
+        reason: action.reason,
+        changes: action.changes,
+        strategy: action.strategy,
+      }
+    case "Start":
+      return {
+        action: "start",
+        service: action.service,
+        container: action.containerName,
+        reason: "not running",
+      }
+    case "Adopt":
+      return {
+        action: "adopt",
+        service: action.service,
+        container: action.to,
+        reason: `finish an interrupted replacement: rename ${action.from}`,
+      }
+    case "Remove":
+      return {
+        action: "remove",
+        service: action.service,
+        container: action.containerName,
+        reason: action.reason,
+      }
+    case "Unchanged":
+      return { action: "unchanged", service: action.service, container: action.containerName }
+    case "Blocked":
+      return { action: "blocked", service: action.service, reason: action.reason }
+  }
+}
+
+export interface PlanView {
+  readonly fleet: string
+  readonly inSync: boolean
+  readonly changes: ReadonlyArray<PlannedChange>
+  readonly summary: Readonly<Record<PlannedChange["action"], number>>
+}
+
+export const planView = (planned: Plan): PlanView => {
+  const changes = planned.actions.map(plannedChange)
+  const summary = {
+    pull: 0,
+    "create-network": 0,
+    "create-volume": 0,
+    create: 0,
+    replace: 0,
+    start: 0,
+    adopt: 0,
+    remove: 0,
+    unchanged: 0,
+    blocked: 0,
+  }
+  for (const change of changes) summary[change.action]++
+  const inSync = changes.every((c) => c.action === "unchanged")
+  return { fleet: planned.fleet, inSync, changes, summary }
+}
+
+const removeReasons: Record<string, string> = {
+  orphan: "no longer in the manifest",
+  leftover: "leftover of an interrupted replacement",
+  replaced: "its replacement already runs",
+}
+
+const renderChange = (c: PlannedChange): string => {
+  switch (c.action) {
+    case "pull":
+      return `↓ pull ${c.image} (${c.reason === "always" ? "pull_policy: always" : "not on this host"}) for ${c.services?.join(", ")}`
+    case "create-network":
+      return `+ network ${c.name}`
+    case "create-volume":
+      return `+ volume ${c.name}`
+    case "create":
+      return `+ ${c.service}: create ${c.container} from ${c.image}`
+    case "replace": {
+      const fields = c.changes?.length ? ` (${c.changes.join(", ")})` : ""
+      return `~ ${c.service}: replace ${c.container}: ${c.reason}${fields}, ${c.strategy}`
+    }
+    case "start":
+      return `> ${c.service}: start ${c.container} (not running)`
+    case "adopt":
+      return `~ ${c.service}: ${c.reason} as ${c.container}`
+    case "remove":
+      return `- ${c.service}: remove ${c.container} (${removeReasons[c.reason ?? ""] ?? c.reason})`
+    case "unchanged":
+      return `= ${c.service}: unchanged`
+    case "blocked":
+      return `! ${c.service}: blocked: ${c.reason}`
+  }
+}
+
+/** The human rendering: one line per change, then the counts. */
+export const renderPlan = (view: PlanView): string => {
+  const s = view.summary
+  const total = view.inSync
+    ? "In sync: nothing to do."
+    : `Plan: ${s.create} to create, ${s.replace} to replace, ${s.start} to start, ${s.remove} to remove, ${s.unchanged} unchanged${s.blocked ? `, ${s.blocked} blocked` : ""}.`
+  return [
+    `Plan for fleet "${view.fleet}":`,
+    ...(view.changes.length === 0 ? ["  (no services)"] : view.changes.map((c) => `  ${renderChange(c)}`)),
+    total,
+  ].join("\n")
+}

@@ -1,0 +1,32 @@
+import type { ChangeSet, ServiceResult } from "../reconciler/ChangeSet.ts"
+
+const marks: Record<ServiceResult["outcome"], string> = {
+  created: "+",
+  replaced: "~",
+  started: ">",
+  adopted: "~",
+  removed: "-",
+  unchanged: "=",
+  failed: "✗",
+  blocked: "!",
+}
+
+/** What `fleetd apply` prints: one line per resource that changed or failed, one per service. */
+export const renderChangeSet = (changes: ChangeSet): string => {
+  const lines = [`Applied fleet "${changes.fleet}" (revision ${changes.revision}):`]
+  for (const r of changes.resources) {
+    lines.push(
+      `  ${r.outcome === "failed" ? "✗" : "+"} ${r.kind} ${r.name}: ${r.outcome}${r.reason ? `: ${r.reason}` : ""}`,
+    )
+  }
+  for (const s of changes.services) {
+    const fields = s.changes?.length ? ` (${s.changes.join(", ")})` : ""
+    lines.push(`  ${marks[s.outcome]} ${s.service}: ${s.outcome}${s.reason ? `: ${s.reason}` : ""}${fields}`)
+  }
+  const count = (o: ServiceResult["outcome"]) => changes.services.filter((s) => s.outcome === o).length
+  const failed = count("failed") + count("blocked")
+  lines.push(
+    `${failed > 0 ? `${failed} service(s) failed` : "Converged"}: ${count("created")} created, ${count("replaced") + count("adopted")} replaced, ${count("started")} started, ${count("removed")} removed, ${count("unchanged")} unchanged.`,
+  )
+  return lines.join("\n")
+}

@@ -1,0 +1,37 @@
+import { Effect } from "effect"
+import { apply } from "./apply.ts"
+import { engineLayer } from "./engineLayer.ts"
+import { Output } from "./Output.ts"
+import { type ParsedArgs, parseCliArgs, usage } from "./parseCliArgs.ts"
+import { plan } from "./plan.ts"
+import { validate } from "./validate.ts"
+import { version } from "./version.ts"
+
+/** Runs one CLI invocation and gives its exit status: 0 ok, 1 invalid or failed, 2 usage. */
+export const runCli = (argv: ReadonlyArray<string>): Effect.Effect<number, never, Output> =>
+  Effect.gen(function* () {
+    const output = yield* Output
+    const parsed: ParsedArgs = parseCliArgs(argv)
+    switch (parsed._tag) {
+      case "Help":
+        yield* output.out(parsed.text)
+        return 0
+      case "Version":
+        yield* output.out(`fleetd ${version}`)
+        return 0
+      case "UsageError":
+        yield* output.err(`fleetd: ${parsed.message}\n\n${usage}`)
+        return 2
+      case "Run": {
+        const { args } = parsed
+        switch (args.command) {
+          case "validate":
+            return yield* validate(args)
+          case "plan":
+            return yield* plan(args).pipe(Effect.provide(engineLayer(args)))
+          case "apply":
+            return yield* apply(args).pipe(Effect.provide(engineLayer(args)))
+        }
+      }
+    }
+  })
