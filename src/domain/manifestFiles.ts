@@ -84,3 +84,6 @@ export const manifestFiles = (
 /** The symlink rule: the real path must be the root or below it. */
 export const isInside = (root: string, realPath: string): boolean =>
   realPath === root || realPath.startsWith(root.endsWith("/") ? root : `${root}/`)
+
+/** True for sources `manifestFiles` already rejects without looking at the disk. */
+export const escapesLexically = (source: string): boolean => escapeIssue("bind", source, []) !== undefined

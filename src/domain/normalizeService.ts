@@ -15,7 +15,7 @@ import { parseShortVolume } from "./compose/volumeSpec.ts"
 import type { Dependency, DesiredService, PullPolicy } from "./DesiredState.ts"
 import { containerName } from "./labels.ts"
 import type { Service } from "./Manifest.ts"
-import { envFileEntries, type FileFact, isInside } from "./manifestFiles.ts"
+import { envFileEntries, escapesLexically, type FileFact, isInside } from "./manifestFiles.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 import { isReservedVariable, reservedVariableMessage } from "./reservedVariables.ts"
 import { configHash, type ReferencedFile, sha256Hex } from "./specHash.ts"
@@ -72,7 +72,7 @@ export const normalizeService = (
   const env = new Map<string, string>()
   for (const e of envFileEntries(service.env_file)) {
     const path = [...at, "env_file", ...e.at]
-    if (e.path.startsWith("/") || e.path.startsWith("~")) continue // reported by manifestFiles
+    if (escapesLexically(e.path)) continue // reported by manifestFiles
     const fact = resolve(posix.normalize(e.path), path, "env_file", e.required)
     if (fact === undefined) continue
     if (fact.kind !== "file") {
@@ -139,7 +139,7 @@ export const normalizeService = (
         target: v.target,
         readOnly,
       })
-    else if (!v.source.startsWith("/") && !v.source.startsWith("~")) {
+    else if (!escapesLexically(v.source)) {
       const fact = resolve(posix.normalize(v.source), path, "bind mount source", true)
       if (fact !== undefined) mounts.push({ type: "bind", source: fact.realPath, target: v.target, readOnly })
     }

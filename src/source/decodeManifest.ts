@@ -68,14 +68,24 @@ const leafHook = (issue: SchemaIssue.Leaf): string => {
       return "\u0000unexpected"
     case "MissingKey":
       return "\u0000missing"
-    case "InvalidType": {
-      const base = SchemaIssue.defaultLeafHook(issue)
-      const expected = base.replace(/^Expected /, "expected ")
-      return SchemaIssue.hasInput(issue) ? `${expected}, got ${describe(issue.input)}` : expected
-    }
     default:
       return SchemaIssue.defaultLeafHook(issue)
   }
+}
+
+const valueAt = (value: unknown, path: Path): unknown =>
+  path.reduce<unknown>(
+    (v, segment) =>
+      v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[segment] : undefined,
+    value,
+  )
+
+/** Hints for type errors on the named schemas whose type alone says little. */
+const typeHints: Partial<Record<string, string>> = {
+  Duration: "write a duration such as 10s, 1m30s or 500ms",
+  ImageReference: "write an image reference such as busybox:1.36",
+  FleetdExtension: "x-fleetd takes a mapping",
+  Port: 'write "HOST:CONTAINER", a port number, or a mapping with target and published',
 }
 
 const formatter = SchemaIssue.makeFormatterStandardSchemaV1({ leafHook })
@@ -103,7 +113,7 @@ const unexpectedKey = (path: Path): PathIssue => {
   }
 }
 
-const schemaIssues = (error: unknown): Array<PathIssue> => {
+const schemaIssues = (error: unknown, value: unknown): Array<PathIssue> => {
   if (!Schema.isSchemaError(error)) return [{ path: [], message: String(error) }]
   return formatter(error.issue).issues.map((issue) => {
     const path = (issue.path ?? []).map((p) => (typeof p === "object" ? p.key : p)) as Array<PropertyKey>
@@ -117,6 +127,21 @@ const schemaIssues = (error: unknown): Array<PathIssue> => {
         onKey: true,
         message: `missing required field "${String(path[path.length - 1])}"`,
       }
+    // Type errors, from leaves and from unions alike, say what was found.
+    const typeError = issue.message.startsWith("Expected ")
+      ? issue.message.slice("Expected ".length)
+      : undefined
+    if (typeError !== undefined) {
+      const expected = typeError
+        .replace(/ReadonlyArray<string>|array/g, "list")
+        .replace(/\bobject\b/g, "mapping")
+      const hint = typeHints[expected]
+      return {
+        path,
+        message: `expected ${expected}, got ${describe(valueAt(value, path))}`,
+        ...(hint === undefined ? {} : { hint }),
+      }
+    }
     return { path, message: issue.message }
   })
 }
@@ -136,7 +161,9 @@ export const decodeManifest = (file: string, text: string, lookup: Lookup): Deco
   if (Exit.isFailure(exit)) {
     // A value whose interpolation failed was left as written: do not report it twice.
     const failed = new Set(pathIssues.map((i) => formatPath(i.path)))
-    pathIssues.push(...schemaIssues(Cause.squash(exit.cause)).filter((i) => !failed.has(formatPath(i.path))))
+    pathIssues.push(
+      ...schemaIssues(Cause.squash(exit.cause), value).filter((i) => !failed.has(formatPath(i.path))),
+    )
   }
   if (pathIssues.length > 0 || Exit.isFailure(exit))
     return { _tag: "error", issues: positionIssues(located, pathIssues), warnings }

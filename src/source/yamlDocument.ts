@@ -35,7 +35,6 @@ export interface Located {
 }
 
 const yamlMessages: Partial<Record<string, string>> = {
-  DUPLICATE_KEY: "duplicate key: each key may appear only once in a mapping",
   MULTIPLE_DOCS: "the manifest must be a single YAML document (remove the extra ---)",
 }
 
@@ -81,7 +80,10 @@ export const parseYaml = (
       issues: doc.errors.map((e) => ({
         ...at(e.pos[0]),
         path: "",
-        message: yamlMessages[e.code] ?? `YAML syntax error: ${e.message.split("\n")[0]}`,
+        message:
+          e.code === "DUPLICATE_KEY"
+            ? `duplicate key "${/^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0]?.trim()}": each key may appear only once in a mapping`
+            : (yamlMessages[e.code] ?? `YAML syntax error: ${e.message.split("\n")[0]}`),
       })),
     }
   const locate = (path: Path, onKey: boolean) => {
