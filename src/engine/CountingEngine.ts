@@ -1,0 +1,83 @@
+import { Context, Effect, Layer } from "effect"
+import { ContainerEngine } from "./ContainerEngine.ts"
+
+type Method = keyof ContainerEngine["Service"]
+
+/** The methods that change the engine's state; everything else only reads. */
+export const mutatingMethods: ReadonlySet<Method> = new Set<Method>([
+  "pullImage",
+  "ensureNetwork",
+  "ensureVolume",
+  "createContainer",
+  "startContainer",
+  "stopContainer",
+  "removeContainer",
+  "renameContainer",
+])
+
+export interface EngineCallCounts {
+  /** Every call, reads included. */
+  readonly total: number
+  /** Calls of a method in `mutatingMethods`. */
+  readonly mutating: number
+  readonly byMethod: Readonly<Partial<Record<Method, number>>>
+}
+
+/**
+ * Counts the calls made through ContainerEngine, for assertions such as "a second
+ * apply makes zero mutating calls" and "a no-op pass makes at most two calls".
+ */
+export class EngineCallCounter extends Context.Service<
+  EngineCallCounter,
+  {
+    readonly snapshot: Effect.Effect<EngineCallCounts>
+    readonly reset: Effect.Effect<void>
+  }
+>()("fleetd/engine/EngineCallCounter") {}
+
+/**
+ * Decorates the ContainerEngine below it: provide an engine layer to this one and it
+ * yields the same engine (counted) plus EngineCallCounter.
+ */
+export const CountingEngine = {
+  layer: Layer.effectContext(
+    Effect.gen(function* () {
+      const inner = yield* ContainerEngine
+      const counts = new Map<Method, number>()
+      // Counted when the call starts, so failed and interrupted calls count too.
+      const tick = (method: Method) => Effect.sync(() => counts.set(method, (counts.get(method) ?? 0) + 1))
+      const engine = ContainerEngine.of({
+        info: Effect.andThen(tick("info"), inner.info),
+        listImages: Effect.andThen(tick("listImages"), inner.listImages),
+        listContainers: (fleet) => Effect.andThen(tick("listContainers"), inner.listContainers(fleet)),
+        pullImage: (ref) => Effect.andThen(tick("pullImage"), inner.pullImage(ref)),
+        ensureNetwork: (fleet, n) => Effect.andThen(tick("ensureNetwork"), inner.ensureNetwork(fleet, n)),
+        ensureVolume: (fleet, v) => Effect.andThen(tick("ensureVolume"), inner.ensureVolume(fleet, v)),
+        createContainer: (name, spec, labels) =>
+          Effect.andThen(tick("createContainer"), inner.createContainer(name, spec, labels)),
+        startContainer: (id) => Effect.andThen(tick("startContainer"), inner.startContainer(id)),
+        stopContainer: (id, t) => Effect.andThen(tick("stopContainer"), inner.stopContainer(id, t)),
+        removeContainer: (id) => Effect.andThen(tick("removeContainer"), inner.removeContainer(id)),
+        renameContainer: (id, name) =>
+          Effect.andThen(tick("renameContainer"), inner.renameContainer(id, name)),
+        inspectContainer: (id) => Effect.andThen(tick("inspectContainer"), inner.inspectContainer(id)),
+      })
+
+      const snapshot = Effect.sync((): EngineCallCounts => {
+        const byMethod = Object.fromEntries(counts) as Partial<Record<Method, number>>
+        let total = 0
+        let mutating = 0
+        for (const [method, n] of counts) {
+          total += n
+          if (mutatingMethods.has(method)) mutating += n
+        }
+        return { total, mutating, byMethod }
+      })
+      const reset = Effect.sync(() => counts.clear())
+
+      return Context.make(ContainerEngine, engine).pipe(
+        Context.add(EngineCallCounter, EngineCallCounter.of({ snapshot, reset })),
+      )
+    }),
+  ),
+} as const

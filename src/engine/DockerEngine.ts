@@ -1,0 +1,361 @@
+import Docker from "dockerode"
+import { Duration, Effect, Layer } from "effect"
+import type { ContainerSpec } from "../domain/ContainerSpec.ts"
+import type { DesiredNetwork, DesiredVolume } from "../domain/DesiredState.ts"
+import { fleetFilter, Labels } from "../domain/labels.ts"
+import { ContainerEngine, type EngineInfo } from "./ContainerEngine.ts"
+import { dialGet } from "./dial.ts"
+import { type DiscoverOptions, discoverSocket, type EngineEndpoint } from "./discoverSocket.ts"
+import { EngineError } from "./EngineError.ts"
+import { type CallContext, engineCall, succeedOnStatus } from "./engineCall.ts"
+import { negotiateApiVersion, type VersionResponse } from "./negotiateApiVersion.ts"
+import { podmanCheckDue, runPodmanHealthcheck } from "./podmanHealth.ts"
+import { readPullProgress } from "./readPullProgress.ts"
+import { toCreateBody } from "./toCreateBody.ts"
+import {
+  type InspectedContainer,
+  toContainerState,
+  toObservedContainer,
+  toObservedImage,
+} from "./toObserved.ts"
+
+export interface DockerEngineOptions {
+  /** `unix:///path`, `/path` or `tcp://host:port`; overrides DOCKER_HOST and the default sockets. */
+  readonly endpoint?: string | undefined
+  /** Where DOCKER_HOST and XDG_RUNTIME_DIR are read; process.env by default. */
+  readonly env?: DiscoverOptions["env"]
+  /** Limit for one ordinary API call; default 30 s. A stop adds its grace period. */
+  readonly callTimeout?: Duration.Input
+  /** Limit for a whole pull, progress stream included; default 10 min. */
+  readonly pullTimeout?: Duration.Input
+}
+
+interface Connection {
+  /** Pinned to the negotiated API version. */
+  readonly docker: Docker
+  /** Unversioned, for libpod paths. */
+  readonly raw: Docker
+  readonly info: EngineInfo
+}
+
+const clientFor = (endpoint: EngineEndpoint, version?: string): Docker =>
+  new Docker({
+    ...(endpoint.kind === "unix"
+      ? { socketPath: endpoint.socketPath }
+      : { host: endpoint.host, port: endpoint.port, protocol: "http" as const }),
+    ...(version === undefined ? {} : { version: `v${version}` }),
+  })
+
+/** Adds the AbortSignal that dockerode honours but whose typings omit on some methods. */
+const withSignal = <O extends object>(options: O, signal: AbortSignal): O => ({
+  ...options,
+  abortSignal: signal,
+})
+
+interface WithLabels {
+  readonly Labels?: Readonly<Record<string, string>> | null
+}
+const networkInspectCodes = { 200: true, 404: "no such network", 500: "server error" } as const
+const imageInspectCodes = { 200: true, 404: "no such image", 500: "server error" } as const
+
+const classifyPullError = (text: string): EngineError["reason"] =>
+  /not found|manifest unknown|does not exist|no such|name unknown/i.test(text)
+    ? "NotFound"
+    : /unauthorized|denied|authentication required|forbidden/i.test(text)
+      ? "Forbidden"
+      : "Unavailable"
+
+/** The real ContainerEngine. Connects on first use, so it builds even when the engine is down. */
+export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEngine["Service"] => {
+  const callTimeout = options.callTimeout ?? Duration.seconds(30)
+  const pullTimeout = options.pullTimeout ?? Duration.minutes(10)
+  let connection: Connection | undefined
+  const lastHealthRun = new Map<string, number>()
+
+  const call = <A>(context: CallContext, run: (signal: AbortSignal) => Promise<A>, timeout = callTimeout) =>
+    engineCall(context, timeout, run).pipe(
+      // The engine may have gone away or been replaced: negotiate again next time.
+      Effect.tapError((error) =>
+        Effect.sync(() => {
+          if (error.reason === "Unavailable") connection = undefined
+        }),
+      ),
+    )
+
+  const handshake = (operation: string): Effect.Effect<Connection, EngineError> =>
+    Effect.gen(function* () {
+      const found = discoverSocket({
+        endpoint: options.endpoint,
+        ...(options.env ? { env: options.env } : {}),
+      })
+      if (found._tag === "NotFound") {
+        return yield* new EngineError({
+          reason: "Unavailable",
+          operation,
+          message: `engine unreachable: no container engine socket found (tried ${found.tried.join(", ")}); start Docker or Podman, or set DOCKER_HOST`,
+        })
+      }
+      if (found._tag === "Invalid")
+        return yield* new EngineError({ reason: "BadRequest", operation, message: found.message })
+      const { endpoint } = found
+      const raw = clientFor(endpoint)
+      const response = yield* call({ operation, target: `engine at ${endpoint.url}` }, (signal) =>
+        dialGet<VersionResponse>(
+          raw,
+          { path: "/version", statusCodes: { 200: true, 500: "server error" } },
+          signal,
+        ),
+      )
+      const negotiated = negotiateApiVersion(response)
+      if (typeof negotiated === "string") {
+        return yield* new EngineError({ reason: "BadRequest", operation, message: negotiated })
+      }
+      const info: EngineInfo = { ...negotiated, endpoint: endpoint.url }
+      connection = { docker: clientFor(endpoint, negotiated.apiVersion), raw, info }
+      return connection
+    })
+
+  const connect = (operation: string) =>
+    Effect.suspend(() => (connection === undefined ? handshake(operation) : Effect.succeed(connection)))
+
+  const ensureOwned = (
+    operation: string,
+    what: "network" | "volume",
+    name: string,
+    labels: Readonly<Record<string, string>> | null | undefined,
+    fleet: string,
+  ): Effect.Effect<void, EngineError> =>
+    labels?.[Labels.fleet] === fleet
+      ? Effect.void
+      : Effect.fail(
+          new EngineError({
+            reason: "Conflict",
+            operation,
+            message: `${what} ${name} exists but is not managed by fleet ${fleet} (no ${Labels.fleet}=${fleet} label); rename it, remove it, or declare it external`,
+          }),
+        )
+
+  const missingExternal = (operation: string, what: "network" | "volume", name: string) =>
+    new EngineError({
+      reason: "NotFound",
+      operation,
+      message: `external ${what} ${name} does not exist; create it first or drop \`external: true\``,
+    })
+
+  const notFoundAsUndefined = <A>(self: Effect.Effect<A, EngineError>) =>
+    Effect.catchIf(
+      self,
+      (e) => e.reason === "NotFound",
+      () => Effect.succeed(undefined),
+    )
+
+  return ContainerEngine.of({
+    info: Effect.fn("ContainerEngine.info")(function* () {
+      connection = undefined
+      return (yield* connect("ContainerEngine.info")).info
+    })(),
+
+    listContainers: Effect.fn("ContainerEngine.listContainers")(function* (fleet: string) {
+      const { docker } = yield* connect("ContainerEngine.listContainers")
+      const listed = yield* call(
+        { operation: "ContainerEngine.listContainers", target: `containers of fleet ${fleet}` },
+        (signal) =>
+          docker.listContainers({ all: true, filters: { label: [fleetFilter(fleet)] }, abortSignal: signal }),
+      )
+      return listed.map(toObservedContainer)
+    }),
+
+    listImages: Effect.fn("ContainerEngine.listImages")(function* () {
+      const { docker } = yield* connect("ContainerEngine.listImages")
+      const listed = yield* call({ operation: "ContainerEngine.listImages", target: "images" }, (signal) =>
+        docker.listImages({ abortSignal: signal }),
+      )
+      return listed.map(toObservedImage)
+    })(),
+
+    pullImage: Effect.fn("ContainerEngine.pullImage")(function* (ref: string) {
+      const operation = "ContainerEngine.pullImage"
+      const { docker } = yield* connect(operation)
+      const streamError = yield* call(
+        { operation, target: `image ${ref}` },
+        async (signal) => readPullProgress(await docker.pull(ref, { abortSignal: signal })),
+        pullTimeout,
+      )
+      if (streamError !== undefined) {
+        const reason = classifyPullError(streamError)
+        return yield* new EngineError({
+          reason,
+          operation,
+          message: `image ${ref}: pull failed: ${streamError}`,
+        })
+      }
+      const image = yield* call({ operation, target: `image ${ref}` }, (signal) =>
+        dialGet<{ Id: string }>(
+          docker,
+          { path: `/images/${ref}/json`, statusCodes: imageInspectCodes },
+          signal,
+        ),
+      )
+      return image.Id
+    }),
+
+    ensureNetwork: Effect.fn("ContainerEngine.ensureNetwork")(function* (
+      fleet: string,
+      network: DesiredNetwork,
+    ) {
+      const operation = "ContainerEngine.ensureNetwork"
+      const { docker } = yield* connect(operation)
+      const context = { operation, target: `network ${network.name}` }
+      const existing = yield* notFoundAsUndefined(
+        call(context, (signal) =>
+          dialGet<WithLabels>(
+            docker,
+            { path: `/networks/${encodeURIComponent(network.name)}`, statusCodes: networkInspectCodes },
+            signal,
+          ),
+        ),
+      )
+      if (network.external) {
+        if (existing === undefined) return yield* missingExternal(operation, "network", network.name)
+        return
+      }
+      if (existing !== undefined)
+        return yield* ensureOwned(operation, "network", network.name, existing.Labels, fleet)
+      yield* call(context, (signal) =>
+        docker.createNetwork({
+          Name: network.name,
+          Driver: network.driver,
+          Internal: network.internal,
+          // dockerd 20.10 allows two networks with one name unless asked not to.
+          CheckDuplicate: true,
+          Labels: { ...network.labels, [Labels.fleet]: fleet, [Labels.network]: network.key },
+          abortSignal: signal,
+        }),
+      )
+    }),
+
+    ensureVolume: Effect.fn("ContainerEngine.ensureVolume")(function* (fleet: string, volume: DesiredVolume) {
+      const operation = "ContainerEngine.ensureVolume"
+      const { docker } = yield* connect(operation)
+      const context = { operation, target: `volume ${volume.name}` }
+      const existing = yield* notFoundAsUndefined(
+        call(context, (signal) => docker.getVolume(volume.name).inspect({ abortSignal: signal })),
+      )
+      if (volume.external) {
+        if (existing === undefined) return yield* missingExternal(operation, "volume", volume.name)
+        return
+      }
+      if (existing !== undefined)
+        return yield* ensureOwned(operation, "volume", volume.name, existing.Labels, fleet)
+      yield* call(context, (signal) =>
+        docker.createVolume({
+          Name: volume.name,
+          Driver: volume.driver,
+          Labels: { ...volume.labels, [Labels.fleet]: fleet, [Labels.volume]: volume.key },
+          abortSignal: signal,
+        }),
+      )
+    }),
+
+    createContainer: Effect.fn("ContainerEngine.createContainer")(function* (
+      name: string,
+      spec: ContainerSpec,
+      labels: Readonly<Record<string, string>>,
+    ) {
+      const operation = "ContainerEngine.createContainer"
+      const { docker } = yield* connect(operation)
+      const { body, connectAfterCreate } = toCreateBody(spec, labels)
+      const redact = spec.env.map((entry) => entry.slice(entry.indexOf("=") + 1))
+      const container = yield* call({ operation, target: `container ${name}`, redact }, (signal) =>
+        docker.createContainer({ name, ...body, abortSignal: signal }),
+      )
+      for (const network of connectAfterCreate) {
+        yield* call({ operation, target: `container ${name} joining network ${network.name}` }, (signal) =>
+          docker
+            .getNetwork(network.name)
+            .connect(
+              withSignal(
+                { Container: container.id, EndpointConfig: { Aliases: [...network.aliases] } },
+                signal,
+              ),
+            ),
+        ).pipe(
+          // A container missing one of its networks would look converged (its spec-hash
+          // label is right), so it must not survive a failed connect.
+          Effect.tapError(() =>
+            Effect.ignore(
+              call({ operation, target: `container ${name}` }, (signal) =>
+                container.remove({ force: true, v: true, abortSignal: signal }),
+              ),
+            ),
+          ),
+        )
+      }
+      return container.id
+    }),
+
+    startContainer: Effect.fn("ContainerEngine.startContainer")(function* (id: string) {
+      const operation = "ContainerEngine.startContainer"
+      const { docker } = yield* connect(operation)
+      yield* call({ operation, target: `container ${id}` }, (signal) =>
+        docker.getContainer(id).start({ abortSignal: signal }),
+      ).pipe(succeedOnStatus(304))
+    }),
+
+    stopContainer: Effect.fn("ContainerEngine.stopContainer")(function* (id: string, timeoutSeconds: number) {
+      const operation = "ContainerEngine.stopContainer"
+      const { docker } = yield* connect(operation)
+      const limit = Duration.sum(Duration.fromInputUnsafe(callTimeout), Duration.seconds(timeoutSeconds))
+      yield* call(
+        { operation, target: `container ${id}` },
+        (signal) => docker.getContainer(id).stop({ t: timeoutSeconds, abortSignal: signal }),
+        limit,
+      ).pipe(succeedOnStatus(304))
+    }),
+
+    removeContainer: Effect.fn("ContainerEngine.removeContainer")(function* (id: string) {
+      const operation = "ContainerEngine.removeContainer"
+      const { docker } = yield* connect(operation)
+      lastHealthRun.delete(id)
+      yield* call({ operation, target: `container ${id}` }, (signal) =>
+        docker.getContainer(id).remove({ force: true, v: true, abortSignal: signal }),
+      ).pipe(succeedOnStatus(404))
+    }),
+
+    renameContainer: Effect.fn("ContainerEngine.renameContainer")(function* (id: string, name: string) {
+      const operation = "ContainerEngine.renameContainer"
+      const { docker } = yield* connect(operation)
+      yield* call({ operation, target: `container ${id} (to ${name})` }, (signal) =>
+        docker.getContainer(id).rename({ name, abortSignal: signal }),
+      )
+    }),
+
+    inspectContainer: Effect.fn("ContainerEngine.inspectContainer")(function* (id: string) {
+      const operation = "ContainerEngine.inspectContainer"
+      const { docker, raw, info } = yield* connect(operation)
+      const inspect = call({ operation, target: `container ${id}` }, (signal) =>
+        docker.getContainer(id).inspect({ abortSignal: signal }),
+      )
+      let inspected: InspectedContainer = yield* inspect
+      const now = Date.now()
+      if (info.kind === "podman" && podmanCheckDue(inspected, lastHealthRun.get(inspected.Id), now)) {
+        lastHealthRun.set(inspected.Id, now)
+        // A failing check is a health result, not an engine error: the status says it.
+        yield* Effect.ignore(
+          call({ operation, target: `healthcheck of container ${id}` }, (signal) =>
+            runPodmanHealthcheck(raw, inspected.Id, signal),
+          ),
+        )
+        inspected = yield* inspect
+      }
+      return toContainerState(inspected)
+    }),
+  })
+}
+
+/** `DockerEngine.layer()` provides ContainerEngine over Docker or Podman (socket discovered). */
+export const DockerEngine = {
+  make: makeDockerEngine,
+  layer: (options: DockerEngineOptions = {}): Layer.Layer<ContainerEngine> =>
+    Layer.sync(ContainerEngine, () => makeDockerEngine(options)),
+} as const

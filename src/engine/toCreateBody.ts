@@ -1,0 +1,131 @@
+import type { ContainerSpec, Mount, NetworkAttachment } from "../domain/ContainerSpec.ts"
+
+/**
+ * The subset of the Engine API `POST /containers/create` body fleetd sends, written
+ * against API 1.41 (dockerd 20.10, Podman 4.x) and valid on every later version.
+ */
+export interface CreateBody {
+  readonly Image: string
+  readonly Cmd?: Array<string>
+  readonly Entrypoint?: Array<string>
+  readonly Env: Array<string>
+  readonly Labels: Record<string, string>
+  readonly ExposedPorts: Record<string, Record<string, never>>
+  readonly User?: string
+  readonly WorkingDir?: string
+  readonly Hostname?: string
+  readonly Healthcheck?: {
+    readonly Test: Array<string>
+    readonly Interval?: number
+    readonly Timeout?: number
+    readonly StartPeriod?: number
+    readonly Retries?: number
+  }
+  readonly StopSignal?: string
+  readonly StopTimeout?: number
+  readonly HostConfig: {
+    readonly PortBindings: Record<string, Array<{ readonly HostIp: string; readonly HostPort: string }>>
+    readonly Mounts: Array<{
+      readonly Type: "bind" | "volume"
+      /** "" for an anonymous volume. */
+      readonly Source: string
+      readonly Target: string
+      readonly ReadOnly: boolean
+    }>
+    readonly NetworkMode?: string
+    readonly RestartPolicy: { readonly Name: string; readonly MaximumRetryCount: number }
+    readonly ReadonlyRootfs: boolean
+    readonly Tmpfs: Record<string, string>
+    readonly Init: boolean
+    readonly Memory?: number
+    readonly NanoCpus?: number
+    readonly ExtraHosts: Array<string>
+  }
+  readonly NetworkingConfig?: {
+    readonly EndpointsConfig: Record<string, { readonly Aliases: Array<string> }>
+  }
+}
+
+export interface CreatePlan {
+  readonly body: CreateBody
+  /**
+   * Networks to connect after create. API 1.41 accepts only one endpoint in
+   * NetworkingConfig (1.44 lifted that), so every network after the first is joined
+   * with `POST /networks/{name}/connect` before the container starts.
+   */
+  readonly connectAfterCreate: ReadonlyArray<NetworkAttachment>
+}
+
+const toMount = (mount: Mount): CreateBody["HostConfig"]["Mounts"][number] =>
+  mount.type === "anonymous"
+    ? { Type: "volume", Source: "", Target: mount.target, ReadOnly: mount.readOnly }
+    : { Type: mount.type, Source: mount.source, Target: mount.target, ReadOnly: mount.readOnly }
+
+/** Pure: a ContainerSpec plus fleetd's labels → the create body and the networks to join later. */
+export const toCreateBody = (
+  spec: ContainerSpec,
+  fleetdLabels: Readonly<Record<string, string>>,
+): CreatePlan => {
+  const exposed: Record<string, Record<string, never>> = {}
+  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {}
+  for (const port of spec.ports) {
+    const key = `${port.target}/${port.protocol}`
+    exposed[key] = {}
+    // A port may be published several times (two host addresses); keep them all.
+    const list = bindings[key] ?? []
+    list.push({
+      HostIp: port.hostIp ?? "",
+      HostPort: port.published === undefined ? "" : String(port.published),
+    })
+    bindings[key] = list
+  }
+
+  const [first, ...rest] = spec.networkMode === undefined ? spec.networks : []
+  const networkMode = spec.networkMode ?? first?.name
+  const hc = spec.healthcheck
+
+  const body: CreateBody = {
+    Image: spec.image,
+    ...(spec.command === undefined ? {} : { Cmd: [...spec.command] }),
+    ...(spec.entrypoint === undefined ? {} : { Entrypoint: [...spec.entrypoint] }),
+    Env: [...spec.env],
+    // fleetd's labels win: the manifest rejects `fleetd.` labels, this is the backstop.
+    Labels: { ...spec.labels, ...fleetdLabels },
+    ExposedPorts: exposed,
+    ...(spec.user === undefined ? {} : { User: spec.user }),
+    ...(spec.workingDir === undefined ? {} : { WorkingDir: spec.workingDir }),
+    ...(spec.hostname === undefined ? {} : { Hostname: spec.hostname }),
+    ...(hc === undefined
+      ? {}
+      : {
+          Healthcheck: {
+            Test: [...hc.test],
+            ...(hc.intervalNs === undefined ? {} : { Interval: hc.intervalNs }),
+            ...(hc.timeoutNs === undefined ? {} : { Timeout: hc.timeoutNs }),
+            ...(hc.startPeriodNs === undefined ? {} : { StartPeriod: hc.startPeriodNs }),
+            ...(hc.retries === undefined ? {} : { Retries: hc.retries }),
+          },
+        }),
+    ...(spec.stopSignal === undefined ? {} : { StopSignal: spec.stopSignal }),
+    ...(spec.stopGracePeriodSeconds === undefined ? {} : { StopTimeout: spec.stopGracePeriodSeconds }),
+    HostConfig: {
+      PortBindings: bindings,
+      Mounts: spec.mounts.map(toMount),
+      ...(networkMode === undefined ? {} : { NetworkMode: networkMode }),
+      RestartPolicy: {
+        Name: spec.restart,
+        MaximumRetryCount: spec.restart === "on-failure" ? (spec.restartMaxRetries ?? 0) : 0,
+      },
+      ReadonlyRootfs: spec.readOnly,
+      Tmpfs: { ...spec.tmpfs },
+      Init: spec.init,
+      ...(spec.memLimitBytes === undefined ? {} : { Memory: spec.memLimitBytes }),
+      ...(spec.nanoCpus === undefined ? {} : { NanoCpus: spec.nanoCpus }),
+      ExtraHosts: [...spec.extraHosts],
+    },
+    ...(first === undefined
+      ? {}
+      : { NetworkingConfig: { EndpointsConfig: { [first.name]: { Aliases: [...first.aliases] } } } }),
+  }
+  return { body, connectAfterCreate: rest }
+}

@@ -1,0 +1,91 @@
+import { normalizeImageRef } from "../domain/imageRef.ts"
+import type { ObservedContainer, ObservedImage } from "../domain/ObservedState.ts"
+import type { ContainerState } from "./ContainerEngine.ts"
+
+/**
+ * Pure projections of Engine API responses into fleetd's small models. The responses
+ * are typed loosely (`| null`, optional) on purpose: Docker and Podman disagree on
+ * which fields may be null or missing.
+ */
+
+export interface ListedContainer {
+  readonly Id: string
+  readonly Names?: ReadonlyArray<string> | null | undefined
+  readonly Labels?: Readonly<Record<string, string>> | null | undefined
+  readonly State?: string | undefined
+  readonly ImageID?: string | undefined
+  readonly NetworkSettings?:
+    | { readonly Networks?: Readonly<Record<string, unknown>> | null | undefined }
+    | null
+    | undefined
+  readonly Mounts?:
+    | ReadonlyArray<{ readonly Type?: string | undefined; readonly Name?: string | undefined }>
+    | null
+    | undefined
+}
+
+export const toObservedContainer = (c: ListedContainer): ObservedContainer => ({
+  id: c.Id,
+  name: (c.Names?.[0] ?? "").replace(/^\//, ""),
+  labels: { ...c.Labels },
+  state: c.State ?? "unknown",
+  imageId: c.ImageID ?? "",
+  networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort(),
+  volumes: (c.Mounts ?? [])
+    .filter((m) => m.Type === "volume" && m.Name !== undefined && m.Name !== "")
+    .map((m) => m.Name ?? "")
+    .sort(),
+})
+
+export interface ListedImage {
+  readonly Id: string
+  readonly RepoTags?: ReadonlyArray<string> | null | undefined
+  readonly RepoDigests?: ReadonlyArray<string> | null | undefined
+}
+
+export const toObservedImage = (image: ListedImage): ObservedImage => {
+  const refs = [...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])]
+    .filter((ref) => !ref.startsWith("<none>"))
+    .map(normalizeImageRef)
+  return { id: image.Id, refs: [...new Set(refs)].sort() }
+}
+
+/** The part of `GET /containers/{id}/json` that ContainerState and the Podman health driver read. */
+export interface InspectedContainer {
+  readonly Id: string
+  readonly Name: string
+  readonly State: {
+    readonly Running?: boolean | undefined
+    readonly Status?: string | undefined
+    readonly ExitCode?: number | undefined
+    readonly StartedAt?: string | undefined
+    readonly Health?: { readonly Status?: string | undefined } | null | undefined
+  }
+  readonly RestartCount?: number | undefined
+  readonly Config?:
+    | {
+        readonly Healthcheck?:
+          | {
+              readonly Test?: ReadonlyArray<string> | null | undefined
+              readonly Interval?: number | undefined
+            }
+          | null
+          | undefined
+      }
+    | null
+    | undefined
+}
+
+export const toContainerState = (c: InspectedContainer): ContainerState => {
+  const health = c.State.Health?.Status
+  return {
+    id: c.Id,
+    name: c.Name.replace(/^\//, ""),
+    running: c.State.Running === true,
+    status: c.State.Status ?? "unknown",
+    exitCode: c.State.ExitCode ?? 0,
+    restartCount: c.RestartCount ?? 0,
+    // Podman reports "" for containers without a healthcheck.
+    ...(health === undefined || health === "" ? {} : { health }),
+  }
+}
