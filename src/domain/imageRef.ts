@@ -13,6 +13,8 @@ const referencePattern = new RegExp(
   `^((?:${domain}/)?${component}(?:/${component})*)(?::(${tag}))?(?:@(${digest}))?$`,
 )
 
+const componentOnly = new RegExp(`^${component}$`)
+
 export interface ImageRef {
   /** Repository with the registry, as written. */
   readonly name: string
@@ -27,6 +29,11 @@ export const parseImageRef = (ref: string): ImageRef | undefined => {
   if (match === null) return undefined
   const [, name, tagPart, digestPart] = match
   if (name === undefined) return undefined
+  // As Docker reads it, the first part names a registry only when it has a dot or a port
+  // or is `localhost`; otherwise it is a repository path, which must be lowercase.
+  const [first = "", ...rest] = name.split("/")
+  const isDomain = rest.length > 0 && (first.includes(".") || first.includes(":") || first === "localhost")
+  if (!isDomain && !componentOnly.test(first)) return undefined
   return {
     name,
     ...(tagPart === undefined ? {} : { tag: tagPart }),
