@@ -1,14 +1,14 @@
-import Docker from "dockerode"
 import { Duration, Effect, Layer } from "effect"
 import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import type { DesiredNetwork, DesiredVolume } from "../domain/DesiredState.ts"
 import { fleetFilter, Labels } from "../domain/labels.ts"
-import { ContainerEngine, type EngineInfo } from "./ContainerEngine.ts"
+import { ContainerEngine } from "./ContainerEngine.ts"
+import { connectEngine, type EngineConnection } from "./connectEngine.ts"
 import { dialGet } from "./dial.ts"
-import { type DiscoverOptions, discoverSocket, type EngineEndpoint } from "./discoverSocket.ts"
+import type { DiscoverOptions } from "./discoverSocket.ts"
 import { EngineError } from "./EngineError.ts"
 import { type CallContext, engineCall, succeedOnStatus } from "./engineCall.ts"
-import { negotiateApiVersion, type VersionResponse } from "./negotiateApiVersion.ts"
+import { ensureResource, type LabelledResource } from "./ensureResource.ts"
 import { podmanCheckDue, runPodmanHealthcheck } from "./podmanHealth.ts"
 import { readPullProgress } from "./readPullProgress.ts"
 import { toCreateBody } from "./toCreateBody.ts"
@@ -30,31 +30,12 @@ export interface DockerEngineOptions {
   readonly pullTimeout?: Duration.Input
 }
 
-interface Connection {
-  /** Pinned to the negotiated API version. */
-  readonly docker: Docker
-  /** Unversioned, for libpod paths. */
-  readonly raw: Docker
-  readonly info: EngineInfo
-}
-
-const clientFor = (endpoint: EngineEndpoint, version?: string): Docker =>
-  new Docker({
-    ...(endpoint.kind === "unix"
-      ? { socketPath: endpoint.socketPath }
-      : { host: endpoint.host, port: endpoint.port, protocol: "http" as const }),
-    ...(version === undefined ? {} : { version: `v${version}` }),
-  })
-
 /** Adds the AbortSignal that dockerode honours but whose typings omit on some methods. */
 const withSignal = <O extends object>(options: O, signal: AbortSignal): O => ({
   ...options,
   abortSignal: signal,
 })
 
-interface WithLabels {
-  readonly Labels?: Readonly<Record<string, string>> | null
-}
 const networkInspectCodes = { 200: true, 404: "no such network", 500: "server error" } as const
 const imageInspectCodes = { 200: true, 404: "no such image", 500: "server error" } as const
 
@@ -69,7 +50,7 @@ const classifyPullError = (text: string): EngineError["reason"] =>
 export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEngine["Service"] => {
   const callTimeout = options.callTimeout ?? Duration.seconds(30)
   const pullTimeout = options.pullTimeout ?? Duration.minutes(10)
-  let connection: Connection | undefined
+  let connection: EngineConnection | undefined
   const lastHealthRun = new Map<string, number>()
 
   const call = <A>(context: CallContext, run: (signal: AbortSignal) => Promise<A>, timeout = callTimeout) =>
@@ -82,71 +63,17 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
       ),
     )
 
-  const handshake = (operation: string): Effect.Effect<Connection, EngineError> =>
-    Effect.gen(function* () {
-      const found = discoverSocket({
-        endpoint: options.endpoint,
-        ...(options.env ? { env: options.env } : {}),
-      })
-      if (found._tag === "NotFound") {
-        return yield* new EngineError({
-          reason: "Unavailable",
-          operation,
-          message: `engine unreachable: no container engine socket found (tried ${found.tried.join(", ")}); start Docker or Podman, or set DOCKER_HOST`,
-        })
-      }
-      if (found._tag === "Invalid")
-        return yield* new EngineError({ reason: "BadRequest", operation, message: found.message })
-      const { endpoint } = found
-      const raw = clientFor(endpoint)
-      const response = yield* call({ operation, target: `engine at ${endpoint.url}` }, (signal) =>
-        dialGet<VersionResponse>(
-          raw,
-          { path: "/version", statusCodes: { 200: true, 500: "server error" } },
-          signal,
-        ),
-      )
-      const negotiated = negotiateApiVersion(response)
-      if (typeof negotiated === "string") {
-        return yield* new EngineError({ reason: "BadRequest", operation, message: negotiated })
-      }
-      const info: EngineInfo = { ...negotiated, endpoint: endpoint.url }
-      connection = { docker: clientFor(endpoint, negotiated.apiVersion), raw, info }
-      return connection
-    })
-
   const connect = (operation: string) =>
-    Effect.suspend(() => (connection === undefined ? handshake(operation) : Effect.succeed(connection)))
-
-  const ensureOwned = (
-    operation: string,
-    what: "network" | "volume",
-    name: string,
-    labels: Readonly<Record<string, string>> | null | undefined,
-    fleet: string,
-  ): Effect.Effect<void, EngineError> =>
-    labels?.[Labels.fleet] === fleet
-      ? Effect.void
-      : Effect.fail(
-          new EngineError({
-            reason: "Conflict",
-            operation,
-            message: `${what} ${name} exists but is not managed by fleet ${fleet} (no ${Labels.fleet}=${fleet} label); rename it, remove it, or declare it external`,
-          }),
-        )
-
-  const missingExternal = (operation: string, what: "network" | "volume", name: string) =>
-    new EngineError({
-      reason: "NotFound",
-      operation,
-      message: `external ${what} ${name} does not exist; create it first or drop \`external: true\``,
-    })
-
-  const notFoundAsUndefined = <A>(self: Effect.Effect<A, EngineError>) =>
-    Effect.catchIf(
-      self,
-      (e) => e.reason === "NotFound",
-      () => Effect.succeed(undefined),
+    Effect.suspend(() =>
+      connection !== undefined
+        ? Effect.succeed(connection)
+        : connectEngine(operation, options, callTimeout).pipe(
+            Effect.tap((c) =>
+              Effect.sync(() => {
+                connection = c
+              }),
+            ),
+          ),
     )
 
   return ContainerEngine.of({
@@ -206,55 +133,53 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
       const operation = "ContainerEngine.ensureNetwork"
       const { docker } = yield* connect(operation)
       const context = { operation, target: `network ${network.name}` }
-      const existing = yield* notFoundAsUndefined(
-        call(context, (signal) =>
-          dialGet<WithLabels>(
+      yield* ensureResource({
+        operation,
+        what: "network",
+        name: network.name,
+        fleet,
+        external: network.external,
+        inspect: call(context, (signal) =>
+          dialGet<LabelledResource>(
             docker,
             { path: `/networks/${encodeURIComponent(network.name)}`, statusCodes: networkInspectCodes },
             signal,
           ),
         ),
-      )
-      if (network.external) {
-        if (existing === undefined) return yield* missingExternal(operation, "network", network.name)
-        return
-      }
-      if (existing !== undefined)
-        return yield* ensureOwned(operation, "network", network.name, existing.Labels, fleet)
-      yield* call(context, (signal) =>
-        docker.createNetwork({
-          Name: network.name,
-          Driver: network.driver,
-          Internal: network.internal,
-          // dockerd 20.10 allows two networks with one name unless asked not to.
-          CheckDuplicate: true,
-          Labels: { ...network.labels, [Labels.fleet]: fleet, [Labels.network]: network.key },
-          abortSignal: signal,
-        }),
-      )
+        create: call(context, (signal) =>
+          docker.createNetwork({
+            Name: network.name,
+            Driver: network.driver,
+            Internal: network.internal,
+            // dockerd 20.10 allows two networks with one name unless asked not to.
+            CheckDuplicate: true,
+            Labels: { ...network.labels, [Labels.fleet]: fleet, [Labels.network]: network.key },
+            abortSignal: signal,
+          }),
+        ),
+      })
     }),
 
     ensureVolume: Effect.fn("ContainerEngine.ensureVolume")(function* (fleet: string, volume: DesiredVolume) {
       const operation = "ContainerEngine.ensureVolume"
       const { docker } = yield* connect(operation)
       const context = { operation, target: `volume ${volume.name}` }
-      const existing = yield* notFoundAsUndefined(
-        call(context, (signal) => docker.getVolume(volume.name).inspect({ abortSignal: signal })),
-      )
-      if (volume.external) {
-        if (existing === undefined) return yield* missingExternal(operation, "volume", volume.name)
-        return
-      }
-      if (existing !== undefined)
-        return yield* ensureOwned(operation, "volume", volume.name, existing.Labels, fleet)
-      yield* call(context, (signal) =>
-        docker.createVolume({
-          Name: volume.name,
-          Driver: volume.driver,
-          Labels: { ...volume.labels, [Labels.fleet]: fleet, [Labels.volume]: volume.key },
-          abortSignal: signal,
-        }),
-      )
+      yield* ensureResource({
+        operation,
+        what: "volume",
+        name: volume.name,
+        fleet,
+        external: volume.external,
+        inspect: call(context, (signal) => docker.getVolume(volume.name).inspect({ abortSignal: signal })),
+        create: call(context, (signal) =>
+          docker.createVolume({
+            Name: volume.name,
+            Driver: volume.driver,
+            Labels: { ...volume.labels, [Labels.fleet]: fleet, [Labels.volume]: volume.key },
+            abortSignal: signal,
+          }),
+        ),
+      })
     }),
 
     createContainer: Effect.fn("ContainerEngine.createContainer")(function* (
