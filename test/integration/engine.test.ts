@@ -1,5 +1,4 @@
 import { mkdtempSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
@@ -9,23 +8,10 @@ import type { DesiredNetwork, DesiredVolume } from "../../src/domain/DesiredStat
 import { Labels } from "../../src/domain/labels.ts"
 import { makeDockerEngine } from "../../src/engine/DockerEngine.ts"
 import { spec } from "../support/fixtures.ts"
+import { freePort as freeLoopbackPort } from "../support/freePort.ts"
 import { rawClient, type TestEngine, testEngines, waitUntil, withFleet } from "../support/testEngines.ts"
 
-/** A free TCP port on loopback (the engine binds it a moment later). */
-const freePort = () =>
-  Effect.promise(
-    () =>
-      new Promise<number>((resolve, reject) => {
-        const server = createServer()
-        server.once("error", reject)
-        server.listen(0, "127.0.0.1", () => {
-          const address = server.address()
-          server.close(() =>
-            typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-          )
-        })
-      }),
-  )
+const freePort = () => Effect.promise(freeLoopbackPort)
 
 /** busybox `sleep` as PID 1 ignores SIGTERM; this shell exits on it at once. */
 const sleeper: Pick<ContainerSpec, "command"> = {

