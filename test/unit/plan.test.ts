@@ -5,31 +5,32 @@ import { plan } from "../../src/planner/plan.ts"
 import { desired, images, running, service } from "../support/fixtures.ts"
 
 /** `tag service detail` lines: compact enough to read a whole plan in one assertion. */
-const summarize = (actions: ReadonlyArray<Action>): ReadonlyArray<string> =>
-  actions.map((a) => {
-    switch (a._tag) {
-      case "PullImage":
-        return `PullImage ${a.image} ${a.reason}`
-      case "CreateNetwork":
-        return `CreateNetwork ${a.network.name}`
-      case "CreateVolume":
-        return `CreateVolume ${a.volume.name}`
-      case "Create":
-        return `Create ${a.service.name}`
-      case "Replace":
-        return `Replace ${a.service.name} ${a.reason} ${a.strategy} [${a.changes.join(",")}]`
-      case "Start":
-        return `Start ${a.service}`
-      case "Adopt":
-        return `Adopt ${a.service} ${a.from}->${a.to}`
-      case "Remove":
-        return `Remove ${a.service} ${a.containerName} ${a.reason}`
-      case "Unchanged":
-        return `Unchanged ${a.service}`
-      case "Blocked":
-        return `Blocked ${a.service}`
-    }
-  })
+const summarize = (actions: ReadonlyArray<Action>): ReadonlyArray<string> => actions.map(summarizeOne)
+
+const summarizeOne = (a: Action): string => {
+  switch (a._tag) {
+    case "PullImage":
+      return `PullImage ${a.image} ${a.reason}`
+    case "CreateNetwork":
+      return `CreateNetwork ${a.network.name}`
+    case "CreateVolume":
+      return `CreateVolume ${a.volume.name}`
+    case "Create":
+      return `Create ${a.service.name}`
+    case "Replace":
+      return `Replace ${a.service.name} ${a.reason} ${a.strategy} [${a.changes.join(",")}]`
+    case "Start":
+      return `Start ${a.service}`
+    case "Adopt":
+      return `Adopt ${a.service} ${a.from}->${a.to}`
+    case "Remove":
+      return `Remove ${a.service} ${a.containerName} ${a.reason}`
+    case "Unchanged":
+      return `Unchanged ${a.service}`
+    case "Blocked":
+      return `Blocked ${a.service}`
+  }
+}
 
 const web = service("web")
 const db = service("db")
