@@ -1,0 +1,57 @@
+import { Context, type Duration, type Redacted } from "effect"
+
+export type WebhookProvider = "github" | "gitlab" | "gitea" | "bitbucket" | "generic"
+
+export const webhookProviders: ReadonlyArray<WebhookProvider> = [
+  "github",
+  "gitlab",
+  "gitea",
+  "bitbucket",
+  "generic",
+]
+
+/** Where the desired state comes from. */
+export type SourceConfig =
+  | {
+      readonly _tag: "Git"
+      /** https://, ssh:// (or scp-like user@host:path) or file:// URL, never with credentials in it. */
+      readonly repo: string
+      /** A branch to track (its head is followed) ... */
+      readonly branch: string
+      /** ... or a pinned tag or commit (then `branch` is ignored). */
+      readonly ref: string | undefined
+      /** SSH private key file; host-key checking against `knownHostsFile` is always on. */
+      readonly sshKeyFile: string | undefined
+      readonly knownHostsFile: string | undefined
+      /** HTTPS token (sent as basic auth), never logged. */
+      readonly httpsToken: Redacted.Redacted<string> | undefined
+      /** How long one git command may take before it is abandoned (a hanging remote). */
+      readonly timeout: Duration.Duration
+    }
+  | { readonly _tag: "Dir"; readonly dir: string }
+
+/** Everything `fleetd run` is configured with: flags first, then FLEETD_* variables, then defaults. */
+export interface DaemonSettings {
+  readonly source: SourceConfig
+  /** Manifest path inside the repository or directory. */
+  readonly path: string
+  readonly fleet: string | undefined
+  /** Poll interval (jittered by up to 10%). */
+  readonly interval: Duration.Duration
+  readonly listen: { readonly host: string; readonly port: number }
+  /** Checkout and state live here. */
+  readonly dataDir: string
+  readonly engine: string | undefined
+  readonly allowEmpty: boolean
+  readonly concurrency: number
+  /** Secret per provider; a provider without one refuses every delivery (fail closed). */
+  readonly webhookSecrets: Readonly<Partial<Record<WebhookProvider, Redacted.Redacted<string>>>>
+  /** Webhook bodies above this many bytes are refused with 413 before authentication. */
+  readonly webhookMaxBytes: number
+  readonly logLevel: "debug" | "info" | "warn" | "error"
+  readonly logFormat: "json" | "pretty"
+}
+
+export class DaemonConfig extends Context.Service<DaemonConfig, DaemonSettings>()(
+  "fleetd/config/DaemonConfig",
+) {}

@@ -1,0 +1,32 @@
+import { Context, Data, type Effect } from "effect"
+
+/**
+ * Why the source could not be read. `Unavailable` (remote down, hanging, network) is
+ * retried with backoff; the others are reported and retried on the next poll, since
+ * the operator (or the remote) may fix them at any time.
+ */
+export type SourceErrorReason = "Unavailable" | "AuthFailed" | "HostKeyMismatch" | "RefNotFound" | "Invalid"
+
+export class SourceError extends Data.TaggedError("SourceError")<{
+  readonly reason: SourceErrorReason
+  /** For the operator; never contains a credential (URLs are redacted). */
+  readonly message: string
+}> {}
+
+export interface SourceSnapshot {
+  /** The commit sha (git) or a content hash `dir:<hex>` (directory mode). */
+  readonly revision: string
+  /** The directory holding the checked-out files at that revision. */
+  readonly root: string
+}
+
+/** Where fleet.yaml comes from: a git checkout or a local directory. */
+export class ManifestSource extends Context.Service<
+  ManifestSource,
+  {
+    /** What is tracked, for status and logs (credentials redacted). */
+    readonly describe: { readonly kind: "git" | "dir"; readonly location: string; readonly ref: string }
+    /** Brings the files up to date (clone, fetch + hard reset) and tells the revision they are at. */
+    readonly sync: Effect.Effect<SourceSnapshot, SourceError>
+  }
+>()("fleetd/source/ManifestSource") {}
