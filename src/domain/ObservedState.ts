@@ -11,6 +11,8 @@ export interface ObservedContainer {
   readonly labels: Readonly<Record<string, string>>
   /** Engine state: created | running | paused | restarting | removing | exited | dead. */
   readonly state: string
+  /** healthy | unhealthy | starting, when the container has a healthcheck and the engine said. */
+  readonly health?: "healthy" | "unhealthy" | "starting"
   /** Id of the image the container runs (sha256:...). */
   readonly imageId: string
   /** Networks the container is attached to, by name. */

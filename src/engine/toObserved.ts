@@ -13,6 +13,8 @@ export interface ListedContainer {
   readonly Names?: ReadonlyArray<string> | null | undefined
   readonly Labels?: Readonly<Record<string, string>> | null | undefined
   readonly State?: string | undefined
+  /** Human text such as "Up 5 minutes (healthy)": the list call's only word on health. */
+  readonly Status?: string | undefined
   readonly ImageID?: string | undefined
   readonly NetworkSettings?:
     | { readonly Networks?: Readonly<Record<string, unknown>> | null | undefined }
@@ -24,18 +26,28 @@ export interface ListedContainer {
     | undefined
 }
 
-export const toObservedContainer = (c: ListedContainer): ObservedContainer => ({
-  id: c.Id,
-  name: (c.Names?.[0] ?? "").replace(/^\//, ""),
-  labels: { ...c.Labels },
-  state: c.State ?? "unknown",
-  imageId: c.ImageID ?? "",
-  networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort(),
-  volumes: (c.Mounts ?? [])
-    .filter((m) => m.Type === "volume" && m.Name !== undefined && m.Name !== "")
-    .map((m) => m.Name ?? "")
-    .sort(),
-})
+const healthOf = (status: string | undefined): ObservedContainer["health"] => {
+  const match = /\((healthy|unhealthy|health: starting)\)/.exec(status ?? "")
+  if (match === null) return undefined
+  return match[1] === "health: starting" ? "starting" : (match[1] as "healthy" | "unhealthy")
+}
+
+export const toObservedContainer = (c: ListedContainer): ObservedContainer => {
+  const health = healthOf(c.Status)
+  return {
+    id: c.Id,
+    ...(health === undefined ? {} : { health }),
+    name: (c.Names?.[0] ?? "").replace(/^\//, ""),
+    labels: { ...c.Labels },
+    state: c.State ?? "unknown",
+    imageId: c.ImageID ?? "",
+    networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort(),
+    volumes: (c.Mounts ?? [])
+      .filter((m) => m.Type === "volume" && m.Name !== undefined && m.Name !== "")
+      .map((m) => m.Name ?? "")
+      .sort(),
+  }
+}
 
 export interface ListedImage {
   readonly Id: string

@@ -26,6 +26,16 @@ describe("projections", () => {
     })
   })
 
+  it.each([
+    ["Up 3 minutes (healthy)", "healthy"],
+    ["Up 2 seconds (health: starting)", "starting"],
+    ["Up 1 minute (unhealthy)", "unhealthy"],
+    ["Up 1 minute", undefined],
+    [undefined, undefined],
+  ])("reads health from the list's status text %s", (Status, health) => {
+    expect(toObservedContainer({ Id: "x", ...(Status === undefined ? {} : { Status }) }).health).toBe(health)
+  })
+
   it("survives Podman's nulls", () => {
     expect(
       toObservedContainer({ Id: "x", Names: null, Labels: null, NetworkSettings: null, Mounts: null }),
