@@ -21,7 +21,7 @@ export const apply = Effect.fn("cli.apply")(function* (args: CliArgs) {
     allowEmpty: args.allowEmpty,
     concurrency: args.concurrency,
   }).pipe(
-    Effect.flatMap((changes) =>
+    Effect.flatMap(({ changes }) =>
       output
         .out(
           args.json

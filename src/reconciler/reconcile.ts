@@ -58,7 +58,8 @@ const isResource = (a: Action) => a._tag === "CreateNetwork" || a._tag === "Crea
 /**
  * One pass: observe, plan, pull what is missing, plan again against the images now
  * present (a pull can change which image a tag means), ensure networks and volumes,
- * then change the services. The result says per service what happened; only a failure
+ * then change the services. The change set says per service what happened (with the
+ * state observed before acting, for status); only a failure
  * to observe the engine (or the empty-fleet guard) fails the pass as a whole.
  */
 export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState, options: ReconcileOptions) {
@@ -82,10 +83,11 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
       failed: new Map([...resources.failed, ...pulls.failed]),
     },
   )
-  return {
+  const changes: ChangeSet = {
     fleet: desired.fleet,
     revision: options.revision,
     services,
     resources: [...pulls.results, ...resources.results],
-  } satisfies ChangeSet
+  }
+  return { changes, observed: first.observed }
 })

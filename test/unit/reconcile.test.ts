@@ -16,7 +16,10 @@ const worldWithImages = (): FakeWorld => {
 }
 
 const pass = (world: FakeWorld, state: DesiredState, opts = options) =>
-  reconcile(state, opts).pipe(Effect.provide(fakeEngineLayer(world)))
+  reconcile(state, opts).pipe(
+    Effect.map((r) => r.changes),
+    Effect.provide(fakeEngineLayer(world)),
+  )
 
 const outcomes = (changes: ChangeSet) =>
   Object.fromEntries(

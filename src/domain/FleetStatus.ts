@@ -1,0 +1,63 @@
+import type { HealthStatus, PassResult, SyncStatus } from "../observability/Metrics.ts"
+
+/**
+ * What `/status` answers and `fleetd status` renders (docs/status.md). Times are ISO
+ * 8601 strings; fields are only ever added.
+ */
+export interface ServiceStatus {
+  readonly name: string
+  readonly image: string
+  /** The container's name, once it exists. */
+  readonly container?: string
+  readonly sync: SyncStatus
+  readonly health: HealthStatus
+  readonly lastChange?: {
+    readonly at: string
+    readonly outcome: string
+    readonly reason?: string
+    readonly revision: string
+  }
+  readonly lastError?: { readonly at: string; readonly message: string }
+}
+
+export interface StalledStatus {
+  readonly revision: string
+  readonly reason: string
+  /** `file:line:column: path: message` lines when the manifest was invalid. */
+  readonly issues: ReadonlyArray<string>
+}
+
+export interface PassStatus {
+  readonly triggers: ReadonlyArray<string>
+  readonly startedAt: string
+  readonly finishedAt?: string
+  readonly durationMs?: number
+  readonly result?: PassResult
+  readonly revision?: string
+  readonly error?: string
+}
+
+export interface EngineStatus {
+  /** Undefined until the first pass has talked to the engine. */
+  readonly reachable: boolean | undefined
+  readonly kind?: string
+  readonly version?: string
+  readonly apiVersion?: string
+  readonly error?: string
+}
+
+export type Phase = "Starting" | "Reconciling" | "Synced" | "Degraded" | "Stalled" | "Failing"
+
+export interface FleetStatus {
+  readonly fleet: string | undefined
+  readonly source: { readonly kind: "git" | "dir"; readonly location: string; readonly ref: string }
+  readonly phase: Phase
+  readonly lastAttemptedRevision?: string
+  readonly lastAppliedRevision?: string
+  readonly lastSuccessfulAt?: string
+  readonly lastPass?: PassStatus
+  readonly nextPassAt?: string
+  readonly stalled?: StalledStatus
+  readonly engine: EngineStatus
+  readonly services: ReadonlyArray<ServiceStatus>
+}

@@ -1,0 +1,62 @@
+import type { DesiredState } from "../domain/DesiredState.ts"
+import type { ServiceStatus } from "../domain/FleetStatus.ts"
+import type { ObservedContainer } from "../domain/ObservedState.ts"
+import type { HealthStatus } from "../observability/Metrics.ts"
+import type { ChangeSet } from "./ChangeSet.ts"
+
+const changedOutcomes = new Set(["created", "replaced", "started", "adopted"])
+
+const healthOf = (container: ObservedContainer | undefined): HealthStatus => {
+  if (container === undefined) return "Missing"
+  if (container.state !== "running") return "Unhealthy"
+  if (container.health === "unhealthy") return "Unhealthy"
+  if (container.health === "starting") return "Starting"
+  return "Healthy"
+}
+
+/**
+ * Per-service status after a pass, from what the pass observed before acting and what
+ * it changed: no extra engine call. A service changed this pass is `Starting` until
+ * the next pass sees its health; earlier changes and errors are carried over.
+ */
+export const serviceStatuses = (
+  desired: DesiredState,
+  observed: ReadonlyArray<ObservedContainer>,
+  changes: ChangeSet,
+  previous: ReadonlyArray<ServiceStatus>,
+  now: string,
+): ReadonlyArray<ServiceStatus> =>
+  desired.services.map((service): ServiceStatus => {
+    const result = changes.services.find((s) => s.service === service.name)
+    const before = previous.find((s) => s.name === service.name)
+    const container = observed.find((c) => c.name === service.containerName)
+    const base = {
+      name: service.name,
+      image: service.spec.image,
+      ...(container !== undefined || result?.container !== undefined ? { container: service.containerName } : {}),
+      ...(before?.lastChange === undefined ? {} : { lastChange: before.lastChange }),
+    }
+    if (result === undefined || result.outcome === "unchanged") {
+      return { ...base, sync: "Synced", health: healthOf(container) }
+    }
+    if (result.outcome === "failed" || result.outcome === "blocked") {
+      return {
+        ...base,
+        sync: "Failed",
+        health: healthOf(container),
+        lastError: { at: now, message: result.reason ?? result.outcome },
+      }
+    }
+    const lastChange = {
+      at: now,
+      outcome: result.outcome,
+      revision: changes.revision,
+      ...(result.reason === undefined ? {} : { reason: result.reason }),
+    }
+    const health: HealthStatus = changedOutcomes.has(result.outcome)
+      ? service.spec.healthcheck === undefined || service.spec.healthcheck.test[0] === "NONE"
+        ? "Healthy"
+        : "Starting"
+      : healthOf(container)
+    return { ...base, container: service.containerName, sync: "Synced", health, lastChange }
+  })
