@@ -33,7 +33,9 @@ export const serviceStatuses = (
     const base = {
       name: service.name,
       image: service.spec.image,
-      ...(container !== undefined || result?.container !== undefined ? { container: service.containerName } : {}),
+      ...(container !== undefined || result?.container !== undefined
+        ? { container: service.containerName }
+        : {}),
       ...(before?.lastChange === undefined ? {} : { lastChange: before.lastChange }),
     }
     if (result === undefined || result.outcome === "unchanged") {

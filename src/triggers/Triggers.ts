@@ -1,4 +1,5 @@
 import { Context, Duration, Effect, Layer, Queue, Ref } from "effect"
+import { Metrics } from "../observability/Metrics.ts"
 
 /**
  * Where a pass request came from: `startup`, `poll`, `file`, `webhook:<provider>`,
@@ -15,7 +16,7 @@ export type TriggerSource = string
 export class Triggers extends Context.Service<
   Triggers,
   {
-    /** Asks for a pass; returns at once. */
+    /** Asks for a pass (and counts it in `fleetd_triggers_total`); returns at once. */
     readonly request: (source: TriggerSource) => Effect.Effect<void>
     /** Waits until a pass is requested or `idle` has passed; gives the requesting sources (empty on timeout). */
     readonly await: (idle: Duration.Input) => Effect.Effect<ReadonlyArray<TriggerSource>>
@@ -24,6 +25,7 @@ export class Triggers extends Context.Service<
   static readonly layer = Layer.effect(
     Triggers,
     Effect.gen(function* () {
+      const metrics = yield* Metrics
       // A one-slot wake-up signal plus the set of sources that asked since the last await.
       const signal = yield* Queue.dropping<void>(1)
       const pending = yield* Ref.make<ReadonlySet<TriggerSource>>(new Set())

@@ -1,0 +1,40 @@
+import { Context, Effect, Layer, Ref } from "effect"
+import type { FleetStatus } from "../domain/FleetStatus.ts"
+import { ManifestSource } from "../source/ManifestSource.ts"
+
+/** The daemon's current status: written by the loop, read by `/status` and `/ready`. */
+export class StatusStore extends Context.Service<
+  StatusStore,
+  {
+    readonly get: Effect.Effect<FleetStatus>
+    readonly update: (f: (status: FleetStatus) => FleetStatus) => Effect.Effect<void>
+  }
+>()("fleetd/reconciler/StatusStore") {
+  static readonly layer = (fleet: string | undefined) =>
+    Layer.effect(
+      StatusStore,
+      Effect.gen(function* () {
+        const source = yield* ManifestSource
+        const ref = yield* Ref.make<FleetStatus>({
+          fleet,
+          source: source.describe,
+          phase: "Starting",
+          engine: { reachable: undefined },
+          services: [],
+        })
+        return StatusStore.of({ get: Ref.get(ref), update: (f) => Ref.update(ref, f) })
+      }),
+    )
+}
+
+/** Why the daemon is not ready, or an empty list when it is (`GET /ready`). */
+export const notReadyReasons = (status: FleetStatus): ReadonlyArray<string> => {
+  const reasons: Array<string> = []
+  if (status.engine.reachable === false)
+    reasons.push(`container engine unreachable: ${status.engine.error ?? "unknown error"}`)
+  if (status.lastSuccessfulAt === undefined && status.lastAppliedRevision === undefined)
+    reasons.push("no pass has completed yet")
+  if (status.stalled !== undefined)
+    reasons.push(`stalled at revision ${status.stalled.revision}: ${status.stalled.reason}`)
+  return reasons
+}

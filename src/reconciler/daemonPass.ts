@@ -1,0 +1,208 @@
+import { join } from "node:path"
+import { Clock, Effect } from "effect"
+import { DaemonConfig } from "../config/DaemonConfig.ts"
+import type { FleetStatus, StalledStatus } from "../domain/FleetStatus.ts"
+import { formatManifestIssue } from "../domain/ManifestError.ts"
+import { ContainerEngine } from "../engine/ContainerEngine.ts"
+import { Metrics, type PassResult } from "../observability/Metrics.ts"
+import { loadManifest } from "../source/loadManifest.ts"
+import { ManifestSource } from "../source/ManifestSource.ts"
+import { type ChangeSet, hasFailures } from "./ChangeSet.ts"
+import { reconcile } from "./reconcile.ts"
+import { StatusStore } from "./StatusStore.ts"
+import { serviceStatuses } from "./serviceStatuses.ts"
+
+/** What the loop needs to know about a pass: whether to back off before the next one. */
+export interface PassOutcome {
+  readonly result: PassResult
+  /** A retryable failure (source or engine unavailable): retry sooner, with backoff. */
+  readonly retry: boolean
+}
+
+const iso = (millis: number) => new Date(millis).toISOString()
+
+/**
+ * One pass of the daemon, as named steps: sync the source, skip a revision already
+ * known to be invalid, load the manifest, reconcile, record status and metrics. It
+ * never fails: every error is a status, a metric and a log line, and the loop decides
+ * when to run again. A pass never branches on why it runs, except that a file change
+ * re-reads a stalled revision (in directory mode a fix may not change the manifest).
+ */
+export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyArray<string>) {
+  const config = yield* DaemonConfig
+  const source = yield* ManifestSource
+  const status = yield* StatusStore
+  const metrics = yield* Metrics
+  const startedAt = yield* Clock.currentTimeMillis
+  yield* status.update((s) => ({
+    ...s,
+    phase: "Reconciling",
+    lastPass: { triggers, startedAt: iso(startedAt) },
+  }))
+
+  const finish = Effect.fnUntraced(function* (
+    result: PassResult,
+    revision: string | undefined,
+    patch: (s: FleetStatus, now: string) => FleetStatus,
+    error?: string,
+  ) {
+    const now = yield* Clock.currentTimeMillis
+    yield* status.update((s) =>
+      patch(
+        {
+          ...s,
+          lastPass: {
+            triggers,
+            startedAt: iso(startedAt),
+            finishedAt: iso(now),
+            durationMs: now - startedAt,
+            result,
+            ...(revision === undefined ? {} : { revision }),
+            ...(error === undefined ? {} : { error }),
+          },
+        },
+        iso(now),
+      ),
+    )
+    return (now - startedAt) / 1000
+  })
+
+  // 1. Source: fetch and reset to the tracked head.
+  const snapshot = yield* Effect.result(source.sync)
+  if (snapshot._tag === "Failure") {
+    const error = snapshot.failure
+    yield* Effect.logError("pass: cannot read the source", { reason: error.reason, error: error.message })
+    const seconds = yield* finish("error", undefined, (s) => ({ ...s, phase: "Failing" }), error.message)
+    yield* metrics.recordPass("error", seconds, [])
+    return { result: "error", retry: true } satisfies PassOutcome
+  }
+  const { revision, root } = snapshot.success
+
+  // 2. A revision already found invalid waits for a new one (a file change re-reads it).
+  const before = yield* status.get
+  if (before.stalled?.revision === revision && !triggers.includes("file")) {
+    yield* Effect.logDebug("pass: revision is stalled; waiting for a new one", { revision })
+    const seconds = yield* finish("skipped", revision, (s) => ({ ...s, phase: "Stalled" }))
+    yield* metrics.recordPass("skipped", seconds, [])
+    return { result: "skipped", retry: false } satisfies PassOutcome
+  }
+
+  // 3. Manifest: a revision that fails validation is rejected whole; nothing is touched.
+  const loaded = yield* Effect.result(
+    loadManifest(join(root, config.path), { fleet: config.fleet, environment: process.env }),
+  )
+  if (loaded._tag === "Failure") {
+    const error = loaded.failure
+    const issues = error.issues.map((issue) => formatManifestIssue(config.path, issue))
+    return yield* stall(revision, { revision, reason: `${config.path} is invalid`, issues })
+  }
+  const { desired, warnings } = loaded.success
+  for (const warning of warnings) yield* Effect.logWarning(`manifest: ${warning}`, { revision })
+
+  // 4. Reconcile.
+  const applied = yield* Effect.result(
+    reconcile(desired, { revision, allowEmpty: config.allowEmpty, concurrency: config.concurrency }),
+  )
+  if (applied._tag === "Failure") {
+    const error = applied.failure
+    if (error._tag === "EmptyFleetRefused") {
+      return yield* stall(revision, { revision, reason: error.message, issues: [] })
+    }
+    yield* Effect.logError("pass: container engine unavailable", { revision, error: error.message })
+    const seconds = yield* finish(
+      "error",
+      revision,
+      (s) => ({
+        ...s,
+        phase: "Failing",
+        lastAttemptedRevision: revision,
+        engine: { ...s.engine, reachable: false, error: error.message },
+      }),
+      error.message,
+    )
+    yield* metrics.recordPass("error", seconds, [])
+    return { result: "error", retry: error.reason === "Unavailable" } satisfies PassOutcome
+  }
+
+  // 5. Record what happened.
+  const { changes, observed } = applied.success
+  const failed = hasFailures(changes)
+  const result: PassResult = failed ? "partial" : "success"
+  // Which engine answered: asked once, and again after it was unreachable (it may have changed).
+  const known = before.engine.reachable === true && before.engine.kind !== undefined
+  const info = known ? undefined : yield* Effect.option((yield* ContainerEngine).info)
+  let services: FleetStatus["services"] = []
+  const seconds = yield* finish(result, revision, (s, now) => {
+    services = serviceStatuses(desired, observed.containers, changes, s.services, now)
+    const { stalled: _cleared, ...rest } = s
+    return {
+      ...rest,
+      fleet: desired.fleet,
+      phase: failed ? "Degraded" : "Synced",
+      lastAttemptedRevision: revision,
+      ...(failed ? {} : { lastAppliedRevision: revision, lastSuccessfulAt: now }),
+      engine:
+        info === undefined
+          ? s.engine
+          : info._tag === "Some"
+            ? { reachable: true, ...info.value }
+            : { reachable: true },
+      services,
+    }
+  })
+  yield* metrics.recordPass(result, seconds, actionOutcomes(changes))
+  yield* metrics.setServices(services.map((s) => ({ service: s.name, sync: s.sync, health: s.health })))
+  yield* metrics.setStalled(false)
+  if (!failed) yield* metrics.setRevision(revision)
+  yield* logChangeSet(changes, triggers, seconds)
+  return { result, retry: false } satisfies PassOutcome
+
+  function stall(revision: string, stalled: StalledStatus) {
+    return Effect.gen(function* () {
+      yield* Effect.logError(`pass: revision stalled: ${stalled.reason}`, {
+        revision,
+        issues: stalled.issues,
+      })
+      const seconds = yield* finish(
+        "stalled",
+        revision,
+        (s) => ({ ...s, phase: "Stalled", stalled, lastAttemptedRevision: revision }),
+        stalled.reason,
+      )
+      yield* metrics.recordPass("stalled", seconds, [])
+      yield* metrics.setStalled(true)
+      return { result: "stalled", retry: false } satisfies PassOutcome
+    })
+  }
+})
+
+const actionOutcomes = (changes: ChangeSet) => [
+  ...changes.resources.map((r) => ({
+    action: r.kind === "image" ? "pull" : `ensure_${r.kind}`,
+    outcome: r.outcome === "failed" ? ("failure" as const) : ("success" as const),
+  })),
+  ...changes.services
+    .filter((s) => s.outcome !== "unchanged")
+    .map((s) => ({
+      action: s.outcome === "failed" || s.outcome === "blocked" ? "service" : s.outcome,
+      outcome:
+        s.outcome === "failed" || s.outcome === "blocked" ? ("failure" as const) : ("success" as const),
+    })),
+]
+
+const logChangeSet = (changes: ChangeSet, triggers: ReadonlyArray<string>, seconds: number) => {
+  const changed = changes.services.filter((s) => s.outcome !== "unchanged")
+  const summary = changed.map((s) => `${s.service}: ${s.outcome}${s.reason ? ` (${s.reason})` : ""}`)
+  return Effect.logInfo(changed.length === 0 ? "pass: in sync" : `pass: ${summary.join("; ")}`, {
+    revision: changes.revision,
+    triggers,
+    durationMs: Math.round(seconds * 1000),
+    changes: changed.map((s) => ({
+      service: s.service,
+      outcome: s.outcome,
+      reason: s.reason,
+      fields: s.changes,
+    })),
+    unchanged: changes.services.length - changed.length,
+  })
+}

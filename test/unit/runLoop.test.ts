@@ -1,0 +1,211 @@
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Fiber, Latch, Layer } from "effect"
+import { TestClock } from "effect/testing"
+import { DaemonConfig, type DaemonSettings } from "../../src/config/DaemonConfig.ts"
+import { Metrics } from "../../src/observability/Metrics.ts"
+import { runLoop } from "../../src/reconciler/runLoop.ts"
+import { notReadyReasons, StatusStore } from "../../src/reconciler/StatusStore.ts"
+import { ManifestSource, SourceError } from "../../src/source/ManifestSource.ts"
+import { Triggers } from "../../src/triggers/Triggers.ts"
+import { emptyWorld, type FakeWorld, fakeEngineLayer } from "../support/FakeEngine.ts"
+import { imageIds } from "../support/fixtures.ts"
+
+const idle = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]`
+
+/** A source whose files and revision a test sets, whose syncs it counts, and which a latch can hold. */
+const makeSource = (dir: string) => {
+  const state = { revision: "r1", syncs: 0, down: false, gate: undefined as Latch.Latch | undefined }
+  const layer = Layer.succeed(ManifestSource)({
+    describe: { kind: "dir", location: dir, ref: "-" },
+    sync: Effect.gen(function* () {
+      state.syncs++
+      if (state.gate !== undefined) yield* state.gate.await
+      if (state.down) return yield* new SourceError({ reason: "Unavailable", message: "remote down" })
+      return { revision: state.revision, root: dir }
+    }),
+  })
+  return { state, layer }
+}
+
+const settings = (dir: string): DaemonSettings => ({
+  source: { _tag: "Dir", dir },
+  path: "fleet.yaml",
+  fleet: "t",
+  interval: Duration.seconds(60),
+  listen: { host: "127.0.0.1", port: 0 },
+  dataDir: dir,
+  engine: undefined,
+  allowEmpty: false,
+  concurrency: 2,
+  webhookSecrets: {},
+  webhookMaxBytes: 1024,
+  logLevel: "info",
+  logFormat: "json",
+})
+
+const setup = () => {
+  const dir = mkdtempSync(join(tmpdir(), "fleetd-loop-"))
+  const write = (env: string) =>
+    writeFileSync(
+      join(dir, "fleet.yaml"),
+      `services:\n  web:\n    image: fleetd-test/app:v1\n    command: ${idle}\n    environment:\n      A: "${env}"\n`,
+    )
+  write("1")
+  const source = makeSource(dir)
+  const world: FakeWorld = emptyWorld()
+  world.images = Object.entries(imageIds).map(([ref, id]) => ({ id, refs: [ref] }))
+  const services = Layer.mergeAll(
+    Triggers.layer,
+    StatusStore.layer("t"),
+    Layer.succeed(DaemonConfig)(settings(dir)),
+    fakeEngineLayer(world),
+  ).pipe(Layer.provideMerge(Layer.mergeAll(source.layer, Metrics.layer)))
+  return { dir, write, source, world, services }
+}
+
+/** Real time passes (manifests are read from disk) while the test clock stands still. */
+const tick = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 5)))
+
+/**
+ * Waits (in real time, with a deadline) until the loop is idle: no pass running, the
+ * next one scheduled, and nothing changing for a few ticks.
+ */
+const settle = Effect.gen(function* () {
+  const store = yield* StatusStore
+  let quiet = 0
+  let last = ""
+  for (let i = 0; i < 400 && quiet < 4; i++) {
+    yield* tick
+    const s = yield* store.get
+    const now = `${s.phase}|${s.lastPass?.startedAt}|${s.lastPass?.finishedAt}|${s.nextPassAt}`
+    quiet = s.phase !== "Reconciling" && s.lastPass?.finishedAt !== undefined && now === last ? quiet + 1 : 0
+    last = now
+  }
+  if (quiet < 4) return yield* Effect.die(new Error("the loop did not settle within 2 s"))
+})
+
+/** Waits in real time, with a deadline, until `done()` holds. */
+const until = (done: () => boolean) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 400 && !done(); i++) yield* tick
+    if (!done()) return yield* Effect.die(new Error("condition not met within 2 s"))
+  })
+
+describe("the loop", () => {
+  it.effect("runs a pass at startup, then one per poll interval", () => {
+    const t = setup()
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(runLoop)
+      yield* settle
+      assert.strictEqual(t.source.state.syncs, 1)
+      assert.deepStrictEqual(
+        t.world.containers.map((c) => c.name),
+        ["t-web"],
+      )
+      yield* TestClock.adjust("30 seconds")
+      yield* settle
+      assert.strictEqual(t.source.state.syncs, 1)
+      yield* TestClock.adjust("40 seconds")
+      yield* settle
+      assert.strictEqual(t.source.state.syncs, 2)
+      const status = yield* (yield* StatusStore).get
+      assert.strictEqual(status.phase, "Synced")
+      assert.deepStrictEqual(notReadyReasons(status), [])
+      yield* Fiber.interrupt(fiber)
+    }).pipe(Effect.provide(t.services))
+  })
+
+  it.effect(
+    "runs one follow-up pass for ten triggers that arrive during a pass, and cuts the idle wait short",
+    () => {
+      const t = setup()
+      return Effect.gen(function* () {
+        const triggers = yield* Triggers
+        const gate = yield* Latch.make(false)
+        t.source.state.gate = gate
+        const fiber = yield* Effect.forkChild(runLoop)
+        yield* until(() => t.source.state.syncs === 1)
+        for (let i = 0; i < 10; i++) yield* triggers.request("webhook:github")
+        yield* gate.open
+        yield* settle
+        assert.strictEqual(t.source.state.syncs, 2)
+        yield* settle
+        assert.strictEqual(t.source.state.syncs, 2)
+        // Idle now: one more trigger starts a pass at once, long before the poll.
+        yield* triggers.request("file")
+        yield* settle
+        assert.strictEqual(t.source.state.syncs, 3)
+        yield* Fiber.interrupt(fiber)
+      }).pipe(Effect.provide(t.services))
+    },
+  )
+
+  it.effect("stalls on an invalid revision without touching containers, and converges on the fix", () => {
+    const t = setup()
+    return Effect.gen(function* () {
+      const triggers = yield* Triggers
+      const store = yield* StatusStore
+      const fiber = yield* Effect.forkChild(runLoop)
+      yield* settle
+      const before = JSON.stringify(t.world.containers)
+      writeFileSync(
+        join(t.dir, "fleet.yaml"),
+        "services:\n  web:\n    image: fleetd-test/app:v1\n    bogus: 1\n",
+      )
+      t.source.state.revision = "r2"
+      yield* triggers.request("webhook:github")
+      yield* settle
+      let status = yield* store.get
+      assert.strictEqual(status.phase, "Stalled")
+      assert.deepStrictEqual(status.stalled?.issues, [
+        'fleet.yaml:4:5: services.web.bogus: unknown or unsupported service field "bogus" (fleetd accepts a subset of Compose (see schemas/fleet.schema.json); put extensions under x-*)',
+      ])
+      assert.isTrue(notReadyReasons(status).some((r) => r.startsWith("stalled at revision r2")))
+      assert.strictEqual(JSON.stringify(t.world.containers), before)
+      // The same revision is not read again...
+      yield* triggers.request("webhook:github")
+      yield* settle
+      assert.strictEqual((yield* store.get).lastPass?.result, "skipped")
+      // ...a new one is.
+      t.write("2")
+      t.source.state.revision = "r3"
+      yield* triggers.request("webhook:github")
+      yield* settle
+      status = yield* store.get
+      assert.strictEqual(status.phase, "Synced")
+      assert.strictEqual(status.stalled, undefined)
+      assert.strictEqual(status.lastAppliedRevision, "r3")
+      assert.strictEqual(t.world.containers[0]?.spec?.env[0], "A=2")
+      yield* Fiber.interrupt(fiber)
+    }).pipe(Effect.provide(t.services))
+  })
+
+  it.effect("backs off while the source is down, and reports it", () => {
+    const t = setup()
+    return Effect.gen(function* () {
+      t.source.state.down = true
+      const fiber = yield* Effect.forkChild(runLoop)
+      yield* settle
+      assert.strictEqual(t.source.state.syncs, 1)
+      const status = yield* (yield* StatusStore).get
+      assert.strictEqual(status.phase, "Failing")
+      assert.strictEqual(status.lastPass?.error, "remote down")
+      // Retries come after ~1 s, ~2 s, ~4 s (±20%), not after the 60 s poll interval.
+      yield* TestClock.adjust("1300 millis")
+      yield* settle
+      assert.strictEqual(t.source.state.syncs, 2)
+      yield* TestClock.adjust("2500 millis")
+      yield* settle
+      assert.strictEqual(t.source.state.syncs, 3)
+      t.source.state.down = false
+      yield* TestClock.adjust("5 seconds")
+      yield* settle
+      assert.strictEqual(t.source.state.syncs, 4)
+      assert.strictEqual((yield* (yield* StatusStore).get).phase, "Synced")
+      yield* Fiber.interrupt(fiber)
+    }).pipe(Effect.provide(t.services))
+  })
+})
