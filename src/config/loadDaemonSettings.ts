@@ -1,0 +1,182 @@
+import { readFileSync } from "node:fs"
+import { isAbsolute, normalize, resolve } from "node:path"
+import { Config, ConfigProvider, Data, Duration, Effect, Option, Redacted } from "effect"
+import { durationHint, parseDuration } from "../domain/compose/duration.ts"
+import { type DaemonSettings, type WebhookProvider, webhookProviders } from "./DaemonConfig.ts"
+
+/** A setting that is missing, malformed or contradicts another: a usage error (exit 2). */
+export class SettingsError extends Data.TaggedError("SettingsError")<{ readonly message: string }> {}
+
+/** `fleetd run` flags and the FLEETD_* variable each one overrides (docs/configuration.md). */
+export const runFlags = {
+  repo: "FLEETD_REPO",
+  branch: "FLEETD_BRANCH",
+  ref: "FLEETD_REF",
+  path: "FLEETD_PATH",
+  dir: "FLEETD_DIR",
+  fleet: "FLEETD_FLEET",
+  interval: "FLEETD_INTERVAL",
+  listen: "FLEETD_LISTEN",
+  "data-dir": "FLEETD_DATA_DIR",
+  "ssh-key": "FLEETD_SSH_KEY",
+  "known-hosts": "FLEETD_KNOWN_HOSTS",
+  "git-timeout": "FLEETD_GIT_TIMEOUT",
+  engine: "FLEETD_ENGINE",
+  "allow-empty": "FLEETD_ALLOW_EMPTY",
+  concurrency: "FLEETD_CONCURRENCY",
+  "webhook-max-bytes": "FLEETD_WEBHOOK_MAX_BYTES",
+  "log-level": "FLEETD_LOG_LEVEL",
+  "log-format": "FLEETD_LOG_FORMAT",
+} as const
+
+export type RunFlags = { readonly [K in keyof typeof runFlags]?: string | boolean | undefined }
+
+const flagOf = (variable: string) => Object.entries(runFlags).find(([, v]) => v === variable)?.[0]
+
+/** `FLEETD_INTERVAL (--interval): expected ...`, from Effect's schema error text. */
+const describeConfigError = (message: string) => {
+  const variable = /at \["(FLEETD_[A-Z_]+)"\]/.exec(message)?.[1]
+  const expected = /Expected ([^\n]*)/.exec(message)?.[1] ?? message
+  if (variable === undefined) return message
+  const flag = flagOf(variable)
+  return `${variable}${flag === undefined ? "" : ` (--${flag})`}: expected ${expected}`
+}
+
+const optional = <A>(config: Config.Config<A>) =>
+  Config.option(config).pipe(Config.map(Option.getOrUndefined))
+
+/** A secret from VAR, or from the file VAR_FILE names (trailing newline dropped); never both. */
+const secret = (name: string, env: Readonly<Record<string, string | undefined>>) => {
+  const direct = env[name]
+  const file = env[`${name}_FILE`]
+  if (direct !== undefined && file !== undefined)
+    return Effect.fail(new SettingsError({ message: `set ${name} or ${name}_FILE, not both` }))
+  if (file === undefined)
+    return Effect.succeed(direct === undefined || direct === "" ? undefined : Redacted.make(direct))
+  return Effect.try({
+    try: () => readFileSync(file, "utf8").replace(/\r?\n$/, ""),
+    catch: (e) =>
+      new SettingsError({ message: `${name}_FILE: cannot read ${file}: ${(e as Error).message}` }),
+  }).pipe(
+    Effect.flatMap((value) =>
+      value === ""
+        ? Effect.fail(new SettingsError({ message: `${name}_FILE: ${file} is empty` }))
+        : Effect.succeed(Redacted.make(value)),
+    ),
+  )
+}
+
+const parseListen = (value: string) => {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]*)):(\d{1,5})$/.exec(value)
+  const port = Number(match?.[3])
+  if (match === null || port > 65535) {
+    return Effect.fail(
+      new SettingsError({
+        message: `--listen "${value}" must be HOST:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:8080`,
+      }),
+    )
+  }
+  return Effect.succeed({ host: match[1] ?? (match[2] || "0.0.0.0"), port })
+}
+
+/**
+ * The daemon's settings: each flag wins over its FLEETD_* variable, which wins over the
+ * default. Secrets (git token, webhook secrets) come only from the environment or
+ * from files, never from flags, which any user can read in the process list.
+ */
+export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string, string | undefined>>) =>
+  Effect.gen(function* () {
+    const merged: Record<string, string | undefined> = { ...env }
+    for (const [flag, variable] of Object.entries(runFlags)) {
+      const value = flags[flag as keyof RunFlags]
+      if (value !== undefined) merged[variable] = typeof value === "boolean" ? String(value) : value
+    }
+    const provider = ConfigProvider.fromEnvRecord(merged)
+    const read = <A>(config: Config.Config<A>) =>
+      config
+        .parse(provider)
+        .pipe(Effect.mapError((e) => new SettingsError({ message: describeConfigError(e.message) })))
+
+    /** Compose-style durations (`30s`, `1m30s`), as fleet.yaml writes them. */
+    const readDuration = (name: string, fallback: string) =>
+      read(Config.String(name).pipe(Config.withDefault(fallback))).pipe(
+        Effect.flatMap((text) => {
+          const nanos = parseDuration(text)
+          const flag = flagOf(name)
+          return nanos === undefined
+            ? Effect.fail(
+                new SettingsError({
+                  message: `${name}${flag ? ` (--${flag})` : ""}: expected ${durationHint}, not "${text}"`,
+                }),
+              )
+            : Effect.succeed(Duration.millis(nanos / 1e6))
+        }),
+      )
+    const repo = yield* read(optional(Config.String("FLEETD_REPO")))
+    const dir = yield* read(optional(Config.String("FLEETD_DIR")))
+    if ((repo === undefined) === (dir === undefined)) {
+      return yield* new SettingsError({
+        message: "give exactly one source: --repo URL (git) or --dir PATH (a local directory)",
+      })
+    }
+    const path = yield* read(Config.String("FLEETD_PATH").pipe(Config.withDefault("fleet.yaml")))
+    if (isAbsolute(path) || normalize(path).startsWith("..")) {
+      return yield* new SettingsError({
+        message: `--path "${path}" must be relative to the repository and stay inside it`,
+      })
+    }
+    const webhookSecrets: Partial<Record<WebhookProvider, Redacted.Redacted<string>>> = {}
+    const shared = yield* secret("FLEETD_WEBHOOK_SECRET", merged)
+    for (const provider of webhookProviders) {
+      const own = yield* secret(`FLEETD_WEBHOOK_SECRET_${provider.toUpperCase()}`, merged)
+      const value = own ?? shared
+      if (value !== undefined) webhookSecrets[provider] = value
+    }
+    const dataDir = resolve(yield* read(Config.String("FLEETD_DATA_DIR").pipe(Config.withDefault(".fleetd"))))
+    const settings: DaemonSettings = {
+      source:
+        repo !== undefined
+          ? {
+              _tag: "Git",
+              repo,
+              branch: yield* read(Config.String("FLEETD_BRANCH").pipe(Config.withDefault("main"))),
+              ref: yield* read(optional(Config.String("FLEETD_REF"))),
+              sshKeyFile: yield* read(optional(Config.String("FLEETD_SSH_KEY"))),
+              knownHostsFile: yield* read(optional(Config.String("FLEETD_KNOWN_HOSTS"))),
+              httpsToken: yield* secret("FLEETD_GIT_TOKEN", merged),
+              timeout: yield* readDuration("FLEETD_GIT_TIMEOUT", "60s"),
+            }
+          : { _tag: "Dir", dir: resolve(dir ?? ".") },
+      path,
+      fleet: yield* read(optional(Config.String("FLEETD_FLEET"))),
+      interval: yield* readDuration("FLEETD_INTERVAL", "60s"),
+      listen: yield* parseListen(
+        yield* read(Config.String("FLEETD_LISTEN").pipe(Config.withDefault("127.0.0.1:8080"))),
+      ),
+      dataDir,
+      engine: yield* read(optional(Config.String("FLEETD_ENGINE"))),
+      allowEmpty: yield* read(Config.Boolean("FLEETD_ALLOW_EMPTY").pipe(Config.withDefault(false))),
+      concurrency: yield* read(Config.Int("FLEETD_CONCURRENCY").pipe(Config.withDefault(4))),
+      webhookSecrets,
+      webhookMaxBytes: yield* read(
+        Config.Int("FLEETD_WEBHOOK_MAX_BYTES").pipe(Config.withDefault(5 * 1024 * 1024)),
+      ),
+      logLevel: yield* read(
+        Config.Literals(["debug", "info", "warn", "error"], "FLEETD_LOG_LEVEL").pipe(
+          Config.withDefault("info" as const),
+        ),
+      ),
+      logFormat: yield* read(
+        Config.Literals(["json", "pretty"], "FLEETD_LOG_FORMAT").pipe(
+          Config.withDefault(process.stderr.isTTY ? ("pretty" as const) : ("json" as const)),
+        ),
+      ),
+    }
+    if (Duration.toMillis(settings.interval) < 1000) {
+      return yield* new SettingsError({ message: "--interval must be at least 1s" })
+    }
+    if (settings.concurrency < 1 || settings.concurrency > 64) {
+      return yield* new SettingsError({ message: "--concurrency takes a whole number from 1 to 64" })
+    }
+    return settings
+  })
