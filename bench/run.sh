@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# bench/run.sh — runs every benchmark in one go (`npm run bench`).
+#
+# Uses the private test engines (test/support/engines.sh). If they are not up, it
+# starts them and stops them again at the end; engines that were already running
+# (another engineer's tests may be using them) are left alone. Each benchmark uses
+# its own fleet/project names and removes only what carries them.
+#
+# Environment: BENCH_PASSES (no-op passes, default 30), BENCH_ROUNDS (compose rounds,
+# default 5), BENCH_PODMAN=0 to skip the Podman no-op pass.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+cd "$repo"
+export PATH=$repo/node_modules/.bin:$PATH
+
+started=0
+if ! bash test/support/engines.sh status >/dev/null 2>&1; then
+  if bash test/support/engines.sh status 2>/dev/null | grep -q ': up'; then
+    # One is up and one is not: start the missing one, but never stop the other's.
+    echo "bench: one test engine is already up; starting the other and leaving both up" >&2
+  else
+    started=1
+  fi
+  bash test/support/engines.sh start
+fi
+if ((started)); then trap 'bash test/support/engines.sh stop' EXIT; fi
+# shellcheck disable=SC1091
+source .engines/env
+
+echo "# fleetd benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, node $(node --version)"
+echo "# $(uname -srm); $(dockerd --version); $(podman --version); $(docker-compose version --short 2>/dev/null | sed 's/^/docker-compose /')"
+echo
+
+node bench/planThousandServices.ts
+echo
+node bench/noopPass.ts docker "${BENCH_PASSES:-30}"
+echo
+if [[ ${BENCH_PODMAN:-1} != 0 ]]; then
+  node bench/noopPass.ts podman "${BENCH_PASSES:-30}"
+  echo
+fi
+node bench/applyVsCompose.ts "${BENCH_ROUNDS:-5}"
+echo
+node bench/noopApplyPhases.ts 7
