@@ -1,0 +1,34 @@
+/**
+ * What a provider's pure logic decides about one delivery. The HTTP route maps it to a
+ * status code; nothing here performs I/O.
+ *
+ * - `Accepted`: authenticated, and the event moves the tracked ref: request a pass.
+ * - `Ignored`: authenticated, but nothing fleetd follows changed (another branch, a tag,
+ *   an unhandled event). Answered 2xx: GitLab disables hooks that keep getting 4xx.
+ * - `Pong`: authenticated ping (GitHub `ping`, Bitbucket Server `diagnostics:ping`).
+ * - `Unauthorized`: missing or wrong credentials; decided before any JSON is parsed.
+ * - `BadRequest`: authenticated, but the body or an event header is malformed.
+ */
+export type Verdict =
+  | {
+      readonly _tag: "Accepted"
+      /** The full ref that moved (`refs/heads/main`), or undefined when the event names none (generic). */
+      readonly ref: string | undefined
+      readonly deliveryId: string | undefined
+    }
+  | { readonly _tag: "Ignored"; readonly reason: string }
+  | { readonly _tag: "Pong" }
+  | { readonly _tag: "Unauthorized"; readonly reason: string }
+  | { readonly _tag: "BadRequest"; readonly reason: string }
+
+export const Verdict = {
+  accepted: (ref: string | undefined, deliveryId: string | undefined): Verdict => ({
+    _tag: "Accepted",
+    ref,
+    deliveryId,
+  }),
+  ignored: (reason: string): Verdict => ({ _tag: "Ignored", reason }),
+  pong: { _tag: "Pong" } as Verdict,
+  unauthorized: (reason: string): Verdict => ({ _tag: "Unauthorized", reason }),
+  badRequest: (reason: string): Verdict => ({ _tag: "BadRequest", reason }),
+} as const
