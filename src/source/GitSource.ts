@@ -1,0 +1,190 @@
+/**
+ * The git source: one checkout under the data dir, brought to the remote's state on
+ * every sync. Nothing is merged or pulled: the tracked branch head is fetched and the
+ * worktree forced onto it, so a force-push converges and local debris is wiped. A
+ * pinned ref (tag, full or short sha) is resolved after fetching and checked out
+ * detached. Submodules are never initialised, hooks never run.
+ */
+import { access, mkdir, rm } from "node:fs/promises"
+import { join } from "node:path"
+import { Clock, Effect, Layer, Semaphore } from "effect"
+import { checkGitInputs, type GitConfig } from "./checkGitInputs.ts"
+import { gitEnvironment } from "./gitEnvironment.ts"
+import { ManifestSource, SourceError, type SourceSnapshot } from "./ManifestSource.ts"
+import { redactUrl } from "./redactUrl.ts"
+import { makeRunGit } from "./runGit.ts"
+
+export interface GitSourceOptions {
+  /** Told the duration and outcome of every network fetch (the daemon records a metric). */
+  readonly onFetch?: (seconds: number, ok: boolean) => Effect.Effect<void>
+  /** Where the environment comes from (tests); defaults to `process.env`. */
+  readonly environment?: Readonly<Record<string, string | undefined>>
+}
+
+const fullSha = /^[0-9a-f]{40}$/i
+const shortSha = /^[0-9a-f]{4,40}$/i
+
+const exists = (path: string) =>
+  Effect.promise(() =>
+    access(path).then(
+      () => true,
+      () => false,
+    ),
+  )
+
+const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
+  Effect.gen(function* () {
+    // Two syncs on one checkout would race on .git/index.lock; the loop never asks, but be sure.
+    const lock = yield* Semaphore.make(1)
+    const environment = gitEnvironment(config, options.environment)
+    const git = makeRunGit(environment, config.timeout)
+    const location = redactUrl(config.repo)
+    const onFetch = options.onFetch ?? (() => Effect.void)
+
+    const timedFetch = <A>(fetch: Effect.Effect<A, SourceError>) =>
+      Effect.gen(function* () {
+        const start = yield* Clock.currentTimeMillis
+        return yield* fetch.pipe(
+          Effect.onExit((exit) =>
+            Effect.flatMap(Clock.currentTimeMillis, (end) =>
+              onFetch((end - start) / 1000, exit._tag === "Success"),
+            ),
+          ),
+        )
+      })
+
+    /** undefined when the name does not resolve to a commit (no network, no error). */
+    const resolve = (name: string) =>
+      git(
+        dir,
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", `${name}^{commit}`],
+        "resolving",
+      ).pipe(
+        Effect.map((out) => out.trim()),
+        Effect.map((sha) => (fullSha.test(sha) ? sha : undefined)),
+        Effect.orElseSucceed(() => undefined),
+      )
+
+    const prepareCheckout = Effect.fn("GitSource.prepareCheckout")(function* () {
+      if (yield* exists(join(dir, ".git"))) {
+        const url = yield* git(
+          dir,
+          ["config", "--get", "remote.origin.url"],
+          "reading the checkout's remote",
+        ).pipe(
+          Effect.map((out) => out.trim()),
+          Effect.orElseSucceed(() => ""),
+        )
+        if (url === config.repo) return
+        // Another repository (or a broken checkout): reusing it could mix their histories.
+        yield* Effect.logInfo(`replacing the checkout in ${dir}: it does not track ${location}`)
+      }
+      yield* Effect.tryPromise({
+        try: async () => {
+          await rm(dir, { recursive: true, force: true })
+          await mkdir(dir, { recursive: true })
+        },
+        catch: (e) =>
+          new SourceError({
+            reason: "Invalid",
+            message: `cannot create the checkout directory ${dir}: ${String(e)} (check --data-dir and its permissions)`,
+          }),
+      })
+      yield* git(dir, ["init", "--quiet"], `creating the checkout in ${dir}`)
+      yield* git(dir, ["remote", "add", "--", "origin", config.repo], `adding the remote ${location}`)
+    })
+
+    const fetchArgs = ["fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--force"]
+
+    /** The head of the tracked branch. Depth 1: history is never needed, and a rewrite cannot wedge it. */
+    const fetchBranch = Effect.fn("GitSource.fetchBranch")(function* (branch: string) {
+      const tracking = `refs/remotes/origin/${branch}`
+      yield* timedFetch(
+        git(
+          dir,
+          [...fetchArgs, "--depth=1", "--", "origin", `+refs/heads/${branch}:${tracking}`],
+          `fetching branch ${branch} of ${location}`,
+        ),
+      )
+      const sha = yield* resolve(tracking)
+      if (sha === undefined)
+        return yield* new SourceError({
+          reason: "RefNotFound",
+          message: `branch ${branch} of ${location} was fetched but does not name a commit`,
+        })
+      return sha
+    })
+
+    /** A tag or a (short) sha: full history, so a short sha can be resolved locally. */
+    const fetchPinned = Effect.fn("GitSource.fetchPinned")(function* (ref: string) {
+      // A commit id names the same content for ever: no need to ask the remote again.
+      const known = fullSha.test(ref) ? yield* resolve(ref) : undefined
+      if (known !== undefined) return known
+      const unshallow = (yield* exists(join(dir, ".git", "shallow"))) ? ["--unshallow"] : []
+      yield* timedFetch(
+        git(
+          dir,
+          [
+            ...fetchArgs,
+            "--prune",
+            ...unshallow,
+            "--",
+            "origin",
+            "+refs/heads/*:refs/remotes/origin/*",
+            "+refs/tags/*:refs/tags/*",
+          ],
+          `fetching ${location} for ref ${ref}`,
+        ),
+      )
+      const found =
+        (yield* resolve(`refs/tags/${ref}`)) ?? (shortSha.test(ref) ? yield* resolve(ref) : undefined)
+      if (found !== undefined) return found
+      if (fullSha.test(ref)) {
+        // A commit no branch or tag reaches (servers may still serve it by id).
+        const byId = yield* timedFetch(
+          git(dir, [...fetchArgs, "--", "origin", ref], `fetching commit ${ref} of ${location}`),
+        ).pipe(
+          Effect.flatMap(() => resolve(ref)),
+          Effect.orElseSucceed(() => undefined),
+        )
+        if (byId !== undefined) return byId
+      }
+      return yield* new SourceError({
+        reason: "RefNotFound",
+        message: `the pinned ref ${ref} is neither a tag nor a commit of ${location} (check --ref)`,
+      })
+    })
+
+    const sync = Effect.fn("GitSource.sync")(function* () {
+      const invalid = checkGitInputs(config)
+      if (invalid !== undefined) return yield* new SourceError({ reason: "Invalid", message: invalid })
+      yield* prepareCheckout()
+      const target =
+        config.ref === undefined ? yield* fetchBranch(config.branch) : yield* fetchPinned(config.ref)
+      // --force discards edits to tracked files; clean -ffdx removes everything else (nested repos too).
+      yield* git(dir, ["checkout", "--quiet", "--force", "--detach", target, "--"], `checking out ${target}`)
+      yield* git(dir, ["clean", "-ffdxq"], `cleaning the checkout in ${dir}`)
+      const revision = yield* resolve("HEAD")
+      if (revision !== target)
+        return yield* new SourceError({
+          reason: "Unavailable",
+          message: `the checkout in ${dir} is at ${revision ?? "no commit"} instead of ${target}; the next sync tries again`,
+        })
+      yield* Effect.annotateCurrentSpan("revision", revision)
+      return { revision, root: dir } satisfies SourceSnapshot
+    })
+
+    return ManifestSource.of({
+      describe: { kind: "git", location, ref: config.ref ?? config.branch },
+      sync: lock.withPermits(1)(sync()),
+    })
+  })
+
+export const GitSource = {
+  /** A ManifestSource over the repository in `config`, checked out in `checkoutDir` (owned by fleetd). */
+  layer: (
+    config: GitConfig,
+    checkoutDir: string,
+    options: GitSourceOptions = {},
+  ): Layer.Layer<ManifestSource> => Layer.effect(ManifestSource, make(config, checkoutDir, options)),
+}
