@@ -30,4 +30,6 @@ fi
 if [[ ! -x node_modules/.bin/node ]] || ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The CLI runs from a bundle when it is up to date (bin/fleetd.js): a third of the start-up.
+npm run --silent build >/dev/null
 echo "setup: ok (node $(node_modules/.bin/node --version), $(dockerd --version | cut -d, -f1), $(podman --version))" >&2

@@ -1,16 +1,30 @@
-import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Exit } from "effect"
 import { Output } from "./cli/Output.ts"
+import { parseCliArgs } from "./cli/parseCliArgs.ts"
 import { runCli } from "./cli/runCli.ts"
 
 /**
- * Entry point: picks the concrete layers and runs one command. The command computes
- * its own exit status; anything that escapes it is a bug and exits 1 after Effect has
- * reported it, and an interrupt (SIGINT, SIGTERM) exits 130.
+ * Entry point: picks the concrete layers and runs one command.
+ *
+ * The daemon runs under NodeRuntime.runMain, which turns SIGTERM and SIGINT into an
+ * interruption: the loop stops between engine actions and the process exits 0. The
+ * one-shot commands run plainly and exit with the status they compute; they load
+ * neither the HTTP server nor the platform modules, which halves their start-up.
  */
-NodeRuntime.runMain(runCli(process.argv.slice(2)).pipe(Effect.provide(Output.layer)), {
-  teardown: (exit, onExit) => {
-    if (Exit.isSuccess(exit)) onExit(typeof exit.value === "number" ? exit.value : 0)
-    else onExit(Exit.hasInterrupts(exit) ? 130 : 1)
-  },
-})
+const parsed = parseCliArgs(process.argv.slice(2))
+if (parsed._tag === "Daemon") {
+  const [NodeRuntime, { runDaemon }] = await Promise.all([
+    import("@effect/platform-node/NodeRuntime"),
+    import("./cli/runDaemon.ts"),
+  ])
+  NodeRuntime.runMain(runDaemon(parsed.flags).pipe(Effect.provide(Output.layer)), {
+    teardown: (exit, onExit) => {
+      if (Exit.isSuccess(exit)) onExit(typeof exit.value === "number" ? exit.value : 0)
+      else onExit(Exit.hasInterrupts(exit) && !Exit.hasDies(exit) && !Exit.hasFails(exit) ? 0 : 1)
+    },
+  })
+} else {
+  const exit = await Effect.runPromiseExit(runCli(parsed).pipe(Effect.provide(Output.layer)))
+  if (Exit.isFailure(exit)) process.stderr.write(`fleetd: internal error: ${String(exit.cause)}\n`)
+  process.exitCode = Exit.isSuccess(exit) ? exit.value : 1
+}

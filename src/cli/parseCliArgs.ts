@@ -1,5 +1,7 @@
 import { parseArgs } from "node:util"
 
+import { type RunFlags, runFlags } from "../config/loadDaemonSettings.ts"
+
 export type Command = "validate" | "plan" | "apply"
 
 export interface CliArgs {
@@ -14,6 +16,8 @@ export interface CliArgs {
 
 export type ParsedArgs =
   | { readonly _tag: "Run"; readonly args: CliArgs }
+  | { readonly _tag: "Daemon"; readonly flags: RunFlags }
+  | { readonly _tag: "Status"; readonly url: string; readonly json: boolean }
   | { readonly _tag: "Help"; readonly text: string }
   | { readonly _tag: "Version" }
   | { readonly _tag: "UsageError"; readonly message: string }
@@ -26,6 +30,8 @@ Commands:
   validate   Check fleet.yaml and report every problem with its file:line:column
   plan       Show what apply would change on this host, and why
   apply      Make this host match fleet.yaml in one pass
+  run        Keep this host matching a git repository (or a directory), continuously
+  status     Show what a running \`fleetd run\` is doing (from its /status)
 
 Options:
   -f, --file FILE      the manifest (default: ./fleet.yaml)
@@ -38,24 +44,46 @@ Options:
   -h, --help           show this help
   -v, --version        show fleetd's version
 
+\`fleetd run\` options (each also a FLEETD_* variable; see docs/configuration.md):
+      --repo URL | --dir PATH   the git repository (https, ssh, file) or a local directory
+      --branch NAME             branch to track (default: main), or --ref TAG|COMMIT to pin
+      --path FILE               the manifest inside the repository (default: fleet.yaml)
+      --interval DURATION       poll interval (default: 60s, jittered)
+      --listen HOST:PORT        HTTP address for /health /ready /metrics /status /hooks (default: 127.0.0.1:8080)
+      --data-dir DIR            checkout and state (default: ./.fleetd)
+      --ssh-key FILE --known-hosts FILE   SSH credentials (host keys always checked)
+      --fleet, --engine, --allow-empty, --concurrency as above
+      --git-timeout DURATION  --webhook-max-bytes N  --log-level LEVEL  --log-format json|pretty
+  Secrets only from the environment: FLEETD_GIT_TOKEN, FLEETD_WEBHOOK_SECRET[_GITHUB|_GITLAB|
+  _GITEA|_BITBUCKET|_GENERIC], each also as *_FILE naming a file that holds it.
+
+\`fleetd status\` options:
+      --url URL    the daemon's address (default: http://127.0.0.1:8080)
+      --json       print /status as it is
+
 Exit status: 0 valid / converged, 1 invalid or a service failed, 2 usage error.`
 
-const commands: ReadonlyArray<Command> = ["validate", "plan", "apply"]
+const commands: ReadonlyArray<string> = ["validate", "plan", "apply", "run", "status"]
 
 /** Reads argv (without node and the script). Never throws: bad input is a UsageError. */
 export const parseCliArgs = (argv: ReadonlyArray<string>): ParsedArgs => {
-  let parsed: ReturnType<typeof parse>
+  const first = argv.find((a) => !a.startsWith("-"))
   try {
-    parsed = parse(argv)
+    if (first === "run") return parseRun(argv)
+    if (first === "status") return parseStatus(argv)
+    return parseOneShot(parse(argv))
   } catch (error) {
     return { _tag: "UsageError", message: error instanceof Error ? error.message : String(error) }
   }
+}
+
+const parseOneShot = (parsed: ReturnType<typeof parse>): ParsedArgs => {
   const { values, positionals } = parsed
   if (values.help) return { _tag: "Help", text: usage }
   if (values.version) return { _tag: "Version" }
   const [command, ...extra] = positionals
   if (command === undefined) return { _tag: "UsageError", message: "no command given" }
-  if (!commands.includes(command as Command)) {
+  if (!commands.includes(command)) {
     return {
       _tag: "UsageError",
       message: `unknown command "${command}" (expected one of: ${commands.join(", ")})`,
@@ -105,3 +133,39 @@ const parse = (argv: ReadonlyArray<string>) =>
       version: { type: "boolean", short: "v" },
     },
   })
+
+const rest = (positionals: ReadonlyArray<string>): ParsedArgs | undefined =>
+  positionals.length > 1
+    ? { _tag: "UsageError", message: `unexpected argument "${positionals[1]}"` }
+    : undefined
+
+const parseRun = (argv: ReadonlyArray<string>): ParsedArgs => {
+  const options = Object.fromEntries(
+    Object.keys(runFlags).map((flag) => [
+      flag,
+      { type: flag === "allow-empty" ? "boolean" : "string" } as const,
+    ]),
+  )
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: { ...options, help: { type: "boolean", short: "h" } },
+  })
+  if (values.help) return { _tag: "Help", text: usage }
+  return rest(positionals) ?? { _tag: "Daemon", flags: values as RunFlags }
+}
+
+const parseStatus = (argv: ReadonlyArray<string>): ParsedArgs => {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: { url: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  })
+  if (values.help) return { _tag: "Help", text: usage }
+  const url = values.url ?? process.env["FLEETD_URL"] ?? "http://127.0.0.1:8080"
+  if (!/^https?:\/\//.test(url))
+    return { _tag: "UsageError", message: `--url "${url}" must start with http:// or https://` }
+  return rest(positionals) ?? { _tag: "Status", url, json: values.json ?? false }
+}

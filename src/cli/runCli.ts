@@ -2,16 +2,16 @@ import { Effect } from "effect"
 import { apply } from "./apply.ts"
 import { engineLayer } from "./engineLayer.ts"
 import { Output } from "./Output.ts"
-import { type ParsedArgs, parseCliArgs, usage } from "./parseCliArgs.ts"
+import { type ParsedArgs, usage } from "./parseCliArgs.ts"
 import { plan } from "./plan.ts"
+import { status } from "./status.ts"
 import { validate } from "./validate.ts"
 import { version } from "./version.ts"
 
 /** Runs one CLI invocation and gives its exit status: 0 ok, 1 invalid or failed, 2 usage. */
-export const runCli = (argv: ReadonlyArray<string>): Effect.Effect<number, never, Output> =>
+export const runCli = (parsed: ParsedArgs): Effect.Effect<number, never, Output> =>
   Effect.gen(function* () {
     const output = yield* Output
-    const parsed: ParsedArgs = parseCliArgs(argv)
     switch (parsed._tag) {
       case "Help":
         yield* output.out(parsed.text)
@@ -19,6 +19,10 @@ export const runCli = (argv: ReadonlyArray<string>): Effect.Effect<number, never
       case "Version":
         yield* output.out(`fleetd ${version}`)
         return 0
+      case "Status":
+        return yield* status(parsed.url, parsed.json)
+      case "Daemon":
+        return yield* Effect.die(new Error("the daemon is started by main.ts under NodeRuntime"))
       case "UsageError":
         yield* output.err(`fleetd: ${parsed.message}\n\n${usage}`)
         return 2

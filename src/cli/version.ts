@@ -1,5 +1,4 @@
-import { createRequire } from "node:module"
+import pkg from "../../package.json" with { type: "json" }
 
-/** fleetd's version, from package.json (one place to bump it). */
-export const version: string = (createRequire(import.meta.url)("../../package.json") as { version: string })
-  .version
+/** fleetd's version, from package.json (one place to bump it; the bundle inlines it). */
+export const version: string = pkg.version

@@ -1,4 +1,4 @@
-import { Duration, Effect, Layer } from "effect"
+import { Duration, Effect, Layer, Semaphore } from "effect"
 import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import type { DesiredNetwork, DesiredVolume } from "../domain/DesiredState.ts"
 import { fleetFilter, Labels } from "../domain/labels.ts"
@@ -63,15 +63,24 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
       ),
     )
 
-  const connect = (operation: string) =>
+  // Concurrent first calls (observe lists containers and images at once) share one
+  // handshake instead of each asking /version.
+  const handshake = Semaphore.makeUnsafe(1)
+  const connect = (operation: string): Effect.Effect<EngineConnection, EngineError> =>
     Effect.suspend(() =>
       connection !== undefined
         ? Effect.succeed(connection)
-        : connectEngine(operation, options, callTimeout).pipe(
-            Effect.tap((c) =>
-              Effect.sync(() => {
-                connection = c
-              }),
+        : handshake.withPermits(1)(
+            Effect.suspend(() =>
+              connection !== undefined
+                ? Effect.succeed(connection)
+                : connectEngine(operation, options, callTimeout).pipe(
+                    Effect.tap((c) =>
+                      Effect.sync(() => {
+                        connection = c
+                      }),
+                    ),
+                  ),
             ),
           ),
     )

@@ -1,4 +1,4 @@
-import Docker from "dockerode"
+import type Docker from "dockerode"
 import { type Duration, Effect } from "effect"
 import type { EngineInfo } from "./ContainerEngine.ts"
 import { dialGet } from "./dial.ts"
@@ -15,7 +15,17 @@ export interface EngineConnection {
   readonly info: EngineInfo
 }
 
-const clientFor = (endpoint: EngineEndpoint, version?: string): Docker =>
+/**
+ * dockerode, and the gRPC stack it pulls in, loads when an engine is first used, so
+ * `fleetd validate` and `--help` never pay for it.
+ */
+let dockerode: typeof import("dockerode") | undefined
+const loadDockerode = Effect.promise(async () => {
+  dockerode ??= (await import("dockerode")).default
+  return dockerode
+})
+
+const clientFor = (Docker: typeof import("dockerode"), endpoint: EngineEndpoint, version?: string): Docker =>
   new Docker({
     ...(endpoint.kind === "unix"
       ? { socketPath: endpoint.socketPath }
@@ -48,7 +58,8 @@ export const connectEngine = (
       return yield* new EngineError({ reason: "BadRequest", operation, message: found.message })
     }
     const { endpoint } = found
-    const raw = clientFor(endpoint)
+    const Docker = yield* loadDockerode
+    const raw = clientFor(Docker, endpoint)
     const response = yield* engineCall(
       { operation, target: `engine at ${endpoint.url}` },
       timeout,
@@ -64,7 +75,7 @@ export const connectEngine = (
       return yield* new EngineError({ reason: "BadRequest", operation, message: negotiated })
     }
     return {
-      docker: clientFor(endpoint, negotiated.apiVersion),
+      docker: clientFor(Docker, endpoint, negotiated.apiVersion),
       raw,
       info: { ...negotiated, endpoint: endpoint.url },
     }

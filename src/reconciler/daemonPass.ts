@@ -7,6 +7,7 @@ import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import { Metrics, type PassResult } from "../observability/Metrics.ts"
 import { loadManifest } from "../source/loadManifest.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
+import { FileWatcher } from "../triggers/FileWatcher.ts"
 import { type ChangeSet, hasFailures } from "./ChangeSet.ts"
 import { reconcile } from "./reconcile.ts"
 import { StatusStore } from "./StatusStore.ts"
@@ -96,7 +97,8 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
     const issues = error.issues.map((issue) => formatManifestIssue(config.path, issue))
     return yield* stall(revision, { revision, reason: `${config.path} is invalid`, issues })
   }
-  const { desired, warnings } = loaded.success
+  const { desired, warnings, files } = loaded.success
+  yield* (yield* FileWatcher).follow(files)
   for (const warning of warnings) yield* Effect.logWarning(`manifest: ${warning}`, { revision })
 
   // 4. Reconcile.

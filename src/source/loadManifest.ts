@@ -17,6 +17,12 @@ export interface LoadedManifest {
   readonly desired: DesiredState
   /** Unset variables, an empty services map, ...: worth showing, not worth refusing. */
   readonly warnings: ReadonlyArray<string>
+  /**
+   * Absolute paths of the files the result depends on: the manifest, `.env` (which may
+   * not exist yet) and every regular file referenced (env_file, bind-mounted files).
+   * Directory mode watches exactly these.
+   */
+  readonly files: ReadonlyArray<string>
 }
 
 export interface LoadManifestOptions {
@@ -59,7 +65,9 @@ const readOptional = async (path: string): Promise<string | undefined> => {
   }
 }
 
-const run = async (file: string, options: LoadManifestOptions): Promise<ManifestResult | ManifestError> => {
+type Outcome = { readonly result: ManifestResult; readonly files: ReadonlyArray<string> }
+
+const run = async (file: string, options: LoadManifestOptions): Promise<Outcome | ManifestError> => {
   const absolute = resolve(file)
   let size: number
   try {
@@ -87,11 +95,13 @@ const run = async (file: string, options: LoadManifestOptions): Promise<Manifest
     environment: options.environment,
     dotEnv,
   })
-  if ("_tag" in staged) return staged
+  const files = [absolute, resolve(root, ".env")]
+  if ("_tag" in staged) return { result: staged, files }
   const facts = new Map<string, FileFact>()
   for (const ref of staged.refs)
     if (!facts.has(ref.relative)) facts.set(ref.relative, await inspect(root, ref))
-  return finishManifest(staged, (relative) => facts.get(relative) ?? { kind: "missing" })
+  for (const fact of facts.values()) if (fact.kind === "file") files.push(fact.realPath)
+  return { result: finishManifest(staged, (relative) => facts.get(relative) ?? { kind: "missing" }), files }
 }
 
 export const loadManifest = (
@@ -102,12 +112,16 @@ export const loadManifest = (
     try: () => run(file, options),
     catch: (e) => fileError(file, `cannot read the manifest or a file it refers to: ${String(e)}`),
   }).pipe(
-    Effect.flatMap((result) =>
-      result instanceof ManifestError
-        ? Effect.fail(result)
-        : result._tag === "error"
-          ? Effect.fail(new ManifestError({ file, issues: result.issues }))
-          : Effect.succeed({ desired: result.desired, warnings: result.warnings }),
+    Effect.flatMap((outcome) =>
+      outcome instanceof ManifestError
+        ? Effect.fail(outcome)
+        : outcome.result._tag === "error"
+          ? Effect.fail(new ManifestError({ file, issues: outcome.result.issues }))
+          : Effect.succeed({
+              desired: outcome.result.desired,
+              warnings: outcome.result.warnings,
+              files: [...new Set(outcome.files)],
+            }),
     ),
     Effect.withSpan("loadManifest"),
   )

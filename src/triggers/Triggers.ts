@@ -34,7 +34,7 @@ export class Triggers extends Context.Service<
         request: (source) =>
           Ref.update(pending, (s) => new Set(s).add(source)).pipe(
             Effect.andThen(Queue.offer(signal, undefined)),
-            Effect.asVoid,
+            Effect.andThen(metrics.recordTrigger(source)),
           ),
         await: (idle) =>
           Queue.take(signal).pipe(

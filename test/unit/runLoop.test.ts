@@ -9,6 +9,7 @@ import { Metrics } from "../../src/observability/Metrics.ts"
 import { runLoop } from "../../src/reconciler/runLoop.ts"
 import { notReadyReasons, StatusStore } from "../../src/reconciler/StatusStore.ts"
 import { ManifestSource, SourceError } from "../../src/source/ManifestSource.ts"
+import { FileWatcher } from "../../src/triggers/FileWatcher.ts"
 import { Triggers } from "../../src/triggers/Triggers.ts"
 import { emptyWorld, type FakeWorld, fakeEngineLayer } from "../support/FakeEngine.ts"
 import { imageIds } from "../support/fixtures.ts"
@@ -62,6 +63,7 @@ const setup = () => {
     StatusStore.layer("t"),
     Layer.succeed(DaemonConfig)(settings(dir)),
     fakeEngineLayer(world),
+    FileWatcher.none,
   ).pipe(Layer.provideMerge(Layer.mergeAll(source.layer, Metrics.layer)))
   return { dir, write, source, world, services }
 }

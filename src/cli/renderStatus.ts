@@ -1,0 +1,64 @@
+import type { FleetStatus } from "../domain/FleetStatus.ts"
+
+const ago = (iso: string | undefined, now: number) => {
+  if (iso === undefined) return "never"
+  const seconds = Math.round((now - Date.parse(iso)) / 1000)
+  return seconds < 0
+    ? `in ${-seconds}s`
+    : seconds < 90
+      ? `${seconds}s ago`
+      : `${Math.round(seconds / 60)}m ago`
+}
+
+const short = (revision: string | undefined) =>
+  revision === undefined ? "-" : /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 12) : revision
+
+const table = (rows: ReadonlyArray<ReadonlyArray<string>>) => {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0))) ?? []
+  return rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  )
+}
+
+/** `fleetd status` for a terminal: the fleet's phase, revisions, engine and one row per service. */
+export const renderStatus = (s: FleetStatus, now: number): string => {
+  const pass = s.lastPass
+  const lines = [
+    `fleet ${s.fleet ?? "(not loaded yet)"}: ${s.phase}`,
+    `source:   ${s.source.kind} ${s.source.location} @ ${s.source.ref}`,
+    `revision: applied ${short(s.lastAppliedRevision)}, last attempted ${short(s.lastAttemptedRevision)}`,
+    pass === undefined
+      ? "pass:     none yet"
+      : `pass:     ${pass.result ?? "running"} ${ago(pass.finishedAt ?? pass.startedAt, now)} (${pass.triggers.join(", ")})${pass.durationMs === undefined ? "" : ` in ${pass.durationMs} ms`}; next ${ago(s.nextPassAt, now)}`,
+    `engine:   ${s.engine.reachable === false ? `UNREACHABLE: ${s.engine.error ?? ""}` : s.engine.kind === undefined ? "not contacted yet" : `${s.engine.kind} ${s.engine.version} (API ${s.engine.apiVersion})`}`,
+  ]
+  if (pass?.error !== undefined) lines.push(`error:    ${pass.error}`)
+  if (s.stalled !== undefined) {
+    lines.push(
+      `STALLED at ${short(s.stalled.revision)}: ${s.stalled.reason}`,
+      ...s.stalled.issues.map((i) => `  ${i}`),
+    )
+  }
+  if (s.services.length > 0) {
+    lines.push(
+      "",
+      ...table([
+        ["SERVICE", "SYNC", "HEALTH", "IMAGE", "LAST CHANGE", "LAST ERROR"],
+        ...s.services.map((svc) => [
+          svc.name,
+          svc.sync,
+          svc.health,
+          svc.image,
+          svc.lastChange === undefined
+            ? "-"
+            : `${svc.lastChange.outcome} ${ago(svc.lastChange.at, now)}${svc.lastChange.reason ? ` (${svc.lastChange.reason})` : ""}`,
+          svc.lastError?.message ?? "-",
+        ]),
+      ]),
+    )
+  }
+  return lines.join("\n")
+}

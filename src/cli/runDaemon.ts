@@ -1,0 +1,103 @@
+import { join } from "node:path"
+import { Effect, type Fiber, Layer, Ref } from "effect"
+import { DaemonConfig, type DaemonSettings } from "../config/DaemonConfig.ts"
+import { loadDaemonSettings, type RunFlags } from "../config/loadDaemonSettings.ts"
+import { normalizeFleetName } from "../domain/fleetName.ts"
+import { DockerEngine } from "../engine/DockerEngine.ts"
+import { Draining } from "../http/Draining.ts"
+import { serveHttp } from "../http/serveHttp.ts"
+import { statusRoutes } from "../http/statusRoutes.ts"
+import { webhookRoutes } from "../http/webhookRoutes.ts"
+import { loggerLayer } from "../observability/loggerLayer.ts"
+import { Metrics } from "../observability/Metrics.ts"
+import { runLoop } from "../reconciler/runLoop.ts"
+import { StatusStore } from "../reconciler/StatusStore.ts"
+import { DirSource } from "../source/DirSource.ts"
+import { GitSource } from "../source/GitSource.ts"
+import { redactUrl } from "../source/redactUrl.ts"
+import { FileWatcher } from "../triggers/FileWatcher.ts"
+import { Triggers } from "../triggers/Triggers.ts"
+import { Output } from "./Output.ts"
+
+/** The repository's name, for its checkout directory: `https://host/org/app.git` → `app`. */
+const repoName = (repo: string) =>
+  normalizeFleetName(
+    repo
+      .replace(/\.git\/?$/, "")
+      .split(/[/:]/)
+      .pop() ?? "",
+  ) || "repo"
+
+/**
+ * `fleetd run`: the daemon, as layers. Build order is release order reversed, and
+ * shutdown (SIGTERM) needs: webhooks refused first (Draining), then the loop stopped
+ * between engine actions, then the HTTP server closed. So the server is built first,
+ * the loop on top of it, the draining finalizer last.
+ */
+export const daemonLayer = (settings: DaemonSettings) => {
+  const metrics = Metrics.layer
+  const { source: sourceConfig } = settings
+  const source =
+    sourceConfig._tag === "Git"
+      ? Layer.unwrap(
+          Effect.map(Metrics, (m) =>
+            GitSource.layer(sourceConfig, join(settings.dataDir, "checkout", repoName(sourceConfig.repo)), {
+              onFetch: m.recordGitFetch,
+            }),
+          ),
+        )
+      : DirSource.layer(sourceConfig.dir, settings.path)
+  const watcher =
+    settings.source._tag === "Dir"
+      ? FileWatcher.layer([join(settings.source.dir, settings.path), join(settings.source.dir, ".env")])
+      : FileWatcher.none
+  const base = Layer.mergeAll(
+    Triggers.layer,
+    Layer.succeed(DaemonConfig)(settings),
+    DockerEngine.layer(settings.engine === undefined ? {} : { endpoint: settings.engine }),
+    Draining.layer,
+  ).pipe(Layer.provideMerge(source.pipe(Layer.provideMerge(metrics))))
+  const services = Layer.mergeAll(StatusStore.layer(settings.fleet), watcher).pipe(Layer.provideMerge(base))
+
+  const loopFiber = Ref.makeUnsafe<Fiber.Fiber<never> | undefined>(undefined)
+  const loopAlive = Effect.map(Ref.get(loopFiber), (f) => f !== undefined && f.pollUnsafe() === undefined)
+  const http = serveHttp(Layer.mergeAll(statusRoutes(loopAlive), webhookRoutes()), settings.listen)
+  const loop = Layer.effectDiscard(
+    Effect.gen(function* () {
+      const fiber = yield* Effect.forkScoped(runLoop)
+      yield* Ref.set(loopFiber, fiber)
+    }),
+  )
+  const started = Layer.effectDiscard(
+    Effect.logInfo("fleetd started", {
+      source: settings.source._tag === "Git" ? redactUrl(settings.source.repo) : settings.source.dir,
+      listen: `${settings.listen.host}:${settings.listen.port}`,
+      interval: settings.interval,
+    }),
+  )
+  return Draining.startOnShutdown.pipe(
+    Layer.provideMerge(started),
+    Layer.provideMerge(loop),
+    Layer.provideMerge(http),
+    Layer.provideMerge(services),
+    Layer.provide(loggerLayer(settings)),
+  )
+}
+
+/**
+ * Runs the daemon until it is interrupted (SIGTERM, SIGINT: exit 0 once the current
+ * engine action has finished). Bad settings are a usage error (2); a daemon that
+ * cannot start (the HTTP address is taken) exits 1 with the reason.
+ */
+export const runDaemon = Effect.fn("cli.run")(function* (flags: RunFlags) {
+  const output = yield* Output
+  const settings = yield* Effect.result(loadDaemonSettings(flags, process.env))
+  if (settings._tag === "Failure") {
+    yield* output.err(`fleetd run: ${settings.failure.message}`)
+    return 2
+  }
+  return yield* Layer.launch(daemonLayer(settings.success)).pipe(
+    Effect.as(0),
+    Effect.catch((error) => output.err(`fleetd run: cannot start: ${String(error)}`).pipe(Effect.as(1))),
+  )
+})

@@ -1,0 +1,25 @@
+import { Effect } from "effect"
+import type { FleetStatus } from "../domain/FleetStatus.ts"
+import { Output } from "./Output.ts"
+import { renderStatus } from "./renderStatus.ts"
+
+/** `fleetd status`: asks a running daemon for its /status and renders it. */
+export const status = Effect.fn("cli.status")(function* (url: string, json: boolean) {
+  const output = yield* Output
+  const endpoint = `${url.replace(/\/+$/, "")}/status`
+  const answer = yield* Effect.tryPromise(async () => {
+    const response = await fetch(endpoint, { signal: AbortSignal.timeout(5000) })
+    if (!response.ok) throw new Error(`HTTP ${response.status}`)
+    return (await response.json()) as FleetStatus
+  }).pipe(Effect.result)
+  if (answer._tag === "Failure") {
+    const cause =
+      answer.failure.cause instanceof Error ? answer.failure.cause.message : String(answer.failure.cause)
+    yield* output.err(
+      `fleetd status: no answer from ${endpoint} (${cause}). Is \`fleetd run\` running there? Use --url to point at it.`,
+    )
+    return 1
+  }
+  yield* output.out(json ? JSON.stringify(answer.success, null, 2) : renderStatus(answer.success, Date.now()))
+  return answer.success.phase === "Synced" ? 0 : 1
+})

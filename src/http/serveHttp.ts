@@ -1,0 +1,28 @@
+import { createServer } from "node:http"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Layer } from "effect"
+import { HttpRouter } from "effect/http"
+
+/**
+ * The daemon's HTTP server on `host:port`, serving the given route layers. Node's
+ * own limits bound slow clients: headers within 10 s, a whole request within 30 s
+ * (webhook bodies have a shorter deadline of their own).
+ */
+export const serveHttp = <E, R>(
+  routes: Layer.Layer<never, E, R>,
+  listen: { readonly host: string; readonly port: number },
+) =>
+  HttpRouter.serve(routes, { disableListenLog: true, disableLogger: true }).pipe(
+    Layer.provide(
+      NodeHttpServer.layer(
+        () => {
+          const server = createServer()
+          server.headersTimeout = 10_000
+          server.requestTimeout = 30_000
+          server.keepAliveTimeout = 5_000
+          return server
+        },
+        { host: listen.host, port: listen.port },
+      ),
+    ),
+  )
