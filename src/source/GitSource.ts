@@ -12,6 +12,7 @@ import { checkGitInputs, type GitConfig } from "./checkGitInputs.ts"
 import { gitEnvironment } from "./gitEnvironment.ts"
 import { ManifestSource, SourceError, type SourceSnapshot } from "./ManifestSource.ts"
 import { redactUrl } from "./redactUrl.ts"
+import { removeStaleLocks } from "./removeStaleLocks.ts"
 import { makeRunGit } from "./runGit.ts"
 
 export interface GitSourceOptions {
@@ -75,7 +76,14 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
           Effect.map((out) => out.trim()),
           Effect.orElseSucceed(() => ""),
         )
-        if (url === config.repo) return
+        if (url === config.repo) {
+          const removed = yield* Effect.promise(() => removeStaleLocks(join(dir, ".git")))
+          if (removed.length > 0)
+            yield* Effect.logWarning(
+              `removed lock files left by an interrupted git in ${dir}: ${removed.join(", ")}`,
+            )
+          return
+        }
         // Another repository (or a broken checkout): reusing it could mix their histories.
         yield* Effect.logInfo(`replacing the checkout in ${dir}: it does not track ${location}`)
       }

@@ -132,6 +132,22 @@ describe("GitSource over file://", () => {
     }),
   )
 
+  it.live("recovers from lock files left behind by a git that was killed", () =>
+    Effect.gen(function* () {
+      const remote = yield* makeGitRemote()
+      const dir = yield* checkoutDir
+      const source = yield* gitSource(gitConfig(remote.url), dir)
+      yield* source.sync
+      writeFileSync(join(dir, ".git", "index.lock"), "")
+      writeFileSync(join(dir, ".git", "shallow.lock"), "")
+      mkdirSync(join(dir, ".git", "refs", "remotes", "origin"), { recursive: true })
+      writeFileSync(join(dir, ".git", "refs", "remotes", "origin", "main.lock"), "")
+      const next = remote.commit({ "fleet.yaml": "services: {}\n# after the crash\n" })
+      remote.push()
+      expect((yield* source.sync).revision).toBe(next)
+    }),
+  )
+
   it.live("fails with RefNotFound when the branch is deleted, and recovers when it is back", () =>
     Effect.gen(function* () {
       const remote = yield* makeGitRemote()
@@ -186,7 +202,7 @@ describe("GitSource over file://", () => {
     }),
   )
 
-  it.live("never initialises or recurses into submodules", () =>
+  it.live("never recurses into submodules nor runs hooks, even when the user's git config asks to", () =>
     Effect.gen(function* () {
       const sub = yield* makeGitRemote()
       sub.commit({ "secret.txt": "from the submodule\n" })
@@ -195,12 +211,26 @@ describe("GitSource over file://", () => {
       remote.git("-c", "protocol.file.allow=always", "submodule", "--quiet", "add", sub.url, "vendor/sub")
       const head = remote.commit({}, "add a submodule")
       remote.push()
+      // A HOME whose global config recurses into submodules and runs a post-checkout hook.
+      const home = yield* tempDir("home")
+      const hooks = join(home, "hooks")
+      const witness = join(home, "hook-ran")
+      mkdirSync(hooks)
+      writeFileSync(join(hooks, "post-checkout"), `#!/bin/sh\ntouch '${witness}'\n`, { mode: 0o755 })
+      writeFileSync(
+        join(home, ".gitconfig"),
+        `[submodule]\n\trecurse = true\n[fetch]\n\trecurseSubmodules = true\n[protocol "file"]\n\tallow = always\n[core]\n\thooksPath = ${hooks}\n`,
+      )
       const dir = yield* checkoutDir
-      const snapshot = yield* (yield* gitSource(gitConfig(remote.url), dir)).sync
+      const source = yield* gitSource(gitConfig(remote.url), dir, {
+        environment: { ...process.env, HOME: home },
+      })
+      const snapshot = yield* source.sync
       expect(snapshot.revision).toBe(head)
       expect(existsSync(join(dir, ".gitmodules"))).toBe(true)
       expect(readdirSync(join(dir, "vendor", "sub"))).toEqual([])
       expect(existsSync(join(dir, ".git", "modules"))).toBe(false)
+      expect(existsSync(witness), "no hook ran").toBe(false)
     }),
   )
 
