@@ -1,0 +1,109 @@
+import { Duration, Effect, Result } from "effect"
+import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { DaemonConfig, webhookProviders } from "../config/DaemonConfig.ts"
+import { Metrics } from "../observability/Metrics.ts"
+import { Triggers } from "../triggers/Triggers.ts"
+import { providerNamed } from "../triggers/webhooks/providers.ts"
+import { RecentDeliveries } from "../triggers/webhooks/RecentDeliveries.ts"
+import { trackedRefs } from "../triggers/webhooks/trackedRefs.ts"
+import type { WebhookProvider } from "../triggers/webhooks/WebhookProvider.ts"
+import { Draining } from "./Draining.ts"
+import { readBodyCapped } from "./readBodyCapped.ts"
+import { WebhookAnswer } from "./webhookAnswer.ts"
+
+export interface WebhookRouteOptions {
+  /** How long a sender may take to deliver the whole body (default 10 s), then 408. */
+  readonly bodyTimeout?: Duration.Input
+  /** How many recent delivery ids are remembered for de-duplication (default 1,000). */
+  readonly recentDeliveries?: number
+}
+
+const respond = (answer: WebhookAnswer) =>
+  HttpServerResponse.jsonUnsafe(
+    { status: answer.status, reason: answer.reason },
+    answer.close
+      ? { status: answer.httpStatus, headers: { connection: "close" } }
+      : { status: answer.httpStatus },
+  )
+
+const notFound = HttpServerResponse.jsonUnsafe(
+  { status: "not_found", reason: `unknown webhook provider; use one of ${webhookProviders.join(", ")}` },
+  { status: 404 },
+)
+
+/**
+ * `POST /hooks/:provider` for github, gitlab, gitea (and Forgejo), bitbucket and
+ * generic. Decides in this order, cheapest and least trusting first: draining (503),
+ * provider closed for lack of a secret (403), declared size (413, before reading),
+ * body read with a cap and a deadline (413, 408), then the provider's verdict:
+ * authentication before any JSON is parsed. An accepted event only *requests* a
+ * pass and is answered 202 at once.
+ *
+ * One log line per request: provider, outcome, delivery id and reason. Never a
+ * header value, a signature, a token or a secret.
+ */
+export const webhookRoutes = (options: WebhookRouteOptions = {}) =>
+  HttpRouter.use(
+    Effect.fnUntraced(function* (router) {
+      const config = yield* DaemonConfig
+      const triggers = yield* Triggers
+      const metrics = yield* Metrics
+      const draining = yield* Draining
+      const tracked = trackedRefs(config.source)
+      const maxBytes = config.webhookMaxBytes
+      const bodyTimeout = Duration.fromInputUnsafe(options.bodyTimeout ?? "10 seconds")
+      const recent = new RecentDeliveries(options.recentDeliveries ?? 1000)
+
+      for (const provider of webhookProviders) {
+        if (config.webhookSecrets[provider] === undefined)
+          yield* Effect.logWarning(`webhook provider ${provider} is closed: no secret configured`)
+      }
+
+      const decide = Effect.fnUntraced(function* (
+        name: keyof typeof config.webhookSecrets,
+        provider: WebhookProvider,
+        request: HttpServerRequest.HttpServerRequest,
+      ) {
+        if (yield* draining.isDraining) return WebhookAnswer.draining
+        const secret = config.webhookSecrets[name]
+        if (secret === undefined) return WebhookAnswer.notConfigured(name)
+        const declared = Number(request.headers["content-length"] ?? 0)
+        if (declared > maxBytes) return WebhookAnswer.tooLarge(maxBytes)
+        const read = yield* Effect.result(readBodyCapped(request.stream, maxBytes, bodyTimeout))
+        if (Result.isFailure(read)) {
+          const failure = read.failure
+          return failure._tag === "BodyTooLarge"
+            ? WebhookAnswer.tooLarge(maxBytes)
+            : failure._tag === "BodyTimeout"
+              ? WebhookAnswer.timeout
+              : WebhookAnswer.readFailed
+        }
+        const verdict = provider.verify({ headers: request.headers, body: read.success }, secret, tracked)
+        if (verdict._tag !== "Accepted") return WebhookAnswer.fromVerdict(verdict)
+        // Check-and-record is one synchronous step: two copies racing cannot both pass.
+        if (verdict.deliveryId !== undefined && !recent.remember(`${name}:${verdict.deliveryId}`))
+          return WebhookAnswer.duplicate
+        yield* triggers.request(`webhook:${name}`)
+        return WebhookAnswer.fromVerdict(verdict)
+      })
+
+      yield* router.add("POST", "/hooks/:provider", (request) =>
+        Effect.gen(function* () {
+          const found = providerNamed((yield* HttpRouter.params).provider)
+          if (found === undefined) return notFound
+          const answer = yield* decide(found.name, found.provider, request)
+          yield* metrics.recordWebhook(found.name, answer.outcome)
+          const log = answer.httpStatus >= 400 ? Effect.logWarning : Effect.logInfo
+          yield* log("webhook").pipe(
+            Effect.annotateLogs({
+              provider: found.name,
+              outcome: answer.outcome,
+              delivery: found.provider.deliveryId(request.headers) ?? "-",
+              reason: answer.reason,
+            }),
+          )
+          return respond(answer)
+        }),
+      )
+    }),
+  )
