@@ -1,5 +1,5 @@
 import { join } from "node:path"
-import { Effect, type Fiber, Layer, Ref } from "effect"
+import { Duration, Effect, type Fiber, Layer, Ref } from "effect"
 import { DaemonConfig, type DaemonSettings } from "../config/DaemonConfig.ts"
 import { loadDaemonSettings, type RunFlags } from "../config/loadDaemonSettings.ts"
 import { normalizeFleetName } from "../domain/fleetName.ts"
@@ -8,6 +8,7 @@ import { Draining } from "../http/Draining.ts"
 import { serveHttp } from "../http/serveHttp.ts"
 import { statusRoutes } from "../http/statusRoutes.ts"
 import { webhookRoutes } from "../http/webhookRoutes.ts"
+import { logEvent } from "../observability/logEvent.ts"
 import { loggerLayer } from "../observability/loggerLayer.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { runLoop } from "../reconciler/runLoop.ts"
@@ -69,10 +70,10 @@ export const daemonLayer = (settings: DaemonSettings) => {
     }),
   )
   const started = Layer.effectDiscard(
-    Effect.logInfo("fleetd started", {
+    logEvent("Info", "fleetd started", {
       source: settings.source._tag === "Git" ? redactUrl(settings.source.repo) : settings.source.dir,
       listen: `${settings.listen.host}:${settings.listen.port}`,
-      interval: settings.interval,
+      interval: Duration.format(settings.interval),
     }),
   )
   return Draining.startOnShutdown.pipe(

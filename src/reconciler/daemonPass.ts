@@ -4,6 +4,7 @@ import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { FleetStatus, StalledStatus } from "../domain/FleetStatus.ts"
 import { formatManifestIssue } from "../domain/ManifestError.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
+import { logEvent } from "../observability/logEvent.ts"
 import { Metrics, type PassResult } from "../observability/Metrics.ts"
 import { loadManifest } from "../source/loadManifest.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
@@ -72,7 +73,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
   const snapshot = yield* Effect.result(source.sync)
   if (snapshot._tag === "Failure") {
     const error = snapshot.failure
-    yield* Effect.logError("pass: cannot read the source", { reason: error.reason, error: error.message })
+    yield* logEvent("Error", "pass: cannot read the source", { reason: error.reason, error: error.message })
     const seconds = yield* finish("error", undefined, (s) => ({ ...s, phase: "Failing" }), error.message)
     yield* metrics.recordPass("error", seconds, [])
     return { result: "error", retry: true } satisfies PassOutcome
@@ -82,7 +83,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
   // 2. A revision already found invalid waits for a new one (a file change re-reads it).
   const before = yield* status.get
   if (before.stalled?.revision === revision && !triggers.includes("file")) {
-    yield* Effect.logDebug("pass: revision is stalled; waiting for a new one", { revision })
+    yield* logEvent("Debug", "pass: revision is stalled; waiting for a new one", { revision })
     const seconds = yield* finish("skipped", revision, (s) => ({ ...s, phase: "Stalled" }))
     yield* metrics.recordPass("skipped", seconds, [])
     return { result: "skipped", retry: false } satisfies PassOutcome
@@ -99,7 +100,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
   }
   const { desired, warnings, files } = loaded.success
   yield* (yield* FileWatcher).follow(files)
-  for (const warning of warnings) yield* Effect.logWarning(`manifest: ${warning}`, { revision })
+  for (const warning of warnings) yield* logEvent("Warn", `manifest: ${warning}`, { revision })
 
   // 4. Reconcile.
   const applied = yield* Effect.result(
@@ -110,7 +111,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
     if (error._tag === "EmptyFleetRefused") {
       return yield* stall(revision, { revision, reason: error.message, issues: [] })
     }
-    yield* Effect.logError("pass: container engine unavailable", { revision, error: error.message })
+    yield* logEvent("Error", "pass: container engine unavailable", { revision, error: error.message })
     const seconds = yield* finish(
       "error",
       revision,
@@ -161,7 +162,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
 
   function stall(revision: string, stalled: StalledStatus) {
     return Effect.gen(function* () {
-      yield* Effect.logError(`pass: revision stalled: ${stalled.reason}`, {
+      yield* logEvent("Error", `pass: revision stalled: ${stalled.reason}`, {
         revision,
         issues: stalled.issues,
       })
@@ -195,7 +196,7 @@ const actionOutcomes = (changes: ChangeSet) => [
 const logChangeSet = (changes: ChangeSet, triggers: ReadonlyArray<string>, seconds: number) => {
   const changed = changes.services.filter((s) => s.outcome !== "unchanged")
   const summary = changed.map((s) => `${s.service}: ${s.outcome}${s.reason ? ` (${s.reason})` : ""}`)
-  return Effect.logInfo(changed.length === 0 ? "pass: in sync" : `pass: ${summary.join("; ")}`, {
+  return logEvent("Info", changed.length === 0 ? "pass: in sync" : `pass: ${summary.join("; ")}`, {
     revision: changes.revision,
     triggers,
     durationMs: Math.round(seconds * 1000),
