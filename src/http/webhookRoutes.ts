@@ -1,4 +1,4 @@
-import { Duration, Effect, Result } from "effect"
+import { Duration, Effect, Redacted, Result } from "effect"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { DaemonConfig, webhookProviders } from "../config/DaemonConfig.ts"
 import { Metrics } from "../observability/Metrics.ts"
@@ -26,6 +26,7 @@ const respond = (answer: WebhookAnswer) =>
       : { status: answer.httpStatus },
   )
 
+// Not counted in the metrics: the provider label would then be whatever a client typed.
 const notFound = HttpServerResponse.jsonUnsafe(
   { status: "not_found", reason: `unknown webhook provider; use one of ${webhookProviders.join(", ")}` },
   { status: 404 },
@@ -55,7 +56,8 @@ export const webhookRoutes = (options: WebhookRouteOptions = {}) =>
       const recent = new RecentDeliveries(options.recentDeliveries ?? 1000)
 
       for (const provider of webhookProviders) {
-        if (config.webhookSecrets[provider] === undefined)
+        const secret = config.webhookSecrets[provider]
+        if (secret === undefined || Redacted.value(secret) === "")
           yield* Effect.logWarning(`webhook provider ${provider} is closed: no secret configured`)
       }
 
@@ -66,7 +68,8 @@ export const webhookRoutes = (options: WebhookRouteOptions = {}) =>
       ) {
         if (yield* draining.isDraining) return WebhookAnswer.draining
         const secret = config.webhookSecrets[name]
-        if (secret === undefined) return WebhookAnswer.notConfigured(name)
+        // An empty secret is no secret: anyone can compute an HMAC keyed with "".
+        if (secret === undefined || Redacted.value(secret) === "") return WebhookAnswer.notConfigured(name)
         const declared = Number(request.headers["content-length"] ?? 0)
         if (declared > maxBytes) return WebhookAnswer.tooLarge(maxBytes)
         const read = yield* Effect.result(readBodyCapped(request.stream, maxBytes, bodyTimeout))

@@ -356,14 +356,17 @@ describe("webhook HTTP server", () => {
 describe("webhook HTTP server with no secrets", () => {
   let server: Server
   beforeAll(async () => {
-    server = await startServer({})
+    // An empty secret counts as none: an HMAC keyed with "" is anyone's to compute.
+    server = await startServer({ generic: Redacted.make("") })
   })
   afterAll(() => server.runtime.dispose())
 
   it.each(providerNames)(
     "keeps %s closed: 403 not configured, even for a well-formed delivery",
     async (p) => {
-      const answer = await server.post(`/hooks/${p}`, signedPush(p, "refs/heads/main", "x"))
+      const push = signedPush(p, "refs/heads/main", "x")
+      const delivery = p === "generic" ? { ...push, headers: authHeaders(p, push.body, "") } : push
+      const answer = await server.post(`/hooks/${p}`, delivery)
       expect(answer).toEqual({
         status: 403,
         body: { status: "not_configured", reason: `webhook provider ${p} is not configured (no secret set)` },
