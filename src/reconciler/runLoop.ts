@@ -5,6 +5,14 @@ import { Triggers } from "../triggers/Triggers.ts"
 import { daemonPass } from "./daemonPass.ts"
 import { StatusStore } from "./StatusStore.ts"
 
+/**
+ * Passes start at least this far apart. A trigger during the idle wait starts a pass
+ * at once unless the previous one started less than this long ago; then it waits out
+ * the rest, so a burst of deliveries (a forge retrying, a thousand pushes a second)
+ * costs at most two passes, and a single push is still applied at once.
+ */
+export const minPassSpacingMillis = 1000
+
 /** Backoff after consecutive retryable failures: 1 s, 2 s, 4 s ... capped at 60 s. */
 const backoffMillis = (failures: number) => Math.min(1000 * 2 ** (failures - 1), 60_000)
 
@@ -30,6 +38,7 @@ export const runLoop = Effect.gen(function* () {
   let sources: ReadonlyArray<string> = ["startup"]
   yield* metrics.recordTrigger("startup")
   for (;;) {
+    const startedAt = yield* Clock.currentTimeMillis
     const outcome = yield* daemonPass(sources)
     failures = outcome.retry ? failures + 1 : 0
     const wait = yield* failures > 0
@@ -38,6 +47,11 @@ export const runLoop = Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
     yield* status.update((s) => ({ ...s, nextPassAt: new Date(now + wait).toISOString() }))
     sources = yield* triggers.await(Duration.millis(wait))
+    const sinceStart = (yield* Clock.currentTimeMillis) - startedAt
+    if (sources.length > 0 && sinceStart < minPassSpacingMillis) {
+      yield* Effect.sleep(Duration.millis(minPassSpacingMillis - sinceStart))
+      sources = [...new Set([...sources, ...(yield* triggers.await(Duration.zero))])]
+    }
     if (sources.length === 0) {
       const source = failures > 0 ? "retry" : "poll"
       yield* metrics.recordTrigger(source)

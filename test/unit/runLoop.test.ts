@@ -132,11 +132,16 @@ describe("the loop", () => {
         yield* until(() => t.source.state.syncs === 1)
         for (let i = 0; i < 10; i++) yield* triggers.request("webhook:github")
         yield* gate.open
+        // The follow-up waits out the spacing from the start of the first pass...
+        yield* settle
+        assert.strictEqual(t.source.state.syncs, 1)
+        yield* TestClock.adjust("1 second")
         yield* settle
         assert.strictEqual(t.source.state.syncs, 2)
+        yield* TestClock.adjust("5 seconds")
         yield* settle
         assert.strictEqual(t.source.state.syncs, 2)
-        // Idle now: one more trigger starts a pass at once, long before the poll.
+        // ...and once that has passed, a trigger starts a pass at once, long before the poll.
         yield* triggers.request("file")
         yield* settle
         assert.strictEqual(t.source.state.syncs, 3)
@@ -158,6 +163,7 @@ describe("the loop", () => {
         "services:\n  web:\n    image: fleetd-test/app:v1\n    bogus: 1\n",
       )
       t.source.state.revision = "r2"
+      yield* TestClock.adjust("1 second")
       yield* triggers.request("webhook:github")
       yield* settle
       let status = yield* store.get
@@ -168,12 +174,14 @@ describe("the loop", () => {
       assert.isTrue(notReadyReasons(status).some((r) => r.startsWith("stalled at revision r2")))
       assert.strictEqual(JSON.stringify(t.world.containers), before)
       // The same revision is not read again...
+      yield* TestClock.adjust("1 second")
       yield* triggers.request("webhook:github")
       yield* settle
       assert.strictEqual((yield* store.get).lastPass?.result, "skipped")
       // ...a new one is.
       t.write("2")
       t.source.state.revision = "r3"
+      yield* TestClock.adjust("1 second")
       yield* triggers.request("webhook:github")
       yield* settle
       status = yield* store.get
