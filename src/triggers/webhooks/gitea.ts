@@ -1,24 +1,10 @@
-import { Schema } from "effect"
 import { deliveryId } from "./deliveryId.ts"
+import { githubStyleEvent } from "./githubStyleEvent.ts"
 import { checkHmacSha256 } from "./hmacSignature.ts"
-import { decodeJsonBody } from "./jsonBody.ts"
-import { branchRef, isZeroSha, shown, untrackedReason } from "./trackedRefs.ts"
+import { shown } from "./trackedRefs.ts"
 import { Verdict } from "./Verdict.ts"
 import type { WebhookProvider } from "./WebhookProvider.ts"
 import { firstHeader, type WebhookRequest } from "./WebhookRequest.ts"
-
-const Push = Schema.Struct({
-  ref: Schema.String,
-  after: Schema.optionalKey(Schema.String),
-})
-
-const PullRequest = Schema.Struct({
-  action: Schema.String,
-  pull_request: Schema.Struct({
-    merged: Schema.optionalKey(Schema.NullOr(Schema.Boolean)),
-    base: Schema.Struct({ ref: Schema.String }),
-  }),
-})
 
 /**
  * Signature headers in order of preference. Gitea and Forgejo send several at once
@@ -55,23 +41,9 @@ export const gitea: WebhookProvider = {
     switch (event) {
       case undefined:
         return Verdict.badRequest("missing X-Gitea-Event or X-Forgejo-Event header")
-      case "push": {
-        const push = decodeJsonBody(Push, request.body, "Gitea push")
-        if (push._tag === "Invalid") return Verdict.badRequest(push.reason)
-        const { ref, after } = push.value
-        if (!tracked.includes(ref)) return Verdict.ignored(untrackedReason(ref))
-        if (isZeroSha(after)) return Verdict.ignored(`${shown(ref)} was deleted`)
-        return Verdict.accepted(ref, id)
-      }
-      case "pull_request": {
-        const pr = decodeJsonBody(PullRequest, request.body, "Gitea pull_request")
-        if (pr._tag === "Invalid") return Verdict.badRequest(pr.reason)
-        const { action, pull_request } = pr.value
-        if (action !== "closed" || pull_request.merged !== true)
-          return Verdict.ignored(`pull_request ${shown(action)} is not a merge`)
-        const ref = branchRef(pull_request.base.ref)
-        return tracked.includes(ref) ? Verdict.accepted(ref, id) : Verdict.ignored(untrackedReason(ref))
-      }
+      case "push":
+      case "pull_request":
+        return githubStyleEvent("Gitea", event, request, tracked, id)
       default:
         return Verdict.ignored(`event ${shown(event)} is not handled`)
     }
