@@ -27,8 +27,11 @@ if ((${#missing[@]} > 0)); then
 fi
 
 # Dependency install scripts are denied in package.json (allowScripts): none is needed.
+# `npm install` rather than `npm ci`: the registry here lacks Biome's binaries for other
+# platforms, which the lock file cannot record, and `npm ci` refuses a lock without them.
+# The lock still pins every version that is installed.
 if [[ ! -x node_modules/.bin/node ]] || ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
-  npm ci --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --loglevel=error
 fi
 # The CLI runs from a bundle when it is up to date (bin/fleetd.js): a third of the start-up.
 npm run --silent build >/dev/null
