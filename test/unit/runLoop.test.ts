@@ -218,4 +218,32 @@ describe("the loop", () => {
       yield* Fiber.interrupt(fiber)
     }).pipe(Effect.provide(t.services))
   })
+
+  it.effect("says on /ready that the engine is unreachable, keeps retrying, and recovers", () => {
+    const t = setup()
+    return Effect.gen(function* () {
+      const store = yield* StatusStore
+      t.world.unavailableFor = 1_000_000
+      const fiber = yield* Effect.forkChild(runLoop)
+      // The pass retries each engine call with backoff before it gives up.
+      yield* until(() => t.world.calls.length > 0)
+      for (let i = 0; i < 10; i++) {
+        yield* TestClock.adjust("10 seconds")
+        yield* tick
+      }
+      yield* settle
+      const down = yield* store.get
+      assert.strictEqual(down.phase, "Failing")
+      assert.strictEqual(down.engine.reachable, false)
+      assert.isTrue(notReadyReasons(down).some((r) => r.startsWith("container engine unreachable")))
+      t.world.unavailableFor = 0
+      yield* TestClock.adjust("70 seconds")
+      yield* settle
+      const up = yield* store.get
+      assert.strictEqual(up.phase, "Synced")
+      assert.strictEqual(up.engine.reachable, true)
+      assert.deepStrictEqual(notReadyReasons(up), [])
+      yield* Fiber.interrupt(fiber)
+    }).pipe(Effect.provide(t.services))
+  })
 })
