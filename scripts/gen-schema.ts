@@ -1,8 +1,14 @@
-// Writes schemas/fleet.schema.json from the Manifest Schema (`npm run schema`).
+// Writes schemas/fleet.schema.json and schemas/policy.schema.json from their Schemas (`npm run schema`).
 import { writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { fleetJsonSchemaText } from "../src/domain/fleetJsonSchema.ts"
+import { policyJsonSchemaText } from "../src/policy/policyJsonSchema.ts"
 
-const target = fileURLToPath(new URL("../schemas/fleet.schema.json", import.meta.url))
-writeFileSync(target, fleetJsonSchemaText())
-console.log(`wrote ${target}`)
+for (const [name, text] of [
+  ["fleet.schema.json", fleetJsonSchemaText()],
+  ["policy.schema.json", policyJsonSchemaText()],
+] as const) {
+  const target = fileURLToPath(new URL(`../schemas/${name}`, import.meta.url))
+  writeFileSync(target, text)
+  console.log(`wrote ${target}`)
+}

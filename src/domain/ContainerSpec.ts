@@ -17,9 +17,24 @@ export interface PortBinding {
 }
 
 export type Mount =
-  | { readonly type: "bind"; readonly source: string; readonly target: string; readonly readOnly: boolean }
+  | {
+      readonly type: "bind"
+      /** Real path on the host (symlinks resolved when it exists). */
+      readonly source: string
+      readonly target: string
+      readonly readOnly: boolean
+      /** An absolute host path as written (normalized), for the operator policy; unset for repository paths. */
+      readonly hostPath?: string
+    }
   | { readonly type: "volume"; readonly source: string; readonly target: string; readonly readOnly: boolean }
   | { readonly type: "anonymous"; readonly target: string; readonly readOnly: boolean }
+
+export interface Device {
+  readonly host: string
+  readonly container: string
+  /** Cgroup permissions, e.g. `rwm`. */
+  readonly permissions: string
+}
 
 export interface Healthcheck {
   /** Engine form: ["NONE"], ["CMD", ...] or ["CMD-SHELL", "..."]. */
@@ -48,7 +63,10 @@ export interface ContainerSpec {
   readonly mounts: ReadonlyArray<Mount>
   /** Sorted by name; empty when `networkMode` is set. */
   readonly networks: ReadonlyArray<NetworkAttachment>
-  /** `host`, `none`, `bridge`, or `service:<name>` resolved to `container:<fleet>-<name>`. */
+  /**
+   * `host`, `none`, `bridge`, `service:<name>` resolved to `container:<fleet>-<name>`, or
+   * `container:<name>` as written (a container fleetd does not manage: policy-denied).
+   */
   readonly networkMode?: string
   /** User labels only; fleetd's own `fleetd.*` labels are added by the applier. */
   readonly labels: Readonly<Record<string, string>>
@@ -68,4 +86,29 @@ export interface ContainerSpec {
   readonly nanoCpus?: number
   /** `host:ip`, sorted. */
   readonly extraHosts: ReadonlyArray<string>
+  // The fields below are what the operator policy governs (src/policy). Each is set only
+  // when the manifest asks for it, so specs written before they existed hash the same.
+  readonly privileged?: true
+  readonly pidMode?: "host"
+  readonly ipcMode?: string
+  readonly utsMode?: "host"
+  readonly usernsMode?: "host"
+  /** Sources of `volumes_from`, in manifest order (the engine applies them in order). */
+  readonly volumesFrom?: ReadonlyArray<VolumesFromEntry>
+  /** Upper case, without the `CAP_` prefix, sorted. */
+  readonly capAdd?: ReadonlyArray<string>
+  readonly capDrop?: ReadonlyArray<string>
+  /** Sorted by container path. */
+  readonly devices?: ReadonlyArray<Device>
+  /** As written, sorted. */
+  readonly securityOpt?: ReadonlyArray<string>
+  readonly sysctls?: Readonly<Record<string, string>>
+}
+
+export interface VolumesFromEntry {
+  /** Engine-side container name. */
+  readonly container: string
+  readonly readOnly: boolean
+  /** False for `container:<name>`: a container fleetd does not manage. */
+  readonly managed: boolean
 }

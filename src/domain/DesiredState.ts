@@ -27,6 +27,17 @@ export interface DesiredService {
   readonly configHash: string
   /** Host ports fixed by the spec: a start-first replacement would collide on them. */
   readonly fixedHostPorts: boolean
+  /**
+   * Where policy-governed items were written in fleet.yaml, keyed `<field>:<item>`
+   * (e.g. `cap_add:NET_ADMIN` → services.web.cap_add[0]): the spec sorts them, and a
+   * policy violation must still point at the line to edit.
+   */
+  readonly origins?: Readonly<Record<string, ReadonlyArray<PropertyKey>>>
+  /**
+   * Set when the operator policy rejects this service (the reason): the planner leaves
+   * its containers exactly as they are, neither creating, replacing nor removing them.
+   */
+  readonly blocked?: string
 }
 
 export interface DesiredNetwork {
@@ -44,6 +55,8 @@ export interface DesiredVolume {
   readonly key: string
   readonly name: string
   readonly driver: string
+  /** Only when given: `type: none, o: bind, device: /x` binds a host path (policy-governed). */
+  readonly driverOpts?: Readonly<Record<string, string>>
   readonly labels: Readonly<Record<string, string>>
   readonly external: boolean
 }

@@ -142,11 +142,50 @@ export const PullPolicy = parsedString("always | missing | never (if_not_present
       : `"${s}" is not a pull policy (always, missing, never)`,
 ).annotate({ identifier: "PullPolicy", expected: "a pull policy" })
 
-export const NetworkMode = parsedString("host | none | bridge | service:<name>", (s) =>
-  /^(host|none|bridge|service:.+)$/.test(s)
+export const NetworkMode = parsedString("host | none | bridge | service:<name> | container:<name>", (s) =>
+  /^(host|none|bridge|service:.+|container:.+)$/.test(s)
     ? undefined
-    : `network_mode "${s}" is not supported (host, none, bridge, service:<name>)`,
+    : `network_mode "${s}" is not supported (host, none, bridge, service:<name>, container:<name>)`,
 ).annotate({ identifier: "NetworkMode", expected: "a network mode" })
+
+/**
+ * Namespace modes: only the host's namespace (or the engine's default) is supported;
+ * joining another container's namespace is refused rather than half-supported. Whether
+ * `host` is allowed at all is the operator policy's decision (src/policy).
+ */
+const namespaceMode = (field: string, allowed: ReadonlyArray<string>) =>
+  parsedString(allowed.join(" | "), (s) =>
+    allowed.includes(s) ? undefined : `${field} "${s}" is not supported (${allowed.join(", ")})`,
+  ).annotate({ expected: `${field} mode` })
+
+/** `volumes_from`: `service[:ro|rw]` of this fleet, or `container:name[:ro|rw]`. */
+export const VolumesFrom = parsedString("service[:ro|rw] or container:name[:ro|rw]", (s) =>
+  /^(container:)?[a-zA-Z0-9][a-zA-Z0-9_.-]*(:(ro|rw))?$/.test(s)
+    ? undefined
+    : `"${s}" is not a volumes_from entry (service[:ro|rw] or container:name[:ro|rw])`,
+).annotate({ identifier: "VolumesFrom", expected: "a volumes_from entry" })
+
+/** `devices`: `HOST[:CONTAINER[:PERMISSIONS]]` or the long syntax. */
+export const Device = Schema.Union([
+  parsedString("HOST_PATH[:CONTAINER_PATH[:rwm]]", (s) =>
+    /^\/[^:]*(:\/[^:]*(:[rwm]{1,3})?)?$/.test(s)
+      ? undefined
+      : `"${s}" is not a device (HOST_PATH[:CONTAINER_PATH[:rwm]], absolute paths)`,
+  ),
+  Schema.Struct({
+    source: Schema.String.check(Schema.isStartingWith("/")),
+    target: opt(Schema.String.check(Schema.isStartingWith("/"))),
+    permissions: opt(Schema.String.check(Schema.isPattern(/^[rwm]{1,3}$/))),
+  }),
+]).annotate({ identifier: "Device" })
+
+/** `sysctls`: a mapping or a list of `name=value`. */
+export const Sysctls = Schema.Union([
+  Schema.Record(Schema.String, Schema.Union([Schema.String, Schema.Finite])),
+  Schema.Array(
+    parsedString("name=value", (s) => (/^[^=\s]+=/.test(s) ? undefined : `"${s}" is not name=value`)),
+  ),
+]).annotate({ identifier: "Sysctls", description: "Mapping of name: value, or a list of name=value" })
 
 export const MemLimit = Schema.Union([Schema.String, Schema.Int])
   .check(
@@ -195,6 +234,17 @@ export const Service = Schema.StructWithRest(
     volumes: opt(Schema.Array(ServiceVolume)),
     networks: opt(ServiceNetworks),
     network_mode: opt(NetworkMode),
+    volumes_from: opt(Schema.Array(VolumesFrom)),
+    privileged: opt(Schema.Boolean),
+    pid: opt(namespaceMode("pid", ["host"])),
+    ipc: opt(namespaceMode("ipc", ["host", "private", "shareable", "none"])),
+    uts: opt(namespaceMode("uts", ["host"])),
+    userns_mode: opt(namespaceMode("userns_mode", ["host"])),
+    cap_add: opt(StringList),
+    cap_drop: opt(StringList),
+    devices: opt(Schema.Array(Device)),
+    security_opt: opt(StringList),
+    sysctls: opt(Sysctls),
     labels: opt(KeyValues),
     restart: opt(Restart),
     user: opt(Schema.String),
@@ -232,6 +282,11 @@ export const Network = Schema.StructWithRest(
 export const Volume = Schema.StructWithRest(
   Schema.Struct({
     driver: opt(Driver),
+    driver_opts: opt(
+      Schema.Record(Schema.String, Schema.Union([Schema.String, Schema.Finite])).annotate({
+        description: "Driver options, e.g. type: none, o: bind, device: /srv/data (host binds need the operator policy)",
+      }),
+    ),
     labels: opt(KeyValues),
     name: opt(Schema.String),
     external: opt(Schema.Boolean),

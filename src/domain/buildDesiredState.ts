@@ -59,6 +59,9 @@ export const buildDesiredState = (
       key,
       name: engineName(fleet, key, v),
       driver: v?.driver ?? "local",
+      ...(v?.driver_opts === undefined
+        ? {}
+        : { driverOpts: Object.fromEntries(Object.entries(v.driver_opts).map(([k, o]) => [k, String(o)])) }),
       labels: labelsOf(v?.labels),
       external: v?.external ?? false,
     }))

@@ -136,6 +136,15 @@ export const checkManifest = (manifest: Manifest, fleet: string): Array<PathIssu
       issues.push(
         pathIssue([...at, "network_mode"], `network_mode refers to unknown service "${mode.slice(8)}"`),
       )
+    for (const [i, entry] of (service.volumes_from ?? []).entries()) {
+      const source = entry.split(":")[0]!
+      if (!entry.startsWith("container:") && !(source in services))
+        issues.push(
+          pathIssue([...at, "volumes_from", i], `volumes_from refers to unknown service "${source}"`, {
+            hint: "name a service of this fleet",
+          }),
+        )
+    }
     if (mode !== undefined && service.networks !== undefined)
       issues.push(
         pathIssue([...at, "networks"], "networks cannot be set together with network_mode", { onKey: true }),

@@ -1,8 +1,10 @@
 /**
  * The host files a manifest refers to (env_file, bind-mount sources), and the rule
- * that they stay inside the repository: relative to fleet.yaml, no `..` escape, no
- * absolute or `~` path, and (checked against the real paths the loader reports) no
- * escape through a symlink. A repository must not be able to mount or read /etc.
+ * that repository files stay inside the repository: relative to fleet.yaml, no `..`
+ * escape, no `~` path, and (checked against the real paths the loader reports) no
+ * escape through a symlink. A repository must not be able to read /etc. Absolute bind
+ * sources are host paths: the loader only resolves their symlinks (never reads them)
+ * and the operator policy decides whether they may be mounted.
  */
 import { posix } from "node:path"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
@@ -10,8 +12,8 @@ import type { Manifest, Service } from "./Manifest.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 
 export interface FileRef {
-  readonly kind: "env_file" | "bind"
-  /** Normalized path relative to the manifest's directory, e.g. `example/site`. */
+  readonly kind: "env_file" | "bind" | "host"
+  /** Normalized path relative to the manifest's directory, e.g. `example/site`; absolute for `host`. */
   readonly relative: string
   /** Where it is written in the manifest. */
   readonly at: ReadonlyArray<PropertyKey>
@@ -42,8 +44,12 @@ const escapeIssue = (
   source: string,
   at: ReadonlyArray<PropertyKey>,
 ): PathIssue | undefined => {
-  const what = kind === "bind" ? "bind mount source" : "env_file"
-  if (source.startsWith("/") || source.startsWith("~"))
+  const what = kind === "env_file" ? "env_file" : "bind mount source"
+  if (source.startsWith("~"))
+    return pathIssue(at, `${what} ${source} uses ~, which fleetd does not expand`, {
+      hint: kind === "env_file" ? "use a path relative to fleet.yaml" : "write the absolute host path",
+    })
+  if (source.startsWith("/"))
     return pathIssue(at, `${what} ${source} is outside the repository`, {
       hint: "use a path relative to fleet.yaml",
     })
@@ -62,6 +68,10 @@ export const manifestFiles = (
   const refs: Array<FileRef> = []
   const issues: Array<PathIssue> = []
   const add = (kind: FileRef["kind"], source: string, at: ReadonlyArray<PropertyKey>, required: boolean) => {
+    if (kind === "bind" && source.startsWith("/")) {
+      refs.push({ kind: "host", relative: posix.normalize(source), at, required })
+      return
+    }
     const issue = escapeIssue(kind, source, at)
     if (issue !== undefined) issues.push(issue)
     else refs.push({ kind, relative: posix.normalize(source), at, required })

@@ -16,6 +16,7 @@ import type { Dependency, DesiredService, PullPolicy } from "./DesiredState.ts"
 import { containerName } from "./labels.ts"
 import type { Service } from "./Manifest.ts"
 import { envFileEntries, escapesLexically, type FileFact, isInside } from "./manifestFiles.ts"
+import { normalizeHostAccess } from "./normalizeHostAccess.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 import { isReservedVariable, reservedVariableMessage } from "./reservedVariables.ts"
 import { configHash, type ReferencedFile, sha256Hex } from "./specHash.ts"
@@ -49,6 +50,7 @@ export const normalizeService = (
   const at = ["services", name] as const
   const issues: Array<PathIssue> = []
   const files: Array<ReferencedFile> = []
+  const origins: Record<string, ReadonlyArray<PropertyKey>> = {}
 
   /** Resolves a reference the loader looked at, enforcing the symlink rule. */
   const resolve = (relative: string, path: ReadonlyArray<PropertyKey>, what: string, required: boolean) => {
@@ -139,7 +141,17 @@ export const normalizeService = (
         target: v.target,
         readOnly,
       })
-    else if (!escapesLexically(v.source)) {
+    else if (v.source.startsWith("/")) {
+      // A host path: resolved (symlinks followed, so policy sees where it really
+      // points) but never read. A `..` is kept as written for the policy to refuse.
+      const hostPath = v.source.split("/").includes("..")
+        ? v.source
+        : posix.normalize(v.source).replace(/(.)\/$/, "$1")
+      const fact = ctx.file(posix.normalize(v.source))
+      const source = fact.kind === "missing" ? hostPath : fact.realPath
+      origins[`volumes:${v.target}`] = path
+      mounts.push({ type: "bind", source, target: v.target, readOnly, hostPath })
+    } else if (!escapesLexically(v.source)) {
       const fact = resolve(posix.normalize(v.source), path, "bind mount source", true)
       if (fact !== undefined) mounts.push({ type: "bind", source: fact.realPath, target: v.target, readOnly })
     }
@@ -185,6 +197,7 @@ export const normalizeService = (
     ContainerSpec["restart"],
     string | undefined,
   ]
+  const hostAccess = normalizeHostAccess(name, service, ctx.fleet, origins)
   const stopNs = durationNs(service.stop_grace_period)
   const command = words("command")
   const entrypoint = words("entrypoint")
@@ -215,6 +228,7 @@ export const normalizeService = (
     ),
     ...optional("nanoCpus", service.cpus === undefined ? undefined : Math.round(Number(service.cpus) * 1e9)),
     extraHosts,
+    ...hostAccess.access,
   }
   const dependsOn: Array<Dependency> =
     service.depends_on === undefined
@@ -232,6 +246,8 @@ export const normalizeService = (
             condition: d.condition ?? "service_started",
             required: d.required ?? true,
           }))
+  for (const implicit of hostAccess.dependsOn)
+    if (!dependsOn.some((d) => d.service === implicit.service)) dependsOn.push(implicit)
   dependsOn.sort(byString((d) => d.service))
   const pull = service.pull_policy === "if_not_present" ? "missing" : service.pull_policy
   return {
@@ -243,6 +259,7 @@ export const normalizeService = (
       pullPolicy: (pull ?? "missing") as PullPolicy,
       configHash: configHash(spec, files),
       fixedHostPorts: ports.some((p) => p.published !== undefined),
+      ...(Object.keys(origins).length === 0 ? {} : { origins }),
     },
     issues,
   }

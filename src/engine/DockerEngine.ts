@@ -184,6 +184,7 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
           docker.createVolume({
             Name: volume.name,
             Driver: volume.driver,
+            ...(volume.driverOpts === undefined ? {} : { DriverOpts: { ...volume.driverOpts } }),
             Labels: { ...volume.labels, [Labels.fleet]: fleet, [Labels.volume]: volume.key },
             abortSignal: signal,
           }),

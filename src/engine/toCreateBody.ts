@@ -40,6 +40,21 @@ export interface CreateBody {
     readonly Memory?: number
     readonly NanoCpus?: number
     readonly ExtraHosts: Array<string>
+    readonly Privileged?: boolean
+    readonly PidMode?: string
+    readonly IpcMode?: string
+    readonly UTSMode?: string
+    readonly UsernsMode?: string
+    readonly VolumesFrom?: Array<string>
+    readonly CapAdd?: Array<string>
+    readonly CapDrop?: Array<string>
+    readonly Devices?: Array<{
+      readonly PathOnHost: string
+      readonly PathInContainer: string
+      readonly CgroupPermissions: string
+    }>
+    readonly SecurityOpt?: Array<string>
+    readonly Sysctls?: Record<string, string>
   }
   readonly NetworkingConfig?: {
     readonly EndpointsConfig: Record<string, { readonly Aliases: Array<string> }>
@@ -60,6 +75,31 @@ const toMount = (mount: Mount): CreateBody["HostConfig"]["Mounts"][number] =>
   mount.type === "anonymous"
     ? { Type: "volume", Source: "", Target: mount.target, ReadOnly: mount.readOnly }
     : { Type: mount.type, Source: mount.source, Target: mount.target, ReadOnly: mount.readOnly }
+
+/** The policy-governed fields; the operator policy has already allowed whatever is here. */
+const hostAccess = (spec: ContainerSpec): Partial<CreateBody["HostConfig"]> => ({
+  ...(spec.privileged === true ? { Privileged: true } : {}),
+  ...(spec.pidMode === undefined ? {} : { PidMode: spec.pidMode }),
+  ...(spec.ipcMode === undefined ? {} : { IpcMode: spec.ipcMode }),
+  ...(spec.utsMode === undefined ? {} : { UTSMode: spec.utsMode }),
+  ...(spec.usernsMode === undefined ? {} : { UsernsMode: spec.usernsMode }),
+  ...(spec.volumesFrom === undefined
+    ? {}
+    : { VolumesFrom: spec.volumesFrom.map((v) => (v.readOnly ? `${v.container}:ro` : v.container)) }),
+  ...(spec.capAdd === undefined ? {} : { CapAdd: [...spec.capAdd] }),
+  ...(spec.capDrop === undefined ? {} : { CapDrop: [...spec.capDrop] }),
+  ...(spec.devices === undefined
+    ? {}
+    : {
+        Devices: spec.devices.map((d) => ({
+          PathOnHost: d.host,
+          PathInContainer: d.container,
+          CgroupPermissions: d.permissions,
+        })),
+      }),
+  ...(spec.securityOpt === undefined ? {} : { SecurityOpt: [...spec.securityOpt] }),
+  ...(spec.sysctls === undefined ? {} : { Sysctls: { ...spec.sysctls } }),
+})
 
 /** Pure: a ContainerSpec plus fleetd's labels → the create body and the networks to join later. */
 export const toCreateBody = (
@@ -122,6 +162,7 @@ export const toCreateBody = (
       ...(spec.memLimitBytes === undefined ? {} : { Memory: spec.memLimitBytes }),
       ...(spec.nanoCpus === undefined ? {} : { NanoCpus: spec.nanoCpus }),
       ExtraHosts: [...spec.extraHosts],
+      ...hostAccess(spec),
     },
     ...(first === undefined
       ? {}

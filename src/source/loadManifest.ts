@@ -51,7 +51,8 @@ const inspect = async (root: string, ref: FileRef): Promise<FileFact> => {
   }
   const info = await stat(realPath)
   if (info.isDirectory()) return { kind: "directory", realPath }
-  if (!info.isFile() || !isInside(root, realPath))
+  // A host path is only resolved, never read: its content is none of fleetd's business.
+  if (!info.isFile() || !isInside(root, realPath) || ref.kind === "host")
     return { kind: "file", realPath, content: new Uint8Array() }
   return { kind: "file", realPath, content: await readFile(realPath) }
 }
@@ -100,7 +101,10 @@ const run = async (file: string, options: LoadManifestOptions): Promise<Outcome 
   const facts = new Map<string, FileFact>()
   for (const ref of staged.refs)
     if (!facts.has(ref.relative)) facts.set(ref.relative, await inspect(root, ref))
-  for (const fact of facts.values()) if (fact.kind === "file") files.push(fact.realPath)
+  for (const ref of staged.refs) {
+    const fact = facts.get(ref.relative)
+    if (ref.kind !== "host" && fact?.kind === "file") files.push(fact.realPath)
+  }
   return { result: finishManifest(staged, (relative) => facts.get(relative) ?? { kind: "missing" }), files }
 }
 

@@ -164,7 +164,10 @@ for (const engine of testEngines()) {
       const passes = (await d.metric("fleetd_reconcile_total")) - before
       console.log(`${engine.kind}: 1,000 webhooks answered in ${elapsed} ms, ${passes} pass(es)`)
       expect(passes).toBeGreaterThanOrEqual(1)
-      expect(passes).toBeLessThanOrEqual(2)
+      // Passes start at least 1 s apart and requests during one collapse into one
+      // follow-up: within one second that is at most two passes. On a loaded machine
+      // the client may need longer to send them all; the bound grows by one per second.
+      expect(passes).toBeLessThanOrEqual(1 + Math.max(1, Math.ceil(elapsed / 1000)))
     })
 
     it("refuses forged, oversized and off-branch webhooks without starting a pass", async () => {
