@@ -56,12 +56,20 @@ export type Action =
     }
   | { readonly _tag: "Unchanged"; readonly service: string; readonly containerName: string }
   | { readonly _tag: "Blocked"; readonly service: string; readonly reason: string }
+  | {
+      /** This spec was rolled back for this service at `revision`: not retried until a new revision or image. */
+      readonly _tag: "Held"
+      readonly service: string
+      readonly containerName: string
+      readonly revision: string
+      readonly reason: string
+    }
 
 export type ActionTag = Action["_tag"]
 
 /** Actions that change nothing on the host. */
 export const isMutating = (action: Action): boolean =>
-  action._tag !== "Unchanged" && action._tag !== "Blocked"
+  action._tag !== "Unchanged" && action._tag !== "Blocked" && action._tag !== "Held"
 
 /** The service an action is reported against (networks and volumes have none). */
 export const actionService = (action: Action): string | undefined => {
@@ -74,6 +82,7 @@ export const actionService = (action: Action): string | undefined => {
     case "Remove":
     case "Unchanged":
     case "Blocked":
+    case "Held":
       return action.service
     case "PullImage":
     case "CreateNetwork":

@@ -11,6 +11,24 @@ export interface Dependency {
   readonly required: boolean
 }
 
+/** `x-fleetd.update`, normalized (normalizeUpdate.ts). Not part of any hash. */
+export interface UpdateSettings {
+  /** As written; unset means start-first, or stop-first when fixed host ports force it. */
+  readonly order?: "start-first" | "stop-first"
+  /** A container with a healthcheck must report healthy within this. */
+  readonly healthTimeoutMs: number
+  /** A container without one must run this long without exiting or restarting. */
+  readonly minReadyMs: number
+  /** Restore the old container when the new one fails its gate. */
+  readonly rollback: boolean
+}
+
+export const defaultUpdateSettings: UpdateSettings = {
+  healthTimeoutMs: 60_000,
+  minReadyMs: 5_000,
+  rollback: true,
+}
+
 export interface DesiredService {
   /** Service key in fleet.yaml. */
   readonly name: string
@@ -27,6 +45,8 @@ export interface DesiredService {
   readonly configHash: string
   /** Host ports fixed by the spec: a start-first replacement would collide on them. */
   readonly fixedHostPorts: boolean
+  /** How replacements roll out; defaultUpdateSettings when unset. */
+  readonly update?: UpdateSettings
   /**
    * Where policy-governed items were written in fleet.yaml, keyed `<field>:<item>`
    * (e.g. `cap_add:NET_ADMIN` → services.web.cap_add[0]): the spec sorts them, and a

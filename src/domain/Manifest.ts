@@ -218,6 +218,41 @@ export const FleetdExtension = Schema.Record(Schema.String, Schema.Never).annota
   description: "fleetd settings (reserved; no keys are supported yet)",
 })
 
+/**
+ * `x-fleetd.update`: how a replacement is rolled out and health-gated. Normalized by
+ * normalizeUpdate.ts; none of it is part of the config hash (retuning a timeout must
+ * not replace a container).
+ */
+export const UpdateSettings = Schema.Struct({
+  order: opt(
+    Schema.Literals(["start-first", "stop-first"]).annotate({
+      description:
+        "start-first (default) or stop-first (the default when the service publishes fixed host ports)",
+    }),
+  ),
+  // Durations stay bare so the JSON Schema refers to the one Duration definition.
+  health_timeout: opt(Duration),
+  min_ready: opt(Duration),
+  rollback: opt(
+    Schema.Boolean.annotate({
+      description: "Restore the old container when the new one fails (default true)",
+    }),
+  ),
+}).annotate({
+  identifier: "UpdateSettings",
+  description:
+    "order, health_timeout (a healthcheck must pass within it; default 60s), min_ready (without a healthcheck, the container must run this long; default 5s), rollback",
+})
+
+/** Per-service fleetd settings; every other key is refused. */
+export const ServiceFleetd = Schema.Struct({
+  update: opt(UpdateSettings),
+}).annotate({
+  identifier: "ServiceFleetd",
+  expected: "a mapping",
+  description: "fleetd settings for this service",
+})
+
 export const ServiceNetworks = Schema.Union([
   StringList,
   Schema.Record(Schema.String, Schema.NullOr(Schema.Struct({ aliases: opt(StringList) }))),
@@ -261,7 +296,7 @@ export const Service = Schema.StructWithRest(
     cpus: opt(Cpus),
     extra_hosts: opt(Schema.Union([StringList, Schema.Record(Schema.String, Schema.String)])),
     pull_policy: opt(PullPolicy),
-    "x-fleetd": opt(FleetdExtension),
+    "x-fleetd": opt(ServiceFleetd),
   }),
   [Extensions],
 ).annotate({ identifier: "Service", description: "A Compose service (the subset fleetd supports)" })
@@ -284,7 +319,8 @@ export const Volume = Schema.StructWithRest(
     driver: opt(Driver),
     driver_opts: opt(
       Schema.Record(Schema.String, Schema.Union([Schema.String, Schema.Finite])).annotate({
-        description: "Driver options, e.g. type: none, o: bind, device: /srv/data (host binds need the operator policy)",
+        description:
+          "Driver options, e.g. type: none, o: bind, device: /srv/data (host binds need the operator policy)",
       }),
     ),
     labels: opt(KeyValues),

@@ -77,7 +77,9 @@ export const normalizeHostAccess = (
       origins[`devices:${device.host}`] ??= [...at, "devices", i]
       return device
     })
-    access.devices = devices.sort((a, b) => (a.container < b.container ? -1 : a.container > b.container ? 1 : 0))
+    access.devices = devices.sort((a, b) =>
+      a.container < b.container ? -1 : a.container > b.container ? 1 : 0,
+    )
   }
 
   if (service.sysctls !== undefined) {

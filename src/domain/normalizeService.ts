@@ -17,6 +17,7 @@ import { containerName } from "./labels.ts"
 import type { Service } from "./Manifest.ts"
 import { envFileEntries, escapesLexically, type FileFact, isInside } from "./manifestFiles.ts"
 import { normalizeHostAccess } from "./normalizeHostAccess.ts"
+import { normalizeUpdate } from "./normalizeUpdate.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 import { isReservedVariable, reservedVariableMessage } from "./reservedVariables.ts"
 import { configHash, type ReferencedFile, sha256Hex } from "./specHash.ts"
@@ -250,6 +251,9 @@ export const normalizeService = (
     if (!dependsOn.some((d) => d.service === implicit.service)) dependsOn.push(implicit)
   dependsOn.sort(byString((d) => d.service))
   const pull = service.pull_policy === "if_not_present" ? "missing" : service.pull_policy
+  const fixedHostPorts = ports.some((p) => p.published !== undefined)
+  const update = normalizeUpdate(name, service, fixedHostPorts)
+  issues.push(...update.issues)
   return {
     service: {
       name,
@@ -258,7 +262,8 @@ export const normalizeService = (
       dependsOn,
       pullPolicy: (pull ?? "missing") as PullPolicy,
       configHash: configHash(spec, files),
-      fixedHostPorts: ports.some((p) => p.published !== undefined),
+      fixedHostPorts,
+      update: update.update,
       ...(Object.keys(origins).length === 0 ? {} : { origins }),
     },
     issues,

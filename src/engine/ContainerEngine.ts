@@ -60,5 +60,7 @@ export class ContainerEngine extends Context.Service<
     readonly renameContainer: (id: string, name: string) => Effect.Effect<void, EngineError>
     /** Reads a container's current state. */
     readonly inspectContainer: (id: string) => Effect.Effect<ContainerState, EngineError>
+    /** The last `tail` lines of a container's stdout and stderr, interleaved, at most 4 KiB. */
+    readonly containerLogs: (id: string, tail: number) => Effect.Effect<string, EngineError>
   }
 >()("fleetd/engine/ContainerEngine") {}

@@ -61,6 +61,7 @@ export const CountingEngine = {
         renameContainer: (id, name) =>
           Effect.andThen(tick("renameContainer"), inner.renameContainer(id, name)),
         inspectContainer: (id) => Effect.andThen(tick("inspectContainer"), inner.inspectContainer(id)),
+        containerLogs: (id, tail) => Effect.andThen(tick("containerLogs"), inner.containerLogs(id, tail)),
       })
 
       const snapshot = Effect.sync((): EngineCallCounts => {

@@ -4,6 +4,7 @@ import type { DesiredNetwork, DesiredVolume } from "../domain/DesiredState.ts"
 import { fleetFilter, Labels } from "../domain/labels.ts"
 import { ContainerEngine } from "./ContainerEngine.ts"
 import { connectEngine, type EngineConnection } from "./connectEngine.ts"
+import { demuxLogs } from "./demuxLogs.ts"
 import { dialGet } from "./dial.ts"
 import type { DiscoverOptions } from "./discoverSocket.ts"
 import { EngineError } from "./EngineError.ts"
@@ -284,6 +285,22 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
         inspected = yield* inspect
       }
       return toContainerState(inspected)
+    }),
+
+    containerLogs: Effect.fn("ContainerEngine.containerLogs")(function* (id: string, tail: number) {
+      const operation = "ContainerEngine.containerLogs"
+      const { docker } = yield* connect(operation)
+      const body = yield* call({ operation, target: `logs of container ${id}` }, (signal) =>
+        docker
+          .getContainer(id)
+          .logs({ stdout: true, stderr: true, tail, follow: false, abortSignal: signal } as {
+            stdout: true
+            stderr: true
+            tail: number
+            follow: false
+          }),
+      )
+      return demuxLogs(body)
     }),
   })
 }

@@ -33,7 +33,9 @@ export const PolicyAllow = Schema.Struct({
   network_mode_host: opt(Schema.Boolean.annotate({ description: "Allow `network_mode: host`" })),
   cap_add: opt(List("Capabilities `cap_add` may name, e.g. NET_ADMIN (ALL only if listed)")),
   devices: opt(
-    Schema.Array(HostPath).annotate({ description: "Host device paths (or directories of them) services may use" }),
+    Schema.Array(HostPath).annotate({
+      description: "Host device paths (or directories of them) services may use",
+    }),
   ),
   bind_mounts: opt(
     Schema.Array(HostPath).annotate({
@@ -41,11 +43,16 @@ export const PolicyAllow = Schema.Struct({
     }),
   ),
   engine_socket: opt(
-    Schema.Boolean.annotate({ description: "Allow binding the Docker/Podman socket (or a directory holding it)" }),
+    Schema.Boolean.annotate({
+      description: "Allow binding the Docker/Podman socket (or a directory holding it)",
+    }),
   ),
   security_opt: opt(List("security_opt values allowed beyond no-new-privileges, e.g. seccomp=unconfined")),
   sysctls: opt(List("sysctl names services may set, e.g. net.ipv4.ip_forward")),
-}).annotate({ identifier: "PolicyAllow", description: "What the fleet may ask for; everything else is denied" })
+}).annotate({
+  identifier: "PolicyAllow",
+  description: "What the fleet may ask for; everything else is denied",
+})
 
 export const Policy = Schema.Struct({
   allow: opt(Schema.NullOr(PolicyAllow)),

@@ -118,12 +118,21 @@ export const checkService = (
 
   for (const name of Object.keys(spec.sysctls ?? {}))
     if (!(allow.sysctls ?? []).includes(name))
-      push(where(`sysctls:${name}`, "sysctls"), "sysctls", denied(`sysctl ${name}`, `allow.sysctls: [${name}]`))
+      push(
+        where(`sysctls:${name}`, "sysctls"),
+        "sysctls",
+        denied(`sysctl ${name}`, `allow.sysctls: [${name}]`),
+      )
 
   for (const mount of spec.mounts) {
     if (mount.type === "bind" && mount.hostPath !== undefined)
       violations.push(
-        ...checkHostPath(service.name, where(`volumes:${mount.target}`, "volumes"), [mount.hostPath, mount.source], allow),
+        ...checkHostPath(
+          service.name,
+          where(`volumes:${mount.target}`, "volumes"),
+          [mount.hostPath, mount.source],
+          allow,
+        ),
       )
     if (mount.type !== "volume") continue
     const volume = context.volumes.find((v) => v.name === mount.source)
@@ -141,7 +150,7 @@ export const checkService = (
 /** A named volume's host path, when its driver options bind or mount one. */
 export const volumeHostPath = (volume: DesiredVolume): string | undefined => {
   const device = volume.driverOpts?.["device"]
-  return device !== undefined && device.startsWith("/") ? device : undefined
+  return device?.startsWith("/") ? device : undefined
 }
 
 /** A bind source, as written and as resolved: both must be allowed. */

@@ -69,7 +69,14 @@ export const loadPolicy = (file: string | undefined): Effect.Effect<Policy, Poli
         catch: (e) =>
           new PolicyError({
             file,
-            issues: [{ line: 1, column: 1, path: "", message: `cannot read the policy file: ${(e as Error).message}` }],
+            issues: [
+              {
+                line: 1,
+                column: 1,
+                path: "",
+                message: `cannot read the policy file: ${(e as Error).message}`,
+              },
+            ],
           }),
       }).pipe(
         Effect.flatMap((text) => {

@@ -55,8 +55,8 @@ const cases: ReadonlyArray<{
     yaml: `services:
   web:
     image: busybox
-    privileged: true
-    pid: host
+    privileges: true
+    pid: container:x
     healthcheck:
       test: true
       bogus: 1
@@ -68,8 +68,8 @@ x-anchors: {}
 x-fleetd: {}
 `,
     expected: [
-      'fleet.yaml:4:5: services.web.privileged: unknown or unsupported service field "privileged" (fleetd accepts a subset of Compose (see schemas/fleet.schema.json); put extensions under x-*)',
-      'fleet.yaml:5:5: services.web.pid: unknown or unsupported service field "pid" (fleetd accepts a subset of Compose (see schemas/fleet.schema.json); put extensions under x-*)',
+      'fleet.yaml:4:5: services.web.privileges: unknown or unsupported service field "privileges" (fleetd accepts a subset of Compose (see schemas/fleet.schema.json); put extensions under x-*)',
+      'fleet.yaml:5:10: services.web.pid: pid "container:x" is not supported (host)',
       "fleet.yaml:7:13: services.web.healthcheck.test: expected string | list, got boolean",
       'fleet.yaml:8:7: services.web.healthcheck.bogus: unknown or unsupported field "bogus" (fleetd accepts a subset of Compose (see schemas/fleet.schema.json); put extensions under x-*)',
       "fleet.yaml:10:7: services.web.x-fleetd.hooks: x-fleetd.hooks is not supported yet",
@@ -93,7 +93,7 @@ x-fleetd: {}
     mem_limit: lots
     read_only: "yes"
     pull_policy: build
-    network_mode: container:other
+    network_mode: container
     volumes:
       - data
       - "./x:/y:rx"
@@ -114,7 +114,7 @@ x-fleetd: 3
       'fleet.yaml:13:16: services.web.mem_limit: "lots" is not a size such as 512m or 1g',
       "fleet.yaml:14:16: services.web.read_only: expected boolean, got string",
       'fleet.yaml:15:18: services.web.pull_policy: pull_policy "build" is not supported yet; use always, missing or never',
-      'fleet.yaml:16:19: services.web.network_mode: network_mode "container:other" is not supported (host, none, bridge, service:<name>)',
+      'fleet.yaml:16:19: services.web.network_mode: network_mode "container" is not supported (host, none, bridge, service:<name>, container:<name>)',
       'fleet.yaml:18:9: services.web.volumes[0]: "data" is not an absolute container path',
       'fleet.yaml:19:9: services.web.volumes[1]: mode "rx" is not supported; use ro or rw',
       'fleet.yaml:20:3: services.worker: missing required field "image"',
