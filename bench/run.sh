@@ -7,7 +7,9 @@
 # its own fleet/project names and removes only what carries them.
 #
 # Environment: BENCH_PASSES (no-op passes, default 30), BENCH_ROUNDS (compose rounds,
-# default 5), BENCH_PODMAN=0 to skip the Podman no-op pass.
+# default 5), BENCH_HOOK_ROUNDS (webhook → running rounds, default 10), BENCH_PODMAN=0 to
+# skip the Podman no-op passes; FLEETD_ENGINES_DIR as for engines.sh (engines of another
+# checkout).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,7 +29,11 @@ if ! bash test/support/engines.sh status >/dev/null 2>&1; then
 fi
 if ((started)); then trap 'bash test/support/engines.sh stop' EXIT; fi
 # shellcheck disable=SC1091
-source .engines/env
+source "${FLEETD_ENGINES_DIR:-.engines}/env"
+
+# The daemon benchmarks run `fleetd run` as users do: from the bundle, which
+# bin/fleetd.js loads only when it is newer than src/.
+npm run --silent build >/dev/null
 
 echo "# fleetd benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, node $(node --version)"
 echo "# $(uname -srm); $(dockerd --version); $(podman --version); $(docker-compose version --short 2>/dev/null | sed 's/^/docker-compose /')"
@@ -44,3 +50,15 @@ fi
 node bench/applyVsCompose.ts "${BENCH_ROUNDS:-5}"
 echo
 node bench/noopApplyPhases.ts 7
+echo
+node bench/webhookToRunning.ts "${BENCH_HOOK_ROUNDS:-10}"
+echo
+node bench/webhookBurst.ts 1000
+echo
+node bench/idleDaemon.ts 60
+echo
+node bench/daemonNoopPass.ts docker 20
+if [[ ${BENCH_PODMAN:-1} != 0 ]]; then
+  echo
+  node bench/daemonNoopPass.ts podman 20
+fi

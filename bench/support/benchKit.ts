@@ -20,6 +20,14 @@ export const repoRoot = new URL("../..", import.meta.url).pathname
 export const benchImage = "fleetd-test/app:v1"
 const sleeperCommand = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]`
 
+/**
+ * Like the default command, but exits the moment TERM arrives: the shell runs a trap
+ * only after the current foreground command, so with `sleep 1` a stop takes anywhere
+ * from 0 to 1 s; `wait` on a background sleep is interrupted at once. For benchmarks
+ * that time a stop.
+ */
+export const promptStopCommand = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1 & wait $$!; done"]`
+
 export const serviceName = (i: number): string => `s${String(i).padStart(4, "0")}`
 
 /**
@@ -27,13 +35,17 @@ export const serviceName = (i: number): string => `s${String(i).padStart(4, "0")
  * (no top-level `name:`, which 1.29 rejects: the fleet/project name is given on the
  * command line). `envValue` lets a caller change the environment of chosen services.
  */
-export const fleetYaml = (count: number, envValue: (i: number) => string = () => "1"): string => {
+export const fleetYaml = (
+  count: number,
+  envValue: (i: number) => string = () => "1",
+  command: string = sleeperCommand,
+): string => {
   const lines = ["services:"]
   for (let i = 0; i < count; i++) {
     lines.push(
       `  ${serviceName(i)}:`,
       `    image: ${benchImage}`,
-      `    command: ${sleeperCommand}`,
+      `    command: ${command}`,
       `    stop_grace_period: 2s`,
       `    environment:`,
       `      BENCH_INDEX: "${i}"`,
