@@ -17,6 +17,7 @@ export interface PlannedChange {
     | "remove"
     | "unchanged"
     | "blocked"
+    | "held"
   readonly service?: string
   readonly container?: string
   readonly image?: string
@@ -77,6 +78,13 @@ export const plannedChange = (action: Action): PlannedChange => {
       return { action: "unchanged", service: action.service, container: action.containerName }
     case "Blocked":
       return { action: "blocked", service: action.service, reason: action.reason }
+    case "Held":
+      return {
+        action: "held",
+        service: action.service,
+        container: action.containerName,
+        reason: action.reason,
+      }
   }
 }
 
@@ -100,6 +108,7 @@ export const planView = (planned: Plan): PlanView => {
     remove: 0,
     unchanged: 0,
     blocked: 0,
+    held: 0,
   }
   for (const change of changes) summary[change.action]++
   const inSync = changes.every((c) => c.action === "unchanged")
@@ -136,6 +145,8 @@ const renderChange = (c: PlannedChange): string => {
       return `= ${c.service}: unchanged`
     case "blocked":
       return `! ${c.service}: blocked: ${c.reason}`
+    case "held":
+      return `! ${c.service}: held: ${c.reason}`
   }
 }
 
@@ -144,7 +155,7 @@ export const renderPlan = (view: PlanView): string => {
   const s = view.summary
   const total = view.inSync
     ? "In sync: nothing to do."
-    : `Plan: ${s.create} to create, ${s.replace} to replace, ${s.start} to start, ${s.remove} to remove, ${s.unchanged} unchanged${s.blocked ? `, ${s.blocked} blocked` : ""}.`
+    : `Plan: ${s.create} to create, ${s.replace} to replace, ${s.start} to start, ${s.remove} to remove, ${s.unchanged} unchanged${s.blocked ? `, ${s.blocked} blocked` : ""}${s.held ? `, ${s.held} held` : ""}.`
   return [
     `Plan for fleet "${view.fleet}":`,
     ...(view.changes.length === 0 ? ["  (no services)"] : view.changes.map((c) => `  ${renderChange(c)}`)),

@@ -9,7 +9,12 @@ const marks: Record<ServiceResult["outcome"], string> = {
   unchanged: "=",
   failed: "✗",
   blocked: "!",
+  "rolled-back": "↶",
+  held: "!",
 }
+
+/** How many of a failed container's last lines the human output shows (all are in --json). */
+const shownLogLines = 5
 
 /** What `fleetd apply` prints: one line per resource that changed or failed, one per service. */
 export const renderChangeSet = (changes: ChangeSet): string => {
@@ -22,11 +27,15 @@ export const renderChangeSet = (changes: ChangeSet): string => {
   for (const s of changes.services) {
     const fields = s.changes?.length ? ` (${s.changes.join(", ")})` : ""
     lines.push(`  ${marks[s.outcome]} ${s.service}: ${s.outcome}${s.reason ? `: ${s.reason}` : ""}${fields}`)
+    if (s.logs !== undefined) {
+      lines.push("      last log lines:")
+      for (const line of s.logs.split("\n").slice(-shownLogLines)) lines.push(`      | ${line}`)
+    }
   }
   const count = (o: ServiceResult["outcome"]) => changes.services.filter((s) => s.outcome === o).length
-  const failed = count("failed") + count("blocked")
+  const failed = count("failed") + count("blocked") + count("rolled-back") + count("held")
   lines.push(
-    `${failed > 0 ? `${failed} service(s) failed` : "Converged"}: ${count("created")} created, ${count("replaced") + count("adopted")} replaced, ${count("started")} started, ${count("removed")} removed, ${count("unchanged")} unchanged.`,
+    `${failed > 0 ? `${failed} service(s) failed` : "Converged"}: ${count("created")} created, ${count("replaced") + count("adopted")} replaced, ${count("started")} started, ${count("removed")} removed, ${count("unchanged")} unchanged${count("rolled-back") > 0 ? `, ${count("rolled-back")} rolled back` : ""}.`,
   )
   return lines.join("\n")
 }

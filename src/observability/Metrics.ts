@@ -1,11 +1,11 @@
 import { Context, Effect, Layer } from "effect"
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client"
 
-export type SyncStatus = "Synced" | "OutOfSync" | "Failed" | "Suspended"
+export type SyncStatus = "Synced" | "OutOfSync" | "Failed" | "Suspended" | "RolledBack"
 export type HealthStatus = "Healthy" | "Unhealthy" | "Starting" | "Missing"
 export type PassResult = "success" | "partial" | "stalled" | "error" | "skipped"
 
-const syncStates: ReadonlyArray<SyncStatus> = ["Synced", "OutOfSync", "Failed", "Suspended"]
+const syncStates: ReadonlyArray<SyncStatus> = ["Synced", "OutOfSync", "Failed", "Suspended", "RolledBack"]
 const healthStates: ReadonlyArray<HealthStatus> = ["Healthy", "Unhealthy", "Starting", "Missing"]
 
 /**

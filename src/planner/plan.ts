@@ -4,7 +4,7 @@ import { normalizeImageRef } from "../domain/imageRef.ts"
 import { Labels } from "../domain/labels.ts"
 import type { ObservedContainer, ObservedState } from "../domain/ObservedState.ts"
 import { compareNames, orderServices } from "./orderServices.ts"
-import { planService } from "./planService.ts"
+import { type HeldSpec, planService } from "./planService.ts"
 
 export interface Plan {
   readonly fleet: string
@@ -21,7 +21,12 @@ export interface Plan {
  * input always gives the same plan, and only containers labelled with this fleet can
  * appear in it.
  */
-export const plan = (desired: DesiredState, observed: ObservedState): Plan => {
+export interface PlanOptions {
+  /** Per service, a spec rolled back earlier: planned as Held instead of Replace (daemon only). */
+  readonly held?: ReadonlyMap<string, HeldSpec>
+}
+
+export const plan = (desired: DesiredState, observed: ObservedState, options: PlanOptions = {}): Plan => {
   const images = imageIndex(observed)
   const owned = observed.containers.filter((c) => c.labels[Labels.fleet] === desired.fleet)
   const byService = groupByService(owned)
@@ -39,6 +44,12 @@ export const plan = (desired: DesiredState, observed: ObservedState): Plan => {
 
   const ordered = orderServices(desired.services)
   for (const service of ordered) {
+    // Rejected by the operator policy: whatever runs for it stays exactly as it is
+    // (still wanted, so not an orphan either).
+    if (service.blocked !== undefined) {
+      actions.push({ _tag: "Blocked", service: service.name, reason: service.blocked })
+      continue
+    }
     const imageId = images.get(normalizeImageRef(service.spec.image))
     if (imageId === undefined && service.pullPolicy === "never") {
       actions.push({
@@ -48,7 +59,9 @@ export const plan = (desired: DesiredState, observed: ObservedState): Plan => {
       })
       continue
     }
-    actions.push(...planService(service, byService.get(service.name) ?? [], imageId))
+    actions.push(
+      ...planService(service, byService.get(service.name) ?? [], imageId, options.held?.get(service.name)),
+    )
   }
 
   const wanted = new Set(desired.services.map((s) => s.name))
@@ -91,6 +104,7 @@ const groupByService = (
 const planPulls = (desired: DesiredState, images: ReadonlyMap<string, string>): ReadonlyArray<Action> => {
   const pulls = new Map<string, { image: string; services: Array<string>; always: boolean }>()
   for (const service of desired.services) {
+    if (service.blocked !== undefined) continue
     const key = normalizeImageRef(service.spec.image)
     const missing = !images.has(key)
     const always = service.pullPolicy === "always"

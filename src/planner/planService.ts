@@ -1,9 +1,15 @@
 import type { Action, ReplaceReason } from "../domain/Action.ts"
-import type { DesiredService } from "../domain/DesiredState.ts"
+import { type DesiredService, defaultUpdateSettings } from "../domain/DesiredState.ts"
 import { Labels, NextSuffix } from "../domain/labels.ts"
 import type { ObservedContainer } from "../domain/ObservedState.ts"
 import { specHash } from "../domain/specHash.ts"
 import { diffSummaries, parseSpecSummary, specSummary } from "../domain/specSummary.ts"
+
+/** A spec that failed its health gate and was rolled back: the daemon's memory, fed to the planner. */
+export interface HeldSpec {
+  readonly specHash: string
+  readonly revision: string
+}
 
 /** States in which a container cannot simply be started again. */
 const brokenStates = new Set(["dead", "removing", "paused"])
@@ -20,6 +26,7 @@ export const planService = (
   service: DesiredService,
   containers: ReadonlyArray<ObservedContainer>,
   imageId: string | undefined,
+  held?: HeldSpec,
 ): ReadonlyArray<Action> => {
   const hash = specHash(service.configHash, imageId)
   const primary = containers.find((c) => c.name === service.containerName)
@@ -47,6 +54,15 @@ export const planService = (
   if (finished !== undefined) {
     // A replacement got as far as starting the new container: finish it.
     actions.push(remove(service, primary, "replaced"), adopt(service, finished))
+  } else if (reason !== undefined && held?.specHash === hash) {
+    // Retrying a spec that just failed its health gate would loop: replace, fail, roll back.
+    actions.push({
+      _tag: "Held",
+      service: service.name,
+      containerName: primary.name,
+      revision: held.revision,
+      reason: `rolled back at revision ${held.revision}; waiting for a new revision or image`,
+    })
   } else if (reason !== undefined) {
     actions.push({
       _tag: "Replace",
@@ -55,7 +71,9 @@ export const planService = (
       imageId,
       reason,
       changes: reason === "spec changed" ? changedFields(service, primary) : [],
-      strategy: service.fixedHostPorts ? "stop-first" : "start-first",
+      strategy:
+        (service.update ?? defaultUpdateSettings).order ??
+        (service.fixedHostPorts ? "stop-first" : "start-first"),
       old: { id: primary.id, name: primary.name, running: primary.state === "running" },
     })
   } else if (primary.state !== "running" && primary.state !== "restarting") {

@@ -4,4 +4,8 @@ import { Data } from "effect"
 export class ActionError extends Data.TaggedError("ActionError")<{
   readonly service: string
   readonly message: string
+  /** The new container failed its health gate and the old one serves again. */
+  readonly rolledBack?: boolean
+  /** The last lines the failed container wrote (stdout and stderr), when they were read. */
+  readonly logs?: string
 }> {}

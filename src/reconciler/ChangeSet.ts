@@ -11,6 +11,10 @@ export type ServiceOutcome =
   | "unchanged"
   | "failed"
   | "blocked"
+  /** The new container failed its health gate; the old one serves again. */
+  | "rolled-back"
+  /** A spec rolled back earlier is not retried until a new revision or image (daemon only). */
+  | "held"
 
 export interface ServiceResult {
   readonly service: string
@@ -20,6 +24,8 @@ export interface ServiceResult {
   /** Field paths that changed, for replacements. */
   readonly changes?: ReadonlyArray<string>
   readonly container?: string
+  /** For `rolled-back` and gate failures: the last lines the failed container wrote. */
+  readonly logs?: string
 }
 
 export interface ResourceResult {
@@ -36,6 +42,9 @@ export interface ChangeSet {
   readonly resources: ReadonlyArray<ResourceResult>
 }
 
+/** Outcomes that leave a service short of what the manifest asks for. */
+export const isFailure = (outcome: ServiceOutcome): boolean =>
+  outcome === "failed" || outcome === "blocked" || outcome === "rolled-back" || outcome === "held"
+
 export const hasFailures = (changes: ChangeSet): boolean =>
-  changes.services.some((s) => s.outcome === "failed" || s.outcome === "blocked") ||
-  changes.resources.some((r) => r.outcome === "failed")
+  changes.services.some((s) => isFailure(s.outcome)) || changes.resources.some((r) => r.outcome === "failed")

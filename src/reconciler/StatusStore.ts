@@ -1,5 +1,6 @@
 import { Context, Effect, Layer, Ref } from "effect"
 import type { FleetStatus } from "../domain/FleetStatus.ts"
+import type { HeldSpec } from "../planner/planService.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
 
 /** The daemon's current status: written by the loop, read by `/status` and `/ready`. */
@@ -8,6 +9,9 @@ export class StatusStore extends Context.Service<
   {
     readonly get: Effect.Effect<FleetStatus>
     readonly update: (f: (status: FleetStatus) => FleetStatus) => Effect.Effect<void>
+    /** Per service, the spec rolled back last and at which revision: not retried until something changes. */
+    readonly held: Effect.Effect<ReadonlyMap<string, HeldSpec>>
+    readonly setHeld: (held: ReadonlyMap<string, HeldSpec>) => Effect.Effect<void>
   }
 >()("fleetd/reconciler/StatusStore") {
   static readonly layer = (fleet: string | undefined) =>
@@ -22,7 +26,13 @@ export class StatusStore extends Context.Service<
           engine: { reachable: undefined },
           services: [],
         })
-        return StatusStore.of({ get: Ref.get(ref), update: (f) => Ref.update(ref, f) })
+        const held = yield* Ref.make<ReadonlyMap<string, HeldSpec>>(new Map())
+        return StatusStore.of({
+          get: Ref.get(ref),
+          update: (f) => Ref.update(ref, f),
+          held: Ref.get(held),
+          setHeld: (value) => Ref.set(held, value),
+        })
       }),
     )
 }

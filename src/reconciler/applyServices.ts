@@ -1,7 +1,8 @@
 import { Deferred, Effect, Semaphore } from "effect"
 import { type Action, actionService, isMutating } from "../domain/Action.ts"
-import type { DesiredState } from "../domain/DesiredState.ts"
+import { type DesiredService, type DesiredState, defaultUpdateSettings } from "../domain/DesiredState.ts"
 import type { ServiceOutcome, ServiceResult } from "./ChangeSet.ts"
+import { awaitReady } from "./healthGate.ts"
 import { runAction } from "./runAction.ts"
 
 export interface ApplyOptions {
@@ -29,6 +30,7 @@ export const applyServices = Effect.fnUntraced(function* (
   const done = new Map<string, Deferred.Deferred<ServiceOutcome>>()
   for (const name of groups.keys()) done.set(name, yield* Deferred.make<ServiceOutcome>())
   const deps = new Map(desired.services.map((s) => [s.name, s.dependsOn]))
+  const byName = new Map(desired.services.map((s) => [s.name, s]))
   const isOrphan = (group: ReadonlyArray<Action>) =>
     group.some((a) => a._tag === "Remove" && a.reason === "orphan")
 
@@ -49,6 +51,16 @@ export const applyServices = Effect.fnUntraced(function* (
           reason: `not changed: its dependency ${dep.service} failed`,
         } as const
       }
+      const target = byName.get(dep.service)
+      if (dep.condition === "service_healthy" && target !== undefined && group.some(isMutating)) {
+        const unhealthy = yield* dependencyHealthy(target)
+        if (unhealthy !== undefined)
+          return {
+            service,
+            outcome: "failed",
+            reason: `not changed: its dependency ${dep.service} is not healthy: ${unhealthy}`,
+          } as const
+      }
     }
     const blockedBy = options.failed.get(service)
     if (blockedBy !== undefined && group.some(isMutating))
@@ -66,13 +78,33 @@ export const applyServices = Effect.fnUntraced(function* (
   )
 })
 
+/**
+ * `condition: service_healthy`: the dependency's container must be healthy (or, with no
+ * healthcheck, running) within its own health_timeout. A dependency changed this pass
+ * already passed its gate, so this costs one inspection; an unchanged one that is
+ * unhealthy or stopped fails at once. Undefined when healthy, else why not.
+ */
+const dependencyHealthy = (target: DesiredService) =>
+  awaitReady(target.containerName, target.containerName, target.spec, {
+    ...(target.update ?? defaultUpdateSettings),
+    minReadyMs: 0,
+  }).pipe(
+    Effect.as(undefined),
+    Effect.catchTag("GateFailed", (e) => Effect.succeed(e.reason)),
+  )
+
 const runGroupActions = (options: ApplyOptions, service: string, group: ReadonlyArray<Action>) =>
   Effect.forEach(group, (action) => runAction(options.fleet, options.revision, action), {
     discard: true,
   }).pipe(
     Effect.as(resultOf(service, group)),
     Effect.catch((error) =>
-      Effect.succeed<ServiceResult>({ service, outcome: "failed", reason: error.message }),
+      Effect.succeed<ServiceResult>({
+        service,
+        outcome: error.rolledBack === true ? "rolled-back" : "failed",
+        reason: error.message,
+        ...(error.logs === undefined ? {} : { logs: error.logs }),
+      }),
     ),
   )
 
@@ -103,6 +135,8 @@ const resultOf = (service: string, group: ReadonlyArray<Action>): ServiceResult 
       return { service, outcome: "removed", reason: main.reason, container: main.containerName }
     case "Blocked":
       return { service, outcome: "blocked", reason: main.reason }
+    case "Held":
+      return { service, outcome: "held", reason: main.reason, container: main.containerName }
     case "Unchanged":
       return { service, outcome: "unchanged", container: main.containerName }
     default:

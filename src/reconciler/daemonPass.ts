@@ -9,7 +9,7 @@ import { Metrics, type PassResult } from "../observability/Metrics.ts"
 import { loadManifest } from "../source/loadManifest.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
-import { type ChangeSet, hasFailures } from "./ChangeSet.ts"
+import { type ChangeSet, hasFailures, isFailure } from "./ChangeSet.ts"
 import { reconcile } from "./reconcile.ts"
 import { StatusStore } from "./StatusStore.ts"
 import { serviceStatuses } from "./serviceStatuses.ts"
@@ -102,9 +102,11 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
   yield* (yield* FileWatcher).follow(files)
   for (const warning of warnings) yield* logEvent("Warn", `manifest: ${warning}`, { revision })
 
-  // 4. Reconcile.
+  // 4. Reconcile. A spec rolled back at this revision is held, not retried: only a new
+  // revision (or a new image, which changes the spec hash) tries it again.
+  const held = new Map([...(yield* status.held)].filter(([, h]) => h.revision === revision))
   const applied = yield* Effect.result(
-    reconcile(desired, { revision, allowEmpty: config.allowEmpty, concurrency: config.concurrency }),
+    reconcile(desired, { revision, allowEmpty: config.allowEmpty, concurrency: config.concurrency, held }),
   )
   if (applied._tag === "Failure") {
     const error = applied.failure
@@ -128,7 +130,14 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
   }
 
   // 5. Record what happened.
-  const { changes, observed } = applied.success
+  const { changes, observed, rolledBack } = applied.success
+  const stillHeld = new Map(
+    [...held].filter(([service]) =>
+      changes.services.some((s) => s.service === service && s.outcome === "held"),
+    ),
+  )
+  for (const [service, specHash] of rolledBack) stillHeld.set(service, { specHash, revision })
+  yield* status.setHeld(stillHeld)
   const failed = hasFailures(changes)
   const result: PassResult = failed ? "partial" : "success"
   // Which engine answered: asked once, and again after it was unreachable (it may have changed).
@@ -184,12 +193,17 @@ const actionOutcomes = (changes: ChangeSet) => [
     action: r.kind === "image" ? "pull" : `ensure_${r.kind}`,
     outcome: r.outcome === "failed" ? ("failure" as const) : ("success" as const),
   })),
+  // A held service did nothing this pass: counting it would grow a counter every pass.
   ...changes.services
-    .filter((s) => s.outcome !== "unchanged")
+    .filter((s) => s.outcome !== "unchanged" && s.outcome !== "held")
     .map((s) => ({
-      action: s.outcome === "failed" || s.outcome === "blocked" ? "service" : s.outcome,
-      outcome:
-        s.outcome === "failed" || s.outcome === "blocked" ? ("failure" as const) : ("success" as const),
+      action:
+        s.outcome === "failed" || s.outcome === "blocked"
+          ? "service"
+          : s.outcome === "rolled-back"
+            ? "rollback"
+            : s.outcome,
+      outcome: isFailure(s.outcome) ? ("failure" as const) : ("success" as const),
     })),
 ]
 

@@ -3,7 +3,8 @@ import type { Action } from "../domain/Action.ts"
 import type { DesiredState } from "../domain/DesiredState.ts"
 import type { ObservedState } from "../domain/ObservedState.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
-import { type Plan, plan } from "../planner/plan.ts"
+import { type Plan, type PlanOptions, plan } from "../planner/plan.ts"
+import type { HeldSpec } from "../planner/planService.ts"
 import { applyResources } from "./applyResources.ts"
 import { applyServices } from "./applyServices.ts"
 import type { ChangeSet } from "./ChangeSet.ts"
@@ -16,6 +17,8 @@ export interface ReconcileOptions {
   readonly allowEmpty: boolean
   /** How many services may change at once. */
   readonly concurrency: number
+  /** Specs rolled back earlier, per service, not to be retried (the daemon's memory; see planService). */
+  readonly held?: ReadonlyMap<string, HeldSpec>
 }
 
 /** An empty manifest would remove the whole fleet: only with an explicit opt-in. */
@@ -42,9 +45,13 @@ export const observe = (fleet: string) =>
   })
 
 /** Observes and plans, refusing a plan that would empty the fleet without opt-in. */
-export const observeAndPlan = Effect.fnUntraced(function* (desired: DesiredState, allowEmpty: boolean) {
+export const observeAndPlan = Effect.fnUntraced(function* (
+  desired: DesiredState,
+  allowEmpty: boolean,
+  options: PlanOptions = {},
+) {
   const observed = yield* observe(desired.fleet)
-  const planned = plan(desired, observed)
+  const planned = plan(desired, observed, options)
   const removals = planned.actions.filter((a) => a._tag === "Remove" && a.reason === "orphan").length
   if (desired.services.length === 0 && removals > 0 && !allowEmpty) {
     return yield* new EmptyFleetRefused({ fleet: desired.fleet, running: removals })
@@ -64,12 +71,13 @@ const isResource = (a: Action) => a._tag === "CreateNetwork" || a._tag === "Crea
  */
 export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState, options: ReconcileOptions) {
   const engine = yield* ContainerEngine
-  const first = yield* observeAndPlan(desired, options.allowEmpty)
+  const planOptions: PlanOptions = options.held === undefined ? {} : { held: options.held }
+  const first = yield* observeAndPlan(desired, options.allowEmpty, planOptions)
   let planned: Plan = first.planned
   const pulls = yield* applyResources(desired, planned.actions.filter(isPull))
   if (pulls.results.some((r) => r.outcome === "pulled")) {
     const images = yield* retryEngine(engine.listImages)
-    planned = plan(desired, { containers: first.observed.containers, images })
+    planned = plan(desired, { containers: first.observed.containers, images }, planOptions)
   }
   const rest = planned.actions.filter((a) => !isPull(a))
   const resources = yield* applyResources(desired, rest.filter(isResource))
@@ -89,5 +97,12 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
     services,
     resources: [...pulls.results, ...resources.results],
   }
-  return { changes, observed: first.observed }
+  // The spec each rolled-back service failed with, for the daemon to hold until something changes.
+  const rolledBack = new Map<string, string>()
+  for (const result of services) {
+    const replace = planned.actions.find((a) => a._tag === "Replace" && a.service.name === result.service)
+    if (result.outcome === "rolled-back" && replace?._tag === "Replace")
+      rolledBack.set(result.service, replace.specHash)
+  }
+  return { changes, observed: first.observed, rolledBack: rolledBack as ReadonlyMap<string, string> }
 })

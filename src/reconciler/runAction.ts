@@ -1,11 +1,12 @@
 import { Effect } from "effect"
 import type { Action } from "../domain/Action.ts"
 import { containerLabels } from "../domain/containerLabels.ts"
-import type { DesiredService } from "../domain/DesiredState.ts"
+import { type DesiredService, defaultUpdateSettings } from "../domain/DesiredState.ts"
 import { nextContainerName } from "../domain/labels.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import type { EngineError } from "../engine/EngineError.ts"
 import { ActionError } from "./ActionError.ts"
+import { awaitReady } from "./healthGate.ts"
 import { retryEngine } from "./retryEngine.ts"
 
 /** Default grace period for stopping a container whose spec does not say. */
@@ -43,8 +44,17 @@ export const runAction = (fleet: string, revision: string, action: Action) =>
                 : describe(service.name, `creating ${service.containerName}`)(e),
             ),
           )
-          yield* startAndCheck(service.name, id, service.containerName)
-          return
+          yield* retryEngine(engine.startContainer(id)).pipe(
+            Effect.mapError(describe(service.name, `starting ${service.containerName}`)),
+          )
+          // A first deployment has nothing to fall back to: the failed container stays, for its logs.
+          return yield* gate(service, id, service.containerName).pipe(
+            Effect.catchTag("GateFailed", (failed) =>
+              Effect.flatMap(logTail(id), (logs) =>
+                Effect.fail(new ActionError({ service: service.name, message: failed.reason, ...logs })),
+              ),
+            ),
+          )
         }
         case "Replace":
           return yield* replace(fleet, revision, action)
@@ -82,12 +92,31 @@ const startAndCheck = Effect.fnUntraced(function* (service: string, id: string, 
   }
 })
 
+/** Lines of a failed container's log kept for status: enough to see why, bounded. */
+export const logTailLines = 20
+
+/** The health gate with the service's settings (defaults when the manifest says nothing). */
+const gate = (service: DesiredService, id: string, name: string) =>
+  awaitReady(name, id, service.spec, service.update ?? defaultUpdateSettings)
+
+/** The container's last lines, or nothing when the engine cannot say: a missing tail must not hide the failure. */
+const logTail = Effect.fnUntraced(function* (id: string) {
+  const engine = yield* ContainerEngine
+  return yield* engine.containerLogs(id, logTailLines).pipe(
+    Effect.map((logs): { logs?: string } => (logs === "" ? {} : { logs })),
+    Effect.orElseSucceed((): { logs?: string } => ({})),
+  )
+})
+
 /**
- * Create first, destroy last. The new container is created as `<name>--next` and must
- * be running before the old one is removed and the new one takes the name. Stop-first
- * (fixed host ports) stops the old one first but keeps it until the new one runs, and
- * restarts it when the new one fails. A crash at any step leaves containers the
- * planner converges from (see planService).
+ * Create first, destroy last. The new container is created as `<name>--next`, started
+ * and health-gated (healthGate.ts) before the old one is removed and the new one takes
+ * the name. Stop-first (fixed host ports) stops the old one first but keeps it until
+ * the new one passes. When the gate fails, the new container's log tail is kept, the
+ * new container removed and the old one serves again (started again after stop-first):
+ * the service is rolled back. With `rollback: false` the failed container replaces the
+ * old one anyway, for debugging. A crash at any step leaves containers the planner
+ * converges from (see planService).
  */
 const replace = Effect.fnUntraced(function* (
   fleet: string,
@@ -99,14 +128,15 @@ const replace = Effect.fnUntraced(function* (
   const next = nextContainerName(fleet, service.name)
   const labels = containerLabels(fleet, service, action.specHash, action.imageId, revision)
   const stopFirst = action.strategy === "stop-first"
+  const settings = service.update ?? defaultUpdateSettings
 
   if (stopFirst) {
     yield* retryEngine(engine.stopContainer(old.id, graceOf(service))).pipe(
       Effect.mapError(describe(service.name, `stopping ${old.name} before its replacement`)),
     )
   }
-  const restoreOld =
-    stopFirst && old.running ? Effect.ignore(retryEngine(engine.startContainer(old.id))) : Effect.void
+  const restartOld = stopFirst && old.running ? retryEngine(engine.startContainer(old.id)) : Effect.void
+  const restoreOld = Effect.ignore(restartOld)
 
   const id = yield* retryEngine(engine.createContainer(next, service.spec, labels)).pipe(
     Effect.mapError(describe(service.name, `creating ${next}`)),
@@ -117,6 +147,33 @@ const replace = Effect.fnUntraced(function* (
       Effect.ignore(retryEngine(engine.removeContainer(id))).pipe(Effect.andThen(restoreOld)),
     ),
   )
+  const failed = yield* gate(service, id, next).pipe(
+    Effect.as(undefined),
+    Effect.catchTag("GateFailed", (e) => Effect.succeed(e)),
+  )
+  const logs = failed === undefined ? {} : yield* logTail(id)
+
+  if (failed !== undefined && settings.rollback) {
+    yield* retryEngine(engine.removeContainer(id)).pipe(
+      Effect.mapError(describe(service.name, `${failed.reason}; removing ${next} for the rollback`)),
+    )
+    yield* restartOld.pipe(
+      Effect.mapError(
+        (e) =>
+          new ActionError({
+            service: service.name,
+            message: `${failed.reason}; rolled back, but ${old.name} could not be started again: ${e.message}`,
+            ...logs,
+          }),
+      ),
+    )
+    return yield* new ActionError({
+      service: service.name,
+      message: `${failed.reason}; rolled back to ${old.name}`,
+      rolledBack: true,
+      ...logs,
+    })
+  }
 
   if (!stopFirst) {
     yield* retryEngine(engine.stopContainer(old.id, graceOf(service))).pipe(
@@ -129,4 +186,11 @@ const replace = Effect.fnUntraced(function* (
   yield* retryEngine(engine.renameContainer(id, service.containerName)).pipe(
     Effect.mapError(describe(service.name, `renaming ${next} to ${service.containerName}`)),
   )
+  if (failed !== undefined) {
+    return yield* new ActionError({
+      service: service.name,
+      message: `${failed.reason}; kept as ${service.containerName} for debugging (rollback: false)`,
+      ...logs,
+    })
+  }
 })

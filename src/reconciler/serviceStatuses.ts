@@ -41,12 +41,22 @@ export const serviceStatuses = (
     if (result === undefined || result.outcome === "unchanged") {
       return { ...base, sync: "Synced", health: healthOf(container) }
     }
-    if (result.outcome === "failed" || result.outcome === "blocked") {
+    if (result.outcome === "held") {
+      // Still the rolled-back state: the error (and log tail) of the rollback stays.
       return {
         ...base,
-        sync: "Failed",
+        sync: "RolledBack",
         health: healthOf(container),
-        lastError: { at: now, message: result.reason ?? result.outcome },
+        ...(before?.lastError === undefined ? {} : { lastError: before.lastError }),
+      }
+    }
+    if (result.outcome === "failed" || result.outcome === "blocked" || result.outcome === "rolled-back") {
+      const logs = result.logs === undefined ? "" : `\nlast log lines:\n${result.logs}`
+      return {
+        ...base,
+        sync: result.outcome === "rolled-back" ? "RolledBack" : "Failed",
+        health: healthOf(container),
+        lastError: { at: now, message: `${result.reason ?? result.outcome}${logs}` },
       }
     }
     const lastChange = {

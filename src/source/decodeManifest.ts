@@ -85,6 +85,7 @@ const typeHints: Partial<Record<string, string>> = {
   Duration: "write a duration such as 10s, 1m30s or 500ms",
   ImageReference: "write an image reference such as busybox:1.36",
   FleetdExtension: "x-fleetd takes a mapping",
+  UpdateSettings: "x-fleetd.update takes a mapping: order, health_timeout, min_ready, rollback",
   Port: 'write "HOST:CONTAINER", a port number, or a mapping with target and published',
 }
 
@@ -93,7 +94,7 @@ const formatter = SchemaIssue.makeFormatterStandardSchemaV1({ leafHook })
 const unexpectedKey = (path: Path): PathIssue => {
   const key = String(path[path.length - 1])
   const parent = path.slice(0, -1)
-  if (parent[parent.length - 1] === "x-fleetd")
+  if (parent.includes("x-fleetd"))
     return {
       path,
       onKey: true,
@@ -118,7 +119,8 @@ const schemaIssues = (error: unknown, value: unknown): Array<PathIssue> => {
   return formatter(error.issue).issues.map((issue) => {
     const path = (issue.path ?? []).map((p) => (typeof p === "object" ? p.key : p)) as Array<PropertyKey>
     if (path[path.length - 1] === "x-fleetd") return { path, message: "x-fleetd must be a mapping" }
-    if (path[path.length - 2] === "x-fleetd") return unexpectedKey(path)
+    // The top-level x-fleetd accepts no key yet (a Record of Never): any key there is unknown.
+    if (path.length === 2 && path[0] === "x-fleetd") return unexpectedKey(path)
     if (issue.message === "\u0000unexpected") return unexpectedKey(path)
     // A missing key has no node: point at the mapping's own key (e.g. `web:`).
     if (issue.message === "\u0000missing")

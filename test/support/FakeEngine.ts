@@ -19,6 +19,24 @@ export interface FakeContainer {
   state: string
   imageId: string
   spec: ContainerSpec | undefined
+  /** Inspections since the last start: behaviours unfold over them. */
+  inspects?: number
+  restartCount?: number
+}
+
+/**
+ * How containers of an image behave once started, unfolding over the inspections the
+ * health gate makes (call counts, not time, so tests stay deterministic).
+ */
+export interface FakeBehaviour {
+  /** Health on successive inspections; the last value repeats. */
+  readonly health?: ReadonlyArray<"starting" | "healthy" | "unhealthy">
+  /** Exits (code 1) at this inspection. */
+  readonly exitAt?: number
+  /** Restarts (restart count + 1, still running) at this inspection. */
+  readonly restartAt?: number
+  /** What `containerLogs` returns. */
+  readonly logs?: string
 }
 
 export interface FakeWorld {
@@ -31,6 +49,8 @@ export interface FakeWorld {
   calls: Array<string>
   /** Images whose containers exit right after starting. */
   crashingImages: Set<string>
+  /** Per image: health, exits and restarts after starting, and logs. */
+  behaviours: Map<string, FakeBehaviour>
   /** When set, every call fails Unavailable this many times first. */
   unavailableFor: number
   /** When set, the process "dies" (a defect) at the mutating call after this many. */
@@ -45,13 +65,15 @@ export const emptyWorld = (): FakeWorld => ({
   volumes: new Set(),
   calls: [],
   crashingImages: new Set(),
+  behaviours: new Map(),
   unavailableFor: 0,
   crashAfterMutations: undefined,
 })
 
 let nextId = 0
 
-const isReadOnly = (call: string) => /^(info|listContainers|listImages|inspectContainer)\b/.test(call)
+const isReadOnly = (call: string) =>
+  /^(info|listContainers|listImages|inspectContainer|containerLogs)\b/.test(call)
 
 export const mutatingCalls = (world: FakeWorld): ReadonlyArray<string> =>
   world.calls.filter((c) => !isReadOnly(c))
@@ -132,6 +154,7 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
         const c = find(id)
         if (c === undefined) return fail("startContainer", "NotFound", `no such container ${id}`)
         c.state = c.spec !== undefined && world.crashingImages.has(c.spec.image) ? "exited" : "running"
+        c.inspects = 0
         return Effect.void
       }),
     stopContainer: (id) =>
@@ -160,14 +183,30 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
       call(`inspectContainer ${id}`, () => {
         const c = find(id)
         if (c === undefined) return fail("inspectContainer", "NotFound", `no such container ${id}`)
+        const behaviour = c.spec === undefined ? undefined : world.behaviours.get(c.spec.image)
+        c.inspects = (c.inspects ?? 0) + 1
+        const n = c.inspects
+        if (c.state === "running" && behaviour?.exitAt !== undefined && n >= behaviour.exitAt)
+          c.state = "exited"
+        if (behaviour?.restartAt === n) c.restartCount = (c.restartCount ?? 0) + 1
+        const checked = c.spec?.healthcheck !== undefined && c.spec.healthcheck.test[0] !== "NONE"
+        const sequence = behaviour?.health ?? (checked ? ["healthy"] : [])
+        const health = sequence[Math.min(n, sequence.length) - 1]
         return Effect.succeed({
           id: c.id,
           name: c.name,
           running: c.state === "running",
           status: c.state,
           exitCode: c.state === "exited" ? 1 : 0,
-          restartCount: 0,
+          restartCount: c.restartCount ?? 0,
+          ...(health === undefined || c.state !== "running" ? {} : { health }),
         })
+      }),
+    containerLogs: (id) =>
+      call(`containerLogs ${find(id)?.name ?? id}`, () => {
+        const c = find(id)
+        if (c === undefined) return fail("containerLogs", "NotFound", `no such container ${id}`)
+        return Effect.succeed((c.spec && world.behaviours.get(c.spec.image)?.logs) ?? "")
       }),
   })
 }

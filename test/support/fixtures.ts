@@ -36,6 +36,8 @@ export const service = (
     pullPolicy: "missing",
     configHash: configHash(s, []),
     fixedHostPorts: s.ports.some((p) => p.published !== undefined),
+    // No min_ready wait by default: most reconciler tests run on the test clock.
+    update: { healthTimeoutMs: 60_000, minReadyMs: 0, rollback: true },
     ...extra,
   }
 }

@@ -29,6 +29,8 @@ const summarizeOne = (a: Action): string => {
       return `Unchanged ${a.service}`
     case "Blocked":
       return `Blocked ${a.service}`
+    case "Held":
+      return `Held ${a.service} ${a.revision}`
   }
 }
 

@@ -52,7 +52,8 @@ const setup = () => {
   const write = (env: string) =>
     writeFileSync(
       join(dir, "fleet.yaml"),
-      `services:\n  web:\n    image: fleetd-test/app:v1\n    command: ${idle}\n    environment:\n      A: "${env}"\n`,
+      // min_ready 0s: the fake containers never exit, and a gate's wait would stand on the test clock.
+      `services:\n  web:\n    image: fleetd-test/app:v1\n    command: ${idle}\n    environment:\n      A: "${env}"\n    x-fleetd:\n      update:\n        min_ready: 0s\n`,
     )
   write("1")
   const source = makeSource(dir)

@@ -1,0 +1,65 @@
+import { Clock, Data, Effect } from "effect"
+import type { ContainerSpec } from "../domain/ContainerSpec.ts"
+import type { UpdateSettings } from "../domain/DesiredState.ts"
+import { ContainerEngine, type ContainerState } from "../engine/ContainerEngine.ts"
+
+/** How often the gate inspects: short enough that a rollback starts within a fraction of a second. */
+export const gatePollMs = 100
+
+/** The new container did not prove itself: why, in words for status and the CLI. */
+export class GateFailed extends Data.TaggedError("GateFailed")<{ readonly reason: string }> {}
+
+/** True when the spec asks for a healthcheck (the image may also bring one: see awaitReady). */
+export const hasHealthcheck = (spec: ContainerSpec): boolean =>
+  spec.healthcheck !== undefined && spec.healthcheck.test.length > 0 && spec.healthcheck.test[0] !== "NONE"
+
+const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`)
+
+const exited = (name: string, s: ContainerState) =>
+  new GateFailed({ reason: `${name} exited (status ${s.status}, exit code ${s.exitCode})` })
+
+/**
+ * Waits until a just-started container is ready. With a healthcheck (the spec's, or
+ * the image's when the engine reports a health status), until the engine says
+ * `healthy` within `healthTimeoutMs`, failing at once on `unhealthy`; without one,
+ * until it has run `minReadyMs` without exiting or restarting. Bounded by those
+ * timeouts plus one engine call, so an uninterruptible action stays bounded. An engine
+ * error while waiting fails the gate too: a container fleetd cannot see is not ready.
+ * On Podman each inspection also runs a due healthcheck (podmanHealth.ts).
+ */
+export const awaitReady = Effect.fnUntraced(function* (
+  name: string,
+  id: string,
+  spec: ContainerSpec,
+  update: UpdateSettings,
+) {
+  const engine = yield* ContainerEngine
+  const inspect = engine
+    .inspectContainer(id)
+    .pipe(Effect.mapError((e) => new GateFailed({ reason: `cannot inspect ${name}: ${e.message}` })))
+  const startedAt = yield* Clock.currentTimeMillis
+  const first = yield* inspect
+  const restarts = first.restartCount
+  const checked = hasHealthcheck(spec) || (spec.healthcheck?.test[0] !== "NONE" && first.health !== undefined)
+  const limit = checked ? update.healthTimeoutMs : update.minReadyMs
+  let state = first
+  for (;;) {
+    if (!state.running) return yield* exited(name, state)
+    if (state.restartCount !== restarts)
+      return yield* new GateFailed({
+        reason: `${name} restarted ${state.restartCount - restarts} time(s) within ${seconds(update.minReadyMs)}`,
+      })
+    if (checked && state.health === "healthy") return
+    if (checked && state.health === "unhealthy")
+      return yield* new GateFailed({ reason: `${name} is unhealthy: its healthcheck failed` })
+    const elapsed = (yield* Clock.currentTimeMillis) - startedAt
+    if (elapsed >= limit) {
+      if (!checked) return
+      return yield* new GateFailed({
+        reason: `${name} did not become healthy within ${seconds(limit)} (health: ${state.health ?? "unknown"})`,
+      })
+    }
+    yield* Effect.sleep(Math.max(1, Math.min(gatePollMs, limit - elapsed)))
+    state = yield* inspect
+  }
+})
