@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { canonicalJson, sha256Hex } from "../domain/specHash.ts"
 import { hasFailures } from "../reconciler/ChangeSet.ts"
 import { reconcile } from "../reconciler/reconcile.ts"
-import { loadOrReport } from "./loadOrReport.ts"
+import { formatViolations, loadWithPolicy } from "./loadWithPolicy.ts"
 import { Output } from "./Output.ts"
 import type { CliArgs } from "./parseCliArgs.ts"
 import { renderChangeSet } from "./renderChangeSet.ts"
@@ -11,9 +11,12 @@ import { reportFailure } from "./reportFailure.ts"
 /** `fleetd apply`: one pass that makes the host match the manifest. Exit 1 if any service failed. */
 export const apply = Effect.fn("cli.apply")(function* (args: CliArgs) {
   const output = yield* Output
-  const loaded = yield* loadOrReport(args)
-  if (loaded === undefined) return 1
-  const { desired } = loaded
+  const result = yield* loadWithPolicy(args)
+  if (result._tag === "Exit") return result.code
+  const { desired } = result.loaded
+  // Blocked services are reported in the change set; the positions go to stderr.
+  if (result.violations.length > 0 && !args.json)
+    yield* output.err(formatViolations(args.file, result.violations))
   // Without git (the daemon's job) the revision names the manifest's content.
   const revision = `manifest:${sha256Hex(canonicalJson(desired.services.map((s) => s.configHash))).slice(0, 12)}`
   return yield* reconcile(desired, {

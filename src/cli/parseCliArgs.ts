@@ -12,6 +12,8 @@ export interface CliArgs {
   readonly allowEmpty: boolean
   readonly engine: string | undefined
   readonly concurrency: number
+  /** The operator policy file; undefined means default deny. */
+  readonly policy: string | undefined
 }
 
 export type ParsedArgs =
@@ -41,6 +43,8 @@ Options:
       --engine URL     the engine to use, e.g. unix:///run/podman/podman.sock
                        (default: DOCKER_HOST, else the usual Docker and Podman sockets)
       --concurrency N  apply: how many services may change at once (default: 4)
+      --policy FILE    the operator policy: what fleet.yaml may ask of the host beyond a plain
+                       container (default: nothing; see docs/policy.md)
   -h, --help           show this help
   -v, --version        show fleetd's version
 
@@ -52,7 +56,7 @@ Options:
       --listen HOST:PORT        HTTP address for /health /ready /metrics /status /hooks (default: 127.0.0.1:8080)
       --data-dir DIR            checkout and state (default: ./.fleetd)
       --ssh-key FILE --known-hosts FILE   SSH credentials (host keys always checked)
-      --fleet, --engine, --allow-empty, --concurrency as above
+      --fleet, --engine, --allow-empty, --concurrency, --policy as above
       --git-timeout DURATION  --webhook-max-bytes N  --log-level LEVEL  --log-format json|pretty
   Secrets only from the environment: FLEETD_GIT_TOKEN, FLEETD_WEBHOOK_SECRET[_GITHUB|_GITLAB|
   _GITEA|_BITBUCKET|_GENERIC], each also as *_FILE naming a file that holds it.
@@ -113,6 +117,7 @@ const parseOneShot = (parsed: ReturnType<typeof parse>): ParsedArgs => {
       allowEmpty: values["allow-empty"] ?? false,
       engine: values.engine,
       concurrency,
+      policy: values.policy,
     },
   }
 }
@@ -129,6 +134,7 @@ const parse = (argv: ReadonlyArray<string>) =>
       "allow-empty": { type: "boolean" },
       engine: { type: "string" },
       concurrency: { type: "string" },
+      policy: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

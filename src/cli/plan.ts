@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { observeAndPlan } from "../reconciler/reconcile.ts"
-import { loadOrReport } from "./loadOrReport.ts"
+import { formatViolations, loadWithPolicy } from "./loadWithPolicy.ts"
 import { Output } from "./Output.ts"
 import type { CliArgs } from "./parseCliArgs.ts"
 import { planView, renderPlan } from "./planView.ts"
@@ -9,8 +9,10 @@ import { reportFailure } from "./reportFailure.ts"
 /** `fleetd plan`: what apply would change on this host, and why. Reads the engine, changes nothing. */
 export const plan = Effect.fn("cli.plan")(function* (args: CliArgs) {
   const output = yield* Output
-  const loaded = yield* loadOrReport(args)
-  if (loaded === undefined) return 1
+  const result = yield* loadWithPolicy(args)
+  if (result._tag === "Exit") return result.code
+  const { loaded, violations } = result
+  if (violations.length > 0 && !args.json) yield* output.err(formatViolations(args.file, violations))
   return yield* observeAndPlan(loaded.desired, args.allowEmpty).pipe(
     Effect.flatMap(({ planned }) => {
       const view = planView(planned)

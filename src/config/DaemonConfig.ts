@@ -1,4 +1,5 @@
 import { Context, type Duration, type Redacted } from "effect"
+import type { Policy } from "../policy/Policy.ts"
 
 export type WebhookProvider = "github" | "gitlab" | "gitea" | "bitbucket" | "generic"
 
@@ -44,6 +45,8 @@ export interface DaemonSettings {
   readonly engine: string | undefined
   readonly allowEmpty: boolean
   readonly concurrency: number
+  /** The operator policy, read once at start-up; unset means default deny. */
+  readonly policy?: Policy
   /** Secret per provider; a provider without one refuses every delivery (fail closed). */
   readonly webhookSecrets: Readonly<Partial<Record<WebhookProvider, Redacted.Redacted<string>>>>
   /** Webhook bodies above this many bytes are refused with 413 before authentication. */

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs"
 import { isAbsolute, normalize, resolve } from "node:path"
 import { Config, ConfigProvider, Data, Duration, Effect, Option, Redacted } from "effect"
 import { durationHint, parseDuration } from "../domain/compose/duration.ts"
+import { loadPolicy } from "../policy/loadPolicy.ts"
 import { type DaemonSettings, type WebhookProvider, webhookProviders } from "./DaemonConfig.ts"
 
 /** A setting that is missing, malformed or contradicts another: a usage error (exit 2). */
@@ -24,6 +25,7 @@ export const runFlags = {
   engine: "FLEETD_ENGINE",
   "allow-empty": "FLEETD_ALLOW_EMPTY",
   concurrency: "FLEETD_CONCURRENCY",
+  policy: "FLEETD_POLICY",
   "webhook-max-bytes": "FLEETD_WEBHOOK_MAX_BYTES",
   "log-level": "FLEETD_LOG_LEVEL",
   "log-format": "FLEETD_LOG_FORMAT",
@@ -132,6 +134,10 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
       const value = own ?? shared
       if (value !== undefined) webhookSecrets[provider] = value
     }
+    // Read once at start-up: the policy is the operator's, and a broken one stops fleetd.
+    const policy = yield* loadPolicy(yield* read(optional(Config.String("FLEETD_POLICY")))).pipe(
+      Effect.mapError((e) => new SettingsError({ message: `--policy (FLEETD_POLICY): ${e.message}` })),
+    )
     const dataDir = resolve(yield* read(Config.String("FLEETD_DATA_DIR").pipe(Config.withDefault(".fleetd"))))
     const settings: DaemonSettings = {
       source:
@@ -157,6 +163,7 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
       engine: yield* read(optional(Config.String("FLEETD_ENGINE"))),
       allowEmpty: yield* read(Config.Boolean("FLEETD_ALLOW_EMPTY").pipe(Config.withDefault(false))),
       concurrency: yield* read(Config.Int("FLEETD_CONCURRENCY").pipe(Config.withDefault(4))),
+      policy,
       webhookSecrets,
       webhookMaxBytes: yield* read(
         Config.Int("FLEETD_WEBHOOK_MAX_BYTES").pipe(Config.withDefault(5 * 1024 * 1024)),

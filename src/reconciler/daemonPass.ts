@@ -6,6 +6,9 @@ import { formatManifestIssue } from "../domain/ManifestError.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import { logEvent } from "../observability/logEvent.ts"
 import { Metrics, type PassResult } from "../observability/Metrics.ts"
+import { applyPolicy } from "../policy/applyPolicy.ts"
+import { emptyPolicy } from "../policy/Policy.ts"
+import { policyIssues } from "../policy/policyIssues.ts"
 import { loadManifest } from "../source/loadManifest.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
@@ -98,9 +101,18 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
     const issues = error.issues.map((issue) => formatManifestIssue(config.path, issue))
     return yield* stall(revision, { revision, reason: `${config.path} is invalid`, issues })
   }
-  const { desired, warnings, files } = loaded.success
+  const { warnings, files, issueAt } = loaded.success
   yield* (yield* FileWatcher).follow(files)
   for (const warning of warnings) yield* logEvent("Warn", `manifest: ${warning}`, { revision })
+
+  // 3b. Operator policy: a violating service is blocked alone (left as it runs); the rest proceeds.
+  const policed = applyPolicy(loaded.success.desired, config.policy ?? emptyPolicy)
+  const desired = policed.desired
+  for (const issue of policyIssues(policed.violations, issueAt))
+    yield* logEvent("Error", `policy: ${formatManifestIssue(config.path, issue)}`, {
+      revision,
+      service: issue.service,
+    })
 
   // 4. Reconcile. A spec rolled back at this revision is held, not retried: only a new
   // revision (or a new image, which changes the spec hash) tries it again.

@@ -11,7 +11,7 @@ import { ManifestError } from "../domain/ManifestError.ts"
 import type { FileFact, FileRef } from "../domain/manifestFiles.ts"
 import { isInside } from "../domain/manifestFiles.ts"
 import { finishManifest, type ManifestResult, stageManifest } from "./manifestFromText.ts"
-import { MaxManifestBytes } from "./yamlDocument.ts"
+import { type Located, MaxManifestBytes } from "./yamlDocument.ts"
 
 export interface LoadedManifest {
   readonly desired: DesiredState
@@ -23,6 +23,8 @@ export interface LoadedManifest {
    * Directory mode watches exactly these.
    */
   readonly files: ReadonlyArray<string>
+  /** Positions a manifest path (`services.web.cap_add[0]`), for policy violations. */
+  readonly issueAt: Located["issueAt"]
 }
 
 export interface LoadManifestOptions {
@@ -125,6 +127,7 @@ export const loadManifest = (
               desired: outcome.result.desired,
               warnings: outcome.result.warnings,
               files: [...new Set(outcome.files)],
+              issueAt: outcome.result.issueAt,
             }),
     ),
     Effect.withSpan("loadManifest"),

@@ -14,6 +14,7 @@ import { type FileFact, type FileRef, manifestFiles } from "../domain/manifestFi
 import type { PathIssue } from "../domain/PathIssue.ts"
 import { type DecodedManifest, decodeManifest, positionIssues } from "./decodeManifest.ts"
 import type { Lookup } from "./interpolate.ts"
+import type { Located } from "./yamlDocument.ts"
 
 export interface ManifestText {
   /** Shown in messages, e.g. `fleet.yaml`. */
@@ -28,7 +29,13 @@ export interface ManifestText {
 }
 
 export type ManifestResult =
-  | { readonly _tag: "ok"; readonly desired: DesiredState; readonly warnings: ReadonlyArray<string> }
+  | {
+      readonly _tag: "ok"
+      readonly desired: DesiredState
+      readonly warnings: ReadonlyArray<string>
+      /** Positions a path of the manifest, for problems found later (operator policy). */
+      readonly issueAt: Located["issueAt"]
+    }
   | {
       readonly _tag: "error"
       readonly issues: ReadonlyArray<ManifestIssue>
@@ -100,7 +107,7 @@ export const finishManifest = (
   })
   const issues = [...staged.issues, ...built.issues]
   if (issues.length > 0) return { _tag: "error", issues: positionIssues(located, issues), warnings }
-  return { _tag: "ok", desired: built.desired, warnings }
+  return { _tag: "ok", desired: built.desired, warnings, issueAt: located.issueAt }
 }
 
 /** The whole pipeline on in-memory input; `files` maps normalized relative paths. */
