@@ -142,7 +142,9 @@ const replace = Effect.fnUntraced(function* (
     Effect.mapError(describe(service.name, `creating ${next}`)),
     Effect.tapError(() => restoreOld),
   )
-  yield* startAndCheck(service.name, id, next).pipe(
+  // An exit right after starting is the gate's to judge: it is a rollback, not an engine failure.
+  yield* retryEngine(engine.startContainer(id)).pipe(
+    Effect.mapError(describe(service.name, `starting ${next}`)),
     Effect.tapError(() =>
       Effect.ignore(retryEngine(engine.removeContainer(id))).pipe(Effect.andThen(restoreOld)),
     ),

@@ -31,6 +31,10 @@ const manifest = (fleet: string, services: Record<string, Service>): string =>
       `    image: ${s.image ?? "fleetd-test/app:v1"}`,
       ...(s.extra ? [s.extra] : [`    command: ${idle}`]),
       "    stop_grace_period: 2s",
+      // A short health gate keeps the suite fast; rollout.test.ts covers the gate itself.
+      "    x-fleetd:",
+      "      update:",
+      "        min_ready: 1s",
       ...(s.env ? ["    environment:", ...Object.entries(s.env).map(([k, v]) => `      ${k}: "${v}"`)] : []),
     ]),
   ].join("\n")

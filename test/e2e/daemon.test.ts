@@ -11,7 +11,7 @@ import { SECRET } from "../support/webhookFixtures.ts"
 const idle = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]`
 
 const manifest = (fleet: string, version: string, extra = "") =>
-  `name: ${fleet}\nservices:\n  app:\n    image: fleetd-test/app:v1\n    command: ${idle}\n    stop_grace_period: 3s\n    environment:\n      VERSION: "${version}"\n${extra}`
+  `name: ${fleet}\nservices:\n  app:\n    image: fleetd-test/app:v1\n    command: ${idle}\n    stop_grace_period: 3s\n    x-fleetd:\n      update:\n        min_ready: 500ms\n    environment:\n      VERSION: "${version}"\n${extra}`
 
 for (const engine of testEngines()) {
   describe(`fleetd run on ${engine.kind}`, () => {
@@ -98,7 +98,7 @@ for (const engine of testEngines()) {
         return s.phase === "Stalled" ? s : undefined
       })
       expect(stalled.stalled?.revision).toBe(bad)
-      expect(stalled.stalled?.issues[0]).toMatch(/^fleet\.yaml:9:5: services\.app\.privileged: /)
+      expect(stalled.stalled?.issues[0]).toMatch(/^fleet\.yaml:12:5: services\.app\.privileged: /)
       const ready = await fetch(`${d.base}/ready`)
       expect(ready.status).toBe(503)
       expect(JSON.stringify(await ready.json())).toContain(`stalled at revision ${bad}`)

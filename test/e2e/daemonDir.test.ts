@@ -29,7 +29,7 @@ for (const engine of testEngines()) {
       dir = mkdtempSync(join(tmpdir(), "fleetd-dir-"))
       writeFileSync(
         join(dir, "fleet.yaml"),
-        `name: ${fleet}\nservices:\n  app:\n    image: fleetd-test/app:v1\n    command: ${idle}\n    env_file: ./app.env\n    stop_grace_period: 2s\n`,
+        `name: ${fleet}\nservices:\n  app:\n    image: fleetd-test/app:v1\n    command: ${idle}\n    env_file: ./app.env\n    stop_grace_period: 2s\n    x-fleetd:\n      update:\n        min_ready: 0s\n`,
       )
       writeFileSync(join(dir, "app.env"), "MODE=one\n")
     })

@@ -80,15 +80,18 @@ describe("reconcile", () => {
     }),
   )
 
-  it.effect("keeps the old container serving when the new one exits at once", () =>
+  it.effect("rolls back, with the old container serving, when the new one exits at once", () =>
     Effect.gen(function* () {
       const world = worldWithImages()
       yield* pass(world, desired([service("web")]))
       world.crashingImages.add("fleetd-test/app:v2")
       const changes = yield* pass(world, desired([service("web", { image: "fleetd-test/app:v2" })]))
       const web = changes.services.find((s) => s.service === "web")
-      assert.strictEqual(web?.outcome, "failed")
-      assert.match(web?.reason ?? "", /t-web--next exited right after starting/)
+      assert.strictEqual(web?.outcome, "rolled-back")
+      assert.match(
+        web?.reason ?? "",
+        /t-web--next exited \(status exited, exit code 1\); rolled back to t-web/,
+      )
       assert.deepStrictEqual(names(world), ["t-web:running"])
       assert.strictEqual(world.containers[0]?.imageId, imageIds["fleetd-test/app:v1"])
     }),

@@ -1,0 +1,230 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import type { DesiredService, DesiredState, UpdateSettings } from "../../src/domain/DesiredState.ts"
+import type { ChangeSet } from "../../src/reconciler/ChangeSet.ts"
+import { type ReconcileOptions, reconcile } from "../../src/reconciler/reconcile.ts"
+import { emptyWorld, type FakeWorld, fakeEngineLayer, mutatingCalls } from "../support/FakeEngine.ts"
+import { desired, imageIds, service } from "../support/fixtures.ts"
+
+const options: ReconcileOptions = { revision: "rev1", allowEmpty: false, concurrency: 4 }
+const v2 = "fleetd-test/app:v2"
+const ports = [{ target: 80, protocol: "tcp", published: 8080 }] as const
+const healthcheck = { test: ["CMD", "true"], intervalNs: 1e8 }
+
+const world = (): FakeWorld => {
+  const w = emptyWorld()
+  w.images = Object.entries(imageIds).map(([ref, id]) => ({ id, refs: [ref] }))
+  return w
+}
+
+const pass = (w: FakeWorld, state: DesiredState, opts: ReconcileOptions = options) =>
+  reconcile(state, opts).pipe(Effect.provide(fakeEngineLayer(w)))
+
+const result = (changes: ChangeSet, name: string) => changes.services.find((s) => s.service === name)
+const names = (w: FakeWorld) => w.containers.map((c) => `${c.name}:${c.state}:${c.imageId}`).sort()
+
+/** A service with its gate settings; time-based gates run on the live clock, kept short. */
+const gated = (
+  name: string,
+  spec: Parameters<typeof service>[1] = {},
+  update: Partial<UpdateSettings> = {},
+  extra: Partial<DesiredService> = {},
+) =>
+  service(name, spec, {
+    update: { healthTimeoutMs: 2_000, minReadyMs: 300, rollback: true, ...update },
+    ...extra,
+  })
+
+/** Deploys v1, then applies v2 (whose behaviour the test set) and returns that pass. */
+const rollout = (w: FakeWorld, spec: Parameters<typeof service>[1], update: Partial<UpdateSettings> = {}) =>
+  Effect.gen(function* () {
+    yield* pass(w, desired([gated("web", spec, update)]))
+    w.calls.length = 0
+    return yield* pass(w, desired([gated("web", { ...spec, image: v2 }, update)]))
+  })
+
+describe("health gate", () => {
+  it.live("passes a container without a healthcheck once it has run min_ready", () =>
+    Effect.gen(function* () {
+      const w = world()
+      const started = Date.now()
+      const { changes } = yield* pass(w, desired([gated("web")]))
+      assert.strictEqual(result(changes, "web")?.outcome, "created")
+      assert.isAtLeast(Date.now() - started, 300)
+      assert.isAtLeast(w.calls.filter((c) => c.startsWith("inspectContainer")).length, 3)
+    }),
+  )
+
+  it.live(
+    "fails a first deployment that exits during min_ready, removes nothing and keeps its log tail",
+    () =>
+      Effect.gen(function* () {
+        const w = world()
+        w.behaviours.set("fleetd-test/app:v1", { exitAt: 2, logs: "starting\npanic: no config" })
+        const { changes } = yield* pass(w, desired([gated("web")]))
+        const web = result(changes, "web")
+        assert.strictEqual(web?.outcome, "failed")
+        assert.match(web?.reason ?? "", /t-web exited \(status exited, exit code 1\)/)
+        assert.strictEqual(web?.logs, "starting\npanic: no config")
+        assert.deepStrictEqual(names(w), ["t-web:exited:sha256:aaaa"])
+      }),
+  )
+
+  it.live("rolls back start-first when the new container exits: the old one never stops", () =>
+    Effect.gen(function* () {
+      const w = world()
+      w.behaviours.set(v2, { exitAt: 2, logs: "boom" })
+      const { changes, rolledBack } = yield* rollout(w, {})
+      const web = result(changes, "web")
+      assert.strictEqual(web?.outcome, "rolled-back")
+      assert.match(web?.reason ?? "", /t-web--next exited .*; rolled back to t-web$/)
+      assert.strictEqual(web?.logs, "boom")
+      assert.deepStrictEqual(mutatingCalls(w), [
+        "createContainer t-web--next",
+        "startContainer t-web--next",
+        "removeContainer t-web--next",
+      ])
+      assert.deepStrictEqual(names(w), ["t-web:running:sha256:aaaa"])
+      assert.strictEqual(rolledBack.size, 1)
+    }),
+  )
+
+  it.live("rolls back stop-first on an unhealthy check: the old one is started again", () =>
+    Effect.gen(function* () {
+      const w = world()
+      w.behaviours.set(v2, { health: ["starting", "unhealthy"] })
+      const { changes } = yield* rollout(w, { ports, healthcheck })
+      const web = result(changes, "web")
+      assert.strictEqual(web?.outcome, "rolled-back")
+      assert.match(web?.reason ?? "", /t-web--next is unhealthy/)
+      assert.deepStrictEqual(mutatingCalls(w), [
+        "stopContainer t-web",
+        "createContainer t-web--next",
+        "startContainer t-web--next",
+        "removeContainer t-web--next",
+        "startContainer t-web",
+      ])
+      assert.deepStrictEqual(names(w), ["t-web:running:sha256:aaaa"])
+    }),
+  )
+
+  it.live("rolls back when the healthcheck never passes within health_timeout", () =>
+    Effect.gen(function* () {
+      const w = world()
+      w.behaviours.set(v2, { health: ["starting"] })
+      const { changes } = yield* rollout(w, { healthcheck }, { healthTimeoutMs: 300 })
+      assert.strictEqual(result(changes, "web")?.outcome, "rolled-back")
+      assert.match(
+        result(changes, "web")?.reason ?? "",
+        /did not become healthy within 0\.3s \(health: starting\)/,
+      )
+    }),
+  )
+
+  it.live("rolls back a container that restarts during min_ready", () =>
+    Effect.gen(function* () {
+      const w = world()
+      w.behaviours.set(v2, { restartAt: 3 })
+      const { changes } = yield* rollout(w, {})
+      assert.strictEqual(result(changes, "web")?.outcome, "rolled-back")
+      assert.match(result(changes, "web")?.reason ?? "", /restarted 1 time\(s\)/)
+    }),
+  )
+
+  it.live("replaces once the healthcheck passes", () =>
+    Effect.gen(function* () {
+      const w = world()
+      w.behaviours.set(v2, { health: ["starting", "starting", "healthy"] })
+      const { changes } = yield* rollout(w, { healthcheck })
+      assert.strictEqual(result(changes, "web")?.outcome, "replaced")
+      assert.deepStrictEqual(names(w), ["t-web:running:sha256:bbbb"])
+    }),
+  )
+
+  it.live("with rollback: false keeps the failed container in place and reports failed", () =>
+    Effect.gen(function* () {
+      const w = world()
+      w.behaviours.set(v2, { exitAt: 2, logs: "kept for you" })
+      const { changes, rolledBack } = yield* rollout(w, {}, { rollback: false })
+      const web = result(changes, "web")
+      assert.strictEqual(web?.outcome, "failed")
+      assert.match(web?.reason ?? "", /kept as t-web for debugging \(rollback: false\)/)
+      assert.strictEqual(web?.logs, "kept for you")
+      assert.deepStrictEqual(mutatingCalls(w), [
+        "createContainer t-web--next",
+        "startContainer t-web--next",
+        "stopContainer t-web",
+        "removeContainer t-web",
+        "renameContainer t-web--next t-web",
+      ])
+      assert.deepStrictEqual(names(w), ["t-web:exited:sha256:bbbb"])
+      assert.strictEqual(rolledBack.size, 0)
+    }),
+  )
+})
+
+describe("held specs (the daemon's memory)", () => {
+  it.live("a held spec is not replaced again; a new image is", () =>
+    Effect.gen(function* () {
+      const w = world()
+      w.behaviours.set(v2, { exitAt: 1 })
+      const { rolledBack } = yield* rollout(w, {})
+      const held = new Map([...rolledBack].map(([s, specHash]) => [s, { specHash, revision: "rev1" }]))
+      w.calls.length = 0
+      const again = yield* pass(w, desired([gated("web", { image: v2 })]), { ...options, held })
+      assert.strictEqual(result(again.changes, "web")?.outcome, "held")
+      assert.strictEqual(
+        result(again.changes, "web")?.reason,
+        "rolled back at revision rev1; waiting for a new revision or image",
+      )
+      assert.deepStrictEqual(mutatingCalls(w), [])
+      // The tag now names another image: another spec, tried again.
+      w.behaviours.clear()
+      w.images = w.images.map((i) => (i.refs.includes(v2) ? { id: "sha256:cccc", refs: [v2] } : i))
+      const fixed = yield* pass(w, desired([gated("web", { image: v2 })]), { ...options, held })
+      assert.strictEqual(result(fixed.changes, "web")?.outcome, "replaced")
+    }),
+  )
+})
+
+describe("depends_on: service_healthy", () => {
+  const dependent = (db: DesiredService, web: Parameters<typeof service>[1] = {}) =>
+    gated(
+      "web",
+      web,
+      { minReadyMs: 0 },
+      {
+        dependsOn: [{ service: "db", condition: "service_healthy", required: true }],
+      },
+    )
+
+  it.live("changes a dependent only after its dependency is healthy", () =>
+    Effect.gen(function* () {
+      const w = world()
+      w.behaviours.set(v2, { health: ["starting", "starting", "healthy"] })
+      const db = gated("db", { image: v2, healthcheck })
+      const { changes } = yield* pass(w, desired([db, dependent(db)]))
+      assert.strictEqual(result(changes, "web")?.outcome, "created")
+      const order = w.calls.filter((c) => /^(startContainer|createContainer) t-web|inspectContainer/.test(c))
+      const webCreated = order.indexOf("createContainer t-web")
+      assert.isAtLeast(webCreated, 3, `web waited for db's inspections: ${order.join(", ")}`)
+    }),
+  )
+
+  it.live("leaves the dependent unchanged, saying why, when the dependency is unhealthy", () =>
+    Effect.gen(function* () {
+      const w = world()
+      const db = gated("db", { healthcheck })
+      yield* pass(w, desired([db, dependent(db, { env: ["A=1"] })]))
+      w.behaviours.set("fleetd-test/app:v1", { health: ["unhealthy"] })
+      for (const c of w.containers) c.inspects = 0
+      w.calls.length = 0
+      const { changes } = yield* pass(w, desired([db, dependent(db, { env: ["A=2"] })]))
+      assert.strictEqual(result(changes, "db")?.outcome, "unchanged")
+      const web = result(changes, "web")
+      assert.strictEqual(web?.outcome, "failed")
+      assert.match(web?.reason ?? "", /not changed: its dependency db is not healthy: t-db is unhealthy/)
+      assert.deepStrictEqual(mutatingCalls(w), [])
+    }),
+  )
+})
