@@ -1,5 +1,5 @@
 import { join } from "node:path"
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Result } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { FleetStatus, StalledStatus } from "../domain/FleetStatus.ts"
 import { formatManifestIssue } from "../domain/ManifestError.ts"
@@ -9,7 +9,7 @@ import { Metrics, type PassResult } from "../observability/Metrics.ts"
 import { applyPolicy } from "../policy/applyPolicy.ts"
 import { emptyPolicy } from "../policy/Policy.ts"
 import { policyIssues } from "../policy/policyIssues.ts"
-import { loadManifest } from "../source/loadManifest.ts"
+import { type LoadedManifest, loadManifest } from "../source/loadManifest.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
 import { type ChangeSet, hasFailures, isFailure } from "./ChangeSet.ts"
@@ -33,7 +33,20 @@ const iso = (millis: number) => new Date(millis).toISOString()
  * when to run again. A pass never branches on why it runs, except that a file change
  * re-reads a stalled revision (in directory mode a fix may not change the manifest).
  */
-export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyArray<string>) {
+/**
+ * The manifest last loaded from a git revision. A commit names its files for ever, so
+ * the same revision needs no second read and decode (most of a no-op pass's CPU).
+ * Directory mode is never cached: an env_file may change without changing the revision.
+ */
+export interface ManifestMemo {
+  revision?: string
+  loaded?: LoadedManifest
+}
+
+export const daemonPass = Effect.fn("daemonPass")(function* (
+  triggers: ReadonlyArray<string>,
+  memo: ManifestMemo = {},
+) {
   const config = yield* DaemonConfig
   const source = yield* ManifestSource
   const status = yield* StatusStore
@@ -93,9 +106,17 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
   }
 
   // 3. Manifest: a revision that fails validation is rejected whole; nothing is touched.
-  const loaded = yield* Effect.result(
-    loadManifest(join(root, config.path), { fleet: config.fleet, environment: process.env }),
-  )
+  const cacheable = source.describe.kind === "git"
+  const loaded =
+    cacheable && memo.revision === revision && memo.loaded !== undefined
+      ? Result.succeed(memo.loaded)
+      : yield* Effect.result(
+          loadManifest(join(root, config.path), { fleet: config.fleet, environment: process.env }),
+        )
+  if (cacheable && loaded._tag === "Success") {
+    memo.revision = revision
+    memo.loaded = loaded.success
+  }
   if (loaded._tag === "Failure") {
     const error = loaded.failure
     const issues = error.issues.map((issue) => formatManifestIssue(config.path, issue))

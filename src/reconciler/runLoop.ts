@@ -2,7 +2,7 @@ import { Clock, Duration, Effect, Random } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { Triggers } from "../triggers/Triggers.ts"
-import { daemonPass } from "./daemonPass.ts"
+import { daemonPass, type ManifestMemo } from "./daemonPass.ts"
 import { StatusStore } from "./StatusStore.ts"
 
 /**
@@ -34,12 +34,13 @@ export const runLoop = Effect.gen(function* () {
   const metrics = yield* Metrics
   const status = yield* StatusStore
   const interval = Duration.toMillis(config.interval)
+  const memo: ManifestMemo = {}
   let failures = 0
   let sources: ReadonlyArray<string> = ["startup"]
   yield* metrics.recordTrigger("startup")
   for (;;) {
     const startedAt = yield* Clock.currentTimeMillis
-    const outcome = yield* daemonPass(sources)
+    const outcome = yield* daemonPass(sources, memo)
     failures = outcome.retry ? failures + 1 : 0
     const wait = yield* failures > 0
       ? jitter(Math.min(backoffMillis(failures), interval), 0.2)

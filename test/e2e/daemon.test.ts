@@ -90,7 +90,7 @@ for (const engine of testEngines()) {
       const d = await start()
       await appRuns("1")
       const before = (await docker.getContainer(`${fleet}-app`).inspect()).Id
-      const bad = remote.commit({ "fleet.yaml": `${manifest(fleet, "2")}    privileged: true\n` })
+      const bad = remote.commit({ "fleet.yaml": `${manifest(fleet, "2")}    no_such_field: true\n` })
       remote.push()
       expect(await d.webhook("github")).toBe(202)
       const stalled = await eventually("stalled status", async () => {
@@ -98,7 +98,9 @@ for (const engine of testEngines()) {
         return s.phase === "Stalled" ? s : undefined
       })
       expect(stalled.stalled?.revision).toBe(bad)
-      expect(stalled.stalled?.issues[0]).toMatch(/^fleet\.yaml:12:5: services\.app\.privileged: /)
+      expect(stalled.stalled?.issues[0]).toMatch(
+        /^fleet\.yaml:12:5: services\.app\.no_such_field: unknown or unsupported service field/,
+      )
       const ready = await fetch(`${d.base}/ready`)
       expect(ready.status).toBe(503)
       expect(JSON.stringify(await ready.json())).toContain(`stalled at revision ${bad}`)
