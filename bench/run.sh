@@ -62,3 +62,9 @@ if [[ ${BENCH_PODMAN:-1} != 0 ]]; then
   echo
   node bench/daemonNoopPass.ts podman 20
 fi
+echo
+node bench/rollbackRecovery.ts docker "${BENCH_ROLLBACK_ROUNDS:-5}"
+if [[ ${BENCH_PODMAN:-1} != 0 ]]; then
+  echo
+  node bench/rollbackRecovery.ts podman "${BENCH_ROLLBACK_ROUNDS:-5}"
+fi
