@@ -1,4 +1,5 @@
 import type { Action } from "../domain/Action.ts"
+import type { DesiredService, HookPhase } from "../domain/DesiredState.ts"
 import type { Plan } from "../planner/plan.ts"
 
 /**
@@ -26,7 +27,26 @@ export interface PlannedChange {
   readonly reason?: string
   readonly changes?: ReadonlyArray<string>
   readonly strategy?: "start-first" | "stop-first"
+  /** For create and replace: the hook steps per phase (x-fleetd.hooks) that go with the change. */
+  readonly hooks?: Readonly<Partial<Record<HookPhase, number>>>
 }
+
+/** Step counts per phase, or nothing when the service has no hooks. */
+const hookCounts = (service: DesiredService): { hooks?: Partial<Record<HookPhase, number>> } => {
+  const counts = Object.fromEntries(
+    Object.entries(service.hooks ?? {}).flatMap(([phase, steps]) =>
+      steps.length > 0 ? [[phase, steps.length]] : [],
+    ),
+  )
+  return Object.keys(counts).length === 0 ? {} : { hooks: counts }
+}
+
+const describeHooks = (c: PlannedChange): string =>
+  c.hooks === undefined
+    ? ""
+    : `, with hooks (${Object.entries(c.hooks)
+        .map(([phase, n]) => `${phase}: ${n}`)
+        .join(", ")})`
 
 export const plannedChange = (action: Action): PlannedChange => {
   switch (action._tag) {
@@ -42,6 +62,7 @@ export const plannedChange = (action: Action): PlannedChange => {
         service: action.service.name,
         container: action.service.containerName,
         image: action.service.spec.image,
+        ...hookCounts(action.service),
       }
     case "Replace":
       return {
@@ -52,6 +73,7 @@ export const plannedChange = (action: Action): PlannedChange => {
         reason: action.reason,
         changes: action.changes,
         strategy: action.strategy,
+        ...hookCounts(action.service),
       }
     case "Start":
       return {
@@ -93,6 +115,8 @@ export interface PlanView {
   readonly inSync: boolean
   readonly changes: ReadonlyArray<PlannedChange>
   readonly summary: Readonly<Record<PlannedChange["action"], number>>
+  /** Creates and replaces that run hooks. */
+  readonly withHooks: number
 }
 
 export const planView = (planned: Plan): PlanView => {
@@ -112,7 +136,8 @@ export const planView = (planned: Plan): PlanView => {
   }
   for (const change of changes) summary[change.action]++
   const inSync = changes.every((c) => c.action === "unchanged")
-  return { fleet: planned.fleet, inSync, changes, summary }
+  const withHooks = changes.filter((c) => c.hooks !== undefined).length
+  return { fleet: planned.fleet, inSync, changes, summary, withHooks }
 }
 
 const removeReasons: Record<string, string> = {
@@ -130,10 +155,10 @@ const renderChange = (c: PlannedChange): string => {
     case "create-volume":
       return `+ volume ${c.name}`
     case "create":
-      return `+ ${c.service}: create ${c.container} from ${c.image}`
+      return `+ ${c.service}: create ${c.container} from ${c.image}${describeHooks(c)}`
     case "replace": {
       const fields = c.changes?.length ? ` (${c.changes.join(", ")})` : ""
-      return `~ ${c.service}: replace ${c.container}: ${c.reason}${fields}, ${c.strategy}`
+      return `~ ${c.service}: replace ${c.container}: ${c.reason}${fields}, ${c.strategy}${describeHooks(c)}`
     }
     case "start":
       return `> ${c.service}: start ${c.container} (not running)`
@@ -155,7 +180,7 @@ export const renderPlan = (view: PlanView): string => {
   const s = view.summary
   const total = view.inSync
     ? "In sync: nothing to do."
-    : `Plan: ${s.create} to create, ${s.replace} to replace, ${s.start} to start, ${s.remove} to remove, ${s.unchanged} unchanged${s.blocked ? `, ${s.blocked} blocked` : ""}${s.held ? `, ${s.held} held` : ""}.`
+    : `Plan: ${s.create} to create, ${s.replace} to replace, ${s.start} to start, ${s.remove} to remove, ${s.unchanged} unchanged${view.withHooks ? `, ${view.withHooks} with hooks` : ""}${s.blocked ? `, ${s.blocked} blocked` : ""}${s.held ? `, ${s.held} held` : ""}.`
   return [
     `Plan for fleet "${view.fleet}":`,
     ...(view.changes.length === 0 ? ["  (no services)"] : view.changes.map((c) => `  ${renderChange(c)}`)),

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Logger } from "effect"
 import { apply } from "./apply.ts"
 import { engineLayer } from "./engineLayer.ts"
 import { Output } from "./Output.ts"
@@ -38,4 +38,6 @@ export const runCli = (parsed: ParsedArgs): Effect.Effect<number, never, Output>
         }
       }
     }
-  })
+    // stdout carries the command's answer (`--json` is parsed by scripts); log lines,
+    // such as hook steps' results, go to stderr.
+  }).pipe(Effect.provideService(Logger.LogToStderr, true))

@@ -29,6 +29,28 @@ export const defaultUpdateSettings: UpdateSettings = {
   rollback: true,
 }
 
+export type HookPhase = "pre_deploy" | "post_deploy" | "on_failure"
+
+/** One normalized `x-fleetd.hooks` step (normalizeHooks.ts). */
+export type HookStep =
+  | {
+      readonly kind: "run"
+      /** The one-shot container: the service's image, env and networks unless the step says otherwise. */
+      readonly spec: ContainerSpec
+      readonly timeoutMs: number
+      /** Where policy-governed items of the step were written (see DesiredService.origins). */
+      readonly origins?: Readonly<Record<string, ReadonlyArray<PropertyKey>>>
+    }
+  | {
+      readonly kind: "exec"
+      readonly command: ReadonlyArray<string>
+      readonly user?: string
+      readonly timeoutMs: number
+    }
+
+/** `x-fleetd.hooks`, normalized. Not part of any hash: editing a hook replaces nothing. */
+export type ServiceHooks = Readonly<Partial<Record<HookPhase, ReadonlyArray<HookStep>>>>
+
 export interface DesiredService {
   /** Service key in fleet.yaml. */
   readonly name: string
@@ -47,6 +69,8 @@ export interface DesiredService {
   readonly fixedHostPorts: boolean
   /** How replacements roll out; defaultUpdateSettings when unset. */
   readonly update?: UpdateSettings
+  /** Steps run around a create or replace (runHooks.ts); absent when there are none. */
+  readonly hooks?: ServiceHooks
   /**
    * Where policy-governed items were written in fleet.yaml, keyed `<field>:<item>`
    * (e.g. `cap_add:NET_ADMIN` → services.web.cap_add[0]): the spec sorts them, and a

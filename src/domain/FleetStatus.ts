@@ -1,4 +1,5 @@
 import type { HealthStatus, PassResult, SyncStatus } from "../observability/Metrics.ts"
+import type { HookResult } from "./HookResult.ts"
 
 /**
  * What `/status` answers and `fleetd status` renders (docs/status.md). Times are ISO
@@ -16,8 +17,15 @@ export interface ServiceStatus {
     readonly outcome: string
     readonly reason?: string
     readonly revision: string
+    /** The hook steps of that change, in order. */
+    readonly hooks?: ReadonlyArray<HookResult>
   }
-  readonly lastError?: { readonly at: string; readonly message: string }
+  readonly lastError?: {
+    readonly at: string
+    readonly message: string
+    /** The hook steps of the failed change, the failed one last. */
+    readonly hooks?: ReadonlyArray<HookResult>
+  }
 }
 
 export interface StalledStatus {

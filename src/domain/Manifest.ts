@@ -244,9 +244,56 @@ export const UpdateSettings = Schema.Struct({
     "order, health_timeout (a healthcheck must pass within it; default 60s), min_ready (without a healthcheck, the container must run this long; default 5s), rollback",
 })
 
+/** What a hook step runs: a list, or a string split like Compose's `command` (no shell). */
+const HookCommand = StringOrList.annotate({
+  description: "A list, or a string split like Compose's command; no shell runs on the host",
+})
+
+/** A one-shot container; by default the service's image, environment, env_file and networks. */
+export const HookRun = Schema.Struct({
+  command: HookCommand,
+  image: opt(ImageReference),
+  environment: opt(KeyValues),
+  volumes: opt(Schema.Array(ServiceVolume)),
+  timeout: opt(Duration),
+}).annotate({ identifier: "HookRun" })
+
+/** A command inside the running service container (the old one before, the new one after). */
+export const HookExec = Schema.Struct({
+  command: HookCommand,
+  timeout: opt(Duration),
+  user: opt(Schema.String),
+}).annotate({ identifier: "HookExec" })
+
+/** Exactly one of `run` and `exec`: a step that says both (or neither) is ambiguous. */
+export const HookStep = Schema.Struct({ run: opt(HookRun), exec: opt(HookExec) })
+  .check(
+    Schema.makeFilter((step) =>
+      (step.run === undefined) === (step.exec === undefined)
+        ? "a hook step has exactly one of run or exec"
+        : undefined,
+    ),
+  )
+  .annotate({
+    identifier: "HookStep",
+    description: "run: a one-shot container, or exec: a command in the service container",
+  })
+
+/** `x-fleetd.hooks`: run only when the service is created or replaced. Not part of the config hash. */
+export const Hooks = Schema.Struct({
+  pre_deploy: opt(Schema.Array(HookStep)),
+  post_deploy: opt(Schema.Array(HookStep)),
+  on_failure: opt(Schema.Array(HookStep)),
+}).annotate({
+  identifier: "Hooks",
+  description:
+    "pre_deploy (before the new container is created; a failure aborts the update), post_deploy (after it passed its gate and took the name; a failure rolls back), on_failure",
+})
+
 /** Per-service fleetd settings; every other key is refused. */
 export const ServiceFleetd = Schema.Struct({
   update: opt(UpdateSettings),
+  hooks: opt(Hooks),
 }).annotate({
   identifier: "ServiceFleetd",
   expected: "a mapping",

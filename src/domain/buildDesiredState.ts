@@ -8,6 +8,7 @@
 import { keyValueEntries } from "./compose/keyValues.ts"
 import type { DesiredNetwork, DesiredService, DesiredState, DesiredVolume } from "./DesiredState.ts"
 import type { Manifest } from "./Manifest.ts"
+import { normalizeHooks } from "./normalizeHooks.ts"
 import { type NormalizeContext, normalizeService } from "./normalizeService.ts"
 import type { PathIssue } from "./PathIssue.ts"
 
@@ -76,7 +77,10 @@ export const buildDesiredState = (
   const desiredServices: Array<DesiredService> = services.map(([name, s]) => {
     const result = normalizeService(name, s, full)
     issues.push(...result.issues)
-    return result.service
+    // Hooks stay outside normalizeService: they are not part of the service's spec or hash.
+    const hooks = normalizeHooks(name, s, full)
+    issues.push(...hooks.issues)
+    return hooks.hooks === undefined ? result.service : { ...result.service, hooks: hooks.hooks }
   })
   return { desired: { fleet, services: desiredServices, networks, volumes }, issues }
 }

@@ -17,6 +17,8 @@ export const Labels = {
   revision: "fleetd.revision",
   /** Redacted spec summary (specSummary.ts), for field-level diffs in `plan`. */
   spec: "fleetd.spec",
+  /** On one-shot hook containers (the phase): never a service's container, never an orphan. */
+  hook: "fleetd.hook",
   network: "fleetd.network",
   volume: "fleetd.volume",
 } as const

@@ -79,14 +79,21 @@ export const manifestFiles = (
   for (const [name, service] of Object.entries(manifest.services ?? {})) {
     for (const e of envFileEntries(service.env_file))
       add("env_file", e.path, ["services", name, "env_file", ...e.at], e.required)
-    for (const [i, volume] of (service.volumes ?? []).entries()) {
-      if (typeof volume === "string") {
-        const parsed = parseShortVolume(volume)
-        if (typeof parsed !== "string" && parsed.type === "bind" && parsed.source !== undefined)
-          add("bind", parsed.source, ["services", name, "volumes", i], true)
-      } else if (volume.type === "bind" && volume.source !== undefined)
-        add("bind", volume.source, ["services", name, "volumes", i, "source"], true)
+    const binds = (volumes: Service["volumes"], at: ReadonlyArray<PropertyKey>) => {
+      for (const [i, volume] of (volumes ?? []).entries()) {
+        if (typeof volume === "string") {
+          const parsed = parseShortVolume(volume)
+          if (typeof parsed !== "string" && parsed.type === "bind" && parsed.source !== undefined)
+            add("bind", parsed.source, [...at, i], true)
+        } else if (volume.type === "bind" && volume.source !== undefined)
+          add("bind", volume.source, [...at, i, "source"], true)
+      }
     }
+    binds(service.volumes, ["services", name, "volumes"])
+    // Hook containers (`run` steps) mount under the same rules as the service.
+    for (const [phase, steps] of Object.entries(service["x-fleetd"]?.hooks ?? {}))
+      for (const [i, step] of (steps ?? []).entries())
+        binds(step.run?.volumes, ["services", name, "x-fleetd", "hooks", phase, i, "run", "volumes"])
   }
   return { refs, issues }
 }

@@ -25,6 +25,15 @@ export interface ContainerState {
   readonly health?: string
 }
 
+/** What a hook step's process did: its exit code, or that it ran out of time, and its output's tail. */
+export interface StepOutput {
+  /** Undefined when the step timed out. */
+  readonly exitCode: number | undefined
+  readonly timedOut: boolean
+  /** The last lines of stdout and stderr, interleaved, at most 4 KiB. */
+  readonly output: string
+}
+
 /**
  * The container engine, as fleetd uses it: Docker or Podman through the Docker
  * Engine API. Every method fails only with EngineError.
@@ -62,5 +71,24 @@ export class ContainerEngine extends Context.Service<
     readonly inspectContainer: (id: string) => Effect.Effect<ContainerState, EngineError>
     /** The last `tail` lines of a container's stdout and stderr, interleaved, at most 4 KiB. */
     readonly containerLogs: (id: string, tail: number) => Effect.Effect<string, EngineError>
+    /**
+     * Runs a command in a running container and waits for it, at most `timeoutMs`. The
+     * Engine API cannot kill an exec'd process: on timeout it is left running.
+     */
+    readonly exec: (
+      id: string,
+      command: ReadonlyArray<string>,
+      options: { readonly user?: string; readonly timeoutMs: number },
+    ) => Effect.Effect<StepOutput, EngineError>
+    /**
+     * Creates a one-shot container, starts it, waits at most `timeoutMs` (then kills it),
+     * reads its output and removes it, whatever happened.
+     */
+    readonly runOnce: (
+      name: string,
+      spec: ContainerSpec,
+      labels: Readonly<Record<string, string>>,
+      timeoutMs: number,
+    ) => Effect.Effect<StepOutput, EngineError>
   }
 >()("fleetd/engine/ContainerEngine") {}

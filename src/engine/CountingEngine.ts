@@ -13,6 +13,8 @@ export const mutatingMethods: ReadonlySet<Method> = new Set<Method>([
   "stopContainer",
   "removeContainer",
   "renameContainer",
+  "exec",
+  "runOnce",
 ])
 
 export interface EngineCallCounts {
@@ -62,6 +64,9 @@ export const CountingEngine = {
           Effect.andThen(tick("renameContainer"), inner.renameContainer(id, name)),
         inspectContainer: (id) => Effect.andThen(tick("inspectContainer"), inner.inspectContainer(id)),
         containerLogs: (id, tail) => Effect.andThen(tick("containerLogs"), inner.containerLogs(id, tail)),
+        exec: (id, command, options) => Effect.andThen(tick("exec"), inner.exec(id, command, options)),
+        runOnce: (name, spec, labels, timeoutMs) =>
+          Effect.andThen(tick("runOnce"), inner.runOnce(name, spec, labels, timeoutMs)),
       })
 
       const snapshot = Effect.sync((): EngineCallCounts => {

@@ -10,8 +10,10 @@ import type { DiscoverOptions } from "./discoverSocket.ts"
 import { EngineError } from "./EngineError.ts"
 import { type CallContext, engineCall, succeedOnStatus } from "./engineCall.ts"
 import { ensureResource, type LabelledResource } from "./ensureResource.ts"
+import { execInContainer } from "./execInContainer.ts"
 import { podmanCheckDue, runPodmanHealthcheck } from "./podmanHealth.ts"
 import { readPullProgress } from "./readPullProgress.ts"
+import { runOnceWith } from "./runOnce.ts"
 import { toCreateBody } from "./toCreateBody.ts"
 import {
   type InspectedContainer,
@@ -36,6 +38,9 @@ const withSignal = <O extends object>(options: O, signal: AbortSignal): O => ({
   ...options,
   abortSignal: signal,
 })
+
+/** Lines of a hook container's output kept (then bounded to 4 KiB like every tail). */
+const hookLogLines = 100
 
 const networkInspectCodes = { 200: true, 404: "no such network", 500: "server error" } as const
 const imageInspectCodes = { 200: true, 404: "no such image", 500: "server error" } as const
@@ -86,7 +91,7 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
           ),
     )
 
-  return ContainerEngine.of({
+  const engine: ContainerEngine["Service"] = ContainerEngine.of({
     info: Effect.fn("ContainerEngine.info")(function* () {
       connection = undefined
       return (yield* connect("ContainerEngine.info")).info
@@ -302,7 +307,54 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
       )
       return demuxLogs(body)
     }),
+
+    exec: Effect.fn("ContainerEngine.exec")(function* (
+      id: string,
+      command: ReadonlyArray<string>,
+      execOptions: { readonly user?: string; readonly timeoutMs: number },
+    ) {
+      const operation = "ContainerEngine.exec"
+      const { docker } = yield* connect(operation)
+      const limit = Duration.sum(
+        Duration.fromInputUnsafe(callTimeout),
+        Duration.millis(execOptions.timeoutMs),
+      )
+      return yield* call(
+        { operation, target: `exec in container ${id}` },
+        (signal) => execInContainer(docker, id, command, execOptions, signal),
+        limit,
+      )
+    }),
+
+    runOnce: (name, spec, labels, timeoutMs) =>
+      runOnceWith({
+        create: engine.createContainer,
+        start: engine.startContainer,
+        wait: Effect.fnUntraced(function* (id: string, waitMs: number) {
+          const operation = "ContainerEngine.runOnce"
+          const { docker } = yield* connect(operation)
+          const limit = Duration.sum(Duration.fromInputUnsafe(callTimeout), Duration.millis(waitMs))
+          const result = yield* call(
+            { operation, target: `waiting for container ${name}` },
+            (signal): Promise<{ StatusCode?: number }> =>
+              docker.getContainer(id).wait({ abortSignal: signal }),
+            limit,
+          )
+          return result.StatusCode ?? -1
+        }),
+        kill: Effect.fnUntraced(function* (id: string) {
+          const operation = "ContainerEngine.runOnce"
+          const { docker } = yield* connect(operation)
+          // 409: it stopped on its own meanwhile; 404: already gone.
+          yield* call({ operation, target: `killing container ${name}` }, (signal) =>
+            docker.getContainer(id).kill({ abortSignal: signal }),
+          ).pipe(succeedOnStatus(404, 409))
+        }),
+        logs: (id) => engine.containerLogs(id, hookLogLines),
+        remove: engine.removeContainer,
+      })(name, spec, labels, timeoutMs).pipe(Effect.withSpan("ContainerEngine.runOnce")),
   })
+  return engine
 }
 
 /** `DockerEngine.layer()` provides ContainerEngine over Docker or Podman (socket discovered). */

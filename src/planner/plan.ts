@@ -28,7 +28,9 @@ export interface PlanOptions {
 
 export const plan = (desired: DesiredState, observed: ObservedState, options: PlanOptions = {}): Plan => {
   const images = imageIndex(observed)
-  const owned = observed.containers.filter((c) => c.labels[Labels.fleet] === desired.fleet)
+  const fleetContainers = observed.containers.filter((c) => c.labels[Labels.fleet] === desired.fleet)
+  // One-shot hook containers (runHooks.ts) are never a service's container, nor orphans.
+  const owned = fleetContainers.filter((c) => c.labels[Labels.hook] === undefined)
   const byService = groupByService(owned)
   const actions: Array<Action> = [...planPulls(desired, images)]
 
@@ -77,6 +79,16 @@ export const plan = (desired: DesiredState, observed: ObservedState, options: Pl
       reason: "orphan",
     })
   }
+  // A hook container outlives its step only when fleetd died during it: once stopped, it goes.
+  for (const c of fleetContainers)
+    if (c.labels[Labels.hook] !== undefined && c.state !== "running")
+      actions.push({
+        _tag: "Remove",
+        service: c.labels[Labels.service] ?? c.name,
+        containerId: c.id,
+        containerName: c.name,
+        reason: "leftover",
+      })
   return { fleet: desired.fleet, actions }
 }
 

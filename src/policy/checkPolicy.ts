@@ -144,6 +144,15 @@ export const checkService = (
         ),
       )
   }
+  // A hook's one-shot container reaches the Engine API too: its mounts face the same
+  // rules (the rest of its spec is the service's own, checked above).
+  for (const steps of Object.values(service.hooks ?? {}))
+    for (const step of steps ?? [])
+      if (step.kind === "run") {
+        const { networkMode: _inherited, ...spec } = step.spec
+        const { hooks: _hooks, ...rest } = service
+        violations.push(...checkService({ ...rest, spec, origins: step.origins ?? {} }, policy, context))
+      }
   return violations
 }
 

@@ -1,4 +1,5 @@
 import { Data } from "effect"
+import type { HookResult } from "../domain/HookResult.ts"
 
 /** A step of an action failed; `message` is what the operator reads in status and logs. */
 export class ActionError extends Data.TaggedError("ActionError")<{
@@ -8,4 +9,6 @@ export class ActionError extends Data.TaggedError("ActionError")<{
   readonly rolledBack?: boolean
   /** The last lines the failed container wrote (stdout and stderr), when they were read. */
   readonly logs?: string
+  /** Every hook step that ran for this change, the failed one included. */
+  readonly hooks?: ReadonlyArray<HookResult>
 }> {}

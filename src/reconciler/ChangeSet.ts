@@ -1,3 +1,5 @@
+import type { HookResult } from "../domain/HookResult.ts"
+
 /**
  * What one pass did, per service. `fleetd apply --json` prints it as it is (its shape
  * is documented in docs/json-output.md), so fields are only ever added.
@@ -26,6 +28,8 @@ export interface ServiceResult {
   readonly container?: string
   /** For `rolled-back` and gate failures: the last lines the failed container wrote. */
   readonly logs?: string
+  /** The hook steps that ran for this change (x-fleetd.hooks), in order. */
+  readonly hooks?: ReadonlyArray<HookResult>
 }
 
 export interface ResourceResult {

@@ -94,16 +94,18 @@ const dependencyHealthy = (target: DesiredService) =>
   )
 
 const runGroupActions = (options: ApplyOptions, service: string, group: ReadonlyArray<Action>) =>
-  Effect.forEach(group, (action) => runAction(options.fleet, options.revision, action), {
-    discard: true,
-  }).pipe(
-    Effect.as(resultOf(service, group)),
+  Effect.forEach(group, (action) => runAction(options.fleet, options.revision, action)).pipe(
+    Effect.map((ran): ServiceResult => {
+      const hooks = ran.flatMap((r) => r ?? [])
+      return { ...resultOf(service, group), ...(hooks.length === 0 ? {} : { hooks }) }
+    }),
     Effect.catch((error) =>
       Effect.succeed<ServiceResult>({
         service,
         outcome: error.rolledBack === true ? "rolled-back" : "failed",
         reason: error.message,
         ...(error.logs === undefined ? {} : { logs: error.logs }),
+        ...(error.hooks === undefined ? {} : { hooks: error.hooks }),
       }),
     ),
   )

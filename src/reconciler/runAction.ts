@@ -8,6 +8,8 @@ import type { EngineError } from "../engine/EngineError.ts"
 import { ActionError } from "./ActionError.ts"
 import { awaitReady } from "./healthGate.ts"
 import { retryEngine } from "./retryEngine.ts"
+import { type HookFailed, hasHooks, runHooks } from "./runHooks.ts"
+import { type Hooked, withHooks } from "./withHooks.ts"
 
 /** Default grace period for stopping a container whose spec does not say. */
 const defaultGraceSeconds = 10
@@ -29,35 +31,18 @@ export const runAction = (fleet: string, revision: string, action: Action) =>
     Effect.gen(function* () {
       const engine = yield* ContainerEngine
       switch (action._tag) {
-        case "Create": {
-          const { service } = action
-          const labels = containerLabels(fleet, service, action.specHash, action.imageId, revision)
-          const id = yield* retryEngine(
-            engine.createContainer(service.containerName, service.spec, labels),
-          ).pipe(
-            Effect.mapError((e) =>
-              e.reason === "Conflict"
-                ? new ActionError({
-                    service: service.name,
-                    message: `the container name ${service.containerName} is taken by a container fleetd does not manage; rename or remove that container, or rename the service`,
-                  })
-                : describe(service.name, `creating ${service.containerName}`)(e),
-            ),
+        case "Create":
+          return yield* withHooks(fleet, revision, action.service, undefined, (hooked) =>
+            create(fleet, revision, action, hooked),
           )
-          yield* retryEngine(engine.startContainer(id)).pipe(
-            Effect.mapError(describe(service.name, `starting ${service.containerName}`)),
-          )
-          // A first deployment has nothing to fall back to: the failed container stays, for its logs.
-          return yield* gate(service, id, service.containerName).pipe(
-            Effect.catchTag("GateFailed", (failed) =>
-              Effect.flatMap(logTail(id), (logs) =>
-                Effect.fail(new ActionError({ service: service.name, message: failed.reason, ...logs })),
-              ),
-            ),
-          )
-        }
         case "Replace":
-          return yield* replace(fleet, revision, action)
+          return yield* withHooks(
+            fleet,
+            revision,
+            action.service,
+            action.old.running ? action.old.id : undefined,
+            (hooked) => replace(fleet, revision, action, hooked),
+          )
         case "Start":
           return yield* startAndCheck(action.service, action.containerId, action.containerName)
         case "Adopt":
@@ -76,6 +61,52 @@ export const runAction = (fleet: string, revision: string, action: Action) =>
       }
     }),
   )
+
+/**
+ * A first deployment. It has nothing to fall back to: a container that fails its gate
+ * or its post_deploy stays, for its logs.
+ */
+const create = Effect.fnUntraced(function* (
+  fleet: string,
+  revision: string,
+  action: Extract<Action, { _tag: "Create" }>,
+  { hooks }: Hooked,
+) {
+  const engine = yield* ContainerEngine
+  const { service } = action
+  const labels = containerLabels(fleet, service, action.specHash, action.imageId, revision)
+  const id = yield* retryEngine(engine.createContainer(service.containerName, service.spec, labels)).pipe(
+    Effect.mapError((e) =>
+      e.reason === "Conflict"
+        ? new ActionError({
+            service: service.name,
+            message: `the container name ${service.containerName} is taken by a container fleetd does not manage; rename or remove that container, or rename the service`,
+          })
+        : describe(service.name, `creating ${service.containerName}`)(e),
+    ),
+  )
+  yield* retryEngine(engine.startContainer(id)).pipe(
+    Effect.mapError(describe(service.name, `starting ${service.containerName}`)),
+  )
+  yield* gate(service, id, service.containerName).pipe(
+    Effect.catchTag("GateFailed", (failed) =>
+      Effect.flatMap(logTail(id), (logs) =>
+        Effect.fail(new ActionError({ service: service.name, message: failed.reason, ...logs })),
+      ),
+    ),
+  )
+  yield* runHooks({ ...hooks, containerId: id }, "post_deploy").pipe(
+    Effect.mapError((failed) => hookError(service.name, failed, `; ${service.containerName} was kept`)),
+  )
+})
+
+/** A failed pre_deploy or post_deploy step as the action's error, its output as the log tail. */
+const hookError = (service: string, failed: HookFailed, consequence: string) =>
+  new ActionError({
+    service,
+    message: `${failed.reason}${consequence}`,
+    ...(failed.result.outputTail === undefined ? {} : { logs: failed.result.outputTail }),
+  })
 
 /** Starts a container and checks the engine reports it running (it may exit at once). */
 const startAndCheck = Effect.fnUntraced(function* (service: string, id: string, name: string) {
@@ -122,6 +153,7 @@ const replace = Effect.fnUntraced(function* (
   fleet: string,
   revision: string,
   action: Extract<Action, { _tag: "Replace" }>,
+  { hooks }: Hooked,
 ) {
   const engine = yield* ContainerEngine
   const { service, old } = action
@@ -155,26 +187,81 @@ const replace = Effect.fnUntraced(function* (
   )
   const logs = failed === undefined ? {} : yield* logTail(id)
 
-  if (failed !== undefined && settings.rollback) {
-    yield* retryEngine(engine.removeContainer(id)).pipe(
-      Effect.mapError(describe(service.name, `${failed.reason}; removing ${next} for the rollback`)),
+  /**
+   * Puts the old container back: the new one (named `current`) is removed, the old one
+   * gets its name back when post_deploy ran under it, and is started again after stop-first.
+   */
+  const rollBack = (reason: string, logs: { logs?: string }, current: string, renameBack: boolean) =>
+    Effect.gen(function* () {
+      yield* retryEngine(engine.removeContainer(id)).pipe(
+        Effect.mapError(describe(service.name, `${reason}; removing ${current} for the rollback`)),
+      )
+      if (renameBack)
+        yield* retryEngine(engine.renameContainer(old.id, old.name)).pipe(
+          Effect.mapError(
+            describe(service.name, `${reason}; rolled back, but renaming the old container to ${old.name}`),
+          ),
+        )
+      yield* restartOld.pipe(
+        Effect.mapError(
+          (e) =>
+            new ActionError({
+              service: service.name,
+              message: `${reason}; rolled back, but ${old.name} could not be started again: ${e.message}`,
+              ...logs,
+            }),
+        ),
+      )
+      return yield* new ActionError({
+        service: service.name,
+        message: `${reason}; rolled back to ${old.name}`,
+        rolledBack: true,
+        ...logs,
+      })
+    })
+
+  if (failed !== undefined && settings.rollback) return yield* rollBack(failed.reason, logs, next, false)
+
+  if (failed === undefined && hasHooks(service, "post_deploy")) {
+    // post_deploy runs once the new container holds the name. The old one is kept until
+    // it passes, as `--prev` (still serving after start-first), so a failure rolls back;
+    // after a crash the planner removes a `--prev` like any leftover.
+    const prev = `${old.name}--prev`
+    yield* retryEngine(engine.renameContainer(old.id, prev)).pipe(
+      Effect.catch((e) => rollBack(`renaming ${old.name} to ${prev}: ${e.message}`, {}, next, false)),
     )
-    yield* restartOld.pipe(
-      Effect.mapError(
-        (e) =>
-          new ActionError({
-            service: service.name,
-            message: `${failed.reason}; rolled back, but ${old.name} could not be started again: ${e.message}`,
-            ...logs,
-          }),
+    yield* retryEngine(engine.renameContainer(id, service.containerName)).pipe(
+      Effect.catch((e) =>
+        rollBack(`renaming ${next} to ${service.containerName}: ${e.message}`, {}, next, true),
       ),
     )
-    return yield* new ActionError({
-      service: service.name,
-      message: `${failed.reason}; rolled back to ${old.name}`,
-      rolledBack: true,
-      ...logs,
-    })
+    const hookFailed = yield* runHooks({ ...hooks, containerId: id }, "post_deploy").pipe(
+      Effect.as(undefined),
+      Effect.catchTag("HookFailed", (e) => Effect.succeed(e)),
+    )
+    if (hookFailed !== undefined && settings.rollback) {
+      const output = hookFailed.result.outputTail
+      return yield* rollBack(
+        hookFailed.reason,
+        output === undefined ? {} : { logs: output },
+        service.containerName,
+        true,
+      )
+    }
+    if (!stopFirst)
+      yield* retryEngine(engine.stopContainer(old.id, graceOf(service))).pipe(
+        Effect.mapError(describe(service.name, `stopping ${prev}`)),
+      )
+    yield* retryEngine(engine.removeContainer(old.id)).pipe(
+      Effect.mapError(describe(service.name, `removing ${prev}`)),
+    )
+    if (hookFailed !== undefined)
+      return yield* hookError(
+        service.name,
+        hookFailed,
+        `; kept as ${service.containerName} (rollback: false)`,
+      )
+    return
   }
 
   if (!stopFirst) {

@@ -56,7 +56,11 @@ export const serviceStatuses = (
         ...base,
         sync: result.outcome === "rolled-back" ? "RolledBack" : "Failed",
         health: healthOf(container),
-        lastError: { at: now, message: `${result.reason ?? result.outcome}${logs}` },
+        lastError: {
+          at: now,
+          message: `${result.reason ?? result.outcome}${logs}`,
+          ...(result.hooks === undefined ? {} : { hooks: result.hooks }),
+        },
       }
     }
     const lastChange = {
@@ -64,6 +68,7 @@ export const serviceStatuses = (
       outcome: result.outcome,
       revision: changes.revision,
       ...(result.reason === undefined ? {} : { reason: result.reason }),
+      ...(result.hooks === undefined ? {} : { hooks: result.hooks }),
     }
     const health: HealthStatus = changedOutcomes.has(result.outcome)
       ? service.spec.healthcheck === undefined || service.spec.healthcheck.test[0] === "NONE"

@@ -39,6 +39,15 @@ export interface FakeBehaviour {
   readonly logs?: string
 }
 
+/** What a hook step's command does in the fake, keyed by the command joined with spaces. */
+export interface FakeStep {
+  readonly exitCode?: number
+  readonly output?: string
+  readonly timedOut?: boolean
+  /** The engine call itself fails (Unavailable is retried by nothing: hooks are not retried). */
+  readonly engineError?: boolean
+}
+
 export interface FakeWorld {
   containers: Array<FakeContainer>
   images: Array<ObservedImage>
@@ -51,6 +60,8 @@ export interface FakeWorld {
   crashingImages: Set<string>
   /** Per image: health, exits and restarts after starting, and logs. */
   behaviours: Map<string, FakeBehaviour>
+  /** Hook commands' behaviour (exit 0 with no output when absent). */
+  steps: Map<string, FakeStep>
   /** When set, every call fails Unavailable this many times first. */
   unavailableFor: number
   /** When set, the process "dies" (a defect) at the mutating call after this many. */
@@ -66,6 +77,7 @@ export const emptyWorld = (): FakeWorld => ({
   calls: [],
   crashingImages: new Set(),
   behaviours: new Map(),
+  steps: new Map(),
   unavailableFor: 0,
   crashAfterMutations: undefined,
 })
@@ -93,6 +105,15 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
       }
       return body()
     })
+  const stepOutcome = (command: ReadonlyArray<string>) => {
+    const step = world.steps.get(command.join(" ")) ?? {}
+    if (step.engineError === true) return fail("exec", "BadRequest", "the engine refused the step")
+    return Effect.succeed({
+      exitCode: step.timedOut === true ? undefined : (step.exitCode ?? 0),
+      timedOut: step.timedOut === true,
+      output: step.output ?? "",
+    })
+  }
   const find = (id: string) => world.containers.find((c) => c.id === id || c.name === id)
   const imageIdOf = (ref: string) => world.images.find((i) => i.refs.includes(normalizeImageRef(ref)))?.id
 
@@ -201,6 +222,19 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
           restartCount: c.restartCount ?? 0,
           ...(health === undefined || c.state !== "running" ? {} : { health }),
         })
+      }),
+    exec: (id, command) =>
+      call(`exec ${find(id)?.name ?? id} ${command.join(" ")}`, () => {
+        const c = find(id)
+        if (c === undefined) return fail("exec", "NotFound", `no such container ${id}`)
+        if (c.state !== "running") return fail("exec", "Conflict", `container ${c.name} is not running`)
+        return stepOutcome(command)
+      }),
+    runOnce: (name, spec, labels) =>
+      call(`runOnce ${labels[Labels.hook] ?? "?"} ${spec.image} ${spec.command?.join(" ") ?? ""}`, () => {
+        if (imageIdOf(spec.image) === undefined)
+          return fail("runOnce", "NotFound", `no such image: ${spec.image} (${name})`)
+        return stepOutcome(spec.command ?? [])
       }),
     containerLogs: (id) =>
       call(`containerLogs ${find(id)?.name ?? id}`, () => {

@@ -61,7 +61,7 @@ const cases: ReadonlyArray<{
       test: true
       bogus: 1
     x-fleetd:
-      hooks: []
+      rollout: []
     x-notes: anything goes in x-*
 unknown: 1
 x-anchors: {}
@@ -72,7 +72,7 @@ x-fleetd: {}
       'fleet.yaml:5:10: services.web.pid: pid "container:x" is not supported (host)',
       "fleet.yaml:7:13: services.web.healthcheck.test: expected string | list, got boolean",
       'fleet.yaml:8:7: services.web.healthcheck.bogus: unknown or unsupported field "bogus" (fleetd accepts a subset of Compose (see schemas/fleet.schema.json); put extensions under x-*)',
-      "fleet.yaml:10:7: services.web.x-fleetd.hooks: x-fleetd.hooks is not supported yet",
+      "fleet.yaml:10:7: services.web.x-fleetd.rollout: x-fleetd.rollout is not supported yet",
       'fleet.yaml:12:1: unknown: unknown or unsupported top-level field "unknown" (fleetd accepts a subset of Compose (see schemas/fleet.schema.json); put extensions under x-*)',
     ],
   },
