@@ -1,0 +1,82 @@
+import { Clock, Context, Duration, Effect, Layer } from "effect"
+import { fetchManifestDigest } from "./fetchManifestDigest.ts"
+import { RegistryError } from "./RegistryError.ts"
+import { type CredentialSources, lookupCredentials } from "./registryCredentials.ts"
+import { registryEndpoint } from "./registryEndpoint.ts"
+
+export interface RegistryOptions {
+  /** A resolved digest is reused this long (the daemon: half its poll interval). Default 0: ask every time. */
+  readonly cacheTtl?: Duration.Input
+  /** Limit for one HTTP request to a registry or its token service; default 10 s. */
+  readonly requestTimeout?: Duration.Input
+  /** Where credentials are looked up (registryCredentials.ts); process.env by default. */
+  readonly credentials?: CredentialSources
+}
+
+/** The container registries fleetd asks about tags, over the registry HTTP API v2. */
+export class Registry extends Context.Service<
+  Registry,
+  {
+    /** The digest the registry serves for a tag reference now (a digest reference is answered as it is). */
+    readonly resolveDigest: (ref: string) => Effect.Effect<string, RegistryError>
+  }
+>()("fleetd/registry/Registry") {
+  static readonly layer = (options: RegistryOptions = {}): Layer.Layer<Registry> =>
+    Layer.sync(Registry, () => makeRegistry(options))
+}
+
+const describeNetworkError = (error: unknown): string => {
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"))
+    return "timed out"
+  const cause =
+    error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined
+  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error))
+}
+
+export const makeRegistry = (options: RegistryOptions = {}): Registry["Service"] => {
+  const cacheTtlMs = Duration.toMillis(Duration.fromInputUnsafe(options.cacheTtl ?? Duration.zero))
+  const timeoutMs = Duration.toMillis(
+    Duration.fromInputUnsafe(options.requestTimeout ?? Duration.seconds(10)),
+  )
+  const sources = options.credentials ?? { env: process.env }
+  const digests = new Map<string, { readonly digest: string; readonly at: number }>()
+  const authorizations = new Map<string, { readonly header: string; readonly expiresAt: number }>()
+
+  return Registry.of({
+    resolveDigest: Effect.fn("Registry.resolveDigest")(function* (ref: string) {
+      const endpoint = registryEndpoint(ref)
+      if (endpoint === undefined)
+        return yield* new RegistryError({
+          reason: "NotFound",
+          ref,
+          message: `"${ref}" is not an image reference`,
+        })
+      if (endpoint.reference.includes(":")) return endpoint.reference
+      const now = yield* Clock.currentTimeMillis
+      const cached = digests.get(ref)
+      if (cached !== undefined && now - cached.at < cacheTtlMs) return cached.digest
+      const outcome = yield* Effect.tryPromise({
+        try: (signal) =>
+          fetchManifestDigest(endpoint, {
+            signal,
+            timeoutMs,
+            now: () => Date.now(),
+            credentials: (registry) => lookupCredentials(registry, sources),
+            authorizations,
+          }),
+        catch: (error) =>
+          new RegistryError({
+            reason: "Unavailable",
+            ref,
+            message: `registry ${endpoint.baseUrl} unreachable: ${describeNetworkError(error)}`,
+          }),
+      })
+      if ("reason" in outcome) {
+        digests.delete(ref)
+        return yield* new RegistryError({ reason: outcome.reason, ref, message: outcome.message })
+      }
+      digests.set(ref, { digest: outcome.digest, at: now })
+      return outcome.digest
+    }),
+  })
+}
