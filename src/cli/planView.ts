@@ -11,6 +11,15 @@ export interface PlannedChange {
     | "pull"
     | "create-network"
     | "create-volume"
+    | "check-network"
+    | "check-volume"
+    | "recreate-network"
+    | "remove-network"
+    | "remove-volume"
+    | "keep-volume"
+    | "network-blocked"
+    | "volume-blocked"
+    | "suspended"
     | "create"
     | "replace"
     | "start"
@@ -27,6 +36,8 @@ export interface PlannedChange {
   readonly reason?: string
   readonly changes?: ReadonlyArray<string>
   readonly strategy?: "start-first" | "stop-first"
+  /** For recreate-network: the containers disconnected and connected again. */
+  readonly containers?: ReadonlyArray<string>
   /** For create and replace: the hook steps per phase (x-fleetd.hooks) that go with the change. */
   readonly hooks?: Readonly<Partial<Record<HookPhase, number>>>
 }
@@ -56,6 +67,47 @@ export const plannedChange = (action: Action): PlannedChange => {
       return { action: "create-network", name: action.network.name }
     case "CreateVolume":
       return { action: "create-volume", name: action.volume.name }
+    case "CheckExternal":
+      return {
+        action: action.kind === "network" ? "check-network" : "check-volume",
+        name: action.name,
+        services: action.services,
+        reason: "external: must exist",
+      }
+    case "RecreateNetwork":
+      return {
+        action: "recreate-network",
+        name: action.network.name,
+        reason: "spec changed",
+        containers: action.attached.map((a) => a.containerName),
+      }
+    case "RemoveNetwork":
+      return { action: "remove-network", name: action.name, reason: "no longer in the manifest" }
+    case "RemoveVolume":
+      return {
+        action: "remove-volume",
+        name: action.name,
+        reason: "no longer in the manifest (prune_volumes)",
+      }
+    case "KeepVolume":
+      return {
+        action: "keep-volume",
+        name: action.name,
+        reason: "no longer in the manifest; kept (set x-fleetd.prune_volumes: true to remove it)",
+      }
+    case "ResourceBlocked":
+      return {
+        action: action.kind === "network" ? "network-blocked" : "volume-blocked",
+        name: action.name,
+        reason: action.reason,
+      }
+    case "Suspended":
+      return {
+        action: "suspended",
+        service: action.service,
+        ...(action.containerName === undefined ? {} : { container: action.containerName }),
+        reason: action.reason,
+      }
     case "Create":
       return {
         action: "create",
@@ -119,12 +171,30 @@ export interface PlanView {
   readonly withHooks: number
 }
 
+/** Changes that change nothing: a plan of only these is in sync. */
+const quiet: ReadonlySet<PlannedChange["action"]> = new Set([
+  "unchanged",
+  "suspended",
+  "keep-volume",
+  "check-network",
+  "check-volume",
+])
+
 export const planView = (planned: Plan): PlanView => {
   const changes = planned.actions.map(plannedChange)
   const summary = {
     pull: 0,
     "create-network": 0,
     "create-volume": 0,
+    "check-network": 0,
+    "check-volume": 0,
+    "recreate-network": 0,
+    "remove-network": 0,
+    "remove-volume": 0,
+    "keep-volume": 0,
+    "network-blocked": 0,
+    "volume-blocked": 0,
+    suspended: 0,
     create: 0,
     replace: 0,
     start: 0,
@@ -135,7 +205,7 @@ export const planView = (planned: Plan): PlanView => {
     held: 0,
   }
   for (const change of changes) summary[change.action]++
-  const inSync = changes.every((c) => c.action === "unchanged")
+  const inSync = changes.every((c) => quiet.has(c.action))
   const withHooks = changes.filter((c) => c.hooks !== undefined).length
   return { fleet: planned.fleet, inSync, changes, summary, withHooks }
 }
@@ -154,6 +224,22 @@ const renderChange = (c: PlannedChange): string => {
       return `+ network ${c.name}`
     case "create-volume":
       return `+ volume ${c.name}`
+    case "check-network":
+    case "check-volume":
+      return `? ${c.action === "check-network" ? "network" : "volume"} ${c.name}: external, check it exists (for ${c.services?.join(", ")})`
+    case "recreate-network":
+      return `~ network ${c.name}: recreate (spec changed)${c.containers?.length ? `, reconnecting ${c.containers.join(", ")}` : ""}`
+    case "remove-network":
+      return `- network ${c.name} (no longer in the manifest)`
+    case "remove-volume":
+      return `- volume ${c.name} (no longer in the manifest; prune_volumes: true)`
+    case "keep-volume":
+      return `= volume ${c.name}: kept (no longer in the manifest; set x-fleetd.prune_volumes: true to remove it)`
+    case "network-blocked":
+    case "volume-blocked":
+      return `! ${c.action === "network-blocked" ? "network" : "volume"} ${c.name}: blocked: ${c.reason}`
+    case "suspended":
+      return `= ${c.service}: suspended: ${c.reason}`
     case "create":
       return `+ ${c.service}: create ${c.container} from ${c.image}${describeHooks(c)}`
     case "replace": {
@@ -180,7 +266,7 @@ export const renderPlan = (view: PlanView): string => {
   const s = view.summary
   const total = view.inSync
     ? "In sync: nothing to do."
-    : `Plan: ${s.create} to create, ${s.replace} to replace, ${s.start} to start, ${s.remove} to remove, ${s.unchanged} unchanged${view.withHooks ? `, ${view.withHooks} with hooks` : ""}${s.blocked ? `, ${s.blocked} blocked` : ""}${s.held ? `, ${s.held} held` : ""}.`
+    : `Plan: ${s.create} to create, ${s.replace} to replace, ${s.start} to start, ${s.remove} to remove, ${s.unchanged} unchanged${view.withHooks ? `, ${view.withHooks} with hooks` : ""}${s.blocked ? `, ${s.blocked} blocked` : ""}${s.held ? `, ${s.held} held` : ""}${s.suspended ? `, ${s.suspended} suspended` : ""}.`
   return [
     `Plan for fleet "${view.fleet}":`,
     ...(view.changes.length === 0 ? ["  (no services)"] : view.changes.map((c) => `  ${renderChange(c)}`)),

@@ -1,4 +1,4 @@
-import type { ChangeSet, ServiceResult } from "../reconciler/ChangeSet.ts"
+import type { ChangeSet, ResourceResult, ServiceResult } from "../reconciler/ChangeSet.ts"
 
 const marks: Record<ServiceResult["outcome"], string> = {
   created: "+",
@@ -11,6 +11,17 @@ const marks: Record<ServiceResult["outcome"], string> = {
   blocked: "!",
   "rolled-back": "↶",
   held: "!",
+  suspended: "=",
+}
+
+const resourceMarks: Record<ResourceResult["outcome"], string> = {
+  pulled: "+",
+  ensured: "+",
+  recreated: "~",
+  removed: "-",
+  kept: "=",
+  failed: "✗",
+  blocked: "!",
 }
 
 /** How many of a failed container's last lines the human output shows (all are in --json). */
@@ -21,7 +32,7 @@ export const renderChangeSet = (changes: ChangeSet): string => {
   const lines = [`Applied fleet "${changes.fleet}" (revision ${changes.revision}):`]
   for (const r of changes.resources) {
     lines.push(
-      `  ${r.outcome === "failed" ? "✗" : "+"} ${r.kind} ${r.name}: ${r.outcome}${r.reason ? `: ${r.reason}` : ""}`,
+      `  ${resourceMarks[r.outcome]} ${r.kind} ${r.name}: ${r.outcome}${r.reason ? `: ${r.reason}` : ""}`,
     )
   }
   for (const s of changes.services) {
@@ -35,7 +46,7 @@ export const renderChangeSet = (changes: ChangeSet): string => {
   const count = (o: ServiceResult["outcome"]) => changes.services.filter((s) => s.outcome === o).length
   const failed = count("failed") + count("blocked") + count("rolled-back") + count("held")
   lines.push(
-    `${failed > 0 ? `${failed} service(s) failed` : "Converged"}: ${count("created")} created, ${count("replaced") + count("adopted")} replaced, ${count("started")} started, ${count("removed")} removed, ${count("unchanged")} unchanged${count("rolled-back") > 0 ? `, ${count("rolled-back")} rolled back` : ""}.`,
+    `${failed > 0 ? `${failed} service(s) failed` : "Converged"}: ${count("created")} created, ${count("replaced") + count("adopted")} replaced, ${count("started")} started, ${count("removed")} removed, ${count("unchanged")} unchanged${count("rolled-back") > 0 ? `, ${count("rolled-back")} rolled back` : ""}${count("suspended") > 0 ? `, ${count("suspended")} suspended` : ""}.`,
   )
   return lines.join("\n")
 }

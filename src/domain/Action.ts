@@ -12,10 +12,48 @@ export type Action =
       readonly _tag: "PullImage"
       readonly image: string
       readonly services: ReadonlyArray<string>
-      readonly reason: "missing" | "always"
+      /** `scheduled`: a periodic pull_policy is due; `digest`: a tracked tag's new digest is not here yet. */
+      readonly reason: "missing" | "always" | "scheduled" | "digest"
     }
   | { readonly _tag: "CreateNetwork"; readonly network: DesiredNetwork }
   | { readonly _tag: "CreateVolume"; readonly volume: DesiredVolume }
+  | {
+      /** An `external: true` network or volume no container shows to exist: inspected, never created. */
+      readonly _tag: "CheckExternal"
+      readonly kind: "network" | "volume"
+      readonly name: string
+      readonly services: ReadonlyArray<string>
+    }
+  | {
+      /**
+       * The network's spec hash differs: its containers are disconnected, it is removed and
+       * created again, and the containers are connected again with their aliases.
+       */
+      readonly _tag: "RecreateNetwork"
+      readonly network: DesiredNetwork
+      /** The observed network's id. */
+      readonly id: string
+      readonly attached: ReadonlyArray<NetworkAttachment>
+    }
+  | {
+      /** Left the manifest; runs after the orphan containers are gone. */
+      readonly _tag: "RemoveNetwork"
+      readonly id: string
+      readonly name: string
+    }
+  | { readonly _tag: "RemoveVolume"; readonly name: string }
+  | {
+      /** Left the manifest without `x-fleetd.prune_volumes: true`: the data stays. */
+      readonly _tag: "KeepVolume"
+      readonly name: string
+    }
+  | {
+      /** A resource fleetd will not change on its own (a volume's spec changed, ...). */
+      readonly _tag: "ResourceBlocked"
+      readonly kind: "network" | "volume"
+      readonly name: string
+      readonly reason: string
+    }
   | {
       readonly _tag: "Create"
       readonly service: DesiredService
@@ -57,6 +95,14 @@ export type Action =
   | { readonly _tag: "Unchanged"; readonly service: string; readonly containerName: string }
   | { readonly _tag: "Blocked"; readonly service: string; readonly reason: string }
   | {
+      /** `x-fleetd.suspend`: whatever runs for the service is left exactly as it is. */
+      readonly _tag: "Suspended"
+      readonly service: string
+      readonly reason: string
+      /** Its container, when one exists. */
+      readonly containerName?: string
+    }
+  | {
       /** This spec was rolled back for this service at `revision`: not retried until a new revision or image. */
       readonly _tag: "Held"
       readonly service: string
@@ -65,11 +111,38 @@ export type Action =
       readonly reason: string
     }
 
+/** A container on a network being recreated; `aliases` unset: not connected again (it is going away). */
+export interface NetworkAttachment {
+  readonly containerId: string
+  readonly containerName: string
+  readonly aliases?: ReadonlyArray<string>
+}
+
 export type ActionTag = Action["_tag"]
+
+/** Actions on networks and volumes that run before the services change (create first). */
+export const isResourceSetup = (action: Action): boolean =>
+  action._tag === "CreateNetwork" ||
+  action._tag === "CreateVolume" ||
+  action._tag === "CheckExternal" ||
+  action._tag === "RecreateNetwork"
+
+/** Actions on networks and volumes that run after the orphan containers are gone (destroy last). */
+export const isResourceTeardown = (action: Action): boolean =>
+  action._tag === "RemoveNetwork" ||
+  action._tag === "RemoveVolume" ||
+  action._tag === "KeepVolume" ||
+  action._tag === "ResourceBlocked"
 
 /** Actions that change nothing on the host. */
 export const isMutating = (action: Action): boolean =>
-  action._tag !== "Unchanged" && action._tag !== "Blocked" && action._tag !== "Held"
+  action._tag !== "Unchanged" &&
+  action._tag !== "Blocked" &&
+  action._tag !== "Held" &&
+  action._tag !== "Suspended" &&
+  action._tag !== "CheckExternal" &&
+  action._tag !== "KeepVolume" &&
+  action._tag !== "ResourceBlocked"
 
 /** The service an action is reported against (networks and volumes have none). */
 export const actionService = (action: Action): string | undefined => {
@@ -83,10 +156,17 @@ export const actionService = (action: Action): string | undefined => {
     case "Unchanged":
     case "Blocked":
     case "Held":
+    case "Suspended":
       return action.service
     case "PullImage":
     case "CreateNetwork":
     case "CreateVolume":
+    case "CheckExternal":
+    case "RecreateNetwork":
+    case "RemoveNetwork":
+    case "RemoveVolume":
+    case "KeepVolume":
+    case "ResourceBlocked":
       return undefined
   }
 }

@@ -82,6 +82,12 @@ export interface DesiredService {
    * its containers exactly as they are, neither creating, replacing nor removing them.
    */
   readonly blocked?: string
+  /**
+   * `x-fleetd.suspend` (the reason; `true` gives a default one): the planner leaves the
+   * service's containers exactly as they are. Not part of any hash: suspending and
+   * resuming must not replace anything.
+   */
+  readonly suspended?: string
 }
 
 export interface DesiredNetwork {
@@ -111,4 +117,6 @@ export interface DesiredState {
   readonly services: ReadonlyArray<DesiredService>
   readonly networks: ReadonlyArray<DesiredNetwork>
   readonly volumes: ReadonlyArray<DesiredVolume>
+  /** `x-fleetd.prune_volumes`: volumes that leave the manifest are removed, not kept. */
+  readonly pruneVolumes?: boolean
 }

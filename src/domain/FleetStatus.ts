@@ -12,6 +12,8 @@ export interface ServiceStatus {
   readonly container?: string
   readonly sync: SyncStatus
   readonly health: HealthStatus
+  /** With sync `Suspended`: the reason given in `x-fleetd.suspend`. */
+  readonly suspended?: string
   readonly lastChange?: {
     readonly at: string
     readonly outcome: string

@@ -211,11 +211,18 @@ export const EnvFile = Schema.Union([
   ),
 ]).annotate({ identifier: "EnvFile", description: "Path(s) relative to fleet.yaml" })
 
-/** Reserved for fleetd's own settings; nothing is accepted in it yet. */
-export const FleetdExtension = Schema.Record(Schema.String, Schema.Never).annotate({
+/** Fleet-wide fleetd settings; every other key is refused. */
+export const FleetdExtension = Schema.Struct({
+  prune_volumes: opt(
+    Schema.Boolean.annotate({
+      description:
+        "Remove volumes (and their data) that leave the manifest; by default they are kept (default false)",
+    }),
+  ),
+}).annotate({
   identifier: "FleetdExtension",
   expected: "a mapping",
-  description: "fleetd settings (reserved; no keys are supported yet)",
+  description: "fleetd settings for the whole fleet",
 })
 
 /**
@@ -292,6 +299,12 @@ export const Hooks = Schema.Struct({
 
 /** Per-service fleetd settings; every other key is refused. */
 export const ServiceFleetd = Schema.Struct({
+  suspend: opt(
+    Schema.Union([Schema.Boolean, Schema.String]).annotate({
+      description:
+        "true, or the reason: fleetd leaves this service exactly as it is (not created, started, replaced or removed)",
+    }),
+  ),
   update: opt(UpdateSettings),
   hooks: opt(Hooks),
 }).annotate({

@@ -27,7 +27,25 @@ export interface ObservedImage {
   readonly refs: ReadonlyArray<string>
 }
 
+/** A network or volume labelled `fleetd.fleet=<this fleet>`, from one list call. */
+export interface ObservedResource {
+  /** Networks: the id (removal by id cannot hit a same-named newcomer). Volumes: the name. */
+  readonly id: string
+  readonly name: string
+  readonly labels: Readonly<Record<string, string>>
+  readonly driver: string
+  /** Networks only. */
+  readonly internal?: boolean
+}
+
 export interface ObservedState {
   readonly containers: ReadonlyArray<ObservedContainer>
   readonly images: ReadonlyArray<ObservedImage>
+  /**
+   * This fleet's networks and volumes, when this pass listed them. Absent, the planner
+   * trusts the containers' evidence (a network a container is attached to exists) and
+   * plans no recreation or removal: the steady-state pass makes only two list calls.
+   */
+  readonly networks?: ReadonlyArray<ObservedResource>
+  readonly volumes?: ReadonlyArray<ObservedResource>
 }

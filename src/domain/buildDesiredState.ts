@@ -82,5 +82,15 @@ export const buildDesiredState = (
     issues.push(...hooks.issues)
     return hooks.hooks === undefined ? result.service : { ...result.service, hooks: hooks.hooks }
   })
-  return { desired: { fleet, services: desiredServices, networks, volumes }, issues }
+  const pruneVolumes = manifest["x-fleetd"]?.prune_volumes === true
+  return {
+    desired: {
+      fleet,
+      services: desiredServices,
+      networks,
+      volumes,
+      ...(pruneVolumes ? { pruneVolumes } : {}),
+    },
+    issues,
+  }
 }

@@ -265,10 +265,19 @@ export const normalizeService = (
       fixedHostPorts,
       update: update.update,
       ...(Object.keys(origins).length === 0 ? {} : { origins }),
+      ...suspension(service["x-fleetd"]?.suspend),
     },
     issues,
   }
 }
+
+/** `suspend: true` or a reason; `false` and an empty reason mean not suspended. */
+const suspension = (suspend: boolean | string | undefined): { suspended?: string } =>
+  suspend === true
+    ? { suspended: "suspended in fleet.yaml (x-fleetd.suspend)" }
+    : typeof suspend === "string" && suspend.trim() !== ""
+      ? { suspended: suspend.trim() }
+      : {}
 
 const healthcheck = (
   hc: Service["healthcheck"],

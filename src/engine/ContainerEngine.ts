@@ -1,7 +1,7 @@
 import { Context, type Effect } from "effect"
 import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import type { DesiredNetwork, DesiredVolume } from "../domain/DesiredState.ts"
-import type { ObservedContainer, ObservedImage } from "../domain/ObservedState.ts"
+import type { ObservedContainer, ObservedImage, ObservedResource } from "../domain/ObservedState.ts"
 import type { EngineError } from "./EngineError.ts"
 
 export interface EngineInfo {
@@ -53,6 +53,22 @@ export class ContainerEngine extends Context.Service<
     readonly ensureNetwork: (fleet: string, network: DesiredNetwork) => Effect.Effect<void, EngineError>
     /** Creates a volume unless one of that name exists; fails Conflict if it exists unlabelled for this fleet. */
     readonly ensureVolume: (fleet: string, volume: DesiredVolume) => Effect.Effect<void, EngineError>
+    /** Lists the networks labelled `fleetd.fleet=<fleet>`: one API call. */
+    readonly listNetworks: (fleet: string) => Effect.Effect<ReadonlyArray<ObservedResource>, EngineError>
+    /** Lists the volumes labelled `fleetd.fleet=<fleet>`: one API call. */
+    readonly listVolumes: (fleet: string) => Effect.Effect<ReadonlyArray<ObservedResource>, EngineError>
+    /** Removes a network by id; removing a missing one succeeds. */
+    readonly removeNetwork: (id: string) => Effect.Effect<void, EngineError>
+    /** Removes a volume by name; removing a missing one succeeds. */
+    readonly removeVolume: (name: string) => Effect.Effect<void, EngineError>
+    /** Connects a container to a network under the given aliases. */
+    readonly connectNetwork: (
+      network: string,
+      containerId: string,
+      aliases: ReadonlyArray<string>,
+    ) => Effect.Effect<void, EngineError>
+    /** Disconnects a container from a network (forcefully). */
+    readonly disconnectNetwork: (network: string, containerId: string) => Effect.Effect<void, EngineError>
     /** Creates (does not start) a container; `labels` are fleetd's own, merged over the spec's. Returns its id. */
     readonly createContainer: (
       name: string,

@@ -8,6 +8,10 @@ export const mutatingMethods: ReadonlySet<Method> = new Set<Method>([
   "pullImage",
   "ensureNetwork",
   "ensureVolume",
+  "removeNetwork",
+  "removeVolume",
+  "connectNetwork",
+  "disconnectNetwork",
   "createContainer",
   "startContainer",
   "stopContainer",
@@ -55,6 +59,14 @@ export const CountingEngine = {
         pullImage: (ref) => Effect.andThen(tick("pullImage"), inner.pullImage(ref)),
         ensureNetwork: (fleet, n) => Effect.andThen(tick("ensureNetwork"), inner.ensureNetwork(fleet, n)),
         ensureVolume: (fleet, v) => Effect.andThen(tick("ensureVolume"), inner.ensureVolume(fleet, v)),
+        listNetworks: (fleet) => Effect.andThen(tick("listNetworks"), inner.listNetworks(fleet)),
+        listVolumes: (fleet) => Effect.andThen(tick("listVolumes"), inner.listVolumes(fleet)),
+        removeNetwork: (id) => Effect.andThen(tick("removeNetwork"), inner.removeNetwork(id)),
+        removeVolume: (name) => Effect.andThen(tick("removeVolume"), inner.removeVolume(name)),
+        connectNetwork: (network, id, aliases) =>
+          Effect.andThen(tick("connectNetwork"), inner.connectNetwork(network, id, aliases)),
+        disconnectNetwork: (network, id) =>
+          Effect.andThen(tick("disconnectNetwork"), inner.disconnectNetwork(network, id)),
         createContainer: (name, spec, labels) =>
           Effect.andThen(tick("createContainer"), inner.createContainer(name, spec, labels)),
         startContainer: (id) => Effect.andThen(tick("startContainer"), inner.startContainer(id)),

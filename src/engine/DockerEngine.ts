@@ -2,11 +2,13 @@ import { Duration, Effect, Layer, Semaphore } from "effect"
 import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import type { DesiredNetwork, DesiredVolume } from "../domain/DesiredState.ts"
 import { fleetFilter, Labels } from "../domain/labels.ts"
+import { networkHash, volumeHash } from "../domain/resourceHash.ts"
 import { ContainerEngine } from "./ContainerEngine.ts"
 import { connectEngine, type EngineConnection } from "./connectEngine.ts"
 import { demuxLogs } from "./demuxLogs.ts"
 import { dialGet } from "./dial.ts"
 import type { DiscoverOptions } from "./discoverSocket.ts"
+import { dockerResources } from "./dockerResources.ts"
 import { EngineError } from "./EngineError.ts"
 import { type CallContext, engineCall, succeedOnStatus } from "./engineCall.ts"
 import { ensureResource, type LabelledResource } from "./ensureResource.ts"
@@ -92,6 +94,8 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
     )
 
   const engine: ContainerEngine["Service"] = ContainerEngine.of({
+    ...dockerResources(connect, call),
+
     info: Effect.fn("ContainerEngine.info")(function* () {
       connection = undefined
       return (yield* connect("ContainerEngine.info")).info
@@ -168,7 +172,12 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
             Internal: network.internal,
             // dockerd 20.10 allows two networks with one name unless asked not to.
             CheckDuplicate: true,
-            Labels: { ...network.labels, [Labels.fleet]: fleet, [Labels.network]: network.key },
+            Labels: {
+              ...network.labels,
+              [Labels.fleet]: fleet,
+              [Labels.network]: network.key,
+              [Labels.specHash]: networkHash(network),
+            },
             abortSignal: signal,
           }),
         ),
@@ -191,7 +200,12 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
             Name: volume.name,
             Driver: volume.driver,
             ...(volume.driverOpts === undefined ? {} : { DriverOpts: { ...volume.driverOpts } }),
-            Labels: { ...volume.labels, [Labels.fleet]: fleet, [Labels.volume]: volume.key },
+            Labels: {
+              ...volume.labels,
+              [Labels.fleet]: fleet,
+              [Labels.volume]: volume.key,
+              [Labels.specHash]: volumeHash(volume),
+            },
             abortSignal: signal,
           }),
         ),

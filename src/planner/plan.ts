@@ -4,6 +4,7 @@ import { normalizeImageRef } from "../domain/imageRef.ts"
 import { Labels } from "../domain/labels.ts"
 import type { ObservedContainer, ObservedState } from "../domain/ObservedState.ts"
 import { compareNames, orderServices } from "./orderServices.ts"
+import { planResources } from "./planResources.ts"
 import { type HeldSpec, planService } from "./planService.ts"
 
 export interface Plan {
@@ -11,7 +12,8 @@ export interface Plan {
   /**
    * In the order they may run: image pulls, networks, volumes, then each service in
    * dependency order (its leftovers removed before it is created or replaced), then
-   * orphans removed in reverse dependency order — create first, destroy last.
+   * orphans removed in reverse dependency order, then networks and volumes that left
+   * the manifest — create first, destroy last.
    */
   readonly actions: ReadonlyArray<Action>
 }
@@ -34,18 +36,22 @@ export const plan = (desired: DesiredState, observed: ObservedState, options: Pl
   const byService = groupByService(owned)
   const actions: Array<Action> = [...planPulls(desired, images)]
 
-  const attachedNetworks = new Set(owned.flatMap((c) => c.networks))
-  for (const network of desired.networks) {
-    if (!network.external && !attachedNetworks.has(network.name))
-      actions.push({ _tag: "CreateNetwork", network })
-  }
-  const mountedVolumes = new Set(owned.flatMap((c) => c.volumes))
-  for (const volume of desired.volumes) {
-    if (!volume.external && !mountedVolumes.has(volume.name)) actions.push({ _tag: "CreateVolume", volume })
-  }
+  const resources = planResources(desired, observed, owned)
+  actions.push(...resources.setup)
 
   const ordered = orderServices(desired.services)
   for (const service of ordered) {
+    // Suspended by the operator: left exactly as it is, and not an orphan either.
+    if (service.suspended !== undefined) {
+      const container = byService.get(service.name)?.find((c) => c.name === service.containerName)
+      actions.push({
+        _tag: "Suspended",
+        service: service.name,
+        reason: service.suspended,
+        ...(container === undefined ? {} : { containerName: container.name }),
+      })
+      continue
+    }
     // Rejected by the operator policy: whatever runs for it stays exactly as it is
     // (still wanted, so not an orphan either).
     if (service.blocked !== undefined) {
@@ -89,6 +95,7 @@ export const plan = (desired: DesiredState, observed: ObservedState, options: Pl
         containerName: c.name,
         reason: "leftover",
       })
+  actions.push(...resources.teardown)
   return { fleet: desired.fleet, actions }
 }
 
@@ -116,7 +123,7 @@ const groupByService = (
 const planPulls = (desired: DesiredState, images: ReadonlyMap<string, string>): ReadonlyArray<Action> => {
   const pulls = new Map<string, { image: string; services: Array<string>; always: boolean }>()
   for (const service of desired.services) {
-    if (service.blocked !== undefined) continue
+    if (service.blocked !== undefined || service.suspended !== undefined) continue
     const key = normalizeImageRef(service.spec.image)
     const missing = !images.has(key)
     const always = service.pullPolicy === "always"

@@ -17,6 +17,8 @@ export type ServiceOutcome =
   | "rolled-back"
   /** A spec rolled back earlier is not retried until a new revision or image (daemon only). */
   | "held"
+  /** `x-fleetd.suspend`: left exactly as it is; `reason` says why. */
+  | "suspended"
 
 export interface ServiceResult {
   readonly service: string
@@ -35,7 +37,8 @@ export interface ServiceResult {
 export interface ResourceResult {
   readonly kind: "image" | "network" | "volume"
   readonly name: string
-  readonly outcome: "pulled" | "ensured" | "failed"
+  /** `kept`: a volume that left the manifest, kept without prune_volumes; `blocked`: fleetd will not change it on its own. */
+  readonly outcome: "pulled" | "ensured" | "recreated" | "removed" | "kept" | "failed" | "blocked"
   readonly reason?: string
 }
 
@@ -51,4 +54,5 @@ export const isFailure = (outcome: ServiceOutcome): boolean =>
   outcome === "failed" || outcome === "blocked" || outcome === "rolled-back" || outcome === "held"
 
 export const hasFailures = (changes: ChangeSet): boolean =>
-  changes.services.some((s) => isFailure(s.outcome)) || changes.resources.some((r) => r.outcome === "failed")
+  changes.services.some((s) => isFailure(s.outcome)) ||
+  changes.resources.some((r) => r.outcome === "failed" || r.outcome === "blocked")

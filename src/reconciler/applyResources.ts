@@ -1,9 +1,10 @@
 import { Effect } from "effect"
 import type { Action } from "../domain/Action.ts"
-import type { DesiredState } from "../domain/DesiredState.ts"
+import type { DesiredNetwork, DesiredState, DesiredVolume } from "../domain/DesiredState.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import type { EngineError } from "../engine/EngineError.ts"
 import type { ResourceResult } from "./ChangeSet.ts"
+import { recreateNetwork } from "./recreateNetwork.ts"
 import { retryEngine } from "./retryEngine.ts"
 
 export interface ResourcesApplied {
@@ -12,9 +13,27 @@ export interface ResourcesApplied {
   readonly failed: ReadonlyMap<string, string>
 }
 
+/** Only the name and `external` matter for an existence check. */
+const externalNetwork = (name: string): DesiredNetwork => ({
+  key: name,
+  name,
+  driver: "",
+  internal: false,
+  labels: {},
+  external: true,
+})
+const externalVolume = (name: string): DesiredVolume => ({
+  key: name,
+  name,
+  driver: "",
+  labels: {},
+  external: true,
+})
+
 /**
  * Runs the non-container actions of a plan (image pulls, networks, volumes), all
- * concurrently: they do not depend on each other. A failure is reported against the
+ * concurrently: they do not depend on each other. The reconciler calls it once for
+ * pulls, once for setup (before services change) and once for teardown (after). A failure is reported against the
  * resource and every service that needs it; the rest of the fleet proceeds.
  */
 export const applyResources = Effect.fnUntraced(function* (
@@ -27,11 +46,12 @@ export const applyResources = Effect.fnUntraced(function* (
   const attempt = (
     kind: ResourceResult["kind"],
     name: string,
-    effect: Effect.Effect<unknown, EngineError>,
+    effect: Effect.Effect<unknown, EngineError, ContainerEngine>,
     dependents: ReadonlyArray<string>,
-  ): Effect.Effect<ReadonlyArray<ResourceResult>> =>
+    outcome: ResourceResult["outcome"] = kind === "image" ? "pulled" : "ensured",
+  ): Effect.Effect<ReadonlyArray<ResourceResult>, never, ContainerEngine> =>
     retryEngine(effect).pipe(
-      Effect.as([{ kind, name, outcome: kind === "image" ? "pulled" : "ensured" } as const]),
+      Effect.as([{ kind, name, outcome }]),
       Effect.catch((e) => {
         const reason = `${kind} ${name}: ${e.message}`
         for (const s of dependents) if (!failed.has(s)) failed.set(s, reason)
@@ -67,6 +87,43 @@ export const applyResources = Effect.fnUntraced(function* (
             users.map((s) => s.name),
           )
         }
+        case "CheckExternal":
+          return attempt(
+            action.kind,
+            action.name,
+            action.kind === "network"
+              ? engine.ensureNetwork(desired.fleet, externalNetwork(action.name))
+              : engine.ensureVolume(desired.fleet, externalVolume(action.name)),
+            action.services,
+          )
+        case "RecreateNetwork": {
+          const { name } = action.network
+          const users = desired.services.filter((s) => s.spec.networks.some((n) => n.name === name))
+          return attempt(
+            "network",
+            name,
+            recreateNetwork(desired.fleet, action),
+            users.map((s) => s.name),
+            "recreated",
+          )
+        }
+        case "RemoveNetwork":
+          return attempt("network", action.name, engine.removeNetwork(action.id), [], "removed")
+        case "RemoveVolume":
+          return attempt("volume", action.name, engine.removeVolume(action.name), [], "removed")
+        case "KeepVolume":
+          return Effect.succeed([
+            {
+              kind: "volume",
+              name: action.name,
+              outcome: "kept",
+              reason: "no longer in the manifest; set x-fleetd.prune_volumes: true to remove it",
+            } as const,
+          ])
+        case "ResourceBlocked":
+          return Effect.succeed([
+            { kind: action.kind, name: action.name, outcome: "blocked", reason: action.reason } as const,
+          ])
         default:
           return Effect.succeed([])
       }

@@ -139,6 +139,13 @@ const resultOf = (service: string, group: ReadonlyArray<Action>): ServiceResult 
       return { service, outcome: "blocked", reason: main.reason }
     case "Held":
       return { service, outcome: "held", reason: main.reason, container: main.containerName }
+    case "Suspended":
+      return {
+        service,
+        outcome: "suspended",
+        reason: main.reason,
+        ...(main.containerName === undefined ? {} : { container: main.containerName }),
+      }
     case "Unchanged":
       return { service, outcome: "unchanged", container: main.containerName }
     default:

@@ -13,7 +13,7 @@ import { type LoadedManifest, loadManifest } from "../source/loadManifest.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
 import { type ChangeSet, hasFailures, isFailure } from "./ChangeSet.ts"
-import { reconcile } from "./reconcile.ts"
+import { type ResourceMemo, reconcile } from "./reconcile.ts"
 import { StatusStore } from "./StatusStore.ts"
 import { serviceStatuses } from "./serviceStatuses.ts"
 
@@ -41,6 +41,8 @@ const iso = (millis: number) => new Date(millis).toISOString()
 export interface ManifestMemo {
   revision?: string
   loaded?: LoadedManifest
+  /** What the last pass saw of networks and volumes, so a no-op pass need not list them. */
+  resources?: ResourceMemo
 }
 
 export const daemonPass = Effect.fn("daemonPass")(function* (
@@ -138,8 +140,15 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   // 4. Reconcile. A spec rolled back at this revision is held, not retried: only a new
   // revision (or a new image, which changes the spec hash) tries it again.
   const held = new Map([...(yield* status.held)].filter(([, h]) => h.revision === revision))
+  memo.resources ??= {}
   const applied = yield* Effect.result(
-    reconcile(desired, { revision, allowEmpty: config.allowEmpty, concurrency: config.concurrency, held }),
+    reconcile(desired, {
+      revision,
+      allowEmpty: config.allowEmpty,
+      concurrency: config.concurrency,
+      held,
+      resources: memo.resources,
+    }),
   )
   if (applied._tag === "Failure") {
     const error = applied.failure
@@ -221,14 +230,20 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   }
 })
 
+/** The metric's action for a network or volume result (`ensure_network`, `remove_volume`, ...). */
+const resourceVerbs: Partial<Record<string, string>> = { recreated: "recreate", removed: "remove" }
+
 const actionOutcomes = (changes: ChangeSet) => [
-  ...changes.resources.map((r) => ({
-    action: r.kind === "image" ? "pull" : `ensure_${r.kind}`,
-    outcome: r.outcome === "failed" ? ("failure" as const) : ("success" as const),
-  })),
-  // A held service did nothing this pass: counting it would grow a counter every pass.
+  // Kept volumes and blocked resources are reported by every pass that lists them: not actions.
+  ...changes.resources
+    .filter((r) => r.outcome !== "kept" && r.outcome !== "blocked")
+    .map((r) => ({
+      action: r.kind === "image" ? "pull" : `${resourceVerbs[r.outcome] ?? "ensure"}_${r.kind}`,
+      outcome: r.outcome === "failed" ? ("failure" as const) : ("success" as const),
+    })),
+  // A held or suspended service did nothing this pass: counting it would grow a counter every pass.
   ...changes.services
-    .filter((s) => s.outcome !== "unchanged" && s.outcome !== "held")
+    .filter((s) => s.outcome !== "unchanged" && s.outcome !== "held" && s.outcome !== "suspended")
     .map((s) => ({
       action:
         s.outcome === "failed" || s.outcome === "blocked"

@@ -1,13 +1,15 @@
 import { Data, Effect } from "effect"
-import type { Action } from "../domain/Action.ts"
+import { type Action, isResourceSetup, isResourceTeardown } from "../domain/Action.ts"
 import type { DesiredState } from "../domain/DesiredState.ts"
+import { Labels } from "../domain/labels.ts"
 import type { ObservedState } from "../domain/ObservedState.ts"
+import { networkHash, resourcesKey, volumeHash } from "../domain/resourceHash.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import { type Plan, type PlanOptions, plan } from "../planner/plan.ts"
 import type { HeldSpec } from "../planner/planService.ts"
 import { applyResources } from "./applyResources.ts"
 import { applyServices } from "./applyServices.ts"
-import type { ChangeSet } from "./ChangeSet.ts"
+import { type ChangeSet, hasFailures } from "./ChangeSet.ts"
 import { retryEngine } from "./retryEngine.ts"
 
 export interface ReconcileOptions {
@@ -19,6 +21,25 @@ export interface ReconcileOptions {
   readonly concurrency: number
   /** Specs rolled back earlier, per service, not to be retried (the daemon's memory; see planService). */
   readonly held?: ReadonlyMap<string, HeldSpec>
+  /** The daemon's memory of the last resource observation; without it every pass lists networks and volumes. */
+  readonly resources?: ResourceMemo
+}
+
+/**
+ * Listing networks and volumes costs two engine calls a pass; the steady state does
+ * without them. A pass that listed them, found them as desired (or created them so)
+ * and removed or failed nothing leaves what it knows here, and the next pass plans
+ * against that instead of listing, as long as the desired networks and volumes are
+ * the same and it is not about to create or replace a container (which needs them
+ * to exist). So they are listed on a process's first pass, after any change to them
+ * in the manifest, before any container is created, and on the pass after one that
+ * removed something or failed.
+ */
+export interface ResourceMemo {
+  /** resourcesKey of the desired state of the pass that left `listing`. */
+  key?: string
+  /** The fleet's networks and volumes as that pass left them; unset: list. */
+  listing?: Required<Pick<ObservedState, "networks" | "volumes">>
 }
 
 /** An empty manifest would remove the whole fleet: only with an explicit opt-in. */
@@ -31,27 +52,54 @@ export class EmptyFleetRefused extends Data.TaggedError("EmptyFleetRefused")<{
   }
 }
 
-/** Everything the planner needs from the engine: two list calls, made concurrently. */
-export const observe = (fleet: string) =>
+/**
+ * Everything the planner needs from the engine: two list calls, made concurrently, and
+ * two more for the fleet's networks and volumes unless `withResources` is false.
+ */
+export const observe = (fleet: string, withResources = true) =>
   Effect.gen(function* () {
     const engine = yield* ContainerEngine
-    const [containers, images] = yield* Effect.all(
-      [retryEngine(engine.listContainers(fleet)), retryEngine(engine.listImages)],
-      {
-        concurrency: 2,
-      },
+    const [containers, images, resources] = yield* Effect.all(
+      [
+        retryEngine(engine.listContainers(fleet)),
+        retryEngine(engine.listImages),
+        withResources ? listResources(fleet) : Effect.succeed(undefined),
+      ],
+      { concurrency: "unbounded" },
     )
-    return { containers, images } satisfies ObservedState
+    return { containers, images, ...resources } satisfies ObservedState
   })
+
+const listResources = (fleet: string) =>
+  Effect.gen(function* () {
+    const engine = yield* ContainerEngine
+    const [networks, volumes] = yield* Effect.all(
+      [retryEngine(engine.listNetworks(fleet)), retryEngine(engine.listVolumes(fleet))],
+      { concurrency: 2 },
+    )
+    return { networks, volumes }
+  })
+
+/** Actions that need every network and volume of the service to exist. */
+const needsResources = (a: Action) =>
+  a._tag === "CreateNetwork" || a._tag === "CreateVolume" || a._tag === "Create" || a._tag === "Replace"
 
 /** Observes and plans, refusing a plan that would empty the fleet without opt-in. */
 export const observeAndPlan = Effect.fnUntraced(function* (
   desired: DesiredState,
   allowEmpty: boolean,
   options: PlanOptions = {},
+  memo?: ResourceMemo,
 ) {
-  const observed = yield* observe(desired.fleet)
-  const planned = plan(desired, observed, options)
+  const remembered = memo?.key === resourcesKey(desired) ? memo.listing : undefined
+  let observed: ObservedState = yield* observe(desired.fleet, remembered === undefined)
+  if (remembered !== undefined) observed = { ...observed, ...remembered }
+  let planned = plan(desired, observed, options)
+  if (remembered !== undefined && planned.actions.some(needsResources)) {
+    // Containers are about to be made: check their networks and volumes really exist.
+    observed = { ...observed, ...(yield* listResources(desired.fleet)) }
+    planned = plan(desired, observed, options)
+  }
   const removals = planned.actions.filter((a) => a._tag === "Remove" && a.reason === "orphan").length
   if (desired.services.length === 0 && removals > 0 && !allowEmpty) {
     return yield* new EmptyFleetRefused({ fleet: desired.fleet, running: removals })
@@ -60,7 +108,6 @@ export const observeAndPlan = Effect.fnUntraced(function* (
 })
 
 const isPull = (a: Action) => a._tag === "PullImage"
-const isResource = (a: Action) => a._tag === "CreateNetwork" || a._tag === "CreateVolume"
 
 /**
  * One pass: observe, plan, pull what is missing, plan again against the images now
@@ -72,18 +119,21 @@ const isResource = (a: Action) => a._tag === "CreateNetwork" || a._tag === "Crea
 export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState, options: ReconcileOptions) {
   const engine = yield* ContainerEngine
   const planOptions: PlanOptions = options.held === undefined ? {} : { held: options.held }
-  const first = yield* observeAndPlan(desired, options.allowEmpty, planOptions)
+  const memo = options.resources
+  const first = yield* observeAndPlan(desired, options.allowEmpty, planOptions, memo)
+  // Until this pass has finished, the next one must look for itself.
+  if (memo !== undefined) delete memo.listing
   let planned: Plan = first.planned
   const pulls = yield* applyResources(desired, planned.actions.filter(isPull))
   if (pulls.results.some((r) => r.outcome === "pulled")) {
     const images = yield* retryEngine(engine.listImages)
-    planned = plan(desired, { containers: first.observed.containers, images }, planOptions)
+    planned = plan(desired, { ...first.observed, images }, planOptions)
   }
   const rest = planned.actions.filter((a) => !isPull(a))
-  const resources = yield* applyResources(desired, rest.filter(isResource))
+  const resources = yield* applyResources(desired, rest.filter(isResourceSetup))
   const services = yield* applyServices(
     desired,
-    rest.filter((a) => !isResource(a)),
+    rest.filter((a) => !isResourceSetup(a) && !isResourceTeardown(a)),
     {
       fleet: desired.fleet,
       revision: options.revision,
@@ -91,11 +141,17 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
       failed: new Map([...resources.failed, ...pulls.failed]),
     },
   )
+  // Destroy last: networks and volumes go once the containers using them are gone.
+  const teardown = yield* applyResources(desired, rest.filter(isResourceTeardown))
   const changes: ChangeSet = {
     fleet: desired.fleet,
     revision: options.revision,
     services,
-    resources: [...pulls.results, ...resources.results],
+    resources: [...pulls.results, ...resources.results, ...teardown.results],
+  }
+  if (memo !== undefined && settled(planned, changes)) {
+    memo.key = resourcesKey(desired)
+    memo.listing = leftListing(desired, first.observed)
   }
   // The spec each rolled-back service failed with, for the daemon to hold until something changes.
   const rolledBack = new Map<string, string>()
@@ -106,3 +162,48 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
   }
   return { changes, observed: first.observed, rolledBack: rolledBack as ReadonlyMap<string, string> }
 })
+
+/**
+ * Whether the next pass may trust this one's view of networks and volumes: nothing was
+ * recreated, removed or blocked, no orphan container was removed, nothing failed.
+ * Creating is fine: what was created is exactly what is desired.
+ */
+const settled = (planned: Plan, changes: ChangeSet): boolean =>
+  !planned.actions.some(
+    (a) =>
+      a._tag === "RecreateNetwork" ||
+      a._tag === "RemoveNetwork" ||
+      a._tag === "RemoveVolume" ||
+      a._tag === "ResourceBlocked" ||
+      (a._tag === "Remove" && a.reason === "orphan"),
+  ) && !hasFailures(changes)
+
+/**
+ * The fleet's networks and volumes after a settled pass: exactly the desired ones (found
+ * or created as desired), plus the volumes it kept. Ids are not needed: a pass that
+ * would recreate or remove something has other desired resources, so it lists.
+ */
+const leftListing = (
+  desired: DesiredState,
+  observed: ObservedState,
+): Required<Pick<ObservedState, "networks" | "volumes">> => {
+  const labels = (hash: string) => ({ [Labels.fleet]: desired.fleet, [Labels.specHash]: hash })
+  const wanted = new Set(desired.volumes.map((v) => v.name))
+  return {
+    networks: desired.networks
+      .filter((n) => !n.external)
+      .map((n) => ({
+        id: n.name,
+        name: n.name,
+        driver: n.driver,
+        internal: n.internal,
+        labels: labels(networkHash(n)),
+      })),
+    volumes: [
+      ...desired.volumes
+        .filter((v) => !v.external)
+        .map((v) => ({ id: v.name, name: v.name, driver: v.driver, labels: labels(volumeHash(v)) })),
+      ...(observed.volumes ?? []).filter((v) => !wanted.has(v.name)),
+    ],
+  }
+}

@@ -41,6 +41,15 @@ export const serviceStatuses = (
     if (result === undefined || result.outcome === "unchanged") {
       return { ...base, sync: "Synced", health: healthOf(container) }
     }
+    if (result.outcome === "suspended") {
+      // Left as it is on purpose: not an error, and earlier errors no longer apply.
+      return {
+        ...base,
+        sync: "Suspended",
+        health: healthOf(container),
+        ...(result.reason === undefined ? {} : { suspended: result.reason }),
+      }
+    }
     if (result.outcome === "held") {
       // Still the rolled-back state: the error (and log tail) of the rollback stays.
       return {

@@ -2,7 +2,8 @@ import { Effect, Layer } from "effect"
 import type { ContainerSpec } from "../../src/domain/ContainerSpec.ts"
 import { normalizeImageRef } from "../../src/domain/imageRef.ts"
 import { Labels } from "../../src/domain/labels.ts"
-import type { ObservedContainer, ObservedImage } from "../../src/domain/ObservedState.ts"
+import type { ObservedContainer, ObservedImage, ObservedResource } from "../../src/domain/ObservedState.ts"
+import { networkHash, volumeHash } from "../../src/domain/resourceHash.ts"
 import { ContainerEngine } from "../../src/engine/ContainerEngine.ts"
 import { EngineError } from "../../src/engine/EngineError.ts"
 
@@ -22,6 +23,8 @@ export interface FakeContainer {
   /** Inspections since the last start: behaviours unfold over them. */
   inspects?: number
   restartCount?: number
+  /** Networks it is attached to, once connect/disconnect changed them (else its spec's). */
+  networks?: Array<string>
 }
 
 /**
@@ -53,8 +56,9 @@ export interface FakeWorld {
   images: Array<ObservedImage>
   /** Registry contents: what a pull of a reference gives. */
   registry: Map<string, string>
-  networks: Set<string>
-  volumes: Set<string>
+  /** By name, with labels as the engine reports them; unlabelled ones are "the operator's". */
+  networks: Map<string, ObservedResource>
+  volumes: Map<string, ObservedResource>
   calls: Array<string>
   /** Images whose containers exit right after starting. */
   crashingImages: Set<string>
@@ -72,8 +76,8 @@ export const emptyWorld = (): FakeWorld => ({
   containers: [],
   images: [],
   registry: new Map(),
-  networks: new Set(),
-  volumes: new Set(),
+  networks: new Map(),
+  volumes: new Map(),
   calls: [],
   crashingImages: new Set(),
   behaviours: new Map(),
@@ -84,8 +88,38 @@ export const emptyWorld = (): FakeWorld => ({
 
 let nextId = 0
 
+/** Create-if-missing with ownership, as ensureResource does on a real engine. */
+const ensure = (
+  store: Map<string, ObservedResource>,
+  fleet: string,
+  external: boolean,
+  operation: string,
+  name: string,
+  make: () => ObservedResource,
+): Effect.Effect<void, EngineError> => {
+  const existing = store.get(name)
+  if (existing === undefined && external)
+    return Effect.fail(
+      new EngineError({
+        operation: `ContainerEngine.${operation}`,
+        reason: "NotFound",
+        message: `external ${name} does not exist; create it first or drop \`external: true\``,
+      }),
+    )
+  if (existing !== undefined && !external && existing.labels[Labels.fleet] !== fleet)
+    return Effect.fail(
+      new EngineError({
+        operation: `ContainerEngine.${operation}`,
+        reason: "Conflict",
+        message: `${name} exists but is not managed by fleet ${fleet}`,
+      }),
+    )
+  if (existing === undefined) store.set(name, make())
+  return Effect.void
+}
+
 const isReadOnly = (call: string) =>
-  /^(info|listContainers|listImages|inspectContainer|containerLogs)\b/.test(call)
+  /^(info|listContainers|listImages|listNetworks|listVolumes|inspectContainer|containerLogs)\b/.test(call)
 
 export const mutatingCalls = (world: FakeWorld): ReadonlyArray<string> =>
   world.calls.filter((c) => !isReadOnly(c))
@@ -114,6 +148,7 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
       output: step.output ?? "",
     })
   }
+  const attached = (c: FakeContainer) => c.networks ?? c.spec?.networks.map((n) => n.name) ?? []
   const find = (id: string) => world.containers.find((c) => c.id === id || c.name === id)
   const imageIdOf = (ref: string) => world.images.find((i) => i.refs.includes(normalizeImageRef(ref)))?.id
 
@@ -133,7 +168,7 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
                 labels: { ...c.labels },
                 state: c.state,
                 imageId: c.imageId,
-                networks: c.spec?.networks.map((n) => n.name) ?? [],
+                networks: c.networks ?? c.spec?.networks.map((n) => n.name) ?? [],
                 volumes: c.spec?.mounts.flatMap((m) => (m.type === "volume" ? [m.source] : [])) ?? [],
               }),
             ),
@@ -149,16 +184,86 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
           .concat([{ id, refs: [normalizeImageRef(ref)] }])
         return Effect.succeed(id)
       }),
-    ensureNetwork: (_fleet, network) =>
-      call(`ensureNetwork ${network.name}`, () => Effect.sync(() => void world.networks.add(network.name))),
-    ensureVolume: (_fleet, volume) =>
-      call(`ensureVolume ${volume.name}`, () => Effect.sync(() => void world.volumes.add(volume.name))),
+    ensureNetwork: (fleet, network) =>
+      call(`ensureNetwork ${network.name}`, () =>
+        ensure(world.networks, fleet, network.external, "ensureNetwork", network.name, () => ({
+          id: `net-${++nextId}`,
+          name: network.name,
+          driver: network.driver,
+          internal: network.internal,
+          labels: {
+            ...network.labels,
+            [Labels.fleet]: fleet,
+            [Labels.network]: network.key,
+            [Labels.specHash]: networkHash(network),
+          },
+        })),
+      ),
+    ensureVolume: (fleet, volume) =>
+      call(`ensureVolume ${volume.name}`, () =>
+        ensure(world.volumes, fleet, volume.external, "ensureVolume", volume.name, () => ({
+          id: volume.name,
+          name: volume.name,
+          driver: volume.driver,
+          labels: {
+            ...volume.labels,
+            [Labels.fleet]: fleet,
+            [Labels.volume]: volume.key,
+            [Labels.specHash]: volumeHash(volume),
+          },
+        })),
+      ),
+    listNetworks: (fleet) =>
+      call("listNetworks", () =>
+        Effect.succeed([...world.networks.values()].filter((n) => n.labels[Labels.fleet] === fleet)),
+      ),
+    listVolumes: (fleet) =>
+      call("listVolumes", () =>
+        Effect.succeed([...world.volumes.values()].filter((v) => v.labels[Labels.fleet] === fleet)),
+      ),
+    removeNetwork: (id) =>
+      call(`removeNetwork ${[...world.networks.values()].find((n) => n.id === id)?.name ?? id}`, () => {
+        const network = [...world.networks.values()].find((n) => n.id === id)
+        if (network === undefined) return Effect.void
+        if (world.containers.some((c) => attached(c).includes(network.name)))
+          return fail("removeNetwork", "Conflict", `network ${network.name} has active endpoints`)
+        world.networks.delete(network.name)
+        return Effect.void
+      }),
+    removeVolume: (name) =>
+      call(`removeVolume ${name}`, () => {
+        const mounted = (c: FakeContainer) =>
+          c.spec?.mounts.some((m) => m.type === "volume" && m.source === name) === true
+        if (world.containers.some(mounted))
+          return fail("removeVolume", "Conflict", `volume ${name} is in use`)
+        world.volumes.delete(name)
+        return Effect.void
+      }),
+    connectNetwork: (network, id) =>
+      call(`connectNetwork ${network} ${find(id)?.name ?? id}`, () => {
+        const c = find(id)
+        if (c === undefined) return fail("connectNetwork", "NotFound", `no such container ${id}`)
+        if (!world.networks.has(network))
+          return fail("connectNetwork", "NotFound", `no such network ${network}`)
+        c.networks = [...new Set([...attached(c), network])].sort()
+        return Effect.void
+      }),
+    disconnectNetwork: (network, id) =>
+      call(`disconnectNetwork ${network} ${find(id)?.name ?? id}`, () => {
+        const c = find(id)
+        if (c === undefined) return fail("disconnectNetwork", "NotFound", `no such container ${id}`)
+        c.networks = attached(c).filter((n) => n !== network)
+        return Effect.void
+      }),
     createContainer: (name, spec, labels) =>
       call(`createContainer ${name}`, () => {
         if (find(name) !== undefined)
           return fail("createContainer", "Conflict", `name ${name} is already in use`)
         const imageId = imageIdOf(spec.image)
         if (imageId === undefined) return fail("createContainer", "NotFound", `no such image: ${spec.image}`)
+        const missing = spec.networks.find((n) => !world.networks.has(n.name))
+        if (missing !== undefined)
+          return fail("createContainer", "NotFound", `network ${missing.name} not found`)
         const id = `c${++nextId}`
         world.containers.push({
           id,

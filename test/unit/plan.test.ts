@@ -31,6 +31,20 @@ const summarizeOne = (a: Action): string => {
       return `Blocked ${a.service}`
     case "Held":
       return `Held ${a.service} ${a.revision}`
+    case "Suspended":
+      return `Suspended ${a.service} ${a.reason}`
+    case "CheckExternal":
+      return `CheckExternal ${a.kind} ${a.name} [${a.services.join(",")}]`
+    case "RecreateNetwork":
+      return `RecreateNetwork ${a.network.name} [${a.attached.map((c) => `${c.containerName}${c.aliases ? `(${c.aliases.join(",")})` : ""}`).join(",")}]`
+    case "RemoveNetwork":
+      return `RemoveNetwork ${a.name}`
+    case "RemoveVolume":
+      return `RemoveVolume ${a.name}`
+    case "KeepVolume":
+      return `KeepVolume ${a.name}`
+    case "ResourceBlocked":
+      return `ResourceBlocked ${a.kind} ${a.name}`
   }
 }
 

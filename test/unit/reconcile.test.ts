@@ -33,11 +33,13 @@ describe("reconcile", () => {
     Effect.gen(function* () {
       const world = worldWithImages()
       const state = desired([service("web"), service("db")])
-      const first = yield* pass(world, state)
+      // The daemon's memory: its first pass lists networks and volumes, later no-op passes need not.
+      const daemon = { ...options, resources: {} }
+      const first = yield* pass(world, state, daemon)
       assert.deepStrictEqual(outcomes(first), { db: "created", web: "created" })
       assert.deepStrictEqual(names(world), ["t-db:running", "t-web:running"])
       world.calls.length = 0
-      const second = yield* pass(world, state)
+      const second = yield* pass(world, state, daemon)
       assert.deepStrictEqual(outcomes(second), { db: "unchanged", web: "unchanged" })
       assert.deepStrictEqual(mutatingCalls(world), [])
       assert.deepStrictEqual(world.calls, ["listContainers", "listImages"])

@@ -1,0 +1,31 @@
+import type { DesiredNetwork, DesiredState, DesiredVolume } from "./DesiredState.ts"
+import { canonicalJson, sha256Hex } from "./specHash.ts"
+
+/**
+ * The `fleetd.spec-hash` label of a network: everything the engine fixes at creation
+ * and cannot change afterwards, so a different hash means "remove and create again".
+ * The key and `external` are left out: they do not change the engine object.
+ */
+export const networkHash = (network: DesiredNetwork): string =>
+  sha256Hex(canonicalJson({ driver: network.driver, internal: network.internal, labels: network.labels }))
+
+/** The `fleetd.spec-hash` label of a volume (driver, driver_opts, labels). */
+export const volumeHash = (volume: DesiredVolume): string =>
+  sha256Hex(
+    canonicalJson({ driver: volume.driver, driverOpts: volume.driverOpts ?? {}, labels: volume.labels }),
+  )
+
+/**
+ * Everything about the desired networks and volumes the planner decides on: when it is
+ * unchanged since a pass that observed them and left nothing to do, the daemon need
+ * not list them again (see ResourceMemo).
+ */
+export const resourcesKey = (desired: DesiredState): string =>
+  sha256Hex(
+    canonicalJson({
+      fleet: desired.fleet,
+      networks: desired.networks,
+      volumes: desired.volumes,
+      prune: desired.pruneVolumes === true,
+    }),
+  )
