@@ -188,7 +188,7 @@ describe("held specs (the daemon's memory)", () => {
 })
 
 describe("depends_on: service_healthy", () => {
-  const dependent = (db: DesiredService, web: Parameters<typeof service>[1] = {}) =>
+  const dependent = (web: Parameters<typeof service>[1] = {}) =>
     gated(
       "web",
       web,
@@ -203,7 +203,7 @@ describe("depends_on: service_healthy", () => {
       const w = world()
       w.behaviours.set(v2, { health: ["starting", "starting", "healthy"] })
       const db = gated("db", { image: v2, healthcheck })
-      const { changes } = yield* pass(w, desired([db, dependent(db)]))
+      const { changes } = yield* pass(w, desired([db, dependent()]))
       assert.strictEqual(result(changes, "web")?.outcome, "created")
       const order = w.calls.filter((c) => /^(startContainer|createContainer) t-web|inspectContainer/.test(c))
       const webCreated = order.indexOf("createContainer t-web")
@@ -215,11 +215,11 @@ describe("depends_on: service_healthy", () => {
     Effect.gen(function* () {
       const w = world()
       const db = gated("db", { healthcheck })
-      yield* pass(w, desired([db, dependent(db, { env: ["A=1"] })]))
+      yield* pass(w, desired([db, dependent({ env: ["A=1"] })]))
       w.behaviours.set("fleetd-test/app:v1", { health: ["unhealthy"] })
       for (const c of w.containers) c.inspects = 0
       w.calls.length = 0
-      const { changes } = yield* pass(w, desired([db, dependent(db, { env: ["A=2"] })]))
+      const { changes } = yield* pass(w, desired([db, dependent({ env: ["A=2"] })]))
       assert.strictEqual(result(changes, "db")?.outcome, "unchanged")
       const web = result(changes, "web")
       assert.strictEqual(web?.outcome, "failed")
