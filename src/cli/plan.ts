@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import { checkImages } from "../reconciler/checkImages.ts"
 import { observeAndPlan } from "../reconciler/reconcile.ts"
 import { formatViolations, loadWithPolicy } from "./loadWithPolicy.ts"
 import { Output } from "./Output.ts"
@@ -13,7 +14,9 @@ export const plan = Effect.fn("cli.plan")(function* (args: CliArgs) {
   if (result._tag === "Exit") return result.code
   const { loaded, violations } = result
   if (violations.length > 0 && !args.json) yield* output.err(formatViolations(args.file, violations))
-  return yield* observeAndPlan(loaded.desired, args.allowEmpty).pipe(
+  // Tracked tags are resolved as apply would, so the plan shows a pending new digest.
+  const checks = yield* checkImages(loaded.desired)
+  return yield* observeAndPlan(loaded.desired, args.allowEmpty, { images: checks.facts }).pipe(
     Effect.flatMap(({ planned }) => {
       const view = planView(planned)
       return output.out(args.json ? JSON.stringify(view, null, 2) : renderPlan(view)).pipe(Effect.as(0))

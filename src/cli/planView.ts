@@ -210,6 +210,13 @@ export const planView = (planned: Plan): PlanView => {
   return { fleet: planned.fleet, inSync, changes, summary, withHooks }
 }
 
+const pullReasons: Readonly<Record<string, string>> = {
+  missing: "not on this host",
+  always: "pull_policy: always",
+  scheduled: "pull_policy period elapsed",
+  digest: "new digest in the registry",
+}
+
 const removeReasons: Record<string, string> = {
   orphan: "no longer in the manifest",
   leftover: "leftover of an interrupted replacement",
@@ -219,7 +226,7 @@ const removeReasons: Record<string, string> = {
 const renderChange = (c: PlannedChange): string => {
   switch (c.action) {
     case "pull":
-      return `↓ pull ${c.image} (${c.reason === "always" ? "pull_policy: always" : "not on this host"}) for ${c.services?.join(", ")}`
+      return `↓ pull ${c.image} (${pullReasons[c.reason ?? ""] ?? c.reason}) for ${c.services?.join(", ")}`
     case "create-network":
       return `+ network ${c.name}`
     case "create-volume":

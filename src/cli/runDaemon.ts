@@ -11,8 +11,10 @@ import { webhookRoutes } from "../http/webhookRoutes.ts"
 import { logEvent } from "../observability/logEvent.ts"
 import { loggerLayer } from "../observability/loggerLayer.ts"
 import { Metrics } from "../observability/Metrics.ts"
+import { PullLog } from "../reconciler/PullLog.ts"
 import { runLoop } from "../reconciler/runLoop.ts"
 import { StatusStore } from "../reconciler/StatusStore.ts"
+import { Registry } from "../registry/Registry.ts"
 import { DirSource } from "../source/DirSource.ts"
 import { GitSource } from "../source/GitSource.ts"
 import { redactUrl } from "../source/redactUrl.ts"
@@ -56,6 +58,9 @@ export const daemonLayer = (settings: DaemonSettings) => {
     Triggers.layer,
     Layer.succeed(DaemonConfig)(settings),
     DockerEngine.layer(settings.engine === undefined ? {} : { endpoint: settings.engine }),
+    // Half the poll interval: every poll asks the registry, a burst of webhooks does not.
+    Registry.layer({ cacheTtl: Duration.millis(Duration.toMillis(settings.interval) / 2) }),
+    PullLog.file(join(settings.dataDir, "pulls.json")),
     Draining.layer,
   ).pipe(Layer.provideMerge(source.pipe(Layer.provideMerge(metrics))))
   const services = Layer.mergeAll(StatusStore.layer(settings.fleet), watcher).pipe(Layer.provideMerge(base))

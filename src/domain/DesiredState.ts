@@ -1,6 +1,7 @@
 import type { ContainerSpec } from "./ContainerSpec.ts"
 
-export type PullPolicy = "always" | "missing" | "never"
+/** `periodic`: daily, weekly, every_<duration> (the period is DesiredService.pullPeriodMs). */
+export type PullPolicy = "always" | "missing" | "never" | "periodic"
 
 export type DependencyCondition = "service_started" | "service_healthy" | "service_completed_successfully"
 
@@ -59,6 +60,14 @@ export interface DesiredService {
   readonly spec: ContainerSpec
   readonly dependsOn: ReadonlyArray<Dependency>
   readonly pullPolicy: PullPolicy
+  /** With `pullPolicy: "periodic"`: re-pull once the last pull of the image is older than this. */
+  readonly pullPeriodMs?: number
+  /**
+   * `x-fleetd.track: digest` (per service or fleet-wide), for an image given by tag: the
+   * tag is resolved to its registry's current digest each pass, and the service runs
+   * that digest. Absent for images pinned by digest, which are never re-resolved.
+   */
+  readonly track?: "digest"
   /**
    * Hash of the normalized spec and the contents of every file it references
    * (env_file, bind-mounted regular files). The image *id* is mixed in by the

@@ -9,6 +9,7 @@ import { Schema } from "effect"
 import { parseByteSize } from "./compose/byteSize.ts"
 import { durationHint, parseDuration } from "./compose/duration.ts"
 import { parseLongPort, parseShortPort } from "./compose/portSpec.ts"
+import { parsePullPolicy } from "./compose/pullPolicy.ts"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
 import { parseImageRef } from "./imageRef.ts"
 
@@ -134,12 +135,12 @@ export const Restart = parsedString("no | always | on-failure[:N] | unless-stopp
     : `"${s}" is not a restart policy (no, always, on-failure[:N], unless-stopped)`,
 ).annotate({ identifier: "Restart", expected: "a restart policy" })
 
-export const PullPolicy = parsedString("always | missing | never (if_not_present = missing)", (s) =>
-  ["always", "missing", "never", "if_not_present"].includes(s)
-    ? undefined
-    : s === "build" || s === "daily" || s === "weekly" || s.startsWith("every_")
-      ? `pull_policy "${s}" is not supported yet; use always, missing or never`
-      : `"${s}" is not a pull policy (always, missing, never)`,
+export const PullPolicy = parsedString(
+  "always | missing | never | daily | weekly | every_<duration> (if_not_present = missing)",
+  (s) => {
+    const parsed = parsePullPolicy(s)
+    return typeof parsed === "string" ? parsed : undefined
+  },
 ).annotate({ identifier: "PullPolicy", expected: "a pull policy" })
 
 export const NetworkMode = parsedString("host | none | bridge | service:<name> | container:<name>", (s) =>
@@ -211,8 +212,20 @@ export const EnvFile = Schema.Union([
   ),
 ]).annotate({ identifier: "EnvFile", description: "Path(s) relative to fleet.yaml" })
 
+/**
+ * `x-fleetd.track`: `digest` follows the tag's current digest in its registry (a
+ * re-pushed tag is rolled out without a commit); `tag` (the default) uses whatever
+ * the engine has under the tag. Per service, or for the whole fleet.
+ */
+export const Track = Schema.Literals(["digest", "tag"]).annotate({
+  identifier: "Track",
+  description:
+    "digest: resolve the tag to the registry's current digest on every pass and roll out a new one; tag (default): use the local image",
+})
+
 /** Fleet-wide fleetd settings; every other key is refused. */
 export const FleetdExtension = Schema.Struct({
+  track: opt(Track),
   prune_volumes: opt(
     Schema.Boolean.annotate({
       description:
@@ -299,6 +312,7 @@ export const Hooks = Schema.Struct({
 
 /** Per-service fleetd settings; every other key is refused. */
 export const ServiceFleetd = Schema.Struct({
+  track: opt(Track),
   suspend: opt(
     Schema.Union([Schema.Boolean, Schema.String]).annotate({
       description:

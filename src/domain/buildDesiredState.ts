@@ -72,6 +72,7 @@ export const buildDesiredState = (
     ...ctx,
     networks: new Map(networks.map((n) => [n.key, n.name])),
     volumes: new Map(volumes.map((v) => [v.key, v.name])),
+    ...(manifest["x-fleetd"]?.track === undefined ? {} : { track: manifest["x-fleetd"].track }),
   }
   const issues: Array<PathIssue> = []
   const desiredServices: Array<DesiredService> = services.map(([name, s]) => {

@@ -65,3 +65,7 @@ export const normalizeImageRef = (ref: string): string => {
   if (parsed.digest !== undefined) return `${name}@${parsed.digest}`
   return `${name}:${parsed.tag ?? "latest"}`
 }
+
+/** `name@digest` for a tag reference: what runs once a tracked tag's digest is known. */
+export const withDigest = (ref: string, digest: string): string =>
+  `${parseImageRef(ref)?.name ?? ref}@${digest}`

@@ -12,7 +12,8 @@ import { parseEnvFile } from "./compose/envFile.ts"
 import { keyValueEntries } from "./compose/keyValues.ts"
 import { splitShell } from "./compose/shellSplit.ts"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
-import type { Dependency, DesiredService, PullPolicy } from "./DesiredState.ts"
+import type { Dependency, DesiredService } from "./DesiredState.ts"
+import { imagePolicy } from "./imagePolicy.ts"
 import { containerName } from "./labels.ts"
 import type { Service } from "./Manifest.ts"
 import { envFileEntries, escapesLexically, type FileFact, isInside } from "./manifestFiles.ts"
@@ -33,6 +34,8 @@ export interface NormalizeContext {
   /** Variables for bare `environment` keys (already without `.env` precedence issues). */
   readonly lookup: (name: string) => string | undefined
   readonly file: (relative: string) => FileFact
+  /** The fleet-wide `x-fleetd.track`, which a service's own setting overrides. */
+  readonly track?: "digest" | "tag"
 }
 
 const byString =
@@ -250,7 +253,7 @@ export const normalizeService = (
   for (const implicit of hostAccess.dependsOn)
     if (!dependsOn.some((d) => d.service === implicit.service)) dependsOn.push(implicit)
   dependsOn.sort(byString((d) => d.service))
-  const pull = service.pull_policy === "if_not_present" ? "missing" : service.pull_policy
+  const pull = imagePolicy(service, ctx.track, [...at, "pull_policy"], issues)
   const fixedHostPorts = ports.some((p) => p.published !== undefined)
   const update = normalizeUpdate(name, service, fixedHostPorts)
   issues.push(...update.issues)
@@ -260,7 +263,7 @@ export const normalizeService = (
       containerName: containerName(ctx.fleet, name),
       spec,
       dependsOn,
-      pullPolicy: (pull ?? "missing") as PullPolicy,
+      ...pull,
       configHash: configHash(spec, files),
       fixedHostPorts,
       update: update.update,

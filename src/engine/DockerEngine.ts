@@ -2,6 +2,7 @@ import { Duration, Effect, Layer, Semaphore } from "effect"
 import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import type { DesiredNetwork, DesiredVolume } from "../domain/DesiredState.ts"
 import { fleetFilter, Labels } from "../domain/labels.ts"
+import { isLoopbackImage } from "../domain/registryHost.ts"
 import { networkHash, volumeHash } from "../domain/resourceHash.ts"
 import { ContainerEngine } from "./ContainerEngine.ts"
 import { connectEngine, type EngineConnection } from "./connectEngine.ts"
@@ -14,6 +15,7 @@ import { type CallContext, engineCall, succeedOnStatus } from "./engineCall.ts"
 import { ensureResource, type LabelledResource } from "./ensureResource.ts"
 import { execInContainer } from "./execInContainer.ts"
 import { podmanCheckDue, runPodmanHealthcheck } from "./podmanHealth.ts"
+import { podmanLoopbackPull } from "./podmanPull.ts"
 import { readPullProgress } from "./readPullProgress.ts"
 import { runOnceWith } from "./runOnce.ts"
 import { toCreateBody } from "./toCreateBody.ts"
@@ -121,10 +123,17 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
 
     pullImage: Effect.fn("ContainerEngine.pullImage")(function* (ref: string) {
       const operation = "ContainerEngine.pullImage"
-      const { docker } = yield* connect(operation)
+      const { docker, raw, info } = yield* connect(operation)
+      // Docker already treats loopback registries as plain HTTP; Podman is told to.
+      const insecure = info.kind === "podman" && isLoopbackImage(ref)
       const streamError = yield* call(
         { operation, target: `image ${ref}` },
-        async (signal) => readPullProgress(await docker.pull(ref, { abortSignal: signal })),
+        async (signal) =>
+          readPullProgress(
+            await (insecure
+              ? podmanLoopbackPull(raw, ref, signal)
+              : docker.pull(ref, { abortSignal: signal })),
+          ),
         pullTimeout,
       )
       if (streamError !== undefined) {
@@ -310,14 +319,18 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
       const operation = "ContainerEngine.containerLogs"
       const { docker } = yield* connect(operation)
       const body = yield* call({ operation, target: `logs of container ${id}` }, (signal) =>
-        docker
-          .getContainer(id)
-          .logs({ stdout: true, stderr: true, tail, follow: false, abortSignal: signal } as {
-            stdout: true
-            stderr: true
-            tail: number
-            follow: false
-          }),
+        docker.getContainer(id).logs({
+          stdout: true,
+          stderr: true,
+          tail,
+          follow: false,
+          abortSignal: signal,
+        } as {
+          stdout: true
+          stderr: true
+          tail: number
+          follow: false
+        }),
       )
       return demuxLogs(body)
     }),

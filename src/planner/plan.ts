@@ -1,9 +1,9 @@
 import type { Action } from "../domain/Action.ts"
 import type { DesiredState } from "../domain/DesiredState.ts"
-import { normalizeImageRef } from "../domain/imageRef.ts"
 import { Labels } from "../domain/labels.ts"
 import type { ObservedContainer, ObservedState } from "../domain/ObservedState.ts"
 import { compareNames, orderServices } from "./orderServices.ts"
+import { type ImageFacts, planPulls, serviceImage } from "./planImages.ts"
 import { planResources } from "./planResources.ts"
 import { type HeldSpec, planService } from "./planService.ts"
 
@@ -26,6 +26,8 @@ export interface Plan {
 export interface PlanOptions {
   /** Per service, a spec rolled back earlier: planned as Held instead of Replace (daemon only). */
   readonly held?: ReadonlyMap<string, HeldSpec>
+  /** Tracked digests and due periodic pulls, learned by the reconciler (planImages.ts). */
+  readonly images?: ImageFacts
 }
 
 export const plan = (desired: DesiredState, observed: ObservedState, options: PlanOptions = {}): Plan => {
@@ -34,7 +36,8 @@ export const plan = (desired: DesiredState, observed: ObservedState, options: Pl
   // One-shot hook containers (runHooks.ts) are never a service's container, nor orphans.
   const owned = fleetContainers.filter((c) => c.labels[Labels.hook] === undefined)
   const byService = groupByService(owned)
-  const actions: Array<Action> = [...planPulls(desired, images)]
+  const facts = options.images ?? {}
+  const actions: Array<Action> = [...planPulls(desired, images, facts)]
 
   const resources = planResources(desired, observed, owned)
   actions.push(...resources.setup)
@@ -58,7 +61,8 @@ export const plan = (desired: DesiredState, observed: ObservedState, options: Pl
       actions.push({ _tag: "Blocked", service: service.name, reason: service.blocked })
       continue
     }
-    const imageId = images.get(normalizeImageRef(service.spec.image))
+    const current = byService.get(service.name)?.find((c) => c.name === service.containerName)
+    const { service: planned, imageId } = serviceImage(service, images, facts, current)
     if (imageId === undefined && service.pullPolicy === "never") {
       actions.push({
         _tag: "Blocked",
@@ -68,7 +72,7 @@ export const plan = (desired: DesiredState, observed: ObservedState, options: Pl
       continue
     }
     actions.push(
-      ...planService(service, byService.get(service.name) ?? [], imageId, options.held?.get(service.name)),
+      ...planService(planned, byService.get(service.name) ?? [], imageId, options.held?.get(service.name)),
     )
   }
 
@@ -117,28 +121,4 @@ const groupByService = (
     else group.push(c)
   }
   return groups
-}
-
-/** One pull per distinct image: when missing, or on every pass with `pull_policy: always`. */
-const planPulls = (desired: DesiredState, images: ReadonlyMap<string, string>): ReadonlyArray<Action> => {
-  const pulls = new Map<string, { image: string; services: Array<string>; always: boolean }>()
-  for (const service of desired.services) {
-    if (service.blocked !== undefined || service.suspended !== undefined) continue
-    const key = normalizeImageRef(service.spec.image)
-    const missing = !images.has(key)
-    const always = service.pullPolicy === "always"
-    if (!always && !(missing && service.pullPolicy === "missing")) continue
-    const entry = pulls.get(key) ?? { image: service.spec.image, services: [], always: false }
-    entry.services.push(service.name)
-    entry.always ||= always && !missing
-    pulls.set(key, entry)
-  }
-  return [...pulls.entries()]
-    .sort(([a], [b]) => compareNames(a, b))
-    .map(([, p]) => ({
-      _tag: "PullImage",
-      image: p.image,
-      services: p.services,
-      reason: p.always ? "always" : "missing",
-    }))
 }

@@ -172,7 +172,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   }
 
   // 5. Record what happened.
-  const { changes, observed, rolledBack } = applied.success
+  const { changes, observed, rolledBack, retry } = applied.success
   const stillHeld = new Map(
     [...held].filter(([service]) =>
       changes.services.some((s) => s.service === service && s.outcome === "held"),
@@ -209,7 +209,8 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   yield* metrics.setStalled(false)
   if (!failed) yield* metrics.setRevision(revision)
   yield* logChangeSet(changes, triggers, seconds)
-  return { result, retry: false } satisfies PassOutcome
+  // A registry that did not answer is asked again with backoff, not only at the next poll.
+  return { result, retry } satisfies PassOutcome
 
   function stall(revision: string, stalled: StalledStatus) {
     return Effect.gen(function* () {

@@ -9,7 +9,8 @@ import { type Plan, type PlanOptions, plan } from "../planner/plan.ts"
 import type { HeldSpec } from "../planner/planService.ts"
 import { applyResources } from "./applyResources.ts"
 import { applyServices } from "./applyServices.ts"
-import { type ChangeSet, hasFailures } from "./ChangeSet.ts"
+import { type ChangeSet, hasFailures, type ServiceResult } from "./ChangeSet.ts"
+import { checkImages, recordPulls } from "./checkImages.ts"
 import { retryEngine } from "./retryEngine.ts"
 
 export interface ReconcileOptions {
@@ -118,13 +119,19 @@ const isPull = (a: Action) => a._tag === "PullImage"
  */
 export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState, options: ReconcileOptions) {
   const engine = yield* ContainerEngine
-  const planOptions: PlanOptions = options.held === undefined ? {} : { held: options.held }
+  // Registry digests and due pulls first: the planner does no I/O.
+  const checks = yield* checkImages(desired)
+  const planOptions: PlanOptions = {
+    ...(options.held === undefined ? {} : { held: options.held }),
+    images: checks.facts,
+  }
   const memo = options.resources
   const first = yield* observeAndPlan(desired, options.allowEmpty, planOptions, memo)
   // Until this pass has finished, the next one must look for itself.
   if (memo !== undefined) delete memo.listing
   let planned: Plan = first.planned
   const pulls = yield* applyResources(desired, planned.actions.filter(isPull))
+  yield* recordPulls(pulls.results)
   if (pulls.results.some((r) => r.outcome === "pulled")) {
     const images = yield* retryEngine(engine.listImages)
     planned = plan(desired, { ...first.observed, images }, planOptions)
@@ -138,7 +145,7 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
       fleet: desired.fleet,
       revision: options.revision,
       concurrency: options.concurrency,
-      failed: new Map([...resources.failed, ...pulls.failed]),
+      failed: new Map([...checks.unchecked, ...resources.failed, ...pulls.failed]),
     },
   )
   // Destroy last: networks and volumes go once the containers using them are gone.
@@ -146,8 +153,8 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
   const changes: ChangeSet = {
     fleet: desired.fleet,
     revision: options.revision,
-    services,
-    resources: [...pulls.results, ...resources.results, ...teardown.results],
+    services: services.map((s) => uncheckedResult(s, checks.unchecked)),
+    resources: [...checks.results, ...pulls.results, ...resources.results, ...teardown.results],
   }
   if (memo !== undefined && settled(planned, changes)) {
     memo.key = resourcesKey(desired)
@@ -160,7 +167,13 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
     if (result.outcome === "rolled-back" && replace?._tag === "Replace")
       rolledBack.set(result.service, replace.specHash)
   }
-  return { changes, observed: first.observed, rolledBack: rolledBack as ReadonlyMap<string, string> }
+  return {
+    changes,
+    observed: first.observed,
+    rolledBack: rolledBack as ReadonlyMap<string, string>,
+    /** A registry failure that may pass (down, 5xx): worth retrying before the next poll. */
+    retry: checks.retry,
+  }
 })
 
 /**
@@ -206,4 +219,16 @@ const leftListing = (
       ...(observed.volumes ?? []).filter((v) => !wanted.has(v.name)),
     ],
   }
+}
+
+/**
+ * A tracked service whose registry did not answer may be running an outdated image:
+ * it is not "unchanged" but failed (the old container keeps serving), so status and
+ * the exit code say why.
+ */
+const uncheckedResult = (result: ServiceResult, unchecked: ReadonlyMap<string, string>): ServiceResult => {
+  const reason = unchecked.get(result.service)
+  return reason !== undefined && result.outcome === "unchanged"
+    ? { ...result, outcome: "failed", reason }
+    : result
 }

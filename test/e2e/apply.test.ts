@@ -188,11 +188,16 @@ for (const engine of testEngines()) {
       write({ a: {} })
       await applied()
       const before = await containersOf(docker, fleet)
-      writeFileSync(file, `name: ${fleet}\nservices:\n  a:\n    image: "UPPER/case"\n    no_such_field: true\n`)
+      writeFileSync(
+        file,
+        `name: ${fleet}\nservices:\n  a:\n    image: "UPPER/case"\n    no_such_field: true\n`,
+      )
       const invalid = await fleetd("apply")
       expect(invalid.code).toBe(1)
       expect(invalid.stderr).toContain("fleet.yaml:4:12: services.a.image:")
-      expect(invalid.stderr).toContain("fleet.yaml:5:5: services.a.no_such_field: unknown or unsupported service field")
+      expect(invalid.stderr).toContain(
+        "fleet.yaml:5:5: services.a.no_such_field: unknown or unsupported service field",
+      )
       writeFileSync(file, `name: ${fleet}\nservices: {}\n`)
       const empty = await fleetd("apply")
       expect(empty.code).toBe(1)

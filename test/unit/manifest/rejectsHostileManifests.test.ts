@@ -99,7 +99,7 @@ x-fleetd: {}
       - "./x:/y:rx"
   worker:
     command: sh
-    pull_policy: daily
+    pull_policy: every_0.5s
 x-fleetd: 3
 `,
     expected: [
@@ -113,12 +113,12 @@ x-fleetd: 3
       "fleet.yaml:12:24: services.web.stop_grace_period: expected Duration, got number (write a duration such as 10s, 1m30s or 500ms)",
       'fleet.yaml:13:16: services.web.mem_limit: "lots" is not a size such as 512m or 1g',
       "fleet.yaml:14:16: services.web.read_only: expected boolean, got string",
-      'fleet.yaml:15:18: services.web.pull_policy: pull_policy "build" is not supported yet; use always, missing or never',
+      'fleet.yaml:15:18: services.web.pull_policy: pull_policy "build" is not supported: fleetd never builds images; build and push the image elsewhere and reference it by tag or digest',
       'fleet.yaml:16:19: services.web.network_mode: network_mode "container" is not supported (host, none, bridge, service:<name>, container:<name>)',
       'fleet.yaml:18:9: services.web.volumes[0]: "data" is not an absolute container path',
       'fleet.yaml:19:9: services.web.volumes[1]: mode "rx" is not supported; use ro or rw',
       'fleet.yaml:20:3: services.worker: missing required field "image"',
-      'fleet.yaml:22:18: services.worker.pull_policy: pull_policy "daily" is not supported yet; use always, missing or never',
+      'fleet.yaml:22:18: services.worker.pull_policy: "every_0.5s" is not a pull period: every_<duration> takes a Compose duration of at least 1s, e.g. every_12h',
       "fleet.yaml:23:11: x-fleetd: x-fleetd must be a mapping",
     ],
   },
