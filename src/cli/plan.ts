@@ -4,7 +4,8 @@ import { observeAndPlan } from "../reconciler/reconcile.ts"
 import { formatViolations, loadWithPolicy } from "./loadWithPolicy.ts"
 import { Output } from "./Output.ts"
 import type { CliArgs } from "./parseCliArgs.ts"
-import { planView, renderPlan } from "./planView.ts"
+import { planView } from "./planView.ts"
+import { renderPlan } from "./renderPlan.ts"
 import { reportFailure } from "./reportFailure.ts"
 
 /** `fleetd plan`: what apply would change on this host, and why. Reads the engine, changes nothing. */

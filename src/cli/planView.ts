@@ -52,13 +52,6 @@ const hookCounts = (service: DesiredService): { hooks?: Partial<Record<HookPhase
   return Object.keys(counts).length === 0 ? {} : { hooks: counts }
 }
 
-const describeHooks = (c: PlannedChange): string =>
-  c.hooks === undefined
-    ? ""
-    : `, with hooks (${Object.entries(c.hooks)
-        .map(([phase, n]) => `${phase}: ${n}`)
-        .join(", ")})`
-
 export const plannedChange = (action: Action): PlannedChange => {
   switch (action._tag) {
     case "PullImage":
@@ -208,75 +201,4 @@ export const planView = (planned: Plan): PlanView => {
   const inSync = changes.every((c) => quiet.has(c.action))
   const withHooks = changes.filter((c) => c.hooks !== undefined).length
   return { fleet: planned.fleet, inSync, changes, summary, withHooks }
-}
-
-const pullReasons: Readonly<Record<string, string>> = {
-  missing: "not on this host",
-  always: "pull_policy: always",
-  scheduled: "pull_policy period elapsed",
-  digest: "new digest in the registry",
-}
-
-const removeReasons: Record<string, string> = {
-  orphan: "no longer in the manifest",
-  leftover: "leftover of an interrupted replacement",
-  replaced: "its replacement already runs",
-}
-
-const renderChange = (c: PlannedChange): string => {
-  switch (c.action) {
-    case "pull":
-      return `↓ pull ${c.image} (${pullReasons[c.reason ?? ""] ?? c.reason}) for ${c.services?.join(", ")}`
-    case "create-network":
-      return `+ network ${c.name}`
-    case "create-volume":
-      return `+ volume ${c.name}`
-    case "check-network":
-    case "check-volume":
-      return `? ${c.action === "check-network" ? "network" : "volume"} ${c.name}: external, check it exists (for ${c.services?.join(", ")})`
-    case "recreate-network":
-      return `~ network ${c.name}: recreate (spec changed)${c.containers?.length ? `, reconnecting ${c.containers.join(", ")}` : ""}`
-    case "remove-network":
-      return `- network ${c.name} (no longer in the manifest)`
-    case "remove-volume":
-      return `- volume ${c.name} (no longer in the manifest; prune_volumes: true)`
-    case "keep-volume":
-      return `= volume ${c.name}: kept (no longer in the manifest; set x-fleetd.prune_volumes: true to remove it)`
-    case "network-blocked":
-    case "volume-blocked":
-      return `! ${c.action === "network-blocked" ? "network" : "volume"} ${c.name}: blocked: ${c.reason}`
-    case "suspended":
-      return `= ${c.service}: suspended: ${c.reason}`
-    case "create":
-      return `+ ${c.service}: create ${c.container} from ${c.image}${describeHooks(c)}`
-    case "replace": {
-      const fields = c.changes?.length ? ` (${c.changes.join(", ")})` : ""
-      return `~ ${c.service}: replace ${c.container}: ${c.reason}${fields}, ${c.strategy}${describeHooks(c)}`
-    }
-    case "start":
-      return `> ${c.service}: start ${c.container} (not running)`
-    case "adopt":
-      return `~ ${c.service}: ${c.reason} as ${c.container}`
-    case "remove":
-      return `- ${c.service}: remove ${c.container} (${removeReasons[c.reason ?? ""] ?? c.reason})`
-    case "unchanged":
-      return `= ${c.service}: unchanged`
-    case "blocked":
-      return `! ${c.service}: blocked: ${c.reason}`
-    case "held":
-      return `! ${c.service}: held: ${c.reason}`
-  }
-}
-
-/** The human rendering: one line per change, then the counts. */
-export const renderPlan = (view: PlanView): string => {
-  const s = view.summary
-  const total = view.inSync
-    ? "In sync: nothing to do."
-    : `Plan: ${s.create} to create, ${s.replace} to replace, ${s.start} to start, ${s.remove} to remove, ${s.unchanged} unchanged${view.withHooks ? `, ${view.withHooks} with hooks` : ""}${s.blocked ? `, ${s.blocked} blocked` : ""}${s.held ? `, ${s.held} held` : ""}${s.suspended ? `, ${s.suspended} suspended` : ""}.`
-  return [
-    `Plan for fleet "${view.fleet}":`,
-    ...(view.changes.length === 0 ? ["  (no services)"] : view.changes.map((c) => `  ${renderChange(c)}`)),
-    total,
-  ].join("\n")
 }
