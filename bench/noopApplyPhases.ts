@@ -45,12 +45,23 @@ const [mode, childFile, childFleet, childHost] = process.argv.slice(2)
 if (mode === "--child" && childFile !== undefined && childFleet !== undefined && childHost !== undefined) {
   console.log(JSON.stringify(await child(childFile, childFleet, childHost)))
 } else {
-  const { benchFleet, engineHost, fleetYaml, ms, removeFleet, repoRoot, runOk, stats, writeManifest } =
-    await import("./support/benchKit.ts")
+  const {
+    benchFleet,
+    engineHost,
+    fleetYaml,
+    ms,
+    noGate,
+    removeFleet,
+    repoRoot,
+    runOk,
+    stats,
+    writeManifest,
+  } = await import("./support/benchKit.ts")
   const host = engineHost("docker")
   const runs = Number(mode ?? 7)
   const fleet = benchFleet("phases")
-  const file = writeManifest(fleetYaml(20))
+  // The same file as applyVsCompose.ts compares with docker-compose (gate off).
+  const file = writeManifest(fleetYaml(20, undefined, undefined, noGate))
   const self = new URL(import.meta.url).pathname
   const env = { ...process.env, DOCKER_HOST: host }
   try {

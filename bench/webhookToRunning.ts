@@ -26,6 +26,7 @@ import {
   engineVersion,
   fleetYaml,
   ms,
+  noGate,
   promptStopCommand,
   rawClient,
   removeFleet,
@@ -55,6 +56,9 @@ const bench = await startBenchDaemon({
   envValue: () => "r0",
   // Stops at once on TERM, so the stop step is the engine's time, not a sleep's phase.
   command: promptStopCommand,
+  // No health gate: this measures fleetd's overhead to get the new container running, not
+  // the 5 s default min_ready that a gated replacement waits before retiring the old one.
+  minReady: noGate,
 })
 const rawFleet = `${bench.fleet}-raw`
 const serviceFilter = { label: [`${Labels.fleet}=${bench.fleet}`, `${Labels.service}=${changed}`] }
@@ -154,7 +158,7 @@ try {
     const value = `r${round}`
     const raw = await rawReplace(value)
     const oldId = (await currentContainer()).Id
-    bench.push(fleetYaml(services, (i) => (i === 0 ? value : "r0"), promptStopCommand))
+    bench.push(fleetYaml(services, (i) => (i === 0 ? value : "r0"), promptStopCommand, noGate))
     await awaitPassSpacing(bench.daemon)
     const fetchBefore = await histogram(bench.daemon, "fleetd_git_fetch_duration_seconds")
     const sentAt = Date.now()

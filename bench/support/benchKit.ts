@@ -31,14 +31,24 @@ export const promptStopCommand = `["sh", "-c", "trap 'exit 0' TERM; while true; 
 export const serviceName = (i: number): string => `s${String(i).padStart(4, "0")}`
 
 /**
+ * fleetd's health gate off: a created or replaced container counts as done once it runs
+ * (`x-fleetd.update.min_ready: 0s`), as docker-compose `up -d` does. Without it every
+ * create/replace waits the default 5 s (min_ready) before it counts as done.
+ */
+export const noGate = "0s"
+
+/**
  * A Compose file of `count` services that both fleetd and docker-compose 1.29 accept
  * (no top-level `name:`, which 1.29 rejects: the fleet/project name is given on the
  * command line). `envValue` lets a caller change the environment of chosen services.
+ * `minReady` adds `x-fleetd.update.min_ready` to every service (an extension field,
+ * which docker-compose 1.29 accepts and ignores); without it fleetd's default gate applies.
  */
 export const fleetYaml = (
   count: number,
   envValue: (i: number) => string = () => "1",
   command: string = sleeperCommand,
+  minReady?: string,
 ): string => {
   const lines = ["services:"]
   for (let i = 0; i < count; i++) {
@@ -51,6 +61,7 @@ export const fleetYaml = (
       `      BENCH_INDEX: "${i}"`,
       `      BENCH_VALUE: "${envValue(i)}"`,
     )
+    if (minReady !== undefined) lines.push(`    x-fleetd:`, `      update:`, `        min_ready: ${minReady}`)
   }
   return `${lines.join("\n")}\n`
 }

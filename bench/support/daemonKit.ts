@@ -35,6 +35,8 @@ export interface BenchDaemonOptions {
   readonly command?: string
   /** Extra environment for the daemon (e.g. NODE_OPTIONS for a profile). */
   readonly env?: Record<string, string>
+  /** `x-fleetd.update.min_ready` of every service (fleetd's default 5 s gate when absent). */
+  readonly minReady?: string
   /** How long the first pass may take (creating 100 containers on a busy machine is slow). */
   readonly convergeTimeoutMs?: number
 }
@@ -49,7 +51,7 @@ export const startBenchDaemon = async (options: BenchDaemonOptions): Promise<Ben
     remote.push()
     return sha
   }
-  push(fleetYaml(options.services, options.envValue, options.command))
+  push(fleetYaml(options.services, options.envValue, options.command, options.minReady))
   const dataDir = mkdtempSync(join(tmpdir(), "fleetd-bench-data-"))
   const daemon = startDaemon(
     ["--repo", remote.url, "--fleet", fleet, "--interval", options.interval, "--data-dir", dataDir],
