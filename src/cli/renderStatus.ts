@@ -46,7 +46,7 @@ export const renderStatus = (s: FleetStatus, now: number): string => {
     lines.push(
       "",
       ...table([
-        ["SERVICE", "SYNC", "HEALTH", "IMAGE", "LAST CHANGE", "LAST ERROR"],
+        ["SERVICE", "SYNC", "HEALTH", "IMAGE", "LAST CHANGE", "NOTE"],
         ...s.services.map((svc) => [
           svc.name,
           svc.sync,
@@ -55,7 +55,7 @@ export const renderStatus = (s: FleetStatus, now: number): string => {
           svc.lastChange === undefined
             ? "-"
             : `${svc.lastChange.outcome} ${ago(svc.lastChange.at, now)}${svc.lastChange.reason ? ` (${svc.lastChange.reason})` : ""}`,
-          svc.lastError?.message ?? "-",
+          svc.suspended !== undefined ? `suspended: ${svc.suspended}` : (svc.lastError?.message ?? "-"),
         ]),
       ]),
     )

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest"
+import { renderStatus } from "../../src/cli/renderStatus.ts"
+import type { FleetStatus } from "../../src/domain/FleetStatus.ts"
+
+const now = Date.parse("2026-11-23T01:00:00.000Z")
+
+const status: FleetStatus = {
+  fleet: "shop",
+  source: { kind: "git", location: "https://git.example/me/infra.git", ref: "main" },
+  phase: "Stalled",
+  lastAppliedRevision: "a".repeat(40),
+  lastAttemptedRevision: "b".repeat(40),
+  lastPass: {
+    triggers: ["webhook:github"],
+    startedAt: "2026-11-23T00:59:50.000Z",
+    finishedAt: "2026-11-23T00:59:51.000Z",
+    durationMs: 1000,
+    result: "stalled",
+  },
+  nextPassAt: "2026-11-23T01:00:30.000Z",
+  stalled: {
+    revision: "b".repeat(40),
+    reason: "fleet.yaml is invalid",
+    issues: ["fleet.yaml:3:5: services.web.x: bad"],
+  },
+  engine: { reachable: true, kind: "docker", version: "20.10.24", apiVersion: "1.41" },
+  services: [
+    {
+      name: "web",
+      image: "app:1",
+      container: "shop-web",
+      sync: "Synced",
+      health: "Healthy",
+      lastChange: {
+        at: "2026-11-23T00:58:00.000Z",
+        outcome: "replaced",
+        reason: "spec changed",
+        revision: "a",
+      },
+    },
+    { name: "db", image: "pg:16", sync: "Suspended", health: "Healthy", suspended: "maintenance window" },
+    {
+      name: "worker",
+      image: "app:1",
+      sync: "Failed",
+      health: "Missing",
+      lastError: { at: "2026-11-23T00:59:51.000Z", message: "image app:1 not found" },
+    },
+  ],
+}
+
+describe("fleetd status rendering", () => {
+  it("shows the phase, revisions, the stall with its positions, and one row per service", () => {
+    const text = renderStatus(status, now)
+    expect(text.split("\n").slice(0, 5)).toEqual([
+      "fleet shop: Stalled",
+      "source:   git https://git.example/me/infra.git @ main",
+      `revision: applied ${"a".repeat(12)}, last attempted ${"b".repeat(12)}`,
+      "pass:     stalled 9s ago (webhook:github) in 1000 ms; next in 30s",
+      "engine:   docker 20.10.24 (API 1.41)",
+    ])
+    expect(text).toContain(
+      `STALLED at ${"b".repeat(12)}: fleet.yaml is invalid\n  fleet.yaml:3:5: services.web.x: bad`,
+    )
+    expect(text).toMatch(/web\s+Synced\s+Healthy\s+app:1\s+replaced 2m ago \(spec changed\)\s+-/)
+    expect(text).toMatch(/db\s+Suspended\s+Healthy\s+pg:16\s+-\s+suspended: maintenance window/)
+    expect(text).toMatch(/worker\s+Failed\s+Missing\s+app:1\s+-\s+image app:1 not found/)
+  })
+
+  it("says when the engine cannot be reached", () => {
+    const text = renderStatus({ ...status, engine: { reachable: false, error: "connect ENOENT" } }, now)
+    expect(text).toContain("engine:   UNREACHABLE: connect ENOENT")
+  })
+})
