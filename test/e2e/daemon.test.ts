@@ -5,7 +5,7 @@ import { Labels } from "../../src/domain/labels.ts"
 import { type Daemon, eventually, startDaemon } from "../support/daemon.ts"
 import { freePort } from "../support/freePort.ts"
 import { type GitRemote, makeGitRemote } from "../support/gitRemote.ts"
-import { cleanupFleet, rawClient, testEngines, uniqueFleet } from "../support/testEngines.ts"
+import { cleanupFleet, rawClient, runningEnv, testEngines, uniqueFleet } from "../support/testEngines.ts"
 import { SECRET } from "../support/webhookFixtures.ts"
 
 const idle = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]`
@@ -21,13 +21,7 @@ for (const engine of testEngines()) {
     let remote: GitRemote
     let daemon: Daemon | undefined
 
-    const envOf = async (name: string) => {
-      const info = await docker
-        .getContainer(name)
-        .inspect()
-        .catch(() => undefined)
-      return info?.State.Running ? info.Config.Env : undefined
-    }
+    const envOf = (name: string) => runningEnv(docker, name)
     const appRuns = (version: string) =>
       eventually(`${fleet}-app with VERSION=${version}`, async () =>
         (await envOf(`${fleet}-app`))?.includes(`VERSION=${version}`) ? true : undefined,

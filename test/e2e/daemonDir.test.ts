@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { type Daemon, eventually, startDaemon } from "../support/daemon.ts"
 import { freePort } from "../support/freePort.ts"
 import { runFleetd } from "../support/runFleetd.ts"
-import { cleanupFleet, rawClient, testEngines, uniqueFleet } from "../support/testEngines.ts"
+import { cleanupFleet, rawClient, runningEnv, testEngines, uniqueFleet } from "../support/testEngines.ts"
 
 const idle = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]`
 
@@ -16,13 +16,7 @@ for (const engine of testEngines()) {
     let dir = ""
     let daemon: Daemon | undefined
 
-    const envOf = async (name: string) => {
-      const info = await docker
-        .getContainer(name)
-        .inspect()
-        .catch(() => undefined)
-      return info?.State.Running ? info.Config.Env : undefined
-    }
+    const envOf = (name: string) => runningEnv(docker, name)
 
     beforeEach(() => {
       fleet = uniqueFleet("dir")

@@ -1,6 +1,11 @@
 import type { ContainerSpec } from "../../src/domain/ContainerSpec.ts"
 import { containerLabels } from "../../src/domain/containerLabels.ts"
-import type { DesiredService, DesiredState } from "../../src/domain/DesiredState.ts"
+import type {
+  DesiredNetwork,
+  DesiredService,
+  DesiredState,
+  DesiredVolume,
+} from "../../src/domain/DesiredState.ts"
 import { containerName } from "../../src/domain/labels.ts"
 import type { ObservedContainer } from "../../src/domain/ObservedState.ts"
 import { configHash, specHash } from "../../src/domain/specHash.ts"
@@ -74,3 +79,24 @@ export const running = (
     ...overrides,
   }
 }
+
+/** A desired network of fleet `t` (engine name `t_<key>`). */
+export const net = (key: string, extra: Partial<DesiredNetwork> = {}): DesiredNetwork => ({
+  key,
+  name: `t_${key}`,
+  driver: "bridge",
+  internal: false,
+  labels: {},
+  external: false,
+  ...extra,
+})
+
+/** A desired volume of fleet `t` (engine name `t_<key>`). */
+export const vol = (key: string, extra: Partial<DesiredVolume> = {}): DesiredVolume => ({
+  key,
+  name: `t_${key}`,
+  driver: "local",
+  labels: {},
+  external: false,
+  ...extra,
+})

@@ -115,3 +115,15 @@ export const waitUntil = <A, E, R>(
     }
     return last
   })
+
+/** The environment of a container that runs, or undefined when it is missing or stopped. */
+export const runningEnv = async (
+  docker: Docker,
+  name: string,
+): Promise<ReadonlyArray<string> | undefined> => {
+  const info = await docker
+    .getContainer(name)
+    .inspect()
+    .catch(() => undefined)
+  return info?.State.Running ? info.Config.Env : undefined
+}

@@ -5,25 +5,7 @@ import { Labels } from "../../src/domain/labels.ts"
 import type { ObservedResource, ObservedState } from "../../src/domain/ObservedState.ts"
 import { networkHash, volumeHash } from "../../src/domain/resourceHash.ts"
 import { plan } from "../../src/planner/plan.ts"
-import { desired, images, running, service } from "../support/fixtures.ts"
-
-const net = (key: string, extra: Partial<DesiredNetwork> = {}): DesiredNetwork => ({
-  key,
-  name: `t_${key}`,
-  driver: "bridge",
-  internal: false,
-  labels: {},
-  external: false,
-  ...extra,
-})
-const vol = (key: string, extra: Partial<DesiredVolume> = {}): DesiredVolume => ({
-  key,
-  name: `t_${key}`,
-  driver: "local",
-  labels: {},
-  external: false,
-  ...extra,
-})
+import { desired, images, net, running, service, vol } from "../support/fixtures.ts"
 
 /** What a listing shows for a network or volume fleetd created from `spec`. */
 const listedNet = (spec: DesiredNetwork, fleet = "t"): ObservedResource => ({

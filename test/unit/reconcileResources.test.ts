@@ -1,29 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import type { DesiredNetwork, DesiredState, DesiredVolume } from "../../src/domain/DesiredState.ts"
+import type { DesiredState } from "../../src/domain/DesiredState.ts"
 import type { ChangeSet } from "../../src/reconciler/ChangeSet.ts"
 import { type ReconcileOptions, type ResourceMemo, reconcile } from "../../src/reconciler/reconcile.ts"
 import { serviceStatuses } from "../../src/reconciler/serviceStatuses.ts"
 import { emptyWorld, type FakeWorld, fakeEngineLayer, mutatingCalls } from "../support/FakeEngine.ts"
-import { desired, imageIds, service } from "../support/fixtures.ts"
+import { desired, imageIds, net, service, vol } from "../support/fixtures.ts"
 
-const net = (key: string, extra: Partial<DesiredNetwork> = {}): DesiredNetwork => ({
-  key,
-  name: `t_${key}`,
-  driver: "bridge",
-  internal: false,
-  labels: {},
-  external: false,
-  ...extra,
-})
-const vol = (key: string, extra: Partial<DesiredVolume> = {}): DesiredVolume => ({
-  key,
-  name: `t_${key}`,
-  driver: "local",
-  labels: {},
-  external: false,
-  ...extra,
-})
 const web = service("web", { networks: [{ name: "t_front", aliases: ["web"] }] })
 const api = service("api", { networks: [{ name: "t_front", aliases: ["api", "backend"] }] })
 const db = service("db", { mounts: [{ type: "volume", source: "t_data", target: "/data", readOnly: false }] })
