@@ -1,0 +1,43 @@
+# fleetd as one container next to the engine it drives.
+#
+#   docker build -t fleetd .
+#   docker run -d --name fleetd --restart unless-stopped \
+#     -v /var/run/docker.sock:/var/run/docker.sock \
+#     -v fleetd-data:/data -p 127.0.0.1:8080:8080 \
+#     -e FLEETD_WEBHOOK_SECRET_GITHUB_FILE=/run/secrets/webhook \
+#     fleetd run --repo https://git.example/me/infra.git --branch main
+#
+# For Podman mount its socket instead (/run/podman/podman.sock) and set
+# FLEETD_ENGINE=unix:///run/podman/podman.sock. The container needs the socket and
+# nothing else from the host: the operator policy (--policy, mounted read-only) decides
+# what fleet.yaml may ask of the host, never the repository.
+
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm install --no-audit --no-fund --loglevel=error
+COPY tsconfig.json rolldown.config.ts ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:24-bookworm-slim
+# git and ssh for the repository; nothing else runs in this image.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+ENV FLEETD_DATA_DIR=/data \
+    FLEETD_LISTEN=0.0.0.0:8080 \
+    FLEETD_LOG_FORMAT=json \
+    NODE_ENV=production
+VOLUME /data
+EXPOSE 8080
+# SIGTERM: webhooks answer 503, the current engine action finishes, exit 0.
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.FLEETD_LISTEN||'').split(':').pop()+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["node", "dist/fleetd.js"]
+CMD ["run"]
