@@ -66,17 +66,18 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
         Effect.orElseSucceed(() => undefined),
       )
 
+    let remoteChecked = false
     const prepareCheckout = Effect.fn("GitSource.prepareCheckout")(function* () {
       if (yield* exists(join(dir, ".git"))) {
-        const url = yield* git(
-          dir,
-          ["config", "--get", "remote.origin.url"],
-          "reading the checkout's remote",
-        ).pipe(
-          Effect.map((out) => out.trim()),
-          Effect.orElseSucceed(() => ""),
-        )
+        // Only fleetd writes this checkout: once its remote was checked, it stays right.
+        const url = remoteChecked
+          ? config.repo
+          : yield* git(dir, ["config", "--get", "remote.origin.url"], "reading the checkout's remote").pipe(
+              Effect.map((out) => out.trim()),
+              Effect.orElseSucceed(() => ""),
+            )
         if (url === config.repo) {
+          remoteChecked = true
           const removed = yield* Effect.promise(() => removeStaleLocks(join(dir, ".git")))
           if (removed.length > 0)
             yield* Effect.logWarning(
@@ -100,6 +101,7 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
       })
       yield* git(dir, ["init", "--quiet"], `creating the checkout in ${dir}`)
       yield* git(dir, ["remote", "add", "--", "origin", config.repo], `adding the remote ${location}`)
+      remoteChecked = true
     })
 
     // --verbose, and no --quiet anywhere: simple-git waits 50 ms more for a command that
