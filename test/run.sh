@@ -34,4 +34,14 @@ bash "$engines" start || {
 # shellcheck source=/dev/null
 source "$dir/env"
 
-vitest run "$@"
+report=$(mktemp)
+vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
+code=$?
+# The plain closing line CI reads: "N passed, N failed[, N skipped]".
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))
+  const skipped = r.numPendingTests + r.numTodoTests
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""))
+' "$report" 2>/dev/null || echo "0 passed, 1 failed"
+rm -f "$report"
+exit "$code"
