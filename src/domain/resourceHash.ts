@@ -1,4 +1,5 @@
 import type { DesiredNetwork, DesiredState, DesiredVolume } from "./DesiredState.ts"
+import { Labels } from "./labels.ts"
 import { canonicalJson, sha256Hex } from "./specHash.ts"
 
 /**
@@ -14,6 +15,24 @@ export const volumeHash = (volume: DesiredVolume): string =>
   sha256Hex(
     canonicalJson({ driver: volume.driver, driverOpts: volume.driverOpts ?? {}, labels: volume.labels }),
   )
+
+/**
+ * fleetd's labels for a network or volume it creates: ownership, key and spec hash over
+ * the user's labels. The planner reads exactly these back, so they are built here once.
+ */
+export const networkLabels = (fleet: string, network: DesiredNetwork): Readonly<Record<string, string>> => ({
+  ...network.labels,
+  [Labels.fleet]: fleet,
+  [Labels.network]: network.key,
+  [Labels.specHash]: networkHash(network),
+})
+
+export const volumeLabels = (fleet: string, volume: DesiredVolume): Readonly<Record<string, string>> => ({
+  ...volume.labels,
+  [Labels.fleet]: fleet,
+  [Labels.volume]: volume.key,
+  [Labels.specHash]: volumeHash(volume),
+})
 
 /**
  * Everything about the desired networks and volumes the planner decides on: when it is

@@ -1,9 +1,9 @@
 import { Duration, Effect, Layer, Semaphore } from "effect"
 import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import type { DesiredNetwork, DesiredVolume } from "../domain/DesiredState.ts"
-import { fleetFilter, Labels } from "../domain/labels.ts"
+import { fleetFilter } from "../domain/labels.ts"
 import { isLoopbackImage } from "../domain/registryHost.ts"
-import { networkHash, volumeHash } from "../domain/resourceHash.ts"
+import { networkLabels, volumeLabels } from "../domain/resourceHash.ts"
 import { ContainerEngine } from "./ContainerEngine.ts"
 import { connectEngine, type EngineConnection } from "./connectEngine.ts"
 import { demuxLogs } from "./demuxLogs.ts"
@@ -181,12 +181,7 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
             Internal: network.internal,
             // dockerd 20.10 allows two networks with one name unless asked not to.
             CheckDuplicate: true,
-            Labels: {
-              ...network.labels,
-              [Labels.fleet]: fleet,
-              [Labels.network]: network.key,
-              [Labels.specHash]: networkHash(network),
-            },
+            Labels: { ...networkLabels(fleet, network) },
             abortSignal: signal,
           }),
         ),
@@ -209,12 +204,7 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
             Name: volume.name,
             Driver: volume.driver,
             ...(volume.driverOpts === undefined ? {} : { DriverOpts: { ...volume.driverOpts } }),
-            Labels: {
-              ...volume.labels,
-              [Labels.fleet]: fleet,
-              [Labels.volume]: volume.key,
-              [Labels.specHash]: volumeHash(volume),
-            },
+            Labels: { ...volumeLabels(fleet, volume) },
             abortSignal: signal,
           }),
         ),

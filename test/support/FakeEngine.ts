@@ -3,7 +3,7 @@ import type { ContainerSpec } from "../../src/domain/ContainerSpec.ts"
 import { normalizeImageRef } from "../../src/domain/imageRef.ts"
 import { Labels } from "../../src/domain/labels.ts"
 import type { ObservedContainer, ObservedImage, ObservedResource } from "../../src/domain/ObservedState.ts"
-import { networkHash, volumeHash } from "../../src/domain/resourceHash.ts"
+import { networkLabels, volumeLabels } from "../../src/domain/resourceHash.ts"
 import { ContainerEngine } from "../../src/engine/ContainerEngine.ts"
 import { EngineError } from "../../src/engine/EngineError.ts"
 
@@ -191,12 +191,7 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
           name: network.name,
           driver: network.driver,
           internal: network.internal,
-          labels: {
-            ...network.labels,
-            [Labels.fleet]: fleet,
-            [Labels.network]: network.key,
-            [Labels.specHash]: networkHash(network),
-          },
+          labels: networkLabels(fleet, network),
         })),
       ),
     ensureVolume: (fleet, volume) =>
@@ -205,12 +200,7 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
           id: volume.name,
           name: volume.name,
           driver: volume.driver,
-          labels: {
-            ...volume.labels,
-            [Labels.fleet]: fleet,
-            [Labels.volume]: volume.key,
-            [Labels.specHash]: volumeHash(volume),
-          },
+          labels: volumeLabels(fleet, volume),
         })),
       ),
     listNetworks: (fleet) =>
