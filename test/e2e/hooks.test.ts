@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type Docker from "dockerode"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { Labels } from "../../src/domain/labels.ts"
-import { runFleetd } from "../support/runFleetd.ts"
+import { applyJson, runFleetd } from "../support/runFleetd.ts"
 import { cleanupFleet, rawClient, testEngines, uniqueFleet } from "../support/testEngines.ts"
 
 const manifest = (fleet: string, image: string, hooks: ReadonlyArray<string>) =>
@@ -74,11 +74,7 @@ for (const engine of testEngines()) {
     const docker = rawClient(engine)
     let fleet = ""
     let file = ""
-    const apply = async (text: string): Promise<Applied> => {
-      writeFileSync(file, text)
-      const result = await runFleetd(["apply", "--json", "-f", file], { dockerHost: engine.host })
-      return { code: result.code ?? -1, ...(JSON.parse(result.stdout) as { services: Applied["services"] }) }
-    }
+    const apply = (text: string): Promise<Applied> => applyJson(file, text, engine.host)
     const deployV1 = async () => {
       const first = await apply(manifest(fleet, "fleetd-test/app:v1", []))
       expect(first.services[0]?.outcome).toBe("created")

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type Docker from "dockerode"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { Labels } from "../../src/domain/labels.ts"
 import { freePort } from "../support/freePort.ts"
-import { runFleetd } from "../support/runFleetd.ts"
+import { applyJson } from "../support/runFleetd.ts"
 import { cleanupFleet, rawClient, testEngines, uniqueFleet } from "../support/testEngines.ts"
 
 const httpd = `["httpd", "-f", "-p", "8080", "-h", "/var/www"]`
@@ -86,11 +86,7 @@ for (const engine of testEngines()) {
     const docker = rawClient(engine)
     let fleet = ""
     let file = ""
-    const apply = async (text: string): Promise<Applied> => {
-      writeFileSync(file, text)
-      const result = await runFleetd(["apply", "--json", "-f", file], { dockerHost: engine.host })
-      return { code: result.code ?? -1, ...(JSON.parse(result.stdout) as { services: Applied["services"] }) }
-    }
+    const apply = (text: string): Promise<Applied> => applyJson(file, text, engine.host)
     const page = async (port: number) =>
       fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) }).then((r) => r.text())
 

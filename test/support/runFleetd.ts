@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process"
+import { writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
 export const fleetdBin = fileURLToPath(new URL("../../bin/fleetd.js", import.meta.url))
@@ -39,3 +40,14 @@ export const startFleetd = (
     env: { ...process.env, DOCKER_HOST: options.dockerHost, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   })
+
+/** Writes `text` to `file`, runs `fleetd apply --json` on it, and returns the exit code with the change set. */
+export const applyJson = async <Service>(
+  file: string,
+  text: string,
+  dockerHost: string,
+): Promise<{ readonly code: number; readonly services: ReadonlyArray<Service> }> => {
+  writeFileSync(file, text)
+  const result = await runFleetd(["apply", "--json", "-f", file], { dockerHost })
+  return { code: result.code ?? -1, ...(JSON.parse(result.stdout) as { services: ReadonlyArray<Service> }) }
+}
