@@ -25,7 +25,7 @@ const child = async (file: string, fleet: string, host: string): Promise<Phases>
   mark("import yaml")
   await import("../src/cli/runCli.ts")
   mark("import fleetd's own modules (runCli.ts graph)")
-  const { loadManifest } = await import("../src/source/loadManifest.ts")
+  const { loadManifest } = await import("../src/manifest/loadManifest.ts")
   const { reconcile } = await import("../src/reconciler/reconcile.ts")
   const { DockerEngine } = await import("../src/engine/DockerEngine.ts")
   const { ContainerEngine } = await import("../src/engine/ContainerEngine.ts")

@@ -13,9 +13,9 @@ import { Effect, Layer } from "effect"
 import { ContainerEngine } from "../src/engine/ContainerEngine.ts"
 import { CountingEngine, EngineCallCounter } from "../src/engine/CountingEngine.ts"
 import { DockerEngine } from "../src/engine/DockerEngine.ts"
+import { loadManifest } from "../src/manifest/loadManifest.ts"
 import { hasFailures } from "../src/reconciler/ChangeSet.ts"
 import { reconcile } from "../src/reconciler/reconcile.ts"
-import { loadManifest } from "../src/source/loadManifest.ts"
 import {
   benchFleet,
   countingProxy,

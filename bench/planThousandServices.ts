@@ -15,8 +15,8 @@ import type { DesiredState } from "../src/domain/DesiredState.ts"
 import { normalizeImageRef } from "../src/domain/imageRef.ts"
 import type { ObservedContainer, ObservedState } from "../src/domain/ObservedState.ts"
 import { specHash } from "../src/domain/specHash.ts"
+import { manifestFromText } from "../src/manifest/manifestFromText.ts"
 import { plan } from "../src/planner/plan.ts"
-import { manifestFromText } from "../src/source/manifestFromText.ts"
 import { benchImage, describe, fleetYaml, ms, stats, verdict } from "./support/benchKit.ts"
 
 const runs = Number(process.argv[2] ?? 300)

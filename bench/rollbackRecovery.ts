@@ -17,8 +17,8 @@
 import { Effect, Layer } from "effect"
 import { ContainerEngine } from "../src/engine/ContainerEngine.ts"
 import { makeDockerEngine } from "../src/engine/DockerEngine.ts"
+import { loadManifest } from "../src/manifest/loadManifest.ts"
 import { reconcile } from "../src/reconciler/reconcile.ts"
-import { loadManifest } from "../src/source/loadManifest.ts"
 import { freePort } from "../test/support/freePort.ts"
 import {
   benchFleet,

@@ -1,7 +1,7 @@
 // Writes schemas/fleet.schema.json and schemas/policy.schema.json from their Schemas (`npm run schema`).
 import { writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { fleetJsonSchemaText } from "../src/domain/fleetJsonSchema.ts"
+import { fleetJsonSchemaText } from "../src/manifest/fleetJsonSchema.ts"
 import { policyJsonSchemaText } from "../src/policy/policyJsonSchema.ts"
 
 for (const [name, text] of [

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import type { DesiredState } from "../domain/DesiredState.ts"
-import { formatManifestError } from "../domain/ManifestError.ts"
-import { loadManifest } from "../source/loadManifest.ts"
+import { loadManifest } from "../manifest/loadManifest.ts"
+import { formatManifestError } from "../manifest/ManifestError.ts"
 import { Output } from "./Output.ts"
 import type { CliArgs } from "./parseCliArgs.ts"
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
 import { isAbsolute, normalize, resolve } from "node:path"
 import { Config, ConfigProvider, Data, Duration, Effect, Option, Redacted } from "effect"
-import { durationHint, parseDuration } from "../domain/compose/duration.ts"
+import { durationHint, parseDuration } from "../manifest/compose/duration.ts"
 import { loadPolicy } from "../policy/loadPolicy.ts"
 import { type DaemonSettings, type WebhookProvider, webhookProviders } from "./DaemonConfig.ts"
 

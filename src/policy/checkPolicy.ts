@@ -5,7 +5,7 @@
  * manifest field to edit and the policy key that would allow it.
  */
 import type { DesiredService, DesiredState, DesiredVolume } from "../domain/DesiredState.ts"
-import { normalizeCapability } from "../domain/normalizeHostAccess.ts"
+import { normalizeCapability } from "../manifest/normalizeHostAccess.ts"
 import { exposesEngineSocket, isEngineSocket, isUnderPrefix, normalizeHostPath } from "./hostPaths.ts"
 import type { HostNamespace, Policy } from "./Policy.ts"
 

@@ -5,8 +5,8 @@
  */
 import { readFile } from "node:fs/promises"
 import { Cause, Data, Effect, Exit, Schema, SchemaIssue } from "effect"
-import { formatManifestIssue, type ManifestIssue } from "../domain/ManifestError.ts"
-import { parseYaml } from "../source/yamlDocument.ts"
+import { formatManifestIssue, type ManifestIssue } from "../manifest/ManifestError.ts"
+import { parseYaml } from "../manifest/yamlDocument.ts"
 import { emptyPolicy, Policy } from "./Policy.ts"
 
 /** The policy file is missing or invalid; `issues` are positioned like manifest issues. */

@@ -1,5 +1,5 @@
-import type { ManifestIssue } from "../domain/ManifestError.ts"
-import type { Located } from "../source/yamlDocument.ts"
+import type { ManifestIssue } from "../manifest/ManifestError.ts"
+import type { Located } from "../manifest/yamlDocument.ts"
 import type { PolicyViolation } from "./checkPolicy.ts"
 
 /** A policy violation positioned in fleet.yaml, for `validate` and the logs. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
-import { parsePullPolicy } from "../../src/domain/compose/pullPolicy.ts"
 import { containerLabels } from "../../src/domain/containerLabels.ts"
 import { specHash } from "../../src/domain/specHash.ts"
+import { parsePullPolicy } from "../../src/manifest/compose/pullPolicy.ts"
 import { plan } from "../../src/planner/plan.ts"
 import { desired, running, service } from "../support/fixtures.ts"
 

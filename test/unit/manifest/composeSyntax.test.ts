@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest"
-import { parseByteSize } from "../../../src/domain/compose/byteSize.ts"
-import { parseDuration } from "../../../src/domain/compose/duration.ts"
-import { parseEnvFile } from "../../../src/domain/compose/envFile.ts"
-import { parseShortPort } from "../../../src/domain/compose/portSpec.ts"
-import { splitShell } from "../../../src/domain/compose/shellSplit.ts"
+import { parseByteSize } from "../../../src/manifest/compose/byteSize.ts"
+import { parseDuration } from "../../../src/manifest/compose/duration.ts"
+import { parseEnvFile } from "../../../src/manifest/compose/envFile.ts"
+import { parseShortPort } from "../../../src/manifest/compose/portSpec.ts"
+import { splitShell } from "../../../src/manifest/compose/shellSplit.ts"
 
 describe("Compose value syntax", () => {
   it.each([

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { fleetJsonSchemaText } from "../../../src/domain/fleetJsonSchema.ts"
-import { loadManifest } from "../../../src/source/loadManifest.ts"
+import { fleetJsonSchemaText } from "../../../src/manifest/fleetJsonSchema.ts"
+import { loadManifest } from "../../../src/manifest/loadManifest.ts"
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
 const example = `${repoRoot}fleet.example.yaml`

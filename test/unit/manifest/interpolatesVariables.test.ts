@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Compose ${VAR} syntax is the subject under test
 import { describe, expect, it } from "vitest"
-import { interpolate } from "../../../src/source/interpolate.ts"
+import { interpolate } from "../../../src/manifest/interpolate.ts"
 
 const env: Record<string, string> = { SET: "value", EMPTY: "", B: "bee" }
 const lookup = (name: string) => env[name]

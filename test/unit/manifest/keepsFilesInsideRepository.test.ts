@@ -3,8 +3,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Result } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { formatManifestError } from "../../../src/domain/ManifestError.ts"
-import { loadManifest } from "../../../src/source/loadManifest.ts"
+import { loadManifest } from "../../../src/manifest/loadManifest.ts"
+import { formatManifestError } from "../../../src/manifest/ManifestError.ts"
 
 let base: string
 let repo: string

@@ -1,6 +1,6 @@
-import { formatManifestIssue } from "../../../src/domain/ManifestError.ts"
-import type { FileFact } from "../../../src/domain/manifestFiles.ts"
-import { type ManifestResult, manifestFromText } from "../../../src/source/manifestFromText.ts"
+import { formatManifestIssue } from "../../../src/manifest/ManifestError.ts"
+import type { FileFact } from "../../../src/manifest/manifestFiles.ts"
+import { type ManifestResult, manifestFromText } from "../../../src/manifest/manifestFromText.ts"
 
 /** Runs the pure pipeline on `text` as /repo/fleet.yaml. */
 export const load = (

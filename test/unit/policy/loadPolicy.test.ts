@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
-import { formatManifestIssue } from "../../../src/domain/ManifestError.ts"
+import { formatManifestIssue } from "../../../src/manifest/ManifestError.ts"
 import { policyFromText } from "../../../src/policy/loadPolicy.ts"
 import { policyJsonSchemaText } from "../../../src/policy/policyJsonSchema.ts"
 

@@ -6,12 +6,12 @@
  * field outside the subset is reported by name instead of silently dropped.
  */
 import { Schema } from "effect"
+import { parseImageRef } from "../domain/imageRef.ts"
 import { parseByteSize } from "./compose/byteSize.ts"
 import { durationHint, parseDuration } from "./compose/duration.ts"
 import { parseLongPort, parseShortPort } from "./compose/portSpec.ts"
 import { parsePullPolicy } from "./compose/pullPolicy.ts"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
-import { parseImageRef } from "./imageRef.ts"
 
 const opt = Schema.optionalKey
 

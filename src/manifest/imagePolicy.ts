@@ -1,6 +1,6 @@
+import type { DesiredService } from "../domain/DesiredState.ts"
+import { parseImageRef } from "../domain/imageRef.ts"
 import { parsePullPolicy } from "./compose/pullPolicy.ts"
-import type { DesiredService } from "./DesiredState.ts"
-import { parseImageRef } from "./imageRef.ts"
 import type { Service } from "./Manifest.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 

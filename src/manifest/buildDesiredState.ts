@@ -5,8 +5,8 @@
  * services creates no network.
  */
 
+import type { DesiredNetwork, DesiredService, DesiredState, DesiredVolume } from "../domain/DesiredState.ts"
 import { keyValueEntries } from "./compose/keyValues.ts"
-import type { DesiredNetwork, DesiredService, DesiredState, DesiredVolume } from "./DesiredState.ts"
 import type { Manifest } from "./Manifest.ts"
 import { normalizeHooks } from "./normalizeHooks.ts"
 import { type NormalizeContext, normalizeService } from "./normalizeService.ts"

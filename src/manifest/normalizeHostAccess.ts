@@ -6,9 +6,9 @@
  * Each field appears in the spec only when the manifest sets it, so specs that predate
  * these fields keep their hash. Where an item was written is recorded in `origins`.
  */
-import type { ContainerSpec, Device, VolumesFromEntry } from "./ContainerSpec.ts"
-import type { Dependency } from "./DesiredState.ts"
-import { containerName } from "./labels.ts"
+import type { ContainerSpec, Device, VolumesFromEntry } from "../domain/ContainerSpec.ts"
+import type { Dependency } from "../domain/DesiredState.ts"
+import { containerName } from "../domain/labels.ts"
 import type { Service } from "./Manifest.ts"
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }

@@ -7,7 +7,7 @@
  * manifest from the repository must never be able to read them back into a container,
  * so any reference to one is an error, even with a default.
  */
-import { isReservedVariable, reservedVariableMessage } from "../domain/reservedVariables.ts"
+import { isReservedVariable, reservedVariableMessage } from "./reservedVariables.ts"
 
 export type Lookup = (name: string) => string | undefined
 

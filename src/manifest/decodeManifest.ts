@@ -4,11 +4,11 @@
  * document, so each issue points where the user must edit.
  */
 import { Cause, Exit, Schema, SchemaIssue } from "effect"
-import { Manifest } from "../domain/Manifest.ts"
-import type { ManifestIssue } from "../domain/ManifestError.ts"
-import { formatPath } from "../domain/ManifestError.ts"
-import type { PathIssue } from "../domain/PathIssue.ts"
 import { interpolate, type Lookup } from "./interpolate.ts"
+import { Manifest } from "./Manifest.ts"
+import type { ManifestIssue } from "./ManifestError.ts"
+import { formatPath } from "./ManifestError.ts"
+import type { PathIssue } from "./PathIssue.ts"
 import { type Located, type Path, parseYaml } from "./yamlDocument.ts"
 
 export interface DecodedManifest {

@@ -4,7 +4,16 @@
  * sizes in bytes; host paths real and absolute. Pure: files come in as FileFacts.
  */
 import { posix } from "node:path"
-import type { ContainerSpec, Healthcheck, Mount, NetworkAttachment, PortBinding } from "./ContainerSpec.ts"
+import type {
+  ContainerSpec,
+  Healthcheck,
+  Mount,
+  NetworkAttachment,
+  PortBinding,
+} from "../domain/ContainerSpec.ts"
+import type { Dependency, DesiredService } from "../domain/DesiredState.ts"
+import { containerName } from "../domain/labels.ts"
+import { configHash, type ReferencedFile, sha256Hex } from "../domain/specHash.ts"
 import { servicePorts } from "./checkManifest.ts"
 import { parseByteSize } from "./compose/byteSize.ts"
 import { parseDuration } from "./compose/duration.ts"
@@ -12,16 +21,13 @@ import { parseEnvFile } from "./compose/envFile.ts"
 import { keyValueEntries } from "./compose/keyValues.ts"
 import { splitShell } from "./compose/shellSplit.ts"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
-import type { Dependency, DesiredService } from "./DesiredState.ts"
 import { imagePolicy } from "./imagePolicy.ts"
-import { containerName } from "./labels.ts"
 import type { Service } from "./Manifest.ts"
 import { envFileEntries, escapesLexically, type FileFact, isInside } from "./manifestFiles.ts"
 import { normalizeHostAccess } from "./normalizeHostAccess.ts"
 import { normalizeUpdate } from "./normalizeUpdate.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 import { isReservedVariable, reservedVariableMessage } from "./reservedVariables.ts"
-import { configHash, type ReferencedFile, sha256Hex } from "./specHash.ts"
 
 export interface NormalizeContext {
   readonly fleet: string

@@ -5,10 +5,11 @@
  * the rules (and repository checks) of service volumes, and its issues are moved to
  * the step's own path.
  */
+
+import type { HookPhase, HookStep, ServiceHooks } from "../domain/DesiredState.ts"
 import { parseDuration } from "./compose/duration.ts"
 import { keyValueEntries } from "./compose/keyValues.ts"
 import { splitShell } from "./compose/shellSplit.ts"
-import type { HookPhase, HookStep, ServiceHooks } from "./DesiredState.ts"
 import type { Service } from "./Manifest.ts"
 import { type NormalizeContext, normalizeService } from "./normalizeService.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"

@@ -13,8 +13,8 @@ import {
   type Node,
   parseDocument,
 } from "yaml"
-import type { ManifestIssue } from "../domain/ManifestError.ts"
-import { formatPath } from "../domain/ManifestError.ts"
+import type { ManifestIssue } from "./ManifestError.ts"
+import { formatPath } from "./ManifestError.ts"
 
 /** Larger manifests are refused before parsing: nobody writes one by hand. */
 export const MaxManifestBytes = 1024 * 1024

@@ -4,16 +4,17 @@
  * `stageManifest` (parse, interpolate, decode, check) → the loader reads `refs` →
  * `finishManifest` (normalize with those files). Tests run both on in-memory input.
  */
-import { buildDesiredState } from "../domain/buildDesiredState.ts"
-import { checkManifest } from "../domain/checkManifest.ts"
-import { parseEnvFile } from "../domain/compose/envFile.ts"
+
 import type { DesiredState } from "../domain/DesiredState.ts"
-import { chooseFleetName } from "../domain/fleetName.ts"
-import type { ManifestIssue } from "../domain/ManifestError.ts"
-import { type FileFact, type FileRef, manifestFiles } from "../domain/manifestFiles.ts"
-import type { PathIssue } from "../domain/PathIssue.ts"
+import { buildDesiredState } from "./buildDesiredState.ts"
+import { checkManifest } from "./checkManifest.ts"
+import { parseEnvFile } from "./compose/envFile.ts"
 import { type DecodedManifest, decodeManifest, positionIssues } from "./decodeManifest.ts"
+import { chooseFleetName } from "./fleetName.ts"
 import type { Lookup } from "./interpolate.ts"
+import type { ManifestIssue } from "./ManifestError.ts"
+import { type FileFact, type FileRef, manifestFiles } from "./manifestFiles.ts"
+import type { PathIssue } from "./PathIssue.ts"
 import type { Located } from "./yamlDocument.ts"
 
 export interface ManifestText {

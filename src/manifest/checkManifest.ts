@@ -3,11 +3,11 @@
  * between services, networks and volumes, dependency cycles, host port clashes and
  * reserved labels. Pure; every finding is a PathIssue the caller positions.
  */
-import type { PortBinding } from "./ContainerSpec.ts"
+import type { PortBinding } from "../domain/ContainerSpec.ts"
+import { containerName, LabelPrefix, NextSuffix } from "../domain/labels.ts"
 import { keyValueEntries } from "./compose/keyValues.ts"
 import { parseLongPort, parseShortPort } from "./compose/portSpec.ts"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
-import { containerName, LabelPrefix, NextSuffix } from "./labels.ts"
 import type { Manifest, Service } from "./Manifest.ts"
 import { formatPath } from "./ManifestError.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"

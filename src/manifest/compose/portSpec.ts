@@ -1,4 +1,4 @@
-import type { PortBinding } from "../ContainerSpec.ts"
+import type { PortBinding } from "../../domain/ContainerSpec.ts"
 
 /**
  * Compose port syntax, short and long, expanded to one binding per container port.

@@ -1,5 +1,5 @@
+import { defaultUpdateSettings, type UpdateSettings } from "../domain/DesiredState.ts"
 import { parseDuration } from "./compose/duration.ts"
-import { defaultUpdateSettings, type UpdateSettings } from "./DesiredState.ts"
 import type { Service } from "./Manifest.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 
