@@ -12,7 +12,7 @@ import { parseEnvFile } from "./compose/envFile.ts"
 import { type DecodedManifest, decodeManifest, positionIssues } from "./decodeManifest.ts"
 import { chooseFleetName } from "./fleetName.ts"
 import type { Lookup } from "./interpolate.ts"
-import type { ManifestIssue } from "./ManifestError.ts"
+import { formatManifestIssue, type ManifestIssue } from "./ManifestError.ts"
 import { type FileFact, type FileRef, manifestFiles } from "./manifestFiles.ts"
 import type { PathIssue } from "./PathIssue.ts"
 import type { Located } from "./yamlDocument.ts"
@@ -44,6 +44,8 @@ export type ManifestResult =
     }
 
 export interface StagedManifest {
+  /** The manifest's name in messages. */
+  readonly file: string
   readonly decoded: DecodedManifest
   readonly fleet: string
   readonly lookup: Lookup
@@ -53,21 +55,29 @@ export interface StagedManifest {
   readonly issues: ReadonlyArray<PathIssue>
 }
 
-/** Process environment wins over `.env`, as in Compose. */
-const makeLookup = (input: ManifestText): { lookup: Lookup; issues: Array<ManifestIssue> } => {
+/**
+ * Process environment wins over `.env`, as in Compose; `.env` values are interpolated
+ * from the environment and the keys above them.
+ */
+const makeLookup = (
+  input: ManifestText,
+): { lookup: Lookup; issues: Array<ManifestIssue>; warnings: Array<string> } => {
   const dotEnv = new Map<string, string>()
   const issues: Array<ManifestIssue> = []
+  const warnings: Array<string> = []
   if (input.dotEnv !== undefined) {
-    const parsed = parseEnvFile(input.dotEnv)
+    const parsed = parseEnvFile(input.dotEnv, (name) => input.environment[name])
     for (const e of parsed.entries) dotEnv.set(e.key, e.value)
     for (const e of parsed.errors) issues.push({ line: e.line, column: 1, path: ".env", message: e.message })
+    for (const u of parsed.unset)
+      warnings.push(`.env:${u.line}:1: variable ${u.name} is not set; substituting an empty string`)
   }
-  return { lookup: (name) => input.environment[name] ?? dotEnv.get(name), issues }
+  return { lookup: (name) => input.environment[name] ?? dotEnv.get(name), issues, warnings }
 }
 
 export const stageManifest = (input: ManifestText): ManifestResult | StagedManifest => {
-  const { lookup, issues: envIssues } = makeLookup(input)
-  if (envIssues.length > 0) return { _tag: "error", issues: envIssues, warnings: [] }
+  const { lookup, issues: envIssues, warnings: envWarnings } = makeLookup(input)
+  if (envIssues.length > 0) return { _tag: "error", issues: envIssues, warnings: envWarnings }
   const decoded = decodeManifest(input.file, input.text, lookup)
   if (decoded._tag === "error") return decoded
   const { manifest, located } = decoded.decoded
@@ -78,7 +88,7 @@ export const stageManifest = (input: ManifestText): ManifestResult | StagedManif
   issues.push(...checkManifest(manifest, name.name))
   const files = manifestFiles(manifest)
   issues.push(...files.issues)
-  const warnings = [...decoded.decoded.warnings]
+  const warnings = [...envWarnings, ...decoded.decoded.warnings]
   if (Object.keys(manifest.services ?? {}).length === 0) {
     const at = located.issueAt(["services"], "")
     warnings.push(
@@ -86,6 +96,7 @@ export const stageManifest = (input: ManifestText): ManifestResult | StagedManif
     )
   }
   return {
+    file: input.file,
     decoded: { ...decoded.decoded, warnings },
     fleet: name.name,
     lookup,
@@ -99,12 +110,17 @@ export const finishManifest = (
   staged: StagedManifest,
   file: (relative: string) => FileFact,
 ): ManifestResult => {
-  const { manifest, located, warnings } = staged.decoded
+  const { manifest, located } = staged.decoded
+  const warnings = [...staged.decoded.warnings]
   const built = buildDesiredState(manifest, {
     fleet: staged.fleet,
     root: staged.root,
     lookup: staged.lookup,
     file,
+    warn: (path, message) => {
+      const at = located.issueAt(path, message)
+      warnings.push(formatManifestIssue(staged.file, at))
+    },
   })
   const issues = [...staged.issues, ...built.issues]
   if (issues.length > 0) return { _tag: "error", issues: positionIssues(located, issues), warnings }

@@ -40,6 +40,8 @@ export interface NormalizeContext {
   /** Variables for bare `environment` keys (already without `.env` precedence issues). */
   readonly lookup: (name: string) => string | undefined
   readonly file: (relative: string) => FileFact
+  /** Collects a warning at a manifest path (an unset variable in an env_file). */
+  readonly warn?: (path: ReadonlyArray<PropertyKey>, message: string) => void
   /** The fleet-wide `x-fleetd.track`, which a service's own setting overrides. */
   readonly track?: "digest" | "tag"
 }
@@ -82,6 +84,9 @@ export const normalizeService = (
   }
 
   const env = new Map<string, string>()
+  const serviceEnvironment = new Map(
+    keyValueEntries(service.environment).flatMap((e) => (e.value === undefined ? [] : [[e.key, e.value]])),
+  )
   for (const e of envFileEntries(service.env_file)) {
     const path = [...at, "env_file", ...e.at]
     if (escapesLexically(e.path)) continue // reported by manifestFiles
@@ -91,8 +96,15 @@ export const normalizeService = (
       issues.push(pathIssue(path, `env_file ${e.path} is not a regular file`))
       continue
     }
-    const parsed = parseEnvFile(new TextDecoder().decode(fact.content))
+    // Compose interpolates env_file values from the project's variables, then the
+    // service's `environment`, then what earlier lines and files set.
+    const parsed = parseEnvFile(
+      new TextDecoder().decode(fact.content),
+      (key) => ctx.lookup(key) ?? serviceEnvironment.get(key) ?? env.get(key),
+    )
     for (const err of parsed.errors) issues.push(pathIssue(path, `${e.path}:${err.line}: ${err.message}`))
+    for (const u of parsed.unset)
+      ctx.warn?.(path, `${e.path}:${u.line}: variable ${u.name} is not set; substituting an empty string`)
     for (const entry of parsed.entries) env.set(entry.key, entry.value)
   }
   for (const e of keyValueEntries(service.environment)) {

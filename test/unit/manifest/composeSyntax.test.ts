@@ -71,6 +71,7 @@ describe("Compose value syntax", () => {
         { line: 7, message: 'invalid variable name "1BAD"' },
         { line: 8, message: "unterminated quote in F" },
       ],
+      unset: [],
     })
   })
 })
