@@ -42,7 +42,25 @@ export interface Healthcheck {
   readonly intervalNs?: number
   readonly timeoutNs?: number
   readonly startPeriodNs?: number
+  /** Engine API 1.44+; older engines get the spec without it (and a warning). */
+  readonly startIntervalNs?: number
   readonly retries?: number
+}
+
+export interface Ulimit {
+  readonly name: string
+  readonly soft: number
+  readonly hard: number
+}
+
+/** A `gpus` or `deploy.resources.reservations.devices` entry, as the Engine API takes it. */
+export interface DeviceRequest {
+  readonly driver?: string
+  /** -1 for all. */
+  readonly count?: number
+  readonly deviceIds?: ReadonlyArray<string>
+  readonly capabilities: ReadonlyArray<ReadonlyArray<string>>
+  readonly options?: Readonly<Record<string, string>>
 }
 
 export interface NetworkAttachment {
@@ -103,6 +121,34 @@ export interface ContainerSpec {
   /** As written, sorted. */
   readonly securityOpt?: ReadonlyArray<string>
   readonly sysctls?: Readonly<Record<string, string>>
+  /** Policy-governed too (allow.runtimes, allow.device_requests, allow.device_cgroup_rules). */
+  readonly runtime?: string
+  /** In manifest order: `gpus` first, then deploy reservations (as Compose sends them). */
+  readonly deviceRequests?: ReadonlyArray<DeviceRequest>
+  /** As written, whitespace collapsed. */
+  readonly deviceCgroupRules?: ReadonlyArray<string>
+  // Resource and runtime fields (normalizeResources.ts), each set only when the
+  // manifest asks for it so that older specs hash the same.
+  /** Sorted by name. */
+  readonly ulimits?: ReadonlyArray<Ulimit>
+  readonly pidsLimit?: number
+  readonly shmSizeBytes?: number
+  readonly memReservationBytes?: number
+  /** Memory plus swap; -1 is unlimited swap. */
+  readonly memSwapBytes?: number
+  readonly memSwappiness?: number
+  readonly cpuShares?: number
+  readonly cpusetCpus?: string
+  readonly cpuQuota?: number
+  readonly cpuPeriod?: number
+  readonly cpuCount?: number
+  readonly cpuPercent?: number
+  readonly oomScoreAdj?: number
+  readonly oomKillDisable?: true
+  /** Names or numbers as strings, in manifest order. */
+  readonly groupAdd?: ReadonlyArray<string>
+  /** `os/arch[/variant]`: the create call's `platform` query parameter. */
+  readonly platform?: string
 }
 
 export interface VolumesFromEntry {

@@ -4,6 +4,7 @@ import type { DesiredNetwork, DesiredVolume } from "../domain/DesiredState.ts"
 import { fleetFilter } from "../domain/labels.ts"
 import { isLoopbackImage } from "../domain/registryHost.ts"
 import { networkLabels, volumeLabels } from "../domain/resourceHash.ts"
+import { logEvent } from "../observability/logEvent.ts"
 import { ContainerEngine } from "./ContainerEngine.ts"
 import { connectEngine, type EngineConnection } from "./connectEngine.ts"
 import { demuxLogs } from "./demuxLogs.ts"
@@ -217,11 +218,17 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
       labels: Readonly<Record<string, string>>,
     ) {
       const operation = "ContainerEngine.createContainer"
-      const { docker } = yield* connect(operation)
-      const { body, connectAfterCreate } = toCreateBody(spec, labels)
+      const { docker, info } = yield* connect(operation)
+      const { body, connectAfterCreate, query, unsupported } = toCreateBody(spec, labels, info.apiVersion)
+      for (const field of unsupported)
+        yield* logEvent("Warn", `container ${name}: ${field} needs Engine API 1.44; left out`, {
+          engine: `${info.kind} ${info.version}`,
+          apiVersion: info.apiVersion,
+        })
       const redact = spec.env.map((entry) => entry.slice(entry.indexOf("=") + 1))
       const container = yield* call({ operation, target: `container ${name}`, redact }, (signal) =>
-        docker.createContainer({ name, ...body, abortSignal: signal }),
+        // `_query`/`_body` is how docker-modem takes query parameters beside a body.
+        docker.createContainer({ _query: { name, ...query }, _body: body, abortSignal: signal } as never),
       )
       for (const network of connectAfterCreate) {
         yield* call({ operation, target: `container ${name} joining network ${network.name}` }, (signal) =>

@@ -1,4 +1,6 @@
 import type { ContainerSpec, Mount, NetworkAttachment } from "../domain/ContainerSpec.ts"
+import { compareApiVersions, MaxApiVersion } from "./negotiateApiVersion.ts"
+import { type ResourcesHostConfig, resourcesHostConfig } from "./resourcesBody.ts"
 
 /**
  * The subset of the Engine API `POST /containers/create` body fleetd sends, written
@@ -19,6 +21,7 @@ export interface CreateBody {
     readonly Interval?: number
     readonly Timeout?: number
     readonly StartPeriod?: number
+    readonly StartInterval?: number
     readonly Retries?: number
   }
   readonly StopSignal?: string
@@ -55,7 +58,7 @@ export interface CreateBody {
     }>
     readonly SecurityOpt?: Array<string>
     readonly Sysctls?: Record<string, string>
-  }
+  } & ResourcesHostConfig
   readonly NetworkingConfig?: {
     readonly EndpointsConfig: Record<string, { readonly Aliases: Array<string> }>
   }
@@ -69,6 +72,10 @@ export interface CreatePlan {
    * with `POST /networks/{name}/connect` before the container starts.
    */
   readonly connectAfterCreate: ReadonlyArray<NetworkAttachment>
+  /** Query parameters of the create call (`platform`, API 1.41+). */
+  readonly query: { readonly platform?: string }
+  /** Spec fields this API version cannot take, left out of the body (the caller warns). */
+  readonly unsupported: ReadonlyArray<string>
 }
 
 const toMount = (mount: Mount): CreateBody["HostConfig"]["Mounts"][number] =>
@@ -105,6 +112,7 @@ const hostAccess = (spec: ContainerSpec): Partial<CreateBody["HostConfig"]> => (
 export const toCreateBody = (
   spec: ContainerSpec,
   fleetdLabels: Readonly<Record<string, string>>,
+  apiVersion: string = MaxApiVersion,
 ): CreatePlan => {
   const exposed: Record<string, Record<string, never>> = {}
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {}
@@ -123,6 +131,13 @@ export const toCreateBody = (
   const [first, ...rest] = spec.networkMode === undefined ? spec.networks : []
   const networkMode = spec.networkMode ?? first?.name
   const hc = spec.healthcheck
+  // The moby client refuses StartInterval below 1.44; older engines ignore it anyway.
+  const startInterval =
+    hc?.startIntervalNs !== undefined && compareApiVersions(apiVersion, "1.44") >= 0
+      ? hc.startIntervalNs
+      : undefined
+  const unsupported =
+    hc?.startIntervalNs !== undefined && startInterval === undefined ? ["healthcheck.start_interval"] : []
 
   const body: CreateBody = {
     Image: spec.image,
@@ -143,6 +158,7 @@ export const toCreateBody = (
             ...(hc.intervalNs === undefined ? {} : { Interval: hc.intervalNs }),
             ...(hc.timeoutNs === undefined ? {} : { Timeout: hc.timeoutNs }),
             ...(hc.startPeriodNs === undefined ? {} : { StartPeriod: hc.startPeriodNs }),
+            ...(startInterval === undefined ? {} : { StartInterval: startInterval }),
             ...(hc.retries === undefined ? {} : { Retries: hc.retries }),
           },
         }),
@@ -163,10 +179,16 @@ export const toCreateBody = (
       ...(spec.nanoCpus === undefined ? {} : { NanoCpus: spec.nanoCpus }),
       ExtraHosts: [...spec.extraHosts],
       ...hostAccess(spec),
+      ...resourcesHostConfig(spec),
     },
     ...(first === undefined
       ? {}
       : { NetworkingConfig: { EndpointsConfig: { [first.name]: { Aliases: [...first.aliases] } } } }),
   }
-  return { body, connectAfterCreate: rest }
+  return {
+    body,
+    connectAfterCreate: rest,
+    query: spec.platform === undefined ? {} : { platform: spec.platform },
+    unsupported,
+  }
 }

@@ -7,11 +7,13 @@
  */
 import { Schema } from "effect"
 import { parseImageRef } from "../domain/imageRef.ts"
-import { parseByteSize } from "./compose/byteSize.ts"
 import { durationHint, parseDuration } from "./compose/duration.ts"
 import { parseLongPort, parseShortPort } from "./compose/portSpec.ts"
 import { parsePullPolicy } from "./compose/pullPolicy.ts"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
+import { Cpus, MemLimit, resourceFields } from "./schema/resourceFields.ts"
+
+export { Cpus, MemLimit }
 
 const opt = Schema.optionalKey
 
@@ -112,6 +114,7 @@ export const Healthcheck = Schema.Struct({
   interval: opt(Duration),
   timeout: opt(Duration),
   start_period: opt(Duration),
+  start_interval: opt(Duration),
   retries: opt(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   disable: opt(Schema.Boolean),
 }).annotate({ identifier: "Healthcheck" })
@@ -187,23 +190,6 @@ export const Sysctls = Schema.Union([
     parsedString("name=value", (s) => (/^[^=\s]+=/.test(s) ? undefined : `"${s}" is not name=value`)),
   ),
 ]).annotate({ identifier: "Sysctls", description: "Mapping of name: value, or a list of name=value" })
-
-export const MemLimit = Schema.Union([Schema.String, Schema.Int])
-  .check(
-    Schema.makeFilter((m: string | number) =>
-      parseByteSize(m) === undefined ? `"${m}" is not a size such as 512m or 1g` : undefined,
-    ),
-  )
-  .annotate({ identifier: "MemLimit", description: "Bytes, or a size such as 512m, 1g" })
-
-export const Cpus = Schema.Union([Schema.Finite, Schema.String])
-  .check(
-    Schema.makeFilter((c: string | number) => {
-      const n = Number(c)
-      return Number.isFinite(n) && n > 0 && String(c).trim() !== "" ? undefined : `"${c}" is not a CPU count`
-    }),
-  )
-  .annotate({ identifier: "Cpus", description: "CPU count, e.g. 0.5" })
 
 export const EnvFile = Schema.Union([
   Schema.String,
@@ -356,7 +342,9 @@ export const Service = Schema.StructWithRest(
     sysctls: opt(Sysctls),
     labels: opt(KeyValues),
     restart: opt(Restart),
-    user: opt(Schema.String),
+    user: opt(
+      Schema.Union([Schema.String, Schema.Int]).annotate({ description: "user[:group], a name or number" }),
+    ),
     working_dir: opt(Schema.String),
     hostname: opt(Schema.String),
     healthcheck: opt(Healthcheck),
@@ -370,6 +358,7 @@ export const Service = Schema.StructWithRest(
     cpus: opt(Cpus),
     extra_hosts: opt(Schema.Union([StringList, Schema.Record(Schema.String, Schema.String)])),
     pull_policy: opt(PullPolicy),
+    ...resourceFields,
     "x-fleetd": opt(ServiceFleetd),
   }),
   [Extensions],

@@ -25,6 +25,7 @@ import { imagePolicy } from "./imagePolicy.ts"
 import type { Service } from "./Manifest.ts"
 import { envFileEntries, escapesLexically, type FileFact, isInside } from "./manifestFiles.ts"
 import { normalizeHostAccess } from "./normalizeHostAccess.ts"
+import { normalizeResources } from "./normalizeResources.ts"
 import { normalizeUpdate } from "./normalizeUpdate.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 import { isReservedVariable, reservedVariableMessage } from "./reservedVariables.ts"
@@ -215,7 +216,10 @@ export const normalizeService = (
         : Object.entries(service.extra_hosts as Record<string, string>).map(([h, ip]) => `${h}:${ip}`)
   ).sort()
 
-  const [restart, retries] = (service.restart ?? "no").split(":") as [
+  const resources = normalizeResources(name, service, origins)
+  issues.push(...resources.issues)
+  for (const w of resources.warnings) ctx.warn?.(w.path, w.message)
+  const [restart, retries] = (resources.restart ?? service.restart ?? "no").split(":") as [
     ContainerSpec["restart"],
     string | undefined,
   ]
@@ -235,7 +239,7 @@ export const normalizeService = (
     labels,
     restart,
     ...optional("restartMaxRetries", retries === undefined ? undefined : Number(retries)),
-    ...optional("user", service.user),
+    ...optional("user", service.user === undefined ? undefined : String(service.user)),
     ...optional("workingDir", service.working_dir),
     ...optional("hostname", service.hostname),
     ...optional("healthcheck", healthcheck(service.healthcheck, [...at, "healthcheck"], issues)),
@@ -251,6 +255,7 @@ export const normalizeService = (
     ...optional("nanoCpus", service.cpus === undefined ? undefined : Math.round(Number(service.cpus) * 1e9)),
     extraHosts,
     ...hostAccess.access,
+    ...resources.fields,
   }
   const dependsOn: Array<Dependency> =
     service.depends_on === undefined
@@ -306,8 +311,21 @@ const healthcheck = (
   issues: Array<PathIssue>,
 ): Healthcheck | undefined => {
   if (hc === undefined) return undefined
-  if (hc.disable === true) return { test: ["NONE"] }
-  const test = hc.test === undefined ? [] : typeof hc.test === "string" ? ["CMD-SHELL", hc.test] : hc.test
+  // As compose: `disable` replaces the test and keeps the timings.
+  const test =
+    hc.disable === true
+      ? ["NONE"]
+      : hc.test === undefined
+        ? []
+        : typeof hc.test === "string"
+          ? ["CMD-SHELL", hc.test]
+          : hc.test
+  if (hc.start_interval !== undefined && hc.start_period === undefined)
+    issues.push(
+      pathIssue([...path, "start_interval"], "start_interval needs start_period", {
+        hint: "docker compose refuses it too (moby/moby#48874): add start_period",
+      }),
+    )
   if (test.length > 0 && !["NONE", "CMD", "CMD-SHELL"].includes(test[0]!))
     issues.push(
       pathIssue(
@@ -320,6 +338,7 @@ const healthcheck = (
     ...optional("intervalNs", durationNs(hc.interval)),
     ...optional("timeoutNs", durationNs(hc.timeout)),
     ...optional("startPeriodNs", durationNs(hc.start_period)),
+    ...optional("startIntervalNs", durationNs(hc.start_interval)),
     ...optional("retries", hc.retries),
   }
 }

@@ -49,6 +49,15 @@ export const PolicyAllow = Schema.Struct({
   ),
   security_opt: opt(List("security_opt values allowed beyond no-new-privileges, e.g. seccomp=unconfined")),
   sysctls: opt(List("sysctl names services may set, e.g. net.ipv4.ip_forward")),
+  runtimes: opt(List("OCI runtimes `runtime:` may name, e.g. runc, nvidia, kata")),
+  device_requests: opt(
+    Schema.Boolean.annotate({
+      description: "Allow device requests: `gpus` and `deploy.resources.reservations.devices`",
+    }),
+  ),
+  device_cgroup_rules: opt(
+    List('`device_cgroup_rules` entries services may add, exactly as written, e.g. "c 189:* rmw"'),
+  ),
 }).annotate({
   identifier: "PolicyAllow",
   description: "What the fleet may ask for; everything else is denied",

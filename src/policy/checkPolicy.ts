@@ -124,6 +124,27 @@ export const checkService = (
         denied(`sysctl ${name}`, `allow.sysctls: [${name}]`),
       )
 
+  if (spec.runtime !== undefined && !(allow.runtimes ?? []).includes(spec.runtime))
+    push(
+      [...at, "runtime"],
+      "runtimes",
+      denied(`runtime ${spec.runtime}`, `allow.runtimes: [${spec.runtime}]`),
+    )
+  if (spec.deviceRequests !== undefined && allow.device_requests !== true)
+    push(
+      where("device_requests", "gpus"),
+      "device_requests",
+      denied("a device request (GPUs)", "allow.device_requests: true"),
+    )
+  const rules = new Set((allow.device_cgroup_rules ?? []).map((r) => r.trim().split(/\s+/).join(" ")))
+  for (const rule of spec.deviceCgroupRules ?? [])
+    if (!rules.has(rule))
+      push(
+        where(`device_cgroup_rules:${rule}`, "device_cgroup_rules"),
+        "device_cgroup_rules",
+        denied(`device cgroup rule "${rule}"`, `allow.device_cgroup_rules: ["${rule}"]`),
+      )
+
   for (const mount of spec.mounts) {
     if (mount.type === "bind" && mount.hostPath !== undefined)
       violations.push(
