@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util"
 
 import { type RunFlags, runFlags } from "../config/loadDaemonSettings.ts"
+import { parseProjectPatterns, patternProblem } from "../manifest/projectGlob.ts"
 
 export type Command = "validate" | "plan" | "apply"
 
@@ -14,6 +15,10 @@ export interface CliArgs {
   readonly concurrency: number
   /** The operator policy file; undefined means default deny. */
   readonly policy: string | undefined
+  /** `--projects` globs (or FLEETD_PROJECTS): one fleet per project directory instead of `-f`. */
+  readonly projects: ReadonlyArray<string> | undefined
+  /** Remove the fleets of project directories that are gone (else they are only reported). */
+  readonly pruneProjects: boolean
 }
 
 export type ParsedArgs =
@@ -37,6 +42,10 @@ Commands:
 
 Options:
   -f, --file FILE      the manifest (default: ./fleet.yaml)
+      --projects GLOB  instead of -f: every directory GLOB matches (relative to the working
+                       directory; repeatable, comma-separated, !GLOB excludes) that holds a
+                       compose file is a project, reconciled as its own fleet (docs/projects.md)
+      --prune-projects apply: remove the fleets of project directories that are gone
       --fleet NAME     the fleet's name (default: the manifest's \`name\`, else its directory's name)
       --json           machine-readable output (see docs/json-output.md)
       --allow-empty    apply: let a manifest with no services remove every container of the fleet
@@ -52,6 +61,8 @@ Options:
       --repo URL | --dir PATH   the git repository (https, ssh, file) or a local directory
       --branch NAME             branch to track (default: main), or --ref TAG|COMMIT to pin
       --path FILE               the manifest inside the repository (default: fleet.yaml)
+      --projects GLOB           instead of --path: one fleet per matching project directory
+      --prune-projects          remove the fleets of project directories that are gone
       --interval DURATION       poll interval (default: 60s, jittered)
       --listen HOST:PORT        HTTP address for /health /ready /metrics /status /hooks (default: 127.0.0.1:8080)
       --data-dir DIR            checkout and state (default: ./.fleetd)
@@ -107,6 +118,20 @@ const parseOneShot = (parsed: ReturnType<typeof parse>): ParsedArgs => {
       message: `--fleet "${values.fleet}" is not a valid fleet name: use lowercase letters, digits, "-" and "_", starting with a letter or digit`,
     }
   }
+  const projects =
+    values.projects ??
+    (values.file === undefined
+      ? process.env["FLEETD_PROJECTS"]?.split(",").filter((g) => g.trim() !== "")
+      : undefined)
+  const problem = projects === undefined ? undefined : patternProblem(parseProjectPatterns(projects))
+  if (problem !== undefined) return { _tag: "UsageError", message: problem }
+  if (values.projects !== undefined && values.file !== undefined)
+    return { _tag: "UsageError", message: "give -f FILE or --projects GLOB, not both" }
+  if (projects !== undefined && projects.length > 0 && values.fleet !== undefined)
+    return {
+      _tag: "UsageError",
+      message: "--fleet names one fleet; with --projects each project is named by its name: or its directory",
+    }
   return {
     _tag: "Run",
     args: {
@@ -118,6 +143,8 @@ const parseOneShot = (parsed: ReturnType<typeof parse>): ParsedArgs => {
       engine: values.engine,
       concurrency,
       policy: values.policy,
+      projects: projects !== undefined && projects.length > 0 ? projects : undefined,
+      pruneProjects: values["prune-projects"] ?? false,
     },
   }
 }
@@ -135,6 +162,8 @@ const parse = (argv: ReadonlyArray<string>) =>
       engine: { type: "string" },
       concurrency: { type: "string" },
       policy: { type: "string" },
+      projects: { type: "string", multiple: true },
+      "prune-projects": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

@@ -4,6 +4,7 @@ import { engineLayer } from "./engineLayer.ts"
 import { Output } from "./Output.ts"
 import { type ParsedArgs, usage } from "./parseCliArgs.ts"
 import { plan } from "./plan.ts"
+import { projectsCommand } from "./projects.ts"
 import { status } from "./status.ts"
 import { validate } from "./validate.ts"
 import { version } from "./version.ts"
@@ -28,6 +29,8 @@ export const runCli = (parsed: ParsedArgs): Effect.Effect<number, never, Output>
         return 2
       case "Run": {
         const { args } = parsed
+        if (args.projects !== undefined)
+          return yield* projectsCommand(args).pipe(Effect.provide(engineLayer(args)))
         switch (args.command) {
           case "validate":
             return yield* validate(args)

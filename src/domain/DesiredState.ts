@@ -97,6 +97,11 @@ export interface DesiredService {
    * resuming must not replace anything.
    */
   readonly suspended?: string
+  /**
+   * More ownership labels for its containers (projects mode: `fleetd.project`,
+   * `fleetd.project-source`). Not part of any hash: they say who owns, not what runs.
+   */
+  readonly ownerLabels?: Readonly<Record<string, string>>
 }
 
 export interface DesiredNetwork {

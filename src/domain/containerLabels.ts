@@ -21,4 +21,5 @@ export const containerLabels = (
   [Labels.imageId]: imageId ?? "",
   [Labels.revision]: revision,
   [Labels.spec]: canonicalJson(specSummary(service.spec)),
+  ...service.ownerLabels,
 })

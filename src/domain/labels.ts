@@ -20,6 +20,10 @@ export const Labels = {
   /** On one-shot hook containers (the phase): never a service's container, never an orphan. */
   hook: "fleetd.hook",
   network: "fleetd.network",
+  /** Projects mode (`--projects`): the project's directory, relative to the repository. */
+  project: "fleetd.project",
+  /** Projects mode: which repository or directory the project came from (orphans are per source). */
+  projectSource: "fleetd.project-source",
   volume: "fleetd.volume",
 } as const
 

@@ -45,6 +45,12 @@ export class ContainerEngine extends Context.Service<
     readonly info: Effect.Effect<EngineInfo, EngineError>
     /** Lists every container (running or not) labelled `fleetd.fleet=<fleet>`: one API call. */
     readonly listContainers: (fleet: string) => Effect.Effect<ReadonlyArray<ObservedContainer>, EngineError>
+    /**
+     * Lists every container labelled `fleetd.fleet`, whatever the fleet: one API call. A
+     * daemon serving projects learns from it which fleets exist (an orphaned project's
+     * too) and plans every project from this one listing.
+     */
+    readonly listManagedContainers: Effect.Effect<ReadonlyArray<ObservedContainer>, EngineError>
     /** Lists local images with their normalized references: one API call. */
     readonly listImages: Effect.Effect<ReadonlyArray<ObservedImage>, EngineError>
     /** Pulls an image reference and waits until the pull finished; returns the image id. */

@@ -55,6 +55,7 @@ export const CountingEngine = {
       const engine = ContainerEngine.of({
         info: Effect.andThen(tick("info"), inner.info),
         listImages: Effect.andThen(tick("listImages"), inner.listImages),
+        listManagedContainers: Effect.andThen(tick("listManagedContainers"), inner.listManagedContainers),
         listContainers: (fleet) => Effect.andThen(tick("listContainers"), inner.listContainers(fleet)),
         pullImage: (ref) => Effect.andThen(tick("pullImage"), inner.pullImage(ref)),
         ensureNetwork: (fleet, n) => Effect.andThen(tick("ensureNetwork"), inner.ensureNetwork(fleet, n)),

@@ -1,7 +1,7 @@
 import { Duration, Effect, Layer, Semaphore } from "effect"
 import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import type { DesiredNetwork, DesiredVolume } from "../domain/DesiredState.ts"
-import { fleetFilter } from "../domain/labels.ts"
+import { fleetFilter, Labels } from "../domain/labels.ts"
 import { isLoopbackImage } from "../domain/registryHost.ts"
 import { networkLabels, volumeLabels } from "../domain/resourceHash.ts"
 import { logEvent } from "../observability/logEvent.ts"
@@ -113,6 +113,16 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
       )
       return listed.map(toObservedContainer)
     }),
+
+    listManagedContainers: Effect.fn("ContainerEngine.listManagedContainers")(function* () {
+      const { docker } = yield* connect("ContainerEngine.listManagedContainers")
+      const listed = yield* call(
+        { operation: "ContainerEngine.listManagedContainers", target: "containers of every fleet" },
+        (signal) =>
+          docker.listContainers({ all: true, filters: { label: [Labels.fleet] }, abortSignal: signal }),
+      )
+      return listed.map(toObservedContainer)
+    })(),
 
     listImages: Effect.fn("ContainerEngine.listImages")(function* () {
       const { docker } = yield* connect("ContainerEngine.listImages")

@@ -119,10 +119,22 @@ const ensure = (
 }
 
 const isReadOnly = (call: string) =>
-  /^(info|listContainers|listImages|listNetworks|listVolumes|inspectContainer|containerLogs)\b/.test(call)
+  /^(info|listContainers|listManagedContainers|listImages|listNetworks|listVolumes|inspectContainer|containerLogs)\b/.test(
+    call,
+  )
 
 export const mutatingCalls = (world: FakeWorld): ReadonlyArray<string> =>
   world.calls.filter((c) => !isReadOnly(c))
+
+const observedContainer = (c: FakeContainer): ObservedContainer => ({
+  id: c.id,
+  name: c.name,
+  labels: { ...c.labels },
+  state: c.state,
+  imageId: c.imageId,
+  networks: c.networks ?? c.spec?.networks.map((n) => n.name) ?? [],
+  volumes: c.spec?.mounts.flatMap((m) => (m.type === "volume" ? [m.source] : [])) ?? [],
+})
 
 export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> => {
   const fail = (operation: string, reason: EngineError["reason"], message: string) =>
@@ -159,21 +171,14 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
     listContainers: (fleet) =>
       call("listContainers", () =>
         Effect.succeed(
-          world.containers
-            .filter((c) => c.labels[Labels.fleet] === fleet)
-            .map(
-              (c): ObservedContainer => ({
-                id: c.id,
-                name: c.name,
-                labels: { ...c.labels },
-                state: c.state,
-                imageId: c.imageId,
-                networks: c.networks ?? c.spec?.networks.map((n) => n.name) ?? [],
-                volumes: c.spec?.mounts.flatMap((m) => (m.type === "volume" ? [m.source] : [])) ?? [],
-              }),
-            ),
+          world.containers.filter((c) => c.labels[Labels.fleet] === fleet).map(observedContainer),
         ),
       ),
+    listManagedContainers: call("listManagedContainers", () =>
+      Effect.succeed(
+        world.containers.filter((c) => c.labels[Labels.fleet] !== undefined).map(observedContainer),
+      ),
+    ),
     listImages: call("listImages", () => Effect.succeed(world.images.map((i) => ({ ...i })))),
     pullImage: (ref) =>
       call(`pullImage ${ref}`, () => {
