@@ -1,5 +1,7 @@
+import { NodeFileSystem } from "@effect/platform-node"
 import { Effect } from "effect"
 import { canonicalJson, sha256Hex } from "../domain/specHash.ts"
+import { createDirectories } from "../manifest/hostFiles.ts"
 import { hasFailures } from "../reconciler/ChangeSet.ts"
 import { reconcile } from "../reconciler/reconcile.ts"
 import { formatViolations, loadWithPolicy } from "./loadWithPolicy.ts"
@@ -18,6 +20,16 @@ export const apply = Effect.fn("cli.apply")(function* (args: CliArgs) {
   if (result.violations.length > 0 && !args.json)
     yield* output.err(formatViolations(args.file, result.violations))
   // Without git (the daemon's job) the revision names the manifest's content.
+  // Bind sources found nowhere are a container's data, created before it starts, as in Compose.
+  const created = yield* Effect.result(
+    createDirectories(result.loaded.directories).pipe(Effect.provide(NodeFileSystem.layer)),
+  )
+  if (created._tag === "Failure") {
+    const message = `cannot create a bind mount source: ${created.failure.message}`
+    if (args.json) yield* output.out(JSON.stringify({ error: { kind: "BindSourceError", message } }, null, 2))
+    else yield* output.err(`fleetd apply: ${message}`)
+    return 1
+  }
   const revision = `manifest:${sha256Hex(canonicalJson(desired.services.map((s) => s.configHash))).slice(0, 12)}`
   return yield* reconcile(desired, {
     revision,

@@ -1,18 +1,40 @@
+import { realpathSync } from "node:fs"
+import { dirname, resolve } from "node:path"
+import { NodeFileSystem } from "@effect/platform-node"
 import { Effect } from "effect"
 import type { DesiredState } from "../domain/DesiredState.ts"
+import { findRepositoryRoot } from "../manifest/hostFiles.ts"
 import { loadManifest } from "../manifest/loadManifest.ts"
 import { formatManifestError } from "../manifest/ManifestError.ts"
 import { Output } from "./Output.ts"
 import type { CliArgs } from "./parseCliArgs.ts"
 
+/** The git work tree around the manifest, if any: its references may reach anywhere inside it. */
+const repositoryOf = (file: string) => {
+  let directory: string
+  try {
+    directory = realpathSync(dirname(resolve(file)))
+  } catch {
+    return Effect.succeed(undefined) // the loader reports the missing manifest
+  }
+  return findRepositoryRoot(directory).pipe(Effect.provide(NodeFileSystem.layer))
+}
+
 /**
  * Loads the manifest for a command. An invalid one is reported (every issue, with its
  * position) and gives undefined: no command goes near the engine with bad input.
+ * Without a checkout of fleetd's own, a bind source found nowhere is created where
+ * Compose creates it: in the repository itself.
  */
 export const loadOrReport = Effect.fnUntraced(function* (args: CliArgs) {
   const output = yield* Output
   const loaded = yield* Effect.result(
-    loadManifest(args.file, { fleet: args.fleet, environment: process.env }),
+    loadManifest(args.file, {
+      fleet: args.fleet,
+      environment: process.env,
+      repository: yield* repositoryOf(args.file),
+      localFiles: args.localFiles,
+    }),
   )
   if (loaded._tag === "Failure") {
     const error = loaded.failure

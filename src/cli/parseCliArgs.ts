@@ -19,6 +19,8 @@ export interface CliArgs {
   readonly projects: ReadonlyArray<string> | undefined
   /** Remove the fleets of project directories that are gone (else they are only reported). */
   readonly pruneProjects: boolean
+  /** `--local-files` (or FLEETD_LOCAL_FILES): files git must not hold, laid over the repository. */
+  readonly localFiles: string | undefined
 }
 
 export type ParsedArgs =
@@ -54,6 +56,8 @@ Options:
       --concurrency N  apply: how many services may change at once (default: 4)
       --policy FILE    the operator policy: what fleet.yaml may ask of the host beyond a plain
                        container (default: nothing; see docs/policy.md)
+      --local-files DIR  files git must not hold (secrets, host config, data), laid over the
+                       repository at the same paths (also FLEETD_LOCAL_FILES; see docs/configuration.md)
   -h, --help           show this help
   -v, --version        show fleetd's version
 
@@ -67,7 +71,7 @@ Options:
       --listen HOST:PORT        HTTP address for /health /ready /metrics /status /hooks (default: 127.0.0.1:8080)
       --data-dir DIR            checkout and state (default: ./.fleetd)
       --ssh-key FILE --known-hosts FILE   SSH credentials (host keys always checked)
-      --fleet, --engine, --allow-empty, --concurrency, --policy as above
+      --fleet, --engine, --allow-empty, --concurrency, --policy, --local-files as above
       --git-timeout DURATION  --webhook-max-bytes N  --log-level LEVEL  --log-format json|pretty
   Secrets only from the environment: FLEETD_GIT_TOKEN, FLEETD_WEBHOOK_SECRET[_GITHUB|_GITLAB|
   _GITEA|_BITBUCKET|_GENERIC], each also as *_FILE naming a file that holds it.
@@ -145,6 +149,7 @@ const parseOneShot = (parsed: ReturnType<typeof parse>): ParsedArgs => {
       policy: values.policy,
       projects: projects !== undefined && projects.length > 0 ? projects : undefined,
       pruneProjects: values["prune-projects"] ?? false,
+      localFiles: values["local-files"] ?? (process.env["FLEETD_LOCAL_FILES"] || undefined),
     },
   }
 }
@@ -164,6 +169,7 @@ const parse = (argv: ReadonlyArray<string>) =>
       policy: { type: "string" },
       projects: { type: "string", multiple: true },
       "prune-projects": { type: "boolean" },
+      "local-files": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

@@ -50,10 +50,13 @@ export const daemonLayer = (settings: DaemonSettings) => {
           ),
         )
       : DirSource.layer(sourceConfig.dir, settings.path)
+  // In git mode only --local-files can change under fleetd: watch them, if there are any.
   const watcher =
     settings.source._tag === "Dir"
       ? FileWatcher.layer([join(settings.source.dir, settings.path), join(settings.source.dir, ".env")])
-      : FileWatcher.none
+      : settings.localFiles === undefined
+        ? FileWatcher.none
+        : FileWatcher.layer([])
   const base = Layer.mergeAll(
     Triggers.layer,
     Layer.succeed(DaemonConfig)(settings),

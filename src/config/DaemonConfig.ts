@@ -45,6 +45,11 @@ export interface DaemonSettings {
   readonly engine: string | undefined
   readonly allowEmpty: boolean
   readonly concurrency: number
+  /**
+   * `--local-files`: files git must not hold, laid over the repository at the same
+   * paths (absolute; a directory that existed at start-up). Never cleaned by fleetd.
+   */
+  readonly localFiles?: string | undefined
   /** The operator policy, read once at start-up; unset means default deny. */
   readonly policy?: Policy
   /** Secret per provider; a provider without one refuses every delivery (fail closed). */

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs"
-import { isAbsolute, normalize, resolve } from "node:path"
+import { readFileSync, statSync } from "node:fs"
+import { isAbsolute, join, normalize, resolve } from "node:path"
 import { Config, ConfigProvider, Data, Duration, Effect, Option, Redacted } from "effect"
 import { durationHint, parseDuration } from "../manifest/compose/duration.ts"
 import { loadPolicy } from "../policy/loadPolicy.ts"
@@ -26,6 +26,7 @@ export const runFlags = {
   "allow-empty": "FLEETD_ALLOW_EMPTY",
   concurrency: "FLEETD_CONCURRENCY",
   policy: "FLEETD_POLICY",
+  "local-files": "FLEETD_LOCAL_FILES",
   "webhook-max-bytes": "FLEETD_WEBHOOK_MAX_BYTES",
   "log-level": "FLEETD_LOG_LEVEL",
   "log-format": "FLEETD_LOG_FORMAT",
@@ -79,6 +80,28 @@ const parseListen = (value: string) => {
     )
   }
   return Effect.succeed({ host: match[1] ?? (match[2] || "0.0.0.0"), port })
+}
+
+/**
+ * `--local-files` must be a directory, and not inside fleetd's checkout, which every
+ * sync cleans: the files it holds are the ones that must survive.
+ */
+const checkLocalFiles = (value: string | undefined, dataDir: string) => {
+  if (value === undefined || value === "") return Effect.succeed(undefined)
+  const dir = resolve(value)
+  const fail = (why: string) =>
+    Effect.fail(new SettingsError({ message: `--local-files (FLEETD_LOCAL_FILES) ${dir} ${why}` }))
+  let isDirectory: boolean
+  try {
+    isDirectory = statSync(dir).isDirectory()
+  } catch {
+    return fail("does not exist: create it, or leave the flag out")
+  }
+  if (!isDirectory) return fail("is not a directory")
+  const checkouts = join(dataDir, "checkout")
+  if (dir === checkouts || dir.startsWith(`${checkouts}/`))
+    return fail(`is inside fleetd's checkouts (${checkouts}), which every sync cleans`)
+  return Effect.succeed(dir)
 }
 
 /**
@@ -139,6 +162,10 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
       Effect.mapError((e) => new SettingsError({ message: `--policy (FLEETD_POLICY): ${e.message}` })),
     )
     const dataDir = resolve(yield* read(Config.String("FLEETD_DATA_DIR").pipe(Config.withDefault(".fleetd"))))
+    const localFiles = yield* checkLocalFiles(
+      yield* read(optional(Config.String("FLEETD_LOCAL_FILES"))),
+      dataDir,
+    )
     const settings: DaemonSettings = {
       source:
         repo !== undefined
@@ -161,6 +188,7 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
       ),
       dataDir,
       engine: yield* read(optional(Config.String("FLEETD_ENGINE"))),
+      ...(localFiles === undefined ? {} : { localFiles }),
       allowEmpty: yield* read(Config.Boolean("FLEETD_ALLOW_EMPTY").pipe(Config.withDefault(false))),
       concurrency: yield* read(Config.Int("FLEETD_CONCURRENCY").pipe(Config.withDefault(4))),
       policy,

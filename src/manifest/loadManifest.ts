@@ -4,12 +4,12 @@
  * ManifestError with positions; nothing here throws.
  */
 import { lstat, readFile, realpath, stat } from "node:fs/promises"
-import { dirname, resolve } from "node:path"
+import { dirname, join, relative, resolve } from "node:path"
+import { NodeFileSystem } from "@effect/platform-node"
 import { Effect } from "effect"
 import type { DesiredState } from "../domain/DesiredState.ts"
+import { locateReferences } from "./hostFiles.ts"
 import { ManifestError } from "./ManifestError.ts"
-import type { FileFact, FileRef } from "./manifestFiles.ts"
-import { isInside } from "./manifestFiles.ts"
 import { finishManifest, type ManifestResult, stageManifest } from "./manifestFromText.ts"
 import { type Located, MaxManifestBytes } from "./yamlDocument.ts"
 
@@ -23,6 +23,8 @@ export interface LoadedManifest {
    * Directory mode watches exactly these.
    */
   readonly files: ReadonlyArray<string>
+  /** Bind sources found nowhere (a container's data): `apply` creates them as directories, as Compose does. */
+  readonly directories: ReadonlyArray<string>
   /** Positions a manifest path (`services.web.cap_add[0]`), for policy violations. */
   readonly issueAt: Located["issueAt"]
 }
@@ -32,6 +34,12 @@ export interface LoadManifestOptions {
   readonly fleet?: string | undefined
   /** Variables for interpolation (the daemon passes its environment). */
   readonly environment: Readonly<Record<string, string | undefined>>
+  /** The repository root (the checkout, `--dir`, the git work tree): references may go anywhere inside it. */
+  readonly repository?: string | undefined
+  /** `--local-files`: laid over the repository for the files git must not hold (hostFiles.ts). */
+  readonly localFiles?: string | undefined
+  /** Bind sources found nowhere live in `<binds>/<fleet>/` (`--repo` mode); unset: in the repository. */
+  readonly binds?: string | undefined
 }
 
 const errorCode = (e: unknown): string | undefined =>
@@ -43,22 +51,6 @@ const fileError = (file: string, message: string, hint?: string) =>
     issues: [{ line: 1, column: 1, path: "", message, ...(hint === undefined ? {} : { hint }) }],
   })
 
-/** What is at `relative`; content is read only for regular files inside the root. */
-const inspect = async (root: string, ref: FileRef): Promise<FileFact> => {
-  let realPath: string
-  try {
-    realPath = await realpath(resolve(root, ref.relative))
-  } catch {
-    return { kind: "missing" }
-  }
-  const info = await stat(realPath)
-  if (info.isDirectory()) return { kind: "directory", realPath }
-  // A host path is only resolved, never read: its content is none of fleetd's business.
-  if (!info.isFile() || !isInside(root, realPath) || ref.kind === "host")
-    return { kind: "file", realPath, content: new Uint8Array() }
-  return { kind: "file", realPath, content: await readFile(realPath) }
-}
-
 const readOptional = async (path: string): Promise<string | undefined> => {
   try {
     return (await lstat(path)).isFile() ? await readFile(path, "utf8") : undefined
@@ -68,7 +60,11 @@ const readOptional = async (path: string): Promise<string | undefined> => {
   }
 }
 
-type Outcome = { readonly result: ManifestResult; readonly files: ReadonlyArray<string> }
+type Outcome = {
+  readonly result: ManifestResult
+  readonly files: ReadonlyArray<string>
+  readonly directories: ReadonlyArray<string>
+}
 
 const run = async (file: string, options: LoadManifestOptions): Promise<Outcome | ManifestError> => {
   const absolute = resolve(file)
@@ -88,26 +84,46 @@ const run = async (file: string, options: LoadManifestOptions): Promise<Outcome 
       "keep fleet.yaml under 1 MiB",
     )
   const root = await realpath(dirname(absolute))
+  const repository = options.repository === undefined ? undefined : await realpath(options.repository)
+  let localFiles: string | undefined
+  try {
+    localFiles = options.localFiles === undefined ? undefined : await realpath(options.localFiles)
+  } catch (e) {
+    return fileError(file, `cannot read --local-files ${options.localFiles}: ${errorCode(e) ?? String(e)}`)
+  }
   const text = await readFile(absolute, "utf8")
-  const dotEnv = await readOptional(resolve(root, ".env"))
+  // A git-ignored `.env` kept on the host is laid over the repository like any other file.
+  const localEnv =
+    localFiles === undefined ? undefined : join(localFiles, relative(repository ?? root, root), ".env")
+  const ownEnv = await readOptional(resolve(root, ".env"))
+  const dotEnv = ownEnv ?? (localEnv === undefined ? undefined : await readOptional(localEnv))
   const staged = stageManifest({
     file,
     text,
     root,
+    repository,
     fleet: options.fleet,
     environment: options.environment,
     dotEnv,
   })
-  const files = [absolute, resolve(root, ".env")]
-  if ("_tag" in staged) return { result: staged, files }
-  const facts = new Map<string, FileFact>()
-  for (const ref of staged.refs)
-    if (!facts.has(ref.relative)) facts.set(ref.relative, await inspect(root, ref))
-  for (const ref of staged.refs) {
-    const fact = facts.get(ref.relative)
-    if (ref.kind !== "host" && fact?.kind === "file") files.push(fact.realPath)
+  const files = [absolute, resolve(root, ".env"), ...(localEnv === undefined ? [] : [localEnv])]
+  if ("_tag" in staged) return { result: staged, files, directories: [] }
+  const located = await Effect.runPromise(
+    locateReferences(
+      {
+        repository: repository ?? root,
+        manifestDir: root,
+        localFiles,
+        binds: options.binds === undefined ? undefined : join(resolve(options.binds), staged.fleet),
+      },
+      staged.refs,
+    ).pipe(Effect.provide(NodeFileSystem.layer)),
+  )
+  return {
+    result: finishManifest(staged, (path) => located.facts.get(path) ?? { kind: "missing" }),
+    files: [...files, ...located.files],
+    directories: located.directories,
   }
-  return { result: finishManifest(staged, (relative) => facts.get(relative) ?? { kind: "missing" }), files }
 }
 
 export const loadManifest = (
@@ -127,6 +143,7 @@ export const loadManifest = (
               desired: outcome.result.desired,
               warnings: outcome.result.warnings,
               files: [...new Set(outcome.files)],
+              directories: outcome.directories,
               issueAt: outcome.result.issueAt,
             }),
     ),

@@ -2,9 +2,14 @@
  * The host files a manifest refers to (env_file, bind-mount sources), and the rule
  * that repository files stay inside the repository: relative to fleet.yaml, no `..`
  * escape, no `~` path, and (checked against the real paths the loader reports) no
- * escape through a symlink. A repository must not be able to read /etc. Absolute bind
- * sources are host paths: the loader only resolves their symlinks (never reads them)
- * and the operator policy decides whether they may be mounted.
+ * escape through a symlink. A repository must not be able to read /etc. When the
+ * repository's root is known (the daemon's checkout or directory, the git work tree
+ * around `-f`), a path may climb out of the manifest's directory as long as it stays
+ * inside that root (`../../secrets/app.env` from `services/app/`); when it is not,
+ * the manifest's directory is the root. Absolute bind sources are host paths: the
+ * loader only resolves their symlinks (never reads them) and the operator policy
+ * decides whether they may be mounted. Where a reference is found (the repository,
+ * --local-files, the fleet's data directory) is hostFiles.ts's business.
  */
 import { posix } from "node:path"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
@@ -19,13 +24,35 @@ export interface FileRef {
   readonly at: ReadonlyArray<PropertyKey>
   /** `env_file` with `required: false` may be missing. */
   readonly required: boolean
+  /** A bind mounted read-only: its content is configuration, not the container's data. */
+  readonly readOnly?: boolean
 }
+
+/**
+ * Where a reference was found when not in the repository itself: `local` is
+ * --local-files, `data` the directory fleetd keeps for the fleet's bind-mounted data.
+ */
+export type FilePlace = "repository" | "local" | "data"
 
 /** What the loader found at a FileRef; tests build these in memory. */
 export type FileFact =
-  | { readonly kind: "file"; readonly realPath: string; readonly content: Uint8Array }
-  | { readonly kind: "directory"; readonly realPath: string }
-  | { readonly kind: "missing" }
+  | {
+      readonly kind: "file"
+      readonly realPath: string
+      readonly content: Uint8Array
+      readonly from?: "local" | "data"
+    }
+  | {
+      readonly kind: "directory"
+      readonly realPath: string
+      readonly from?: "local" | "data"
+      /** Found nowhere: a bind source Compose would create, as a directory, before starting. */
+      readonly create?: true
+    }
+  /** `looked`: every place searched, for the error (the repository, then --local-files). */
+  | { readonly kind: "missing"; readonly looked?: ReadonlyArray<string> }
+  /** A symlink that leads out of the place it was found in. */
+  | { readonly kind: "outside"; readonly realPath: string; readonly place: FilePlace; readonly root: string }
 
 export const envFileEntries = (
   envFile: Service["env_file"],
@@ -43,6 +70,7 @@ const escapeIssue = (
   kind: FileRef["kind"],
   source: string,
   at: ReadonlyArray<PropertyKey>,
+  base: string | undefined,
 ): PathIssue | undefined => {
   const what = kind === "env_file" ? "env_file" : "bind mount source"
   if (source.startsWith("~"))
@@ -53,28 +81,44 @@ const escapeIssue = (
     return pathIssue(at, `${what} ${source} is outside the repository`, {
       hint: "use a path relative to fleet.yaml",
     })
-  const normalized = posix.normalize(source)
-  if (normalized === ".." || normalized.startsWith("../"))
+  if (escapes(source, base))
     return pathIssue(at, `${what} ${source} escapes the repository`, {
-      hint: "use a path inside the directory of fleet.yaml",
+      hint:
+        base === undefined
+          ? "use a path inside the directory of fleet.yaml"
+          : "use a path inside the repository",
     })
   return undefined
+}
+
+/** `base`: the manifest's directory relative to the repository root, when that root is known. */
+const escapes = (source: string, base: string | undefined): boolean => {
+  const normalized = posix.normalize(posix.join(base ?? "", source))
+  return normalized === ".." || normalized.startsWith("../")
 }
 
 /** Every file reference in the manifest, plus issues for those that escape lexically. */
 export const manifestFiles = (
   manifest: Manifest,
+  base?: string,
 ): { refs: ReadonlyArray<FileRef>; issues: ReadonlyArray<PathIssue> } => {
   const refs: Array<FileRef> = []
   const issues: Array<PathIssue> = []
-  const add = (kind: FileRef["kind"], source: string, at: ReadonlyArray<PropertyKey>, required: boolean) => {
+  const add = (
+    kind: FileRef["kind"],
+    source: string,
+    at: ReadonlyArray<PropertyKey>,
+    required: boolean,
+    readOnly?: boolean,
+  ) => {
     if (kind === "bind" && source.startsWith("/")) {
       refs.push({ kind: "host", relative: posix.normalize(source), at, required })
       return
     }
-    const issue = escapeIssue(kind, source, at)
+    const issue = escapeIssue(kind, source, at, base)
     if (issue !== undefined) issues.push(issue)
-    else refs.push({ kind, relative: posix.normalize(source), at, required })
+    else
+      refs.push({ kind, relative: posix.normalize(source), at, required, ...(readOnly ? { readOnly } : {}) })
   }
   for (const [name, service] of Object.entries(manifest.services ?? {})) {
     for (const e of envFileEntries(service.env_file))
@@ -84,9 +128,9 @@ export const manifestFiles = (
         if (typeof volume === "string") {
           const parsed = parseShortVolume(volume)
           if (typeof parsed !== "string" && parsed.type === "bind" && parsed.source !== undefined)
-            add("bind", parsed.source, [...at, i], true)
+            add("bind", parsed.source, [...at, i], true, parsed.readOnly)
         } else if (volume.type === "bind" && volume.source !== undefined)
-          add("bind", volume.source, [...at, i, "source"], true)
+          add("bind", volume.source, [...at, i, "source"], true, volume.read_only ?? false)
       }
     }
     binds(service.volumes, ["services", name, "volumes"])
@@ -103,4 +147,5 @@ export const isInside = (root: string, realPath: string): boolean =>
   realPath === root || realPath.startsWith(root.endsWith("/") ? root : `${root}/`)
 
 /** True for sources `manifestFiles` already rejects without looking at the disk. */
-export const escapesLexically = (source: string): boolean => escapeIssue("bind", source, []) !== undefined
+export const escapesLexically = (source: string, base?: string): boolean =>
+  escapeIssue("bind", source, [], base) !== undefined

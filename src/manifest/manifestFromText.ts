@@ -5,6 +5,7 @@
  * `finishManifest` (normalize with those files). Tests run both on in-memory input.
  */
 
+import { posix } from "node:path"
 import type { DesiredState } from "../domain/DesiredState.ts"
 import { buildDesiredState } from "./buildDesiredState.ts"
 import { checkManifest } from "./checkManifest.ts"
@@ -21,8 +22,13 @@ export interface ManifestText {
   /** Shown in messages, e.g. `fleet.yaml`. */
   readonly file: string
   readonly text: string
-  /** Real absolute path of the manifest's directory; file references must stay inside. */
+  /** Real absolute path of the manifest's directory; relative references start here. */
   readonly root: string
+  /**
+   * Real absolute path of the repository root (`root` or above it), when known: file
+   * references may go anywhere inside it. Unset: they must stay inside `root`.
+   */
+  readonly repository?: string | undefined
   readonly fleet?: string | undefined
   readonly environment: Readonly<Record<string, string | undefined>>
   /** Contents of `.env` beside the manifest, if any. */
@@ -50,6 +56,7 @@ export interface StagedManifest {
   readonly fleet: string
   readonly lookup: Lookup
   readonly root: string
+  readonly repository?: string | undefined
   /** Files to read before `finishManifest`. */
   readonly refs: ReadonlyArray<FileRef>
   readonly issues: ReadonlyArray<PathIssue>
@@ -75,6 +82,10 @@ const makeLookup = (
   return { lookup: (name) => input.environment[name] ?? dotEnv.get(name), issues, warnings }
 }
 
+/** The manifest's directory relative to the repository root, when that root is known. */
+const baseOf = (input: { readonly root: string; readonly repository?: string | undefined }) =>
+  input.repository === undefined ? undefined : posix.relative(input.repository, input.root)
+
 export const stageManifest = (input: ManifestText): ManifestResult | StagedManifest => {
   const { lookup, issues: envIssues, warnings: envWarnings } = makeLookup(input)
   if (envIssues.length > 0) return { _tag: "error", issues: envIssues, warnings: envWarnings }
@@ -86,7 +97,7 @@ export const stageManifest = (input: ManifestText): ManifestResult | StagedManif
   if (name.error !== undefined)
     issues.push({ path: name.source === "manifest" ? ["name"] : [], message: name.error })
   issues.push(...checkManifest(manifest, name.name))
-  const files = manifestFiles(manifest)
+  const files = manifestFiles(manifest, baseOf(input))
   issues.push(...files.issues)
   const warnings = [...envWarnings, ...decoded.decoded.warnings]
   if (Object.keys(manifest.services ?? {}).length === 0) {
@@ -101,6 +112,7 @@ export const stageManifest = (input: ManifestText): ManifestResult | StagedManif
     fleet: name.name,
     lookup,
     root: input.root,
+    repository: input.repository,
     refs: files.refs,
     issues,
   }
@@ -114,7 +126,8 @@ export const finishManifest = (
   const warnings = [...staged.decoded.warnings]
   const built = buildDesiredState(manifest, {
     fleet: staged.fleet,
-    root: staged.root,
+    root: staged.repository ?? staged.root,
+    base: baseOf(staged),
     lookup: staged.lookup,
     file,
     warn: (path, message) => {

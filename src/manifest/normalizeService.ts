@@ -23,17 +23,20 @@ import { splitShell } from "./compose/shellSplit.ts"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
 import { imagePolicy } from "./imagePolicy.ts"
 import type { Service } from "./Manifest.ts"
-import { envFileEntries, escapesLexically, type FileFact, isInside } from "./manifestFiles.ts"
+import { envFileEntries, escapesLexically, type FileFact } from "./manifestFiles.ts"
 import { normalizeHostAccess } from "./normalizeHostAccess.ts"
 import { normalizeResources } from "./normalizeResources.ts"
 import { normalizeUpdate } from "./normalizeUpdate.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
+import { referenceIssue } from "./referenceIssue.ts"
 import { isReservedVariable, reservedVariableMessage } from "./reservedVariables.ts"
 
 export interface NormalizeContext {
   readonly fleet: string
-  /** Real path of the manifest's directory. */
+  /** Real path of the repository root (the manifest's directory when no root is known). */
   readonly root: string
+  /** The manifest's directory relative to `root`; undefined when no repository root is known. */
+  readonly base?: string | undefined
   /** Network key → engine name, including `default`. */
   readonly networks: ReadonlyMap<string, string>
   /** Volume key → engine name. */
@@ -65,22 +68,24 @@ export const normalizeService = (
   const files: Array<ReferencedFile> = []
   const origins: Record<string, ReadonlyArray<PropertyKey>> = {}
 
-  /** Resolves a reference the loader looked at, enforcing the symlink rule. */
-  const resolve = (relative: string, path: ReadonlyArray<PropertyKey>, what: string, required: boolean) => {
+  /**
+   * Resolves a reference the loader looked at, enforcing the symlink rule. A file's
+   * content is hashed (so editing it replaces the service) unless it is a container's
+   * data: a read-write bind of a file kept outside the repository.
+   */
+  const resolve = (
+    relative: string,
+    path: ReadonlyArray<PropertyKey>,
+    what: string,
+    required: boolean,
+    readOnly = true,
+  ) => {
     const fact = ctx.file(relative)
-    if (fact.kind === "missing") {
-      if (required) issues.push(pathIssue(path, `${what} ${relative} does not exist in the repository`))
-      return undefined
-    }
-    if (!isInside(ctx.root, fact.realPath)) {
-      issues.push(
-        pathIssue(path, `${what} ${relative} resolves to ${fact.realPath}, outside the repository`, {
-          hint: "a symlink may not point outside the directory of fleet.yaml",
-        }),
-      )
-      return undefined
-    }
-    if (fact.kind === "file") files.push({ path: relative, sha256: sha256Hex(fact.content) })
+    const problem = referenceIssue(fact, { relative, what, required, at: path }, ctx)
+    if (problem !== undefined) issues.push(problem)
+    if (problem !== undefined || (fact.kind !== "file" && fact.kind !== "directory")) return undefined
+    if (fact.kind === "file" && (fact.from === undefined || readOnly))
+      files.push({ path: relative, sha256: sha256Hex(fact.content) })
     return fact
   }
 
@@ -90,7 +95,7 @@ export const normalizeService = (
   )
   for (const e of envFileEntries(service.env_file)) {
     const path = [...at, "env_file", ...e.at]
-    if (escapesLexically(e.path)) continue // reported by manifestFiles
+    if (escapesLexically(e.path, ctx.base)) continue // reported by manifestFiles
     const fact = resolve(posix.normalize(e.path), path, "env_file", e.required)
     if (fact === undefined) continue
     if (fact.kind !== "file") {
@@ -174,8 +179,8 @@ export const normalizeService = (
       const source = fact.kind === "missing" ? hostPath : fact.realPath
       origins[`volumes:${v.target}`] = path
       mounts.push({ type: "bind", source, target: v.target, readOnly, hostPath })
-    } else if (!escapesLexically(v.source)) {
-      const fact = resolve(posix.normalize(v.source), path, "bind mount source", true)
+    } else if (!escapesLexically(v.source, ctx.base)) {
+      const fact = resolve(posix.normalize(v.source), path, "bind mount source", true, readOnly)
       if (fact !== undefined) mounts.push({ type: "bind", source: fact.realPath, target: v.target, readOnly })
     }
   }

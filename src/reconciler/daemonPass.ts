@@ -1,8 +1,10 @@
 import { join } from "node:path"
+import { NodeFileSystem } from "@effect/platform-node"
 import { Clock, Effect, Result } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { FleetStatus, StalledStatus } from "../domain/FleetStatus.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
+import { createDirectories } from "../manifest/hostFiles.ts"
 import { type LoadedManifest, loadManifest } from "../manifest/loadManifest.ts"
 import { formatManifestIssue } from "../manifest/ManifestError.ts"
 import { logEvent } from "../observability/logEvent.ts"
@@ -36,7 +38,8 @@ const iso = (millis: number) => new Date(millis).toISOString()
 /**
  * The manifest last loaded from a git revision. A commit names its files for ever, so
  * the same revision needs no second read and decode (most of a no-op pass's CPU).
- * Directory mode is never cached: an env_file may change without changing the revision.
+ * Directory mode is never cached: an env_file may change without changing the revision;
+ * nor is a repository with --local-files, which lie outside every revision.
  */
 export interface ManifestMemo {
   revision?: string
@@ -98,9 +101,14 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   }
   const { revision, root } = snapshot.success
 
-  // 2. A revision already found invalid waits for a new one (a file change re-reads it).
+  // 2. A revision already found invalid waits for a new one (a file change re-reads it;
+  // with --local-files every pass does, since the fix may be a file kept on the host).
   const before = yield* status.get
-  if (before.stalled?.revision === revision && !triggers.includes("file")) {
+  if (
+    before.stalled?.revision === revision &&
+    !triggers.includes("file") &&
+    config.localFiles === undefined
+  ) {
     yield* logEvent("Debug", "pass: revision is stalled; waiting for a new one", { revision })
     const seconds = yield* finish("skipped", revision, (s) => ({ ...s, phase: "Stalled" }))
     yield* metrics.recordPass("skipped", seconds, [])
@@ -108,12 +116,20 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   }
 
   // 3. Manifest: a revision that fails validation is rejected whole; nothing is touched.
-  const cacheable = source.describe.kind === "git"
+  const git = source.describe.kind === "git"
+  const cacheable = git && config.localFiles === undefined
   const loaded =
     cacheable && memo.revision === revision && memo.loaded !== undefined
       ? Result.succeed(memo.loaded)
       : yield* Effect.result(
-          loadManifest(join(root, config.path), { fleet: config.fleet, environment: process.env }),
+          loadManifest(join(root, config.path), {
+            fleet: config.fleet,
+            environment: process.env,
+            repository: root,
+            localFiles: config.localFiles,
+            // The checkout is cleaned on every sync: data found nowhere lives in the data dir.
+            binds: git ? join(config.dataDir, "binds") : undefined,
+          }),
         )
   if (cacheable && loaded._tag === "Success") {
     memo.revision = revision
@@ -124,8 +140,12 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
     const issues = error.issues.map((issue) => formatManifestIssue(config.path, issue))
     return yield* stall(revision, { revision, reason: `${config.path} is invalid`, issues })
   }
-  const { warnings, files, issueAt } = loaded.success
-  yield* (yield* FileWatcher).follow(files)
+  const { warnings, files, issueAt, directories } = loaded.success
+  // Only fleetd writes a checkout: in git mode only --local-files are worth watching.
+  const local = config.localFiles === undefined ? undefined : `${config.localFiles}/`
+  yield* (yield* FileWatcher).follow(
+    git ? files.filter((f) => local !== undefined && f.startsWith(local)) : files,
+  )
   for (const warning of warnings) yield* logEvent("Warn", `manifest: ${warning}`, { revision })
 
   // 3b. Operator policy: a violating service is blocked alone (left as it runs); the rest proceeds.
@@ -136,6 +156,23 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
       revision,
       service: issue.service,
     })
+
+  // 3c. Bind sources found nowhere are a container's data: created before it starts, as in Compose.
+  const created = yield* Effect.result(
+    createDirectories(directories).pipe(Effect.provide(NodeFileSystem.layer)),
+  )
+  if (created._tag === "Failure") {
+    const error = `cannot create a bind mount source: ${created.failure.message}`
+    yield* logEvent("Error", `pass: ${error}`, { revision })
+    const seconds = yield* finish(
+      "error",
+      revision,
+      (s) => ({ ...s, phase: "Failing", lastAttemptedRevision: revision }),
+      error,
+    )
+    yield* metrics.recordPass("error", seconds, [])
+    return { result: "error", retry: true } satisfies PassOutcome
+  }
 
   // 4. Reconcile. A spec rolled back at this revision is held, not retried: only a new
   // revision (or a new image, which changes the spec hash) tries it again.

@@ -2,7 +2,7 @@ import { renameSync } from "node:fs"
 import { Effect, Exit, Scope } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { Labels } from "../../src/domain/labels.ts"
-import { type Daemon, eventually, startDaemon } from "../support/daemon.ts"
+import { type Daemon, eventually, startDaemon, stopDaemon } from "../support/daemon.ts"
 import { freePort } from "../support/freePort.ts"
 import { type GitRemote, makeGitRemote } from "../support/gitRemote.ts"
 import { cleanupFleet, rawClient, runningEnv, testEngines, uniqueFleet } from "../support/testEngines.ts"
@@ -47,8 +47,7 @@ for (const engine of testEngines()) {
       remote.push()
     })
     afterEach(async () => {
-      if (daemon && daemon.process.exitCode === null) await daemon.stop()
-      const logs = daemon?.logs() ?? ""
+      const logs = await stopDaemon(daemon)
       daemon = undefined
       await cleanupFleet(engine, fleet)
       await Effect.runPromise(Scope.close(scope, Exit.void))

@@ -71,6 +71,12 @@ export const startDaemon = (
   }
 }
 
+/** Stops `daemon` if it still runs; gives everything it printed (for "no secret was logged"). */
+export const stopDaemon = async (daemon: Daemon | undefined): Promise<string> => {
+  if (daemon && daemon.process.exitCode === null) await daemon.stop()
+  return daemon?.logs() ?? ""
+}
+
 /** Polls `check` until it returns a value that is not undefined, or throws after `timeoutMs`. */
 export const eventually = async <A>(
   what: string,

@@ -65,7 +65,10 @@ export const parseEnvFile = (text: string, lookup?: Lookup): ParsedEnvFile => {
     const eq = body.indexOf("=")
     const key = (eq < 0 ? body : body.slice(0, eq)).trim()
     if (!keyPattern.test(key)) {
-      errors.push({ line: index + 1, message: `invalid variable name "${key}"` })
+      // A line without "=" is not quoted back: it may be a value (a pasted token), and
+      // env files are where secrets live.
+      const message = eq < 0 ? "expected KEY=VALUE or a variable name" : `invalid variable name "${key}"`
+      errors.push({ line: index + 1, message })
       return
     }
     if (eq < 0) return

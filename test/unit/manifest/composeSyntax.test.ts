@@ -59,7 +59,8 @@ describe("Compose value syntax", () => {
   ])("splits %s like a shell", (text, words) => expect(splitShell(text)).toEqual(words))
 
   it("reads env files: comments, export, quotes, inline comments, bad names", () => {
-    const text = '# c\nexport A=1\nB=\'x # y\'\nC="line\\nnext"\nD=bare # note\nE\n1BAD=x\nF="open\n'
+    const text =
+      '# c\nexport A=1\nB=\'x # y\'\nC="line\\nnext"\nD=bare # note\nE\n1BAD=x\nF="open\ns3cr3t/t0ken\n'
     expect(parseEnvFile(text)).toEqual({
       entries: [
         { key: "A", value: "1" },
@@ -70,6 +71,7 @@ describe("Compose value syntax", () => {
       errors: [
         { line: 7, message: 'invalid variable name "1BAD"' },
         { line: 8, message: "unterminated quote in F" },
+        { line: 9, message: "expected KEY=VALUE or a variable name" },
       ],
       unset: [],
     })

@@ -1,0 +1,52 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect } from "effect"
+import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { parseCliArgs } from "../../../src/cli/parseCliArgs.ts"
+import { loadDaemonSettings, type RunFlags } from "../../../src/config/loadDaemonSettings.ts"
+
+let base: string
+
+const settings = (flags: RunFlags, env: Record<string, string> = {}) =>
+  Effect.runPromise(
+    loadDaemonSettings({ dir: base, "data-dir": join(base, "data"), ...flags }, env).pipe(
+      Effect.map((s) => s.localFiles),
+      Effect.catch((e) => Effect.succeed(`error: ${e.message}`)),
+    ),
+  )
+
+describe("--local-files", () => {
+  beforeEach(() => {
+    base = realpathSync(mkdtempSync(join(tmpdir(), "fleetd-settings-")))
+    mkdirSync(join(base, "local"))
+    mkdirSync(join(base, "data/checkout/repo"), { recursive: true })
+    writeFileSync(join(base, "file"), "")
+  })
+  afterEach(() => rmSync(base, { recursive: true, force: true }))
+
+  it("takes an existing directory from the flag or FLEETD_LOCAL_FILES, the flag first", async () => {
+    expect(await settings({})).toBeUndefined()
+    expect(await settings({}, { FLEETD_LOCAL_FILES: join(base, "local") })).toBe(join(base, "local"))
+    expect(await settings({ "local-files": join(base, "local") }, { FLEETD_LOCAL_FILES: "/nope" })).toBe(
+      join(base, "local"),
+    )
+  })
+
+  it("refuses a missing directory, a file, and a place inside the checkouts every sync cleans", async () => {
+    expect(await settings({ "local-files": join(base, "nope") })).toBe(
+      `error: --local-files (FLEETD_LOCAL_FILES) ${base}/nope does not exist: create it, or leave the flag out`,
+    )
+    expect(await settings({ "local-files": join(base, "file") })).toBe(
+      `error: --local-files (FLEETD_LOCAL_FILES) ${base}/file is not a directory`,
+    )
+    expect(await settings({ "local-files": join(base, "data/checkout/repo") })).toBe(
+      `error: --local-files (FLEETD_LOCAL_FILES) ${base}/data/checkout/repo is inside fleetd's checkouts (${base}/data/checkout), which every sync cleans`,
+    )
+  })
+
+  it("is an option of validate, plan and apply too", () => {
+    const parsed = parseCliArgs(["plan", "--local-files", "/srv/local"])
+    expect(parsed).toMatchObject({ _tag: "Run", args: { command: "plan", localFiles: "/srv/local" } })
+  })
+})
