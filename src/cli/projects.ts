@@ -1,8 +1,10 @@
 import { resolve } from "node:path"
+import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, Result } from "effect"
 import type { DesiredState } from "../domain/DesiredState.ts"
 import { canonicalJson, sha256Hex } from "../domain/specHash.ts"
 import { diskDirectory } from "../manifest/discoverProjects.ts"
+import { createDirectories } from "../manifest/hostFiles.ts"
 import { loadProjects, type ProjectOutcome } from "../manifest/loadProjects.ts"
 import { formatManifestIssue, type ManifestIssue } from "../manifest/ManifestError.ts"
 import { parseProjectPatterns } from "../manifest/projectGlob.ts"
@@ -36,6 +38,7 @@ type Checked =
       readonly desired: DesiredState
       readonly violations: ReadonlyArray<ManifestIssue>
       readonly warnings: ReadonlyArray<string>
+      readonly directories: ReadonlyArray<string>
     }
 
 const head = (c: Checked) => ({ dir: c.project.dir, file: c.project.file, fleet: c.project.fleet })
@@ -61,7 +64,10 @@ export const projectsCommand = Effect.fn("cli.projects")(function* (args: CliArg
   }
   const patterns = parseProjectPatterns(args.projects ?? [])
   const found = yield* Effect.result(
-    loadProjects(root, patterns, diskDirectory(root), { environment: process.env }),
+    loadProjects(root, patterns, diskDirectory(root), {
+      environment: process.env,
+      localFiles: args.localFiles,
+    }),
   )
   // No project at all is more likely a wrong glob than a wish to prune everything.
   if (Result.isFailure(found) || (found.success.projects.length === 0 && !args.allowEmpty)) {
@@ -115,6 +121,16 @@ export const projectsCommand = Effect.fn("cli.projects")(function* (args: CliArg
         } else {
           // Without git the revision names the manifest's content, as for `apply -f`.
           const revision = `manifest:${sha256Hex(canonicalJson(desired.services.map((s) => s.configHash))).slice(0, 12)}`
+          // Bind sources found nowhere are the project's data, created in place as Compose does.
+          const created = yield* Effect.result(
+            createDirectories(c.directories).pipe(Effect.provide(NodeFileSystem.layer)),
+          )
+          if (Result.isFailure(created)) {
+            const error = `cannot create a bind mount source: ${created.failure.message}`
+            if (!args.json) yield* output.err(`project ${c.project.dir} (${c.project.file}): ${error}`)
+            results.push({ ...head(c), ok: false, error })
+            continue
+          }
           const { changes } = yield* reconcile(desired, {
             revision,
             allowEmpty: args.allowEmpty,
@@ -147,6 +163,7 @@ const check = (project: ProjectOutcome, policy: Policy): Checked => {
     desired: outcome.desired,
     violations: policyIssues(outcome.violations, loaded.issueAt),
     warnings: loaded.warnings,
+    directories: loaded.directories,
   }
 }
 

@@ -33,6 +33,8 @@ export interface LoadedProjects {
 export interface LoadProjectsOptions {
   /** Variables for interpolation, as for a single manifest. */
   readonly environment: Readonly<Record<string, string | undefined>>
+  /** `--local-files`, laid over the repository (`root`) for every project. */
+  readonly localFiles?: string | undefined
   /** Loads one project; the memo of the daemon slots in here. */
   readonly load?: (project: ProjectDir, path: string) => Effect.Effect<LoadedManifest, ManifestError>
 }
@@ -57,7 +59,13 @@ export const loadProjects = Effect.fnUntraced(function* (
   const load =
     options.load ??
     ((_: ProjectDir, path: string) =>
-      loadManifest(path, { fleet: undefined, environment: options.environment }))
+      // A project's files may reach anywhere in the repository (`../../secrets/app.env`).
+      loadManifest(path, {
+        fleet: undefined,
+        environment: options.environment,
+        repository: root,
+        localFiles: options.localFiles,
+      }))
   const loaded = yield* Effect.forEach(dirs, (project) =>
     Effect.gen(function* () {
       const path = join(root, project.file)

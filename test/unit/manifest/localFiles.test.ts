@@ -3,8 +3,11 @@ import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { Effect, Result } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { diskDirectory } from "../../../src/manifest/discoverProjects.ts"
 import { type LoadManifestOptions, loadManifest } from "../../../src/manifest/loadManifest.ts"
+import { loadProjects } from "../../../src/manifest/loadProjects.ts"
 import { formatManifestError } from "../../../src/manifest/ManifestError.ts"
+import { parseProjectPatterns } from "../../../src/manifest/projectGlob.ts"
 
 let base: string
 let repo: string
@@ -66,6 +69,20 @@ describe("files kept on the host (--local-files)", () => {
       service("    env_file: ../../secrets/app.env\n"),
     )
     expect(fromProject.desired.services[0]!.spec.env).toEqual(["TOKEN=from-host"])
+  })
+
+  it("gives every project (--projects) the repository as its root and --local-files laid over it", async () => {
+    put(local, "secrets/app.env", "TOKEN=from-host\n")
+    put(repo, "services/app/compose.yaml", service("    env_file: ../../secrets/app.env\n"))
+    const found = await Effect.runPromise(
+      loadProjects(repo, parseProjectPatterns(["services/*"]), diskDirectory(repo), {
+        environment: {},
+        localFiles: local,
+      }),
+    )
+    const loaded = found.projects[0]?.loaded
+    if (loaded === undefined || Result.isFailure(loaded)) throw new Error(String(loaded))
+    expect(loaded.success.desired.services[0]!.spec.env).toEqual(["TOKEN=from-host"])
   })
 
   it("prefers the repository's own file, and falls back to --local-files only for what it lacks", async () => {
