@@ -13,6 +13,7 @@ import type { DiscoverOptions } from "./discoverSocket.ts"
 import { dockerResources } from "./dockerResources.ts"
 import { EngineError } from "./EngineError.ts"
 import { type CallContext, engineCall, succeedOnStatus } from "./engineCall.ts"
+import { engineGaps } from "./engineGaps.ts"
 import { ensureResource, type LabelledResource } from "./ensureResource.ts"
 import { execInContainer } from "./execInContainer.ts"
 import { podmanCheckDue, runPodmanHealthcheck } from "./podmanHealth.ts"
@@ -229,12 +230,8 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
     ) {
       const operation = "ContainerEngine.createContainer"
       const { docker, info } = yield* connect(operation)
-      const { body, connectAfterCreate, query, unsupported } = toCreateBody(spec, labels, info.apiVersion)
-      for (const field of unsupported)
-        yield* logEvent("Warn", `container ${name}: ${field} needs Engine API 1.44; left out`, {
-          engine: `${info.kind} ${info.version}`,
-          apiVersion: info.apiVersion,
-        })
+      const { body, connectAfterCreate, query } = toCreateBody(spec, labels, info.apiVersion)
+      for (const gap of engineGaps(spec, info)) yield* logEvent("Warn", `container ${name}: ${gap}`)
       const redact = spec.env.map((entry) => entry.slice(entry.indexOf("=") + 1))
       const container = yield* call({ operation, target: `container ${name}`, redact }, (signal) =>
         // `_query`/`_body` is how docker-modem takes query parameters beside a body.

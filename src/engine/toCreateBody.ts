@@ -1,4 +1,5 @@
 import type { ContainerSpec, Mount, NetworkAttachment } from "../domain/ContainerSpec.ts"
+import { startIntervalApi } from "./engineGaps.ts"
 import { compareApiVersions, MaxApiVersion } from "./negotiateApiVersion.ts"
 import { type ResourcesHostConfig, resourcesHostConfig } from "./resourcesBody.ts"
 
@@ -74,8 +75,6 @@ export interface CreatePlan {
   readonly connectAfterCreate: ReadonlyArray<NetworkAttachment>
   /** Query parameters of the create call (`platform`, API 1.41+). */
   readonly query: { readonly platform?: string }
-  /** Spec fields this API version cannot take, left out of the body (the caller warns). */
-  readonly unsupported: ReadonlyArray<string>
 }
 
 const toMount = (mount: Mount): CreateBody["HostConfig"]["Mounts"][number] =>
@@ -131,13 +130,9 @@ export const toCreateBody = (
   const [first, ...rest] = spec.networkMode === undefined ? spec.networks : []
   const networkMode = spec.networkMode ?? first?.name
   const hc = spec.healthcheck
-  // The moby client refuses StartInterval below 1.44; older engines ignore it anyway.
+  // The moby client refuses StartInterval below 1.44 (engineGaps warns about it).
   const startInterval =
-    hc?.startIntervalNs !== undefined && compareApiVersions(apiVersion, "1.44") >= 0
-      ? hc.startIntervalNs
-      : undefined
-  const unsupported =
-    hc?.startIntervalNs !== undefined && startInterval === undefined ? ["healthcheck.start_interval"] : []
+    compareApiVersions(apiVersion, startIntervalApi) >= 0 ? hc?.startIntervalNs : undefined
 
   const body: CreateBody = {
     Image: spec.image,
@@ -189,6 +184,5 @@ export const toCreateBody = (
     body,
     connectAfterCreate: rest,
     query: spec.platform === undefined ? {} : { platform: spec.platform },
-    unsupported,
   }
 }

@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Compose ${VAR} syntax is under test
 import { describe, expect, it } from "vitest"
+import { engineGaps } from "../../../src/engine/engineGaps.ts"
 import { toCreateBody } from "../../../src/engine/toCreateBody.ts"
 import { desired, issues, load } from "./support.ts"
 
@@ -233,10 +234,22 @@ describe("resource and runtime fields", () => {
     expect(service.spec.healthcheck).toMatchObject({ startIntervalNs: 2e9, startPeriodNs: 20e9 })
     const modern = toCreateBody(service.spec, {}, "1.44")
     expect(modern.body.Healthcheck).toMatchObject({ StartInterval: 2e9 })
-    expect(modern.unsupported).toEqual([])
+    expect(engineGaps(service.spec, { kind: "docker", version: "25.0.0", apiVersion: "1.44" })).toEqual([])
     const old = toCreateBody(service.spec, {}, "1.41")
     expect(old.body.Healthcheck).not.toHaveProperty("StartInterval")
-    expect(old.unsupported).toEqual(["healthcheck.start_interval"])
+    expect(engineGaps(service.spec, { kind: "docker", version: "20.10.24", apiVersion: "1.41" })).toEqual([
+      "healthcheck.start_interval needs Engine API 1.44 (docker 20.10.24 speaks 1.41); left out, the check runs at its interval from the start",
+    ])
+  })
+
+  it("names what Podman's Docker API ignores, and nothing on Docker", () => {
+    const spec = web(
+      "    gpus: all\n    device_cgroup_rules: ['c 42:* rm']\n    platform: linux/arm64\n    ulimits: {nofile: 64}\n",
+    ).spec
+    expect(engineGaps(spec, { kind: "docker", version: "20.10.24", apiVersion: "1.41" })).toEqual([])
+    expect(
+      engineGaps(spec, { kind: "podman", version: "4.3.1", apiVersion: "1.41" }).map((g) => g.split(":")[0]),
+    ).toEqual(["gpus / deploy.resources.reservations.devices", "device_cgroup_rules", "platform linux/arm64"])
   })
 
   it("keeps a disabled healthcheck's timings, as compose does", () => {

@@ -1,0 +1,64 @@
+import { mkdtempSync } from "node:fs"
+import { createServer, request, type Server } from "node:http"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+/** One `POST /containers/create` as the engine received it. */
+export interface RecordedCreate {
+  readonly name: string
+  readonly query: URLSearchParams
+  readonly body: Record<string, unknown> & { readonly HostConfig: Record<string, unknown> }
+}
+
+/**
+ * A unix-socket proxy in front of an engine that records every container create
+ * request, so a test can assert what fleetd sent where the engine cannot honour it
+ * (no GPU here, Podman gaps). Everything is forwarded unchanged, responses streamed.
+ */
+export const startRecordingProxy = async (
+  engineHost: string,
+): Promise<{
+  readonly host: string
+  readonly creates: Array<RecordedCreate>
+  readonly close: () => Promise<void>
+}> => {
+  const engineSocket = engineHost.replace(/^unix:\/\//, "")
+  const socketPath = join(mkdtempSync(join(tmpdir(), "fleetd-proxy-")), "engine.sock")
+  const creates: Array<RecordedCreate> = []
+  const server: Server = createServer((req, res) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (c: Buffer) => chunks.push(c))
+    req.on("end", () => {
+      const raw = Buffer.concat(chunks)
+      const url = new URL(req.url ?? "/", "http://engine")
+      if (req.method === "POST" && /\/containers\/create$/.test(url.pathname))
+        creates.push({
+          name: url.searchParams.get("name") ?? "",
+          query: url.searchParams,
+          body: JSON.parse(raw.toString() || "{}") as RecordedCreate["body"],
+        })
+      const upstream = request(
+        { socketPath: engineSocket, path: req.url, method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(res)
+        },
+      )
+      upstream.on("error", (error) => {
+        res.writeHead(502)
+        res.end(String(error))
+      })
+      upstream.end(raw)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve))
+  return {
+    host: `unix://${socketPath}`,
+    creates,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
