@@ -9,6 +9,7 @@ import type { Plan } from "../planner/plan.ts"
 export interface PlannedChange {
   readonly action:
     | "pull"
+    | "build"
     | "create-network"
     | "create-volume"
     | "check-network"
@@ -56,6 +57,8 @@ export const plannedChange = (action: Action): PlannedChange => {
   switch (action._tag) {
     case "PullImage":
       return { action: "pull", image: action.image, services: action.services, reason: action.reason }
+    case "BuildImage":
+      return { action: "build", image: action.image, services: action.services, reason: action.reason }
     case "CreateNetwork":
       return { action: "create-network", name: action.network.name }
     case "CreateVolume":
@@ -177,6 +180,7 @@ export const planView = (planned: Plan): PlanView => {
   const changes = planned.actions.map(plannedChange)
   const summary = {
     pull: 0,
+    build: 0,
     "create-network": 0,
     "create-volume": 0,
     "check-network": 0,

@@ -16,6 +16,7 @@ const marks: Record<ServiceResult["outcome"], string> = {
 
 const resourceMarks: Record<ResourceResult["outcome"], string> = {
   pulled: "+",
+  built: "+",
   ensured: "+",
   recreated: "~",
   removed: "-",
@@ -38,6 +39,10 @@ export const renderChangeSet = (changes: ChangeSet): string => {
   for (const s of changes.services) {
     const fields = s.changes?.length ? ` (${s.changes.join(", ")})` : ""
     lines.push(`  ${marks[s.outcome]} ${s.service}: ${s.outcome}${s.reason ? `: ${s.reason}` : ""}${fields}`)
+    if (s.build !== undefined && !s.build.ok && s.build.outputTail !== "") {
+      lines.push("      last build output:")
+      for (const line of s.build.outputTail.split("\n").slice(-shownLogLines)) lines.push(`      | ${line}`)
+    }
     if (s.logs !== undefined) {
       lines.push("      last log lines:")
       for (const line of s.logs.split("\n").slice(-shownLogLines)) lines.push(`      | ${line}`)

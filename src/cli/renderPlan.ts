@@ -22,10 +22,18 @@ const removeReasons: Record<string, string> = {
   replaced: "its replacement already runs",
 }
 
+const buildReasons: Readonly<Record<string, string>> = {
+  missing: "not on this host",
+  changed: "its context, Dockerfile or arguments changed",
+  policy: 'pull_policy "build"',
+}
+
 const renderChange = (c: PlannedChange): string => {
   switch (c.action) {
     case "pull":
       return `↓ pull ${c.image} (${pullReasons[c.reason ?? ""] ?? c.reason}) for ${c.services?.join(", ")}`
+    case "build":
+      return `⚒ build ${c.image} (${buildReasons[c.reason ?? ""] ?? c.reason}) for ${c.services?.join(", ")}`
     case "create-network":
       return `+ network ${c.name}`
     case "create-volume":

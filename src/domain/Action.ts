@@ -1,3 +1,4 @@
+import type { BuildSpec } from "./BuildSpec.ts"
 import type { DesiredNetwork, DesiredService, DesiredVolume } from "./DesiredState.ts"
 
 /**
@@ -14,6 +15,17 @@ export type Action =
       readonly services: ReadonlyArray<string>
       /** `scheduled`: a periodic pull_policy is due; `digest`: a tracked tag's new digest is not here yet. */
       readonly reason: "missing" | "always" | "scheduled" | "digest"
+    }
+  | {
+      /** Build a service's image (`build:`) before the services change; planBuilds.ts says when. */
+      readonly _tag: "BuildImage"
+      /** The tag built. */
+      readonly image: string
+      /** Every service running that tag (the first one's build is used). */
+      readonly services: ReadonlyArray<string>
+      readonly build: BuildSpec
+      /** `missing`: no such image here; `changed`: the inputs differ from the image's; `policy`: pull_policy build and an image fleetd did not build. */
+      readonly reason: "missing" | "changed" | "policy"
     }
   | { readonly _tag: "CreateNetwork"; readonly network: DesiredNetwork }
   | { readonly _tag: "CreateVolume"; readonly volume: DesiredVolume }
@@ -159,6 +171,7 @@ export const actionService = (action: Action): string | undefined => {
     case "Suspended":
       return action.service
     case "PullImage":
+    case "BuildImage":
     case "CreateNetwork":
     case "CreateVolume":
     case "CheckExternal":

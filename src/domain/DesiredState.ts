@@ -1,7 +1,11 @@
+import type { BuildSpec } from "./BuildSpec.ts"
 import type { ContainerSpec } from "./ContainerSpec.ts"
 
-/** `periodic`: daily, weekly, every_<duration> (the period is DesiredService.pullPeriodMs). */
-export type PullPolicy = "always" | "missing" | "never" | "periodic"
+/**
+ * `periodic`: daily, weekly, every_<duration> (the period is DesiredService.pullPeriodMs).
+ * `build`: the service is built whenever its build inputs differ from the image's.
+ */
+export type PullPolicy = "always" | "missing" | "never" | "periodic" | "build"
 
 export type DependencyCondition = "service_started" | "service_healthy" | "service_completed_successfully"
 
@@ -68,6 +72,11 @@ export interface DesiredService {
    * that digest. Absent for images pinned by digest, which are never re-resolved.
    */
   readonly track?: "digest"
+  /**
+   * `build:`: the image (`spec.image`, the tag) is built from the repository rather than
+   * pulled. Its inputs' hash is part of `configHash`.
+   */
+  readonly build?: BuildSpec
   /**
    * Hash of the normalized spec and the contents of every file it references
    * (env_file, bind-mounted regular files). The image *id* is mixed in by the

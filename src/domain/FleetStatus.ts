@@ -1,4 +1,5 @@
 import type { HealthStatus, PassResult, SyncStatus } from "../observability/Metrics.ts"
+import type { BuildResult } from "./BuildSpec.ts"
 import type { HookResult } from "./HookResult.ts"
 
 /**
@@ -21,12 +22,16 @@ export interface ServiceStatus {
     readonly revision: string
     /** The hook steps of that change, in order. */
     readonly hooks?: ReadonlyArray<HookResult>
+    /** The build of the image that change runs (`build:`), when that pass built it. */
+    readonly build?: BuildResult
   }
   readonly lastError?: {
     readonly at: string
     readonly message: string
     /** The hook steps of the failed change, the failed one last. */
     readonly hooks?: ReadonlyArray<HookResult>
+    /** The failed build (`build:`): the builder's error and its output's tail. */
+    readonly build?: BuildResult
   }
 }
 

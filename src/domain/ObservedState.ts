@@ -25,6 +25,8 @@ export interface ObservedImage {
   readonly id: string
   /** Normalized references (see imageRef.ts) that point at this image. */
   readonly refs: ReadonlyArray<string>
+  /** The `fleetd.build-hash` label of an image fleetd built (BuildSpec.hash). */
+  readonly buildHash?: string
 }
 
 /** A network or volume labelled `fleetd.fleet=<this fleet>`, from one list call. */

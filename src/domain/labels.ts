@@ -24,6 +24,8 @@ export const Labels = {
   project: "fleetd.project",
   /** Projects mode: which repository or directory the project came from (orphans are per source). */
   projectSource: "fleetd.project-source",
+  /** On images fleetd built: the hash of the build's inputs (BuildSpec.hash). */
+  buildHash: "fleetd.build-hash",
   volume: "fleetd.volume",
 } as const
 

@@ -1,4 +1,5 @@
 import { Context, type Effect } from "effect"
+import type { BuildSpec } from "../domain/BuildSpec.ts"
 import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import type { DesiredNetwork, DesiredVolume } from "../domain/DesiredState.ts"
 import type { ObservedContainer, ObservedImage, ObservedResource } from "../domain/ObservedState.ts"
@@ -34,6 +35,16 @@ export interface StepOutput {
   readonly output: string
 }
 
+/** What a build did: the built image's id, or the builder's error; the output's tail either way. */
+export interface BuildOutcome {
+  /** Set when the build succeeded. */
+  readonly imageId?: string
+  /** The builder's error (a failing step, a bad Dockerfile), when it failed. */
+  readonly error?: string
+  /** The last lines of the builder's output, at most 4 KiB. */
+  readonly output: string
+}
+
 /**
  * The container engine, as fleetd uses it: Docker or Podman through the Docker
  * Engine API. Every method fails only with EngineError.
@@ -55,6 +66,15 @@ export class ContainerEngine extends Context.Service<
     readonly listImages: Effect.Effect<ReadonlyArray<ObservedImage>, EngineError>
     /** Pulls an image reference and waits until the pull finished; returns the image id. */
     readonly pullImage: (ref: string) => Effect.Effect<string, EngineError>
+    /**
+     * Builds `tag` from a context through the engine's build API and waits for it; a
+     * builder error is an outcome, not an EngineError. `labels` are fleetd's own.
+     */
+    readonly build: (
+      tag: string,
+      build: BuildSpec,
+      labels: Readonly<Record<string, string>>,
+    ) => Effect.Effect<BuildOutcome, EngineError>
     /** Creates a network unless one of that name exists; fails Conflict if it exists unlabelled for this fleet. */
     readonly ensureNetwork: (fleet: string, network: DesiredNetwork) => Effect.Effect<void, EngineError>
     /** Creates a volume unless one of that name exists; fails Conflict if it exists unlabelled for this fleet. */

@@ -6,6 +6,7 @@ type Method = keyof ContainerEngine["Service"]
 /** The methods that change the engine's state; everything else only reads. */
 export const mutatingMethods: ReadonlySet<Method> = new Set<Method>([
   "pullImage",
+  "build",
   "ensureNetwork",
   "ensureVolume",
   "removeNetwork",
@@ -58,6 +59,7 @@ export const CountingEngine = {
         listManagedContainers: Effect.andThen(tick("listManagedContainers"), inner.listManagedContainers),
         listContainers: (fleet) => Effect.andThen(tick("listContainers"), inner.listContainers(fleet)),
         pullImage: (ref) => Effect.andThen(tick("pullImage"), inner.pullImage(ref)),
+        build: (tag, build, labels) => Effect.andThen(tick("build"), inner.build(tag, build, labels)),
         ensureNetwork: (fleet, n) => Effect.andThen(tick("ensureNetwork"), inner.ensureNetwork(fleet, n)),
         ensureVolume: (fleet, v) => Effect.andThen(tick("ensureVolume"), inner.ensureVolume(fleet, v)),
         listNetworks: (fleet) => Effect.andThen(tick("listNetworks"), inner.listNetworks(fleet)),

@@ -1,10 +1,12 @@
 import { Duration, Effect, Layer, Semaphore } from "effect"
+import type { BuildSpec } from "../domain/BuildSpec.ts"
 import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import type { DesiredNetwork, DesiredVolume } from "../domain/DesiredState.ts"
 import { fleetFilter, Labels } from "../domain/labels.ts"
 import { isLoopbackImage } from "../domain/registryHost.ts"
 import { networkLabels, volumeLabels } from "../domain/resourceHash.ts"
 import { logEvent } from "../observability/logEvent.ts"
+import { runBuild } from "./buildImage.ts"
 import { ContainerEngine } from "./ContainerEngine.ts"
 import { connectEngine, type EngineConnection } from "./connectEngine.ts"
 import { demuxLogs } from "./demuxLogs.ts"
@@ -37,6 +39,8 @@ export interface DockerEngineOptions {
   readonly callTimeout?: Duration.Input
   /** Limit for a whole pull, progress stream included; default 10 min. */
   readonly pullTimeout?: Duration.Input
+  /** Limit for a whole build, output stream included; default 30 min. */
+  readonly buildTimeout?: Duration.Input
 }
 
 /** Adds the AbortSignal that dockerode honours but whose typings omit on some methods. */
@@ -62,6 +66,7 @@ const classifyPullError = (text: string): EngineError["reason"] =>
 export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEngine["Service"] => {
   const callTimeout = options.callTimeout ?? Duration.seconds(30)
   const pullTimeout = options.pullTimeout ?? Duration.minutes(10)
+  const buildTimeout = options.buildTimeout ?? Duration.minutes(30)
   let connection: EngineConnection | undefined
   const lastHealthRun = new Map<string, number>()
 
@@ -164,6 +169,29 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
         ),
       )
       return image.Id
+    }),
+
+    build: Effect.fn("ContainerEngine.build")(function* (
+      tag: string,
+      build: BuildSpec,
+      labels: Readonly<Record<string, string>>,
+    ) {
+      const operation = "ContainerEngine.build"
+      const { docker } = yield* connect(operation)
+      const result = yield* call(
+        { operation, target: `image ${tag}` },
+        (signal) => runBuild(docker, tag, build, labels, signal),
+        buildTimeout,
+      )
+      if (result.error !== undefined) return { error: result.error, output: result.output }
+      const image = yield* call({ operation, target: `image ${tag}` }, (signal) =>
+        dialGet<{ Id: string }>(
+          docker,
+          { path: `/images/${tag}/json`, statusCodes: imageInspectCodes },
+          signal,
+        ),
+      )
+      return { imageId: image.Id, output: result.output }
     }),
 
     ensureNetwork: Effect.fn("ContainerEngine.ensureNetwork")(function* (

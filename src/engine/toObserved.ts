@@ -1,4 +1,5 @@
 import { normalizeImageRef } from "../domain/imageRef.ts"
+import { Labels } from "../domain/labels.ts"
 import type { ObservedContainer, ObservedImage } from "../domain/ObservedState.ts"
 import type { ContainerState } from "./ContainerEngine.ts"
 
@@ -53,13 +54,15 @@ export interface ListedImage {
   readonly Id: string
   readonly RepoTags?: ReadonlyArray<string> | null | undefined
   readonly RepoDigests?: ReadonlyArray<string> | null | undefined
+  readonly Labels?: Readonly<Record<string, string>> | null | undefined
 }
 
 export const toObservedImage = (image: ListedImage): ObservedImage => {
   const refs = [...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])]
     .filter((ref) => !ref.startsWith("<none>"))
     .map(normalizeImageRef)
-  return { id: image.Id, refs: [...new Set(refs)].sort() }
+  const buildHash = image.Labels?.[Labels.buildHash]
+  return { id: image.Id, refs: [...new Set(refs)].sort(), ...(buildHash === undefined ? {} : { buildHash }) }
 }
 
 /** The part of `GET /containers/{id}/json` that ContainerState and the Podman health driver read. */

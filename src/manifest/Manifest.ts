@@ -15,6 +15,8 @@ import { Cpus, MemLimit, resourceFields } from "./schema/resourceFields.ts"
 
 export { Cpus, MemLimit }
 
+import { buildFields } from "./schema/buildFields.ts"
+
 const opt = Schema.optionalKey
 
 /**
@@ -139,7 +141,7 @@ export const Restart = parsedString("no | always | on-failure[:N] | unless-stopp
 ).annotate({ identifier: "Restart", expected: "a restart policy" })
 
 export const PullPolicy = parsedString(
-  "always | missing | never | daily | weekly | every_<duration> (if_not_present = missing)",
+  "always | missing | never | build | daily | weekly | every_<duration> (if_not_present = missing)",
   (s) => {
     const parsed = parsePullPolicy(s)
     return typeof parsed === "string" ? parsed : undefined
@@ -320,7 +322,9 @@ export const ServiceNetworks = Schema.Union([
 
 export const Service = Schema.StructWithRest(
   Schema.Struct({
-    image: ImageReference,
+    // Optional when `build:` is given (checkManifest requires one of them).
+    image: opt(ImageReference),
+    ...buildFields,
     command: opt(StringOrList.annotate({ description: "String (split like a shell) or list" })),
     entrypoint: opt(StringOrList),
     environment: opt(KeyValues),
@@ -362,7 +366,15 @@ export const Service = Schema.StructWithRest(
     "x-fleetd": opt(ServiceFleetd),
   }),
   [Extensions],
-).annotate({ identifier: "Service", description: "A Compose service (the subset fleetd supports)" })
+)
+  .check(
+    Schema.makeFilter((s) =>
+      s.image === undefined && s.build === undefined
+        ? "a service needs image: (the image to run) or build: (to build it), or both"
+        : undefined,
+    ),
+  )
+  .annotate({ identifier: "Service", description: "A Compose service (the subset fleetd supports)" })
 
 const Driver = Schema.String.annotate({ description: "Engine driver, e.g. bridge or local" })
 

@@ -8,6 +8,7 @@ import { dirname, join, relative, resolve } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Effect } from "effect"
 import type { DesiredState } from "../domain/DesiredState.ts"
+import { readBuildContext } from "./buildContext.ts"
 import { locateReferences } from "./hostFiles.ts"
 import { ManifestError } from "./ManifestError.ts"
 import { finishManifest, type ManifestResult, stageManifest } from "./manifestFromText.ts"
@@ -119,9 +120,19 @@ const run = async (file: string, options: LoadManifestOptions): Promise<Outcome 
       staged.refs,
     ).pipe(Effect.provide(NodeFileSystem.layer)),
   )
+  // Build contexts are listed as the builder gets them; directory mode watches their files.
+  const facts = new Map(located.facts)
+  const contextFiles: Array<string> = []
+  for (const ref of staged.refs) {
+    const fact = facts.get(ref.relative)
+    if (ref.kind !== "build" || fact?.kind !== "directory" || fact.context !== undefined) continue
+    const context = await readBuildContext(fact.realPath)
+    facts.set(ref.relative, { ...fact, context })
+    for (const entry of context.files) contextFiles.push(resolve(fact.realPath, entry))
+  }
   return {
-    result: finishManifest(staged, (path) => located.facts.get(path) ?? { kind: "missing" }),
-    files: [...files, ...located.files],
+    result: finishManifest(staged, (path) => facts.get(path) ?? { kind: "missing" }),
+    files: [...files, ...located.files, ...contextFiles],
     directories: located.directories,
   }
 }

@@ -12,12 +12,15 @@
  * --local-files, the fleet's data directory) is hostFiles.ts's business.
  */
 import { posix } from "node:path"
+import type { ContextListing } from "./buildContext.ts"
+import { buildPaths } from "./buildPaths.ts"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
 import type { Manifest, Service } from "./Manifest.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 
 export interface FileRef {
-  readonly kind: "env_file" | "bind" | "host"
+  /** `build`: a build context (listed with its .dockerignore) or a Dockerfile. */
+  readonly kind: "env_file" | "bind" | "host" | "build"
   /** Normalized path relative to the manifest's directory, e.g. `example/site`; absolute for `host`. */
   readonly relative: string
   /** Where it is written in the manifest. */
@@ -48,6 +51,8 @@ export type FileFact =
       readonly from?: "local" | "data"
       /** Found nowhere: a bind source Compose would create, as a directory, before starting. */
       readonly create?: true
+      /** For a build context: what would be sent to the builder (buildContext.ts). */
+      readonly context?: ContextListing
     }
   /** `looked`: every place searched, for the error (the repository, then --local-files). */
   | { readonly kind: "missing"; readonly looked?: ReadonlyArray<string> }
@@ -134,6 +139,16 @@ export const manifestFiles = (
       }
     }
     binds(service.volumes, ["services", name, "volumes"])
+    // Escapes are reported by normalizeBuild, with the build's own wording.
+    const build = buildPaths(service, base)
+    for (const path of [build?.context, build?.dockerfile])
+      if (path?.relative !== undefined)
+        refs.push({
+          kind: "build",
+          relative: path.relative,
+          at: ["services", name, ...path.at],
+          required: true,
+        })
     // Hook containers (`run` steps) mount under the same rules as the service.
     for (const [phase, steps] of Object.entries(service["x-fleetd"]?.hooks ?? {}))
       for (const [i, step] of (steps ?? []).entries())

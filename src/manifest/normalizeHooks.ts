@@ -11,6 +11,7 @@ import { parseDuration } from "./compose/duration.ts"
 import { keyValueEntries } from "./compose/keyValues.ts"
 import { splitShell } from "./compose/shellSplit.ts"
 import type { Service } from "./Manifest.ts"
+import { serviceImageName } from "./normalizeBuild.ts"
 import { type NormalizeContext, normalizeService } from "./normalizeService.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 
@@ -81,7 +82,7 @@ const normalizeStep = (
   const asList = (e: { key: string; value: string | undefined }) =>
     e.value === undefined ? e.key : `${e.key}=${e.value}`
   const synthetic: Service = {
-    image: run.image ?? service.image,
+    image: run.image ?? serviceImageName(ctx.fleet, name, service),
     command: run.command,
     environment: [...inherited.map(asList), ...own.map(asList)],
     ...(service.env_file === undefined ? {} : { env_file: service.env_file }),

@@ -24,6 +24,7 @@ import { parseShortVolume } from "./compose/volumeSpec.ts"
 import { imagePolicy } from "./imagePolicy.ts"
 import type { Service } from "./Manifest.ts"
 import { envFileEntries, escapesLexically, type FileFact } from "./manifestFiles.ts"
+import { normalizeBuild } from "./normalizeBuild.ts"
 import { normalizeHostAccess } from "./normalizeHostAccess.ts"
 import { normalizeResources } from "./normalizeResources.ts"
 import { normalizeUpdate } from "./normalizeUpdate.ts"
@@ -232,8 +233,11 @@ export const normalizeService = (
   const stopNs = durationNs(service.stop_grace_period)
   const command = words("command")
   const entrypoint = words("entrypoint")
+  const built = normalizeBuild(name, service, ctx)
+  issues.push(...built.issues)
+  files.push(...built.files)
   const spec: ContainerSpec = {
-    image: service.image,
+    image: built.image,
     ...optional("command", command),
     ...optional("entrypoint", entrypoint),
     env: [...env.entries()].sort(byString(([k]) => k)).map(([k, v]) => `${k}=${v}`),
@@ -292,6 +296,7 @@ export const normalizeService = (
       spec,
       dependsOn,
       ...pull,
+      ...(built.build === undefined ? {} : { build: built.build }),
       configHash: configHash(spec, files),
       fixedHostPorts,
       update: update.update,

@@ -3,6 +3,7 @@ import type { DesiredState } from "../domain/DesiredState.ts"
 import { Labels } from "../domain/labels.ts"
 import type { ObservedContainer, ObservedState } from "../domain/ObservedState.ts"
 import { compareNames, orderServices } from "./orderServices.ts"
+import { planBuilds } from "./planBuilds.ts"
 import { type ImageFacts, planPulls, serviceImage } from "./planImages.ts"
 import { planResources } from "./planResources.ts"
 import { type HeldSpec, planService } from "./planService.ts"
@@ -10,7 +11,7 @@ import { type HeldSpec, planService } from "./planService.ts"
 export interface Plan {
   readonly fleet: string
   /**
-   * In the order they may run: image pulls, networks, volumes, then each service in
+   * In the order they may run: image pulls and builds, networks, volumes, then each service in
    * dependency order (its leftovers removed before it is created or replaced), then
    * orphans removed in reverse dependency order, then networks and volumes that left
    * the manifest — create first, destroy last.
@@ -37,7 +38,10 @@ export const plan = (desired: DesiredState, observed: ObservedState, options: Pl
   const owned = fleetContainers.filter((c) => c.labels[Labels.hook] === undefined)
   const byService = groupByService(owned)
   const facts = options.images ?? {}
-  const actions: Array<Action> = [...planPulls(desired, images, facts)]
+  const actions: Array<Action> = [
+    ...planPulls(desired, images, facts),
+    ...planBuilds(desired, observed.images),
+  ]
 
   const resources = planResources(desired, observed, owned)
   actions.push(...resources.setup)
@@ -63,7 +67,8 @@ export const plan = (desired: DesiredState, observed: ObservedState, options: Pl
     }
     const current = byService.get(service.name)?.find((c) => c.name === service.containerName)
     const { service: planned, imageId } = serviceImage(service, images, facts, current)
-    if (imageId === undefined && service.pullPolicy === "never") {
+    // A service with build: builds a missing image whatever its pull policy (Compose's rule).
+    if (imageId === undefined && service.pullPolicy === "never" && service.build === undefined) {
       actions.push({
         _tag: "Blocked",
         service: service.name,

@@ -57,7 +57,9 @@ export const planPulls = (
 ): ReadonlyArray<Action> => {
   const pulls = new Map<string, { image: string; services: Array<string>; reason: PullReason }>()
   for (const service of desired.services) {
-    if (service.blocked !== undefined || service.suspended !== undefined) continue
+    // A built image is never pulled (planBuilds.ts).
+    if (service.blocked !== undefined || service.suspended !== undefined || service.build !== undefined)
+      continue
     let ref = service.spec.image
     if (service.track === "digest") {
       const digest = facts.digests?.get(ref)

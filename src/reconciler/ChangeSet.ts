@@ -1,3 +1,4 @@
+import type { BuildResult } from "../domain/BuildSpec.ts"
 import type { HookResult } from "../domain/HookResult.ts"
 
 /**
@@ -32,13 +33,15 @@ export interface ServiceResult {
   readonly logs?: string
   /** The hook steps that ran for this change (x-fleetd.hooks), in order. */
   readonly hooks?: ReadonlyArray<HookResult>
+  /** The build of the service's image this pass (`build:`): its output's tail, its error. */
+  readonly build?: BuildResult
 }
 
 export interface ResourceResult {
   readonly kind: "image" | "network" | "volume"
   readonly name: string
   /** `kept`: a volume that left the manifest, kept without prune_volumes; `blocked`: fleetd will not change it on its own. */
-  readonly outcome: "pulled" | "ensured" | "recreated" | "removed" | "kept" | "failed" | "blocked"
+  readonly outcome: "pulled" | "built" | "ensured" | "recreated" | "removed" | "kept" | "failed" | "blocked"
   readonly reason?: string
 }
 

@@ -1,6 +1,8 @@
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import type { Action } from "../domain/Action.ts"
+import type { BuildResult } from "../domain/BuildSpec.ts"
 import type { DesiredNetwork, DesiredState, DesiredVolume } from "../domain/DesiredState.ts"
+import { Labels } from "../domain/labels.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import type { EngineError } from "../engine/EngineError.ts"
 import type { ResourceResult } from "./ChangeSet.ts"
@@ -11,6 +13,8 @@ export interface ResourcesApplied {
   readonly results: ReadonlyArray<ResourceResult>
   /** Service → why it cannot be changed this pass (its image, network or volume failed). */
   readonly failed: ReadonlyMap<string, string>
+  /** Service → the build of its image this pass (output tail, error), for status. */
+  readonly builds: ReadonlyMap<string, BuildResult>
 }
 
 /** Only the name and `external` matter for an existence check. */
@@ -31,7 +35,7 @@ const externalVolume = (name: string): DesiredVolume => ({
 })
 
 /**
- * Runs the non-container actions of a plan (image pulls, networks, volumes), all
+ * Runs the non-container actions of a plan (image pulls and builds, networks, volumes), all
  * concurrently: they do not depend on each other. The reconciler calls it once for
  * pulls, once for setup (before services change) and once for teardown (after). A failure is reported against the
  * resource and every service that needs it; the rest of the fleet proceeds.
@@ -42,6 +46,36 @@ export const applyResources = Effect.fnUntraced(function* (
 ) {
   const engine = yield* ContainerEngine
   const failed = new Map<string, string>()
+  const builds = new Map<string, BuildResult>()
+
+  /**
+   * Builds are not retried: a failing step fails again, and a build is long. The
+   * builder's error fails the services of that image alone, with the output's tail.
+   */
+  const build = (action: Extract<Action, { _tag: "BuildImage" }>) =>
+    Effect.gen(function* () {
+      const started = yield* Clock.currentTimeMillis
+      const outcome = yield* Effect.result(
+        engine.build(action.image, action.build, { [Labels.buildHash]: action.build.hash }),
+      )
+      const durationMs = (yield* Clock.currentTimeMillis) - started
+      const error = outcome._tag === "Failure" ? outcome.failure.message : outcome.success.error
+      const result: BuildResult = {
+        image: action.image,
+        ok: error === undefined,
+        ...(outcome._tag === "Success" && outcome.success.imageId !== undefined
+          ? { imageId: outcome.success.imageId }
+          : {}),
+        durationMs,
+        outputTail: outcome._tag === "Success" ? outcome.success.output : "",
+        ...(error === undefined ? {} : { error }),
+      }
+      for (const s of action.services) builds.set(s, result)
+      if (error === undefined) return [{ kind: "image", name: action.image, outcome: "built" } as const]
+      const reason = `build of image ${action.image} failed: ${error}`
+      for (const s of action.services) if (!failed.has(s)) failed.set(s, reason)
+      return [{ kind: "image", name: action.image, outcome: "failed", reason } as const]
+    })
 
   const attempt = (
     kind: ResourceResult["kind"],
@@ -65,6 +99,8 @@ export const applyResources = Effect.fnUntraced(function* (
       switch (action._tag) {
         case "PullImage":
           return attempt("image", action.image, engine.pullImage(action.image), action.services)
+        case "BuildImage":
+          return build(action)
         case "CreateNetwork": {
           const { name } = action.network
           const users = desired.services.filter((s) => s.spec.networks.some((n) => n.name === name))
@@ -130,5 +166,5 @@ export const applyResources = Effect.fnUntraced(function* (
     },
     { concurrency: 4 },
   )
-  return { results: results.flat(), failed } satisfies ResourcesApplied
+  return { results: results.flat(), failed, builds } satisfies ResourcesApplied
 })

@@ -1,5 +1,6 @@
 import { Data, Effect } from "effect"
 import { type Action, isResourceSetup, isResourceTeardown } from "../domain/Action.ts"
+import type { BuildResult } from "../domain/BuildSpec.ts"
 import type { DesiredState } from "../domain/DesiredState.ts"
 import { Labels } from "../domain/labels.ts"
 import type { ObservedState } from "../domain/ObservedState.ts"
@@ -108,7 +109,8 @@ export const observeAndPlan = Effect.fnUntraced(function* (
   return { observed, planned }
 })
 
-const isPull = (a: Action) => a._tag === "PullImage"
+/** Pulls and builds run first: the services are planned again against the images they leave. */
+const isImage = (a: Action) => a._tag === "PullImage" || a._tag === "BuildImage"
 
 /**
  * One pass: observe, plan, pull what is missing, plan again against the images now
@@ -130,13 +132,13 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
   // Until this pass has finished, the next one must look for itself.
   if (memo !== undefined) delete memo.listing
   let planned: Plan = first.planned
-  const pulls = yield* applyResources(desired, planned.actions.filter(isPull))
+  const pulls = yield* applyResources(desired, planned.actions.filter(isImage))
   yield* recordPulls(pulls.results)
-  if (pulls.results.some((r) => r.outcome === "pulled")) {
+  if (pulls.results.some((r) => r.outcome === "pulled" || r.outcome === "built")) {
     const images = yield* retryEngine(engine.listImages)
     planned = plan(desired, { ...first.observed, images }, planOptions)
   }
-  const rest = planned.actions.filter((a) => !isPull(a))
+  const rest = planned.actions.filter((a) => !isImage(a))
   const resources = yield* applyResources(desired, rest.filter(isResourceSetup))
   const services = yield* applyServices(
     desired,
@@ -153,7 +155,7 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
   const changes: ChangeSet = {
     fleet: desired.fleet,
     revision: options.revision,
-    services: services.map((s) => uncheckedResult(s, checks.unchecked)),
+    services: services.map((s) => withBuild(uncheckedResult(s, checks.unchecked), pulls.builds)),
     resources: [...checks.results, ...pulls.results, ...resources.results, ...teardown.results],
   }
   if (memo !== undefined && settled(planned, changes)) {
@@ -219,6 +221,12 @@ const leftListing = (
       ...(observed.volumes ?? []).filter((v) => !wanted.has(v.name)),
     ],
   }
+}
+
+/** The build of the service's image, when this pass built it, goes with its result. */
+const withBuild = (result: ServiceResult, builds: ReadonlyMap<string, BuildResult>): ServiceResult => {
+  const build = builds.get(result.service)
+  return build === undefined ? result : { ...result, build }
 }
 
 /**

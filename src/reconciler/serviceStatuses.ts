@@ -69,6 +69,7 @@ export const serviceStatuses = (
           at: now,
           message: `${result.reason ?? result.outcome}${logs}`,
           ...(result.hooks === undefined ? {} : { hooks: result.hooks }),
+          ...(result.build === undefined ? {} : { build: result.build }),
         },
       }
     }
@@ -78,6 +79,7 @@ export const serviceStatuses = (
       revision: changes.revision,
       ...(result.reason === undefined ? {} : { reason: result.reason }),
       ...(result.hooks === undefined ? {} : { hooks: result.hooks }),
+      ...(result.build === undefined ? {} : { build: result.build }),
     }
     const health: HealthStatus = changedOutcomes.has(result.outcome)
       ? service.spec.healthcheck === undefined || service.spec.healthcheck.test[0] === "NONE"

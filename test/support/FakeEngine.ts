@@ -4,7 +4,7 @@ import { normalizeImageRef } from "../../src/domain/imageRef.ts"
 import { Labels } from "../../src/domain/labels.ts"
 import type { ObservedContainer, ObservedImage, ObservedResource } from "../../src/domain/ObservedState.ts"
 import { networkLabels, volumeLabels } from "../../src/domain/resourceHash.ts"
-import { ContainerEngine } from "../../src/engine/ContainerEngine.ts"
+import { type BuildOutcome, ContainerEngine } from "../../src/engine/ContainerEngine.ts"
 import { EngineError } from "../../src/engine/EngineError.ts"
 
 /**
@@ -66,6 +66,8 @@ export interface FakeWorld {
   behaviours: Map<string, FakeBehaviour>
   /** Hook commands' behaviour (exit 0 with no output when absent). */
   steps: Map<string, FakeStep>
+  /** Tags whose build fails, with the builder's error. */
+  buildFailures: Map<string, string>
   /** When set, every call fails Unavailable this many times first. */
   unavailableFor: number
   /** When set, the process "dies" (a defect) at the mutating call after this many. */
@@ -82,6 +84,7 @@ export const emptyWorld = (): FakeWorld => ({
   crashingImages: new Set(),
   behaviours: new Map(),
   steps: new Map(),
+  buildFailures: new Map(),
   unavailableFor: 0,
   crashAfterMutations: undefined,
 })
@@ -188,6 +191,18 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
           .map((i) => ({ ...i, refs: i.refs.filter((r) => r !== normalizeImageRef(ref)) }))
           .concat([{ id, refs: [normalizeImageRef(ref)] }])
         return Effect.succeed(id)
+      }),
+    build: (tag, build, labels) =>
+      call(`build ${tag}`, (): Effect.Effect<BuildOutcome, EngineError> => {
+        const error = world.buildFailures.get(tag)
+        if (error !== undefined) return Effect.succeed({ error, output: `Step 1/1 : FROM base\n${error}` })
+        // The same inputs give the same image, as the builder's cache does.
+        const id = `sha256:built-${build.hash.slice(0, 12)}`
+        const ref = normalizeImageRef(tag)
+        world.images = world.images
+          .map((i) => ({ ...i, refs: i.refs.filter((r) => r !== ref) }))
+          .concat([{ id, refs: [ref], buildHash: labels[Labels.buildHash] ?? "" }])
+        return Effect.succeed({ imageId: id, output: `Successfully built ${id}\nSuccessfully tagged ${tag}` })
       }),
     ensureNetwork: (fleet, network) =>
       call(`ensureNetwork ${network.name}`, () =>

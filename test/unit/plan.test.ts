@@ -11,6 +11,8 @@ const summarizeOne = (a: Action): string => {
   switch (a._tag) {
     case "PullImage":
       return `PullImage ${a.image} ${a.reason}`
+    case "BuildImage":
+      return `BuildImage ${a.image} ${a.reason} [${a.services.join(",")}]`
     case "CreateNetwork":
       return `CreateNetwork ${a.network.name}`
     case "CreateVolume":
