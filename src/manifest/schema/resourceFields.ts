@@ -161,7 +161,16 @@ const DeviceCgroupRule = Schema.String.annotate({ description: 'e.g. "c 1:3 mr",
 )
 
 export const resourceFields = {
-  ulimits: opt(Schema.Record(Schema.String.check(Schema.isPattern(/^[a-z]+$/)), Ulimit)),
+  ulimits: opt(
+    Schema.Record(Schema.String, Ulimit).check(
+      Schema.makeFilter((limits) => {
+        const bad = Object.keys(limits).find((name) => !/^[a-z]+$/.test(name))
+        return bad === undefined
+          ? undefined
+          : { path: [bad], issue: `"${bad}" is not a ulimit name (lower case, e.g. nofile, nproc, memlock)` }
+      }),
+    ),
+  ),
   pids_limit: opt(IntLike("PIDs limit; -1 for unlimited", -1)),
   shm_size: opt(MemLimit),
   mem_reservation: opt(MemLimit),

@@ -298,6 +298,7 @@ describe("resource and runtime fields", () => {
     ["    oom_score_adj: 2000", "above the maximum 1000"],
     ["    mem_swappiness: 101", "above the maximum 100"],
     ["    pids_limit: lots", '"lots" is not an integer'],
+    ["    ulimits: {NOFILE: 1}", 'services.web.ulimits.NOFILE: "NOFILE" is not a ulimit name (lower case'],
     ["    deploy: {restart_policy: {condition: sometimes}}", "condition"],
     ["    deploy: {resources: {limits: {gpus: 1}}}", "gpus"],
   ]
