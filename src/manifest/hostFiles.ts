@@ -53,9 +53,12 @@ export const settlePath = Effect.fn("settlePath")(function* (path: string) {
   }
 })
 
-/** Whether a read-write bind of a file from outside the repository is data, not configuration. */
+/**
+ * Whether a file from outside the repository is configuration (read and hashed): every
+ * reference but a read-write bind, which is the container's data.
+ */
 const isConfiguration = (refs: ReadonlyArray<FileRef>) =>
-  refs.some((r) => r.kind === "env_file" || r.readOnly === true)
+  refs.some((r) => r.kind !== "bind" || r.readOnly === true)
 
 /** What is at `root/relative`, held to `root`; undefined when nothing is there. */
 const look = Effect.fn("hostFiles.look")(function* (
