@@ -39,7 +39,7 @@ export interface LocatedFiles {
  * where `mkdir -p path` would end up. Lets a path that does not exist yet be held to
  * its place's root like one that does.
  */
-export const settlePath = Effect.fn("settlePath")(function* (path: string) {
+export const settlePath = Effect.fnUntraced(function* (path: string) {
   const fs = yield* FileSystem.FileSystem
   const rest: Array<string> = []
   let head = path
@@ -61,7 +61,7 @@ const isConfiguration = (refs: ReadonlyArray<FileRef>) =>
   refs.some((r) => r.kind !== "bind" || r.readOnly === true)
 
 /** What is at `root/relative`, held to `root`; undefined when nothing is there. */
-const look = Effect.fn("hostFiles.look")(function* (
+const look = Effect.fnUntraced(function* (
   root: string,
   relative: string,
   refs: ReadonlyArray<FileRef>,
@@ -88,7 +88,7 @@ const look = Effect.fn("hostFiles.look")(function* (
 })
 
 /** An absolute bind source: only resolved (the policy sees where it really points), never read. */
-const hostPath = Effect.fn("hostFiles.hostPath")(function* (path: string) {
+const hostPath = Effect.fnUntraced(function* (path: string) {
   const fs = yield* FileSystem.FileSystem
   const real = yield* Effect.option(fs.realPath(path))
   if (Option.isNone(real)) return { kind: "missing" } satisfies FileFact
@@ -98,7 +98,7 @@ const hostPath = Effect.fn("hostFiles.hostPath")(function* (path: string) {
     : ({ kind: "file", realPath: real.value, content: new Uint8Array() } satisfies FileFact)
 })
 
-const locate = Effect.fn("hostFiles.locate")(function* (
+const locate = Effect.fnUntraced(function* (
   places: FilePlaces,
   relative: string,
   refs: ReadonlyArray<FileRef>,
@@ -115,13 +115,12 @@ const locate = Effect.fn("hostFiles.locate")(function* (
   }
   if (!refs.every((r) => r.kind === "bind")) return { kind: "missing", looked } satisfies FileFact
   // A bind source found nowhere: data, created as a directory as Compose does.
-  const root = places.binds ?? places.repository
+  const realRoot = places.binds ?? places.repository
   if (places.binds !== undefined) {
-    const kept = yield* look(yield* settlePath(root), inRepository, refs, "data")
+    const kept = yield* look(realRoot, inRepository, refs, "data")
     if (kept !== undefined) return kept
   }
-  const realRoot = yield* settlePath(root)
-  const realPath = yield* settlePath(posix.join(root, inRepository))
+  const realPath = yield* settlePath(posix.join(realRoot, inRepository))
   if (!isInside(realRoot, realPath))
     return {
       kind: "outside",
@@ -147,8 +146,11 @@ export const locateReferences = Effect.fn("locateReferences")(function* (
   const facts = new Map<string, FileFact>()
   const files: Array<string> = []
   const directories: Array<string> = []
+  // The data directory may not exist yet: held to where it will be once created.
+  const settled =
+    places.binds === undefined ? places : { ...places, binds: yield* settlePath(places.binds) }
   for (const [relative, same] of byPath) {
-    const fact: FileFact = yield* locate(places, relative, same)
+    const fact: FileFact = yield* locate(settled, relative, same)
     facts.set(relative, fact)
     if (
       fact.kind === "file" &&

@@ -194,5 +194,27 @@ for (const engine of testEngines()) {
       },
       long,
     )
+
+    it(
+      "fleetd run --dir watches the host files: an edit in --local-files replaces only its service",
+      async () => {
+        writeFileSync(join(remote.work, "fleet.yaml"), manifest(fleet, "1"))
+        const port = await freePort()
+        daemon = startDaemon(
+          ["--dir", remote.work, "--interval", "1h", "--data-dir", dataDir, "--local-files", local],
+          { dockerHost: engine.host, port },
+        )
+        await appHas(`TOKEN=${SECRET_VALUE}-1`)
+        const other = await idOf("other")
+        await new Promise((r) => setTimeout(r, 1100)) // passes are at least 1 s apart
+        writeFileSync(join(local, "secrets/app.env"), `TOKEN=${SECRET_VALUE}-2\n`)
+        await appHas(`TOKEN=${SECRET_VALUE}-2`)
+        expect((await daemon.status()).lastPass?.triggers).toEqual(["file"])
+        expect(await idOf("other")).toBe(other)
+        // No checkout of fleetd's own: ./data is the directory itself, as in Compose.
+        expect(existsSync(join(remote.work, "data/starts"))).toBe(true)
+      },
+      long,
+    )
   })
 }
