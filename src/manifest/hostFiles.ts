@@ -147,8 +147,7 @@ export const locateReferences = Effect.fn("locateReferences")(function* (
   const files: Array<string> = []
   const directories: Array<string> = []
   // The data directory may not exist yet: held to where it will be once created.
-  const settled =
-    places.binds === undefined ? places : { ...places, binds: yield* settlePath(places.binds) }
+  const settled = places.binds === undefined ? places : { ...places, binds: yield* settlePath(places.binds) }
   for (const [relative, same] of byPath) {
     const fact: FileFact = yield* locate(settled, relative, same)
     facts.set(relative, fact)
