@@ -138,6 +138,7 @@ for (const engine of testEngines()) {
         writeFileSync(join(local, "secrets/app.env"), `TOKEN=${SECRET_VALUE}-2\n`)
         await appHas(`TOKEN=${SECRET_VALUE}-2`)
         console.log(`${engine.kind}: host file edit → container running in ${Date.now() - edited} ms`)
+        expect((await d.status()).lastPass?.triggers).toEqual(["file"]) // the watcher, not a poll
         expect(await idOf("other")).toBe(other)
         await startsAre(2)
 
