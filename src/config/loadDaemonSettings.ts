@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs"
+import { readFileSync, realpathSync, statSync } from "node:fs"
 import { isAbsolute, join, normalize, resolve } from "node:path"
 import { Config, ConfigProvider, Data, Duration, Effect, Option, Redacted } from "effect"
 import { durationHint, parseDuration } from "../manifest/compose/duration.ts"
@@ -101,7 +101,8 @@ const checkLocalFiles = (value: string | undefined, dataDir: string) => {
   const checkouts = join(dataDir, "checkout")
   if (dir === checkouts || dir.startsWith(`${checkouts}/`))
     return fail(`is inside fleetd's checkouts (${checkouts}), which every sync cleans`)
-  return Effect.succeed(dir)
+  // Real, as the loader reports the files found there (the daemon watches those).
+  return Effect.succeed(realpathSync(dir))
 }
 
 /**

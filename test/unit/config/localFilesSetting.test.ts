@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
@@ -31,6 +31,11 @@ describe("--local-files", () => {
     expect(await settings({ "local-files": join(base, "local") }, { FLEETD_LOCAL_FILES: "/nope" })).toBe(
       join(base, "local"),
     )
+  })
+
+  it("keeps the real path, which is how the loader reports (and the daemon watches) the files in it", async () => {
+    symlinkSync(join(base, "local"), join(base, "link"))
+    expect(await settings({ "local-files": join(base, "link") })).toBe(join(base, "local"))
   })
 
   it("refuses a missing directory, a file, and a place inside the checkouts every sync cleans", async () => {
