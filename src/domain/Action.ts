@@ -1,4 +1,5 @@
 import type { BuildSpec } from "./BuildSpec.ts"
+import type { ContainerSpec } from "./ContainerSpec.ts"
 import type { DesiredNetwork, DesiredService, DesiredVolume } from "./DesiredState.ts"
 
 /**
@@ -88,6 +89,8 @@ export type Action =
       readonly service: string
       readonly containerId: string
       readonly containerName: string
+      /** Set when the spec copies secrets or configs in: they are copied again before the start, as Compose does. */
+      readonly spec?: ContainerSpec
     }
   | {
       /** A replacement created `<name>--next` and was interrupted before renaming it. */

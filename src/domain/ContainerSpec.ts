@@ -7,6 +7,8 @@
  * give byte-identical specs (and so the same spec hash). Only `engine/` turns it into
  * an Engine API request body.
  */
+import type { FileGrant } from "./FileGrant.ts"
+
 export interface PortBinding {
   readonly target: number
   readonly protocol: "tcp" | "udp" | "sctp"
@@ -149,6 +151,9 @@ export interface ContainerSpec {
   readonly groupAdd?: ReadonlyArray<string>
   /** `os/arch[/variant]`: the create call's `platform` query parameter. */
   readonly platform?: string
+  /** Compose `secrets` and `configs` (FileGrant.ts), sorted by target; set only when used. */
+  readonly secrets?: ReadonlyArray<FileGrant>
+  readonly configs?: ReadonlyArray<FileGrant>
 }
 
 export interface VolumesFromEntry {

@@ -101,6 +101,12 @@ export class ContainerEngine extends Context.Service<
       spec: ContainerSpec,
       labels: Readonly<Record<string, string>>,
     ) => Effect.Effect<string, EngineError>
+    /**
+     * Extracts a tar archive into a container (created or running) at `path`. Owners and
+     * modes are the archive's: copyUIDGID is never sent (on Docker it chowns to the
+     * container's `user`, or fails when that user is not in /etc/passwd; Podman likewise).
+     */
+    readonly putArchive: (id: string, path: string, archive: Uint8Array) => Effect.Effect<void, EngineError>
     /** Starts a container; starting a running one succeeds. */
     readonly startContainer: (id: string) => Effect.Effect<void, EngineError>
     /** Stops a container, waiting at most `timeoutSeconds` before the engine kills it; stopping a stopped one succeeds. */

@@ -14,6 +14,7 @@ export const mutatingMethods: ReadonlySet<Method> = new Set<Method>([
   "connectNetwork",
   "disconnectNetwork",
   "createContainer",
+  "putArchive",
   "startContainer",
   "stopContainer",
   "removeContainer",
@@ -72,6 +73,8 @@ export const CountingEngine = {
           Effect.andThen(tick("disconnectNetwork"), inner.disconnectNetwork(network, id)),
         createContainer: (name, spec, labels) =>
           Effect.andThen(tick("createContainer"), inner.createContainer(name, spec, labels)),
+        putArchive: (id, path, archive) =>
+          Effect.andThen(tick("putArchive"), inner.putArchive(id, path, archive)),
         startContainer: (id) => Effect.andThen(tick("startContainer"), inner.startContainer(id)),
         stopContainer: (id, t) => Effect.andThen(tick("stopContainer"), inner.stopContainer(id, t)),
         removeContainer: (id) => Effect.andThen(tick("removeContainer"), inner.removeContainer(id)),

@@ -9,6 +9,7 @@ import { logEvent } from "../observability/logEvent.ts"
 import { runBuild } from "./buildImage.ts"
 import { ContainerEngine } from "./ContainerEngine.ts"
 import { connectEngine, type EngineConnection } from "./connectEngine.ts"
+import { copyGrantsIn } from "./copyGrantsIn.ts"
 import { demuxLogs } from "./demuxLogs.ts"
 import { dialGet } from "./dial.ts"
 import type { DiscoverOptions } from "./discoverSocket.ts"
@@ -290,6 +291,18 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
       return container.id
     }),
 
+    putArchive: Effect.fn("ContainerEngine.putArchive")(function* (
+      id: string,
+      path: string,
+      archive: Uint8Array,
+    ) {
+      const operation = "ContainerEngine.putArchive"
+      const { docker } = yield* connect(operation)
+      yield* call({ operation, target: `copying files into container ${id}` }, (signal) =>
+        docker.getContainer(id).putArchive(Buffer.from(archive), { path, abortSignal: signal }),
+      )
+    }),
+
     startContainer: Effect.fn("ContainerEngine.startContainer")(function* (id: string) {
       const operation = "ContainerEngine.startContainer"
       const { docker } = yield* connect(operation)
@@ -388,6 +401,7 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
     runOnce: (name, spec, labels, timeoutMs) =>
       runOnceWith({
         create: engine.createContainer,
+        prepare: (id, spec) => copyGrantsIn(engine.putArchive, id, spec),
         start: engine.startContainer,
         wait: Effect.fnUntraced(function* (id: string, waitMs: number) {
           const operation = "ContainerEngine.runOnce"

@@ -10,6 +10,8 @@ export interface RunOnceCalls {
     spec: ContainerSpec,
     labels: Readonly<Record<string, string>>,
   ) => Effect.Effect<string, EngineError>
+  /** Between create and start: copies the spec's secrets and configs in (copyGrantsIn). */
+  readonly prepare: (id: string, spec: ContainerSpec) => Effect.Effect<void, EngineError>
   readonly start: (id: string) => Effect.Effect<void, EngineError>
   /** `POST /containers/{id}/wait`: the exit code, once the container stopped. */
   readonly wait: (id: string, timeoutMs: number) => Effect.Effect<number, EngineError>
@@ -35,6 +37,7 @@ export const runOnceWith = (calls: RunOnceCalls) =>
   ) {
     const id = yield* calls.create(name, spec, labels)
     return yield* Effect.gen(function* () {
+      yield* calls.prepare(id, spec)
       yield* calls.start(id)
       const waited = yield* calls.wait(id, timeoutMs).pipe(Effect.timeoutOption(Duration.millis(timeoutMs)))
       if (Option.isNone(waited)) {

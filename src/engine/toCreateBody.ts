@@ -82,6 +82,14 @@ const toMount = (mount: Mount): CreateBody["HostConfig"]["Mounts"][number] =>
     ? { Type: "volume", Source: "", Target: mount.target, ReadOnly: mount.readOnly }
     : { Type: mount.type, Source: mount.source, Target: mount.target, ReadOnly: mount.readOnly }
 
+/** Secrets and configs from repository files: read-only binds, as Compose mounts them. */
+const grantMounts = (spec: ContainerSpec): CreateBody["HostConfig"]["Mounts"] =>
+  [...(spec.secrets ?? []), ...(spec.configs ?? [])].flatMap((g) =>
+    g.from.type === "file"
+      ? [{ Type: "bind" as const, Source: g.from.path, Target: g.target, ReadOnly: true }]
+      : [],
+  )
+
 /** The policy-governed fields; the operator policy has already allowed whatever is here. */
 const hostAccess = (spec: ContainerSpec): Partial<CreateBody["HostConfig"]> => ({
   ...(spec.privileged === true ? { Privileged: true } : {}),
@@ -161,7 +169,7 @@ export const toCreateBody = (
     ...(spec.stopGracePeriodSeconds === undefined ? {} : { StopTimeout: spec.stopGracePeriodSeconds }),
     HostConfig: {
       PortBindings: bindings,
-      Mounts: spec.mounts.map(toMount),
+      Mounts: [...spec.mounts.map(toMount), ...grantMounts(spec)],
       ...(networkMode === undefined ? {} : { NetworkMode: networkMode }),
       RestartPolicy: {
         Name: spec.restart,

@@ -16,6 +16,7 @@ import { Cpus, MemLimit, resourceFields } from "./schema/resourceFields.ts"
 export { Cpus, MemLimit }
 
 import { buildFields } from "./schema/buildFields.ts"
+import { serviceSecretFields, topLevelSecretFields } from "./schema/secretFields.ts"
 
 const opt = Schema.optionalKey
 
@@ -363,6 +364,7 @@ export const Service = Schema.StructWithRest(
     extra_hosts: opt(Schema.Union([StringList, Schema.Record(Schema.String, Schema.String)])),
     pull_policy: opt(PullPolicy),
     ...resourceFields,
+    ...serviceSecretFields,
     "x-fleetd": opt(ServiceFleetd),
   }),
   [Extensions],
@@ -412,6 +414,7 @@ export const Manifest = Schema.StructWithRest(
     services: opt(Schema.NullOr(Schema.Record(Schema.String, Service))),
     networks: opt(Schema.NullOr(Schema.Record(Schema.String, Schema.NullOr(Network)))),
     volumes: opt(Schema.NullOr(Schema.Record(Schema.String, Schema.NullOr(Volume)))),
+    ...topLevelSecretFields,
     "x-fleetd": opt(FleetdExtension),
   }),
   [Extensions],

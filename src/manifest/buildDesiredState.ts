@@ -9,6 +9,7 @@ import type { DesiredNetwork, DesiredService, DesiredState, DesiredVolume } from
 import { keyValueEntries } from "./compose/keyValues.ts"
 import type { Manifest } from "./Manifest.ts"
 import { normalizeHooks } from "./normalizeHooks.ts"
+import { resolveFileObjects } from "./normalizeSecrets.ts"
 import { type NormalizeContext, normalizeService } from "./normalizeService.ts"
 import type { PathIssue } from "./PathIssue.ts"
 
@@ -68,13 +69,15 @@ export const buildDesiredState = (
     }))
     .sort((a, b) => (a.key < b.key ? -1 : 1))
 
+  const objects = resolveFileObjects(manifest, ctx)
   const full: NormalizeContext = {
     ...ctx,
+    fileObjects: objects.objects,
     networks: new Map(networks.map((n) => [n.key, n.name])),
     volumes: new Map(volumes.map((v) => [v.key, v.name])),
     ...(manifest["x-fleetd"]?.track === undefined ? {} : { track: manifest["x-fleetd"].track }),
   }
-  const issues: Array<PathIssue> = []
+  const issues: Array<PathIssue> = [...objects.issues]
   const desiredServices: Array<DesiredService> = services.map(([name, s]) => {
     const result = normalizeService(name, s, full)
     issues.push(...result.issues)

@@ -16,11 +16,12 @@ import type { ContextListing } from "./buildContext.ts"
 import { buildPaths } from "./buildPaths.ts"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
 import type { Manifest, Service } from "./Manifest.ts"
+import { fileObjectRefs } from "./normalizeSecrets.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 
 export interface FileRef {
   /** `build`: a build context (listed with its .dockerignore) or a Dockerfile. */
-  readonly kind: "env_file" | "bind" | "host" | "build"
+  readonly kind: "env_file" | "bind" | "host" | "build" | "secret" | "config"
   /** Normalized path relative to the manifest's directory, e.g. `example/site`; absolute for `host`. */
   readonly relative: string
   /** Where it is written in the manifest. */
@@ -154,7 +155,8 @@ export const manifestFiles = (
       for (const [i, step] of (steps ?? []).entries())
         binds(step.run?.volumes, ["services", name, "x-fleetd", "hooks", phase, i, "run", "volumes"])
   }
-  return { refs, issues }
+  const objects = fileObjectRefs(manifest)
+  return { refs: [...refs, ...objects.refs], issues: [...issues, ...objects.issues] }
 }
 
 /** The symlink rule: the real path must be the root or below it. */

@@ -15,6 +15,7 @@ import { chooseFleetName } from "./fleetName.ts"
 import type { Lookup } from "./interpolate.ts"
 import { formatManifestIssue, type ManifestIssue } from "./ManifestError.ts"
 import { type FileFact, type FileRef, manifestFiles } from "./manifestFiles.ts"
+import { fileObjectWarnings } from "./normalizeSecrets.ts"
 import type { PathIssue } from "./PathIssue.ts"
 import type { Located } from "./yamlDocument.ts"
 
@@ -100,6 +101,10 @@ export const stageManifest = (input: ManifestText): ManifestResult | StagedManif
   const files = manifestFiles(manifest, baseOf(input))
   issues.push(...files.issues)
   const warnings = [...envWarnings, ...decoded.decoded.warnings]
+  for (const w of fileObjectWarnings(manifest, lookup)) {
+    const at = located.issueAt(w.path, "")
+    warnings.push(`${input.file}:${at.line}:${at.column}: ${at.path}: ${w.message}`)
+  }
   if (Object.keys(manifest.services ?? {}).length === 0) {
     const at = located.issueAt(["services"], "")
     warnings.push(

@@ -89,6 +89,9 @@ const normalizeStep = (
     ...(run.volumes === undefined ? {} : { volumes: run.volumes }),
     ...(service.networks === undefined ? {} : { networks: service.networks }),
     ...(service.network_mode === undefined ? {} : { network_mode: service.network_mode }),
+    // As `docker compose run` does, a one-shot container gets the service's secrets and configs.
+    ...(service.secrets === undefined ? {} : { secrets: service.secrets }),
+    ...(service.configs === undefined ? {} : { configs: service.configs }),
   }
   const result = normalizeService(name, synthetic, ctx)
   // Issues of the service's own fields are reported for the service already; the

@@ -27,6 +27,7 @@ import { envFileEntries, escapesLexically, type FileFact } from "./manifestFiles
 import { normalizeBuild } from "./normalizeBuild.ts"
 import { normalizeHostAccess } from "./normalizeHostAccess.ts"
 import { normalizeResources } from "./normalizeResources.ts"
+import { type FileObjects, grantFileObjects } from "./normalizeSecrets.ts"
 import { normalizeUpdate } from "./normalizeUpdate.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 import { referenceIssue } from "./referenceIssue.ts"
@@ -49,6 +50,8 @@ export interface NormalizeContext {
   readonly warn?: (path: ReadonlyArray<PropertyKey>, message: string) => void
   /** The fleet-wide `x-fleetd.track`, which a service's own setting overrides. */
   readonly track?: "digest" | "tag"
+  /** Top-level secrets and configs some service uses, resolved once (normalizeSecrets.ts). */
+  readonly fileObjects?: FileObjects
 }
 
 const byString =
@@ -190,6 +193,15 @@ export const normalizeService = (
     if (i > 0 && mounts[i - 1]!.target === m.target)
       issues.push(pathIssue([...at, "volumes"], `two mounts target ${m.target}`, { onKey: true }))
 
+  const grants = grantFileObjects(
+    name,
+    service,
+    ctx.fileObjects,
+    new Set([...mounts.map((m) => m.target), ...Object.keys(tmpfs)]),
+  )
+  issues.push(...grants.issues)
+  files.push(...grants.files)
+
   const networkMode = service.network_mode?.startsWith("service:")
     ? `container:${containerName(ctx.fleet, service.network_mode.slice(8))}`
     : service.network_mode
@@ -265,6 +277,7 @@ export const normalizeService = (
     extraHosts,
     ...hostAccess.access,
     ...resources.fields,
+    ...grants.fields,
   }
   const dependsOn: Array<Dependency> =
     service.depends_on === undefined

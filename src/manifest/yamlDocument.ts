@@ -12,6 +12,7 @@ import {
   LineCounter,
   type Node,
   parseDocument,
+  type ScalarTag,
 } from "yaml"
 import type { ManifestIssue } from "./ManifestError.ts"
 import { formatPath } from "./ManifestError.ts"
@@ -22,6 +23,18 @@ export const MaxManifestBytes = 1024 * 1024
 export const MaxAliasCount = 100
 
 export type Path = ReadonlyArray<PropertyKey>
+
+/**
+ * Compose's YAML reader (go-yaml) reads a plain integer with a leading 0 as octal, so
+ * `mode: 0440` is r--r-----; YAML 1.2's core schema would read 440. Read it as Compose does.
+ */
+const goOctal: ScalarTag = {
+  tag: "tag:yaml.org,2002:int",
+  default: true,
+  identify: (value) => typeof value === "number",
+  test: /^[-+]?0[0-7]+$/,
+  resolve: (text) => Number.parseInt(text, 8),
+}
 
 export interface Located {
   /** The plain JS value of the document (aliases and merge keys resolved). */
@@ -74,7 +87,13 @@ export const parseYaml = (
         },
       ],
     }
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, merge: true, prettyErrors: false })
+  const doc = parseDocument(text, {
+    lineCounter,
+    uniqueKeys: true,
+    merge: true,
+    prettyErrors: false,
+    customTags: (tags) => [goOctal, ...tags],
+  })
   if (doc.errors.length > 0)
     return {
       issues: doc.errors.map((e) => ({

@@ -1,5 +1,6 @@
 import type { Action, ReplaceReason } from "../domain/Action.ts"
 import { type DesiredService, defaultUpdateSettings } from "../domain/DesiredState.ts"
+import { copiedGrants } from "../domain/FileGrant.ts"
 import { Labels, NextSuffix } from "../domain/labels.ts"
 import type { ObservedContainer } from "../domain/ObservedState.ts"
 import { specHash } from "../domain/specHash.ts"
@@ -82,6 +83,7 @@ export const planService = (
       service: service.name,
       containerId: primary.id,
       containerName: primary.name,
+      ...(copiedGrants(service.spec).length > 0 ? { spec: service.spec } : {}),
     })
   } else {
     actions.push({ _tag: "Unchanged", service: service.name, containerName: primary.name })

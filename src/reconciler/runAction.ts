@@ -1,9 +1,11 @@
 import { Effect } from "effect"
 import type { Action } from "../domain/Action.ts"
+import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import { containerLabels } from "../domain/containerLabels.ts"
 import { type DesiredService, defaultUpdateSettings } from "../domain/DesiredState.ts"
 import { nextContainerName } from "../domain/labels.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
+import { copyGrantsIn } from "../engine/copyGrantsIn.ts"
 import type { EngineError } from "../engine/EngineError.ts"
 import { ActionError } from "./ActionError.ts"
 import { awaitReady } from "./healthGate.ts"
@@ -44,6 +46,8 @@ export const runAction = (fleet: string, revision: string, action: Action) =>
             (hooked) => replace(fleet, revision, action, hooked),
           )
         case "Start":
+          if (action.spec !== undefined)
+            yield* copyIn(action.service, action.containerId, action.containerName, action.spec)
           return yield* startAndCheck(action.service, action.containerId, action.containerName)
         case "Adopt":
           return yield* retryEngine(engine.renameContainer(action.containerId, action.to)).pipe(
@@ -85,6 +89,8 @@ const create = Effect.fnUntraced(function* (
         : describe(service.name, `creating ${service.containerName}`)(e),
     ),
   )
+  // A failed copy leaves the container created: the next pass starts it, copying again.
+  yield* copyIn(service.name, id, service.containerName, service.spec)
   yield* retryEngine(engine.startContainer(id)).pipe(
     Effect.mapError(describe(service.name, `starting ${service.containerName}`)),
   )
@@ -107,6 +113,14 @@ const hookError = (service: string, failed: HookFailed, consequence: string) =>
     message: `${failed.reason}${consequence}`,
     ...(failed.result.outputTail === undefined ? {} : { logs: failed.result.outputTail }),
   })
+
+/** Copies the secrets and configs the spec gives by value into a created container (before each start). */
+const copyIn = Effect.fnUntraced(function* (service: string, id: string, name: string, spec: ContainerSpec) {
+  const engine = yield* ContainerEngine
+  yield* retryEngine(copyGrantsIn(engine.putArchive, id, spec)).pipe(
+    Effect.mapError(describe(service, `copying secrets and configs into ${name}`)),
+  )
+})
 
 /** Starts a container and checks the engine reports it running (it may exit at once). */
 const startAndCheck = Effect.fnUntraced(function* (service: string, id: string, name: string) {
@@ -174,12 +188,12 @@ const replace = Effect.fnUntraced(function* (
     Effect.mapError(describe(service.name, `creating ${next}`)),
     Effect.tapError(() => restoreOld),
   )
+  const dropNext = Effect.ignore(retryEngine(engine.removeContainer(id))).pipe(Effect.andThen(restoreOld))
+  yield* copyIn(service.name, id, next, service.spec).pipe(Effect.tapError(() => dropNext))
   // An exit right after starting is the gate's to judge: it is a rollback, not an engine failure.
   yield* retryEngine(engine.startContainer(id)).pipe(
     Effect.mapError(describe(service.name, `starting ${next}`)),
-    Effect.tapError(() =>
-      Effect.ignore(retryEngine(engine.removeContainer(id))).pipe(Effect.andThen(restoreOld)),
-    ),
+    Effect.tapError(() => dropNext),
   )
   const failed = yield* gate(service, id, next).pipe(
     Effect.as(undefined),

@@ -1,5 +1,6 @@
 import { Effect, Layer } from "effect"
 import type { ContainerSpec } from "../../src/domain/ContainerSpec.ts"
+import { copiedGrants } from "../../src/domain/FileGrant.ts"
 import { normalizeImageRef } from "../../src/domain/imageRef.ts"
 import { Labels } from "../../src/domain/labels.ts"
 import type { ObservedContainer, ObservedImage, ObservedResource } from "../../src/domain/ObservedState.ts"
@@ -25,6 +26,8 @@ export interface FakeContainer {
   restartCount?: number
   /** Networks it is attached to, once connect/disconnect changed them (else its spec's). */
   networks?: Array<string>
+  /** Archives put into it (secrets and configs copied in), in order. */
+  archives?: Array<{ readonly path: string; readonly archive: Uint8Array }>
 }
 
 /**
@@ -285,6 +288,13 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
         })
         return Effect.succeed(id)
       }),
+    putArchive: (id, path, archive) =>
+      call(`putArchive ${find(id)?.name ?? id}`, () => {
+        const c = find(id)
+        if (c === undefined) return fail("putArchive", "NotFound", `no such container ${id}`)
+        c.archives = [...(c.archives ?? []), { path, archive }]
+        return Effect.void
+      }),
     startContainer: (id) =>
       call(`startContainer ${find(id)?.name ?? id}`, () => {
         const c = find(id)
@@ -349,6 +359,8 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
       call(`runOnce ${labels[Labels.hook] ?? "?"} ${spec.image} ${spec.command?.join(" ") ?? ""}`, () => {
         if (imageIdOf(spec.image) === undefined)
           return fail("runOnce", "NotFound", `no such image: ${spec.image} (${name})`)
+        // The real runOnce copies these in between create and start (copyGrantsIn).
+        for (const g of copiedGrants(spec)) world.calls.push(`runOnce copies ${g.target}`)
         return stepOutcome(spec.command ?? [])
       }),
     containerLogs: (id) =>
