@@ -155,7 +155,7 @@ export const manifestFiles = (
       for (const [i, step] of (steps ?? []).entries())
         binds(step.run?.volumes, ["services", name, "x-fleetd", "hooks", phase, i, "run", "volumes"])
   }
-  const objects = fileObjectRefs(manifest)
+  const objects = fileObjectRefs(manifest, base)
   return { refs: [...refs, ...objects.refs], issues: [...issues, ...objects.issues] }
 }
 

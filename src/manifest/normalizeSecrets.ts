@@ -15,8 +15,9 @@ import type { FileGrant } from "../domain/FileGrant.ts"
 import { type ReferencedFile, sha256Hex } from "../domain/specHash.ts"
 import type { Lookup } from "./interpolate.ts"
 import type { Manifest, Service } from "./Manifest.ts"
-import { escapesLexically, type FileFact, type FileRef, isInside } from "./manifestFiles.ts"
+import { escapesLexically, type FileFact, type FileRef } from "./manifestFiles.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
+import { referenceIssue } from "./referenceIssue.ts"
 import { isReservedVariable, reservedVariableMessage } from "./reservedVariables.ts"
 import { type ConfigDefinition, parseId, parseMode } from "./schema/secretFields.ts"
 
@@ -71,6 +72,7 @@ const outsideIssue = (kind: Kind, name: string, file: string) =>
 /** The repository files used definitions refer to, for the loader to read; lexical escapes are issues. */
 export const fileObjectRefs = (
   manifest: Manifest,
+  base?: string,
 ): { refs: ReadonlyArray<FileRef>; issues: ReadonlyArray<PathIssue> } => {
   const refs: Array<FileRef> = []
   const issues: Array<PathIssue> = []
@@ -78,16 +80,25 @@ export const fileObjectRefs = (
     for (const name of used(manifest, kind)) {
       const file = definitions(manifest, kind)[name]?.file
       if (file === undefined) continue
-      if (escapesLexically(file)) issues.push(outsideIssue(kind, name, file))
+      if (escapesLexically(file, base)) issues.push(outsideIssue(kind, name, file))
       else
         refs.push({
           kind: kind === "secrets" ? "secret" : "config",
           relative: posix.normalize(file),
           at: [kind, name, "file"],
           required: true,
+          // Configuration, not data: read and hashed also when it comes from --local-files.
+          readOnly: true,
         })
     }
   return { refs, issues }
+}
+
+interface FileContext {
+  readonly root: string
+  readonly base?: string | undefined
+  readonly lookup: Lookup
+  readonly file: (relative: string) => FileFact
 }
 
 const swarmKeys = ["external", "name", "labels", "driver", "driver_opts", "template_driver"] as const
@@ -96,7 +107,7 @@ const resolveOne = (
   kind: Kind,
   name: string,
   def: Definition,
-  ctx: { readonly root: string; readonly lookup: Lookup; readonly file: (relative: string) => FileFact },
+  ctx: FileContext,
   issues: Array<PathIssue>,
 ): FileObject => {
   const at = [kind, name]
@@ -131,21 +142,20 @@ const resolveOne = (
   if (issues.length > before) return { type: "invalid" }
 
   if (def.file !== undefined) {
-    if (escapesLexically(def.file)) return { type: "invalid" } // reported by fileObjectRefs
+    if (escapesLexically(def.file, ctx.base)) return { type: "invalid" } // reported by fileObjectRefs
     const relative = posix.normalize(def.file)
     const fact = ctx.file(relative)
-    const fail = (message: string, hint?: string) => {
-      issues.push(pathIssue([...at, "file"], `${one[kind]} "${name}": ${message}`, hint ? { hint } : {}))
-      return { type: "invalid" } as const
-    }
-    if (fact.kind === "missing") return fail(`file ${def.file} does not exist in the repository`)
-    if (!isInside(ctx.root, fact.realPath))
-      return fail(
-        `file ${def.file} resolves to ${fact.realPath}, outside the repository`,
-        "a symlink may not point outside the directory of fleet.yaml",
-      )
-    if (fact.kind !== "file") return fail(`file ${def.file} is not a regular file`)
-    return { type: "file", relative, realPath: fact.realPath, sha256: sha256Hex(fact.content) }
+    const at = [kind, name, "file"]
+    const problem = referenceIssue(
+      fact,
+      { relative, what: `${one[kind]} "${name}": file`, required: true, at },
+      ctx,
+    )
+    if (problem !== undefined) issues.push(problem)
+    else if (fact.kind !== "file")
+      issues.push(pathIssue(at, `${one[kind]} "${name}": file ${relative} is not a regular file`))
+    else return { type: "file", relative, realPath: fact.realPath, sha256: sha256Hex(fact.content) }
+    return { type: "invalid" }
   }
   if (def.environment !== undefined) {
     const variable = def.environment
@@ -173,7 +183,7 @@ const resolveOne = (
 /** Resolves every used definition once: files read, variables looked up. */
 export const resolveFileObjects = (
   manifest: Manifest,
-  ctx: { readonly root: string; readonly lookup: Lookup; readonly file: (relative: string) => FileFact },
+  ctx: FileContext,
 ): { readonly objects: FileObjects; readonly issues: ReadonlyArray<PathIssue> } => {
   const issues: Array<PathIssue> = []
   const resolveKind = (kind: Kind) =>

@@ -1,10 +1,14 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Compose ${VAR} syntax is part of the subject under test
-import { Redacted } from "effect"
-import { describe, expect, it } from "vitest"
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Redacted } from "effect"
+import { afterEach, describe, expect, it } from "vitest"
 import type { FileGrant } from "../../../src/domain/FileGrant.ts"
 import { canonicalJson } from "../../../src/domain/specHash.ts"
 import { specSummary } from "../../../src/domain/specSummary.ts"
 import { toCreateBody } from "../../../src/engine/toCreateBody.ts"
+import { loadManifest } from "../../../src/manifest/loadManifest.ts"
 import type { FileFact } from "../../../src/manifest/manifestFiles.ts"
 import { desired, file, issues, load } from "./support.ts"
 
@@ -197,7 +201,7 @@ describe("refused and warned, at their positions, never quoting a value", () => 
       "a missing file",
       "    secrets: [db]",
       "secrets:\n  db:\n    file: ./secrets/missing.txt",
-      'fleet.yaml:7:11: secrets.db.file: secret "db": file ./secrets/missing.txt does not exist in the repository',
+      'fleet.yaml:7:11: secrets.db.file: secret "db": file secrets/missing.txt does not exist in the repository',
     ],
     [
       "an unset variable",
@@ -264,5 +268,34 @@ describe("refused and warned, at their positions, never quoting a value", () => 
     ])
     const s = desired(result).services[0]!
     expect(s.spec.secrets?.map((g) => g.target)).toEqual(["/run/secrets/db"])
+  })
+})
+
+describe("a secret file kept on the host (--local-files)", () => {
+  let base = ""
+  afterEach(() => rmSync(base, { recursive: true, force: true }))
+
+  it("is read from --local-files at its repository-relative path, hashed, watched, and may climb to the repository root", async () => {
+    base = realpathSync(mkdtempSync(join(tmpdir(), "fleetd-secret-local-")))
+    const repo = join(base, "repo")
+    const local = join(base, "local")
+    mkdirSync(join(repo, "services/app"), { recursive: true })
+    mkdirSync(join(local, "secrets"), { recursive: true })
+    writeFileSync(join(local, "secrets/db.txt"), value)
+    const manifestFile = join(repo, "services/app/compose.yaml")
+    writeFileSync(
+      manifestFile,
+      manifest("    secrets: [db]", "secrets:\n  db:\n    file: ../../secrets/db.txt"),
+    )
+    const load = () =>
+      Effect.runPromise(
+        loadManifest(manifestFile, { fleet: "t", environment: {}, repository: repo, localFiles: local }),
+      )
+    const first = await load()
+    const grant = first.desired.services[0]!.spec.secrets?.[0]
+    expect(grant?.from).toEqual({ type: "file", path: join(local, "secrets/db.txt") })
+    expect(first.files).toContain(join(local, "secrets/db.txt"))
+    writeFileSync(join(local, "secrets/db.txt"), `${value}-2`)
+    expect((await load()).desired.services[0]!.configHash).not.toBe(first.desired.services[0]!.configHash)
   })
 })
