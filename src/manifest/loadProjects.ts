@@ -35,6 +35,8 @@ export interface LoadProjectsOptions {
   readonly environment: Readonly<Record<string, string | undefined>>
   /** `--local-files`, laid over the repository (`root`) for every project. */
   readonly localFiles?: string | undefined
+  /** `<data-dir>/binds` in `--repo` mode: each project's data in `<binds>/<fleet>/` (LoadManifestOptions.binds). */
+  readonly binds?: string | undefined
   /** Loads one project; the memo of the daemon slots in here. */
   readonly load?: (project: ProjectDir, path: string) => Effect.Effect<LoadedManifest, ManifestError>
 }
@@ -65,6 +67,7 @@ export const loadProjects = Effect.fnUntraced(function* (
         environment: options.environment,
         repository: root,
         localFiles: options.localFiles,
+        binds: options.binds,
       }))
   const loaded = yield* Effect.forEach(dirs, (project) =>
     Effect.gen(function* () {
