@@ -73,16 +73,22 @@ describe("files kept on the host (--local-files)", () => {
 
   it("gives every project (--projects) the repository as its root and --local-files laid over it", async () => {
     put(local, "secrets/app.env", "TOKEN=from-host\n")
-    put(repo, "services/app/compose.yaml", service("    env_file: ../../secrets/app.env\n"))
+    put(
+      repo,
+      "services/app/compose.yaml",
+      service("    env_file: ../../secrets/app.env\n    volumes: [./data:/data]\n"),
+    )
     const found = await Effect.runPromise(
       loadProjects(repo, parseProjectPatterns(["services/*"]), diskDirectory(repo), {
         environment: {},
         localFiles: local,
+        binds: data,
       }),
     )
     const loaded = found.projects[0]?.loaded
     if (loaded === undefined || Result.isFailure(loaded)) throw new Error(String(loaded))
     expect(loaded.success.desired.services[0]!.spec.env).toEqual(["TOKEN=from-host"])
+    expect(loaded.success.directories).toEqual([join(data, "app", "services/app/data")])
   })
 
   it("prefers the repository's own file, and falls back to --local-files only for what it lacks", async () => {
