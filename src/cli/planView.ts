@@ -27,6 +27,7 @@ export interface PlannedChange {
     | "adopt"
     | "remove"
     | "unchanged"
+    | "completed"
     | "blocked"
     | "held"
   readonly service?: string
@@ -37,6 +38,8 @@ export interface PlannedChange {
   readonly reason?: string
   readonly changes?: ReadonlyArray<string>
   readonly strategy?: "start-first" | "stop-first"
+  /** For completed: the exit code of the job's container (0: it succeeded). */
+  readonly exitCode?: number
   /** For recreate-network: the containers disconnected and connected again. */
   readonly containers?: ReadonlyArray<string>
   /** For create and replace: the hook steps per phase (x-fleetd.hooks) that go with the change. */
@@ -146,6 +149,17 @@ export const plannedChange = (action: Action): PlannedChange => {
       }
     case "Unchanged":
       return { action: "unchanged", service: action.service, container: action.containerName }
+    case "Completed":
+      return {
+        action: "completed",
+        service: action.service,
+        container: action.containerName,
+        exitCode: action.exitCode,
+        reason:
+          action.exitCode === 0
+            ? "the job ran and exited with code 0"
+            : `the job exited with code ${action.exitCode}; not run again until its spec changes`,
+      }
     case "Blocked":
       return { action: "blocked", service: action.service, reason: action.reason }
     case "Held":
@@ -170,6 +184,7 @@ export interface PlanView {
 /** Changes that change nothing: a plan of only these is in sync. */
 const quiet: ReadonlySet<PlannedChange["action"]> = new Set([
   "unchanged",
+  "completed",
   "suspended",
   "keep-volume",
   "check-network",
@@ -198,6 +213,7 @@ export const planView = (planned: Plan): PlanView => {
     adopt: 0,
     remove: 0,
     unchanged: 0,
+    completed: 0,
     blocked: 0,
     held: 0,
   }

@@ -7,6 +7,7 @@ const marks: Record<ServiceResult["outcome"], string> = {
   adopted: "~",
   removed: "-",
   unchanged: "=",
+  completed: "=",
   failed: "✗",
   blocked: "!",
   "rolled-back": "↶",
@@ -38,7 +39,10 @@ export const renderChangeSet = (changes: ChangeSet): string => {
   }
   for (const s of changes.services) {
     const fields = s.changes?.length ? ` (${s.changes.join(", ")})` : ""
-    lines.push(`  ${marks[s.outcome]} ${s.service}: ${s.outcome}${s.reason ? `: ${s.reason}` : ""}${fields}`)
+    const code = s.outcome === "completed" ? ` (exit code ${s.exitCode ?? 0})` : ""
+    lines.push(
+      `  ${marks[s.outcome]} ${s.service}: ${s.outcome}${code}${s.reason ? `: ${s.reason}` : ""}${fields}`,
+    )
     if (s.build !== undefined && !s.build.ok && s.build.outputTail !== "") {
       lines.push("      last build output:")
       for (const line of s.build.outputTail.split("\n").slice(-shownLogLines)) lines.push(`      | ${line}`)
@@ -51,7 +55,7 @@ export const renderChangeSet = (changes: ChangeSet): string => {
   const count = (o: ServiceResult["outcome"]) => changes.services.filter((s) => s.outcome === o).length
   const failed = count("failed") + count("blocked") + count("rolled-back") + count("held")
   lines.push(
-    `${failed > 0 ? `${failed} service(s) failed` : "Converged"}: ${count("created")} created, ${count("replaced") + count("adopted")} replaced, ${count("started")} started, ${count("removed")} removed, ${count("unchanged")} unchanged${count("rolled-back") > 0 ? `, ${count("rolled-back")} rolled back` : ""}${count("suspended") > 0 ? `, ${count("suspended")} suspended` : ""}.`,
+    `${failed > 0 ? `${failed} service(s) failed` : "Converged"}: ${count("created")} created, ${count("replaced") + count("adopted")} replaced, ${count("started")} started, ${count("removed")} removed, ${count("unchanged")} unchanged${count("completed") > 0 ? `, ${count("completed")} completed` : ""}${count("rolled-back") > 0 ? `, ${count("rolled-back")} rolled back` : ""}${count("suspended") > 0 ? `, ${count("suspended")} suspended` : ""}.`,
   )
   return lines.join("\n")
 }

@@ -68,6 +68,10 @@ const renderChange = (c: PlannedChange): string => {
       return `- ${c.service}: remove ${c.container} (${removeReasons[c.reason ?? ""] ?? c.reason})`
     case "unchanged":
       return `= ${c.service}: unchanged`
+    case "completed":
+      return c.exitCode === 0
+        ? `= ${c.service}: completed (exit code 0)`
+        : `! ${c.service}: job failed (exit code ${c.exitCode}); not run again until its spec changes`
     case "blocked":
       return `! ${c.service}: blocked: ${c.reason}`
     case "held":
@@ -80,7 +84,7 @@ export const renderPlan = (view: PlanView): string => {
   const s = view.summary
   const total = view.inSync
     ? "In sync: nothing to do."
-    : `Plan: ${s.create} to create, ${s.replace} to replace, ${s.start} to start, ${s.remove} to remove, ${s.unchanged} unchanged${view.withHooks ? `, ${view.withHooks} with hooks` : ""}${s.blocked ? `, ${s.blocked} blocked` : ""}${s.held ? `, ${s.held} held` : ""}${s.suspended ? `, ${s.suspended} suspended` : ""}.`
+    : `Plan: ${s.create} to create, ${s.replace} to replace, ${s.start} to start, ${s.remove} to remove, ${s.unchanged} unchanged${s.completed ? `, ${s.completed} completed` : ""}${view.withHooks ? `, ${view.withHooks} with hooks` : ""}${s.blocked ? `, ${s.blocked} blocked` : ""}${s.held ? `, ${s.held} held` : ""}${s.suspended ? `, ${s.suspended} suspended` : ""}.`
   return [
     `Plan for fleet "${view.fleet}":`,
     ...(view.changes.length === 0 ? ["  (no services)"] : view.changes.map((c) => `  ${renderChange(c)}`)),

@@ -50,7 +50,7 @@ export const renderStatus = (s: FleetStatus, now: number): string => {
         ...s.services.map((svc) => [
           svc.name,
           svc.sync,
-          svc.health,
+          svc.exitCode === undefined ? svc.health : `${svc.health} (exit ${svc.exitCode})`,
           svc.image,
           svc.lastChange === undefined
             ? "-"

@@ -108,6 +108,17 @@ export type Action =
       readonly reason: "orphan" | "leftover" | "replaced"
     }
   | { readonly _tag: "Unchanged"; readonly service: string; readonly containerName: string }
+  | {
+      /**
+       * A job (restart "no", or "on-failure" after success) whose container exited on its
+       * own: left as it is, not started again until its spec changes (exit code 0:
+       * completed; any other: a failed job, reported failed).
+       */
+      readonly _tag: "Completed"
+      readonly service: string
+      readonly containerName: string
+      readonly exitCode: number
+    }
   | { readonly _tag: "Blocked"; readonly service: string; readonly reason: string }
   | {
       /** `x-fleetd.suspend`: whatever runs for the service is left exactly as it is. */
@@ -152,6 +163,7 @@ export const isResourceTeardown = (action: Action): boolean =>
 /** Actions that change nothing on the host. */
 export const isMutating = (action: Action): boolean =>
   action._tag !== "Unchanged" &&
+  action._tag !== "Completed" &&
   action._tag !== "Blocked" &&
   action._tag !== "Held" &&
   action._tag !== "Suspended" &&
@@ -169,6 +181,7 @@ export const actionService = (action: Action): string | undefined => {
     case "Adopt":
     case "Remove":
     case "Unchanged":
+    case "Completed":
     case "Blocked":
     case "Held":
     case "Suspended":

@@ -13,6 +13,8 @@ export interface ServiceStatus {
   readonly container?: string
   readonly sync: SyncStatus
   readonly health: HealthStatus
+  /** A job that has run (health `Completed`, or sync `Failed`): its container's exit code. */
+  readonly exitCode?: number
   /** With sync `Suspended`: the reason given in `x-fleetd.suspend`. */
   readonly suspended?: string
   readonly lastChange?: {

@@ -11,6 +11,8 @@ export interface ObservedContainer {
   readonly labels: Readonly<Record<string, string>>
   /** Engine state: created | running | paused | restarting | removing | exited | dead. */
   readonly state: string
+  /** With state `exited`: the exit code, when the engine's status text says it ("Exited (3) ..."). */
+  readonly exitCode?: number
   /** healthy | unhealthy | starting, when the container has a healthcheck and the engine said. */
   readonly health?: "healthy" | "unhealthy" | "starting"
   /** Id of the image the container runs (sha256:...). */

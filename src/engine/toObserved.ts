@@ -33,11 +33,20 @@ const healthOf = (status: string | undefined): ObservedContainer["health"] => {
   return match[1] === "health: starting" ? "starting" : (match[1] as "healthy" | "unhealthy")
 }
 
+/** Docker and Podman both list an exited container's status as "Exited (CODE) ... ago". */
+const exitCodeOf = (state: string | undefined, status: string | undefined): number | undefined => {
+  if (state !== "exited") return undefined
+  const match = /^Exited \((-?\d+)\)/.exec(status ?? "")
+  return match === null ? undefined : Number(match[1])
+}
+
 export const toObservedContainer = (c: ListedContainer): ObservedContainer => {
   const health = healthOf(c.Status)
+  const exitCode = exitCodeOf(c.State, c.Status)
   return {
     id: c.Id,
     ...(health === undefined ? {} : { health }),
+    ...(exitCode === undefined ? {} : { exitCode }),
     name: (c.Names?.[0] ?? "").replace(/^\//, ""),
     labels: { ...c.Labels },
     state: c.State ?? "unknown",

@@ -2,11 +2,12 @@ import { Context, Effect, Layer } from "effect"
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client"
 
 export type SyncStatus = "Synced" | "OutOfSync" | "Failed" | "Suspended" | "RolledBack"
-export type HealthStatus = "Healthy" | "Unhealthy" | "Starting" | "Missing"
+/** `Completed`: a job (restart "no" or "on-failure") that ran and exited with code 0. */
+export type HealthStatus = "Healthy" | "Unhealthy" | "Starting" | "Missing" | "Completed"
 export type PassResult = "success" | "partial" | "stalled" | "error" | "skipped"
 
 const syncStates: ReadonlyArray<SyncStatus> = ["Synced", "OutOfSync", "Failed", "Suspended", "RolledBack"]
-const healthStates: ReadonlyArray<HealthStatus> = ["Healthy", "Unhealthy", "Starting", "Missing"]
+const healthStates: ReadonlyArray<HealthStatus> = ["Healthy", "Unhealthy", "Starting", "Missing", "Completed"]
 
 /**
  * fleetd's Prometheus metrics, on a registry of its own (never prom-client's global

@@ -1,6 +1,7 @@
 import type { Action, ReplaceReason } from "../domain/Action.ts"
 import { type DesiredService, defaultUpdateSettings } from "../domain/DesiredState.ts"
 import { copiedGrants } from "../domain/FileGrant.ts"
+import { finishedJob } from "../domain/jobs.ts"
 import { Labels, NextSuffix } from "../domain/labels.ts"
 import type { ObservedContainer } from "../domain/ObservedState.ts"
 import { specHash } from "../domain/specHash.ts"
@@ -72,19 +73,22 @@ export const planService = (
       imageId,
       reason,
       changes: reason === "spec changed" ? changedFields(service, primary) : [],
-      strategy:
-        (service.update ?? defaultUpdateSettings).order ??
-        (service.fixedHostPorts ? "stop-first" : "start-first"),
+      strategy: (service.update ?? defaultUpdateSettings).order ?? defaultOrder(service),
       old: { id: primary.id, name: primary.name, running: primary.state === "running" },
     })
   } else if (primary.state !== "running" && primary.state !== "restarting") {
-    actions.push({
-      _tag: "Start",
-      service: service.name,
-      containerId: primary.id,
-      containerName: primary.name,
-      ...(copiedGrants(service.spec).length > 0 ? { spec: service.spec } : {}),
-    })
+    const exitCode = finishedJob(service, primary)
+    actions.push(
+      exitCode === undefined
+        ? {
+            _tag: "Start",
+            service: service.name,
+            containerId: primary.id,
+            containerName: primary.name,
+            ...(copiedGrants(service.spec).length > 0 ? { spec: service.spec } : {}),
+          }
+        : { _tag: "Completed", service: service.name, containerName: primary.name, exitCode },
+    )
   } else {
     actions.push({ _tag: "Unchanged", service: service.name, containerName: primary.name })
   }
@@ -117,9 +121,19 @@ const changedFields = (service: DesiredService, container: ObservedContainer): R
   return fields.length > 0 ? fields : ["referenced files"]
 }
 
-/** A `--next` container that is exactly what is desired and already running. */
+/**
+ * Without `x-fleetd.update.order`: stop-first when the new container could not run beside
+ * the old one: it would bind the same fixed host ports, or host ports fleetd cannot see
+ * (`network_mode: host`).
+ */
+const defaultOrder = (service: DesiredService): "start-first" | "stop-first" =>
+  service.fixedHostPorts || service.spec.networkMode === "host" ? "stop-first" : "start-first"
+
+/** A `--next` container that is exactly what is desired and already running (or a job that completed). */
 const isAdoptable = (service: DesiredService, c: ObservedContainer, hash: string): boolean =>
-  c.name === service.containerName + NextSuffix && c.labels[Labels.specHash] === hash && c.state === "running"
+  c.name === service.containerName + NextSuffix &&
+  c.labels[Labels.specHash] === hash &&
+  (c.state === "running" || finishedJob(service, c) === 0)
 
 const adopt = (service: DesiredService, c: ObservedContainer): Action => ({
   _tag: "Adopt",

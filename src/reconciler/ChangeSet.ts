@@ -12,6 +12,8 @@ export type ServiceOutcome =
   | "adopted"
   | "removed"
   | "unchanged"
+  /** A job (restart "no" or "on-failure") that ran and exited with code 0: left as it is. */
+  | "completed"
   | "failed"
   | "blocked"
   /** The new container failed its health gate; the old one serves again. */
@@ -29,6 +31,8 @@ export interface ServiceResult {
   /** Field paths that changed, for replacements. */
   readonly changes?: ReadonlyArray<string>
   readonly container?: string
+  /** For a job that has run (`completed`, or `failed` with its code): how its container exited. */
+  readonly exitCode?: number
   /** For `rolled-back` and gate failures: the last lines the failed container wrote. */
   readonly logs?: string
   /** The hook steps that ran for this change (x-fleetd.hooks), in order. */

@@ -2,7 +2,7 @@ import { Deferred, Effect, Semaphore } from "effect"
 import { type Action, actionService, isMutating } from "../domain/Action.ts"
 import { type DesiredService, type DesiredState, defaultUpdateSettings } from "../domain/DesiredState.ts"
 import type { ServiceOutcome, ServiceResult } from "./ChangeSet.ts"
-import { awaitReady } from "./healthGate.ts"
+import { awaitCompletion, awaitReady } from "./healthGate.ts"
 import { runAction } from "./runAction.ts"
 
 export interface ApplyOptions {
@@ -60,6 +60,19 @@ export const applyServices = Effect.fnUntraced(function* (
             outcome: "failed",
             reason: `not changed: its dependency ${dep.service} is not healthy: ${unhealthy}`,
           } as const
+      }
+      if (
+        dep.condition === "service_completed_successfully" &&
+        target !== undefined &&
+        group.some(isMutating)
+      ) {
+        const timeout = (target.update ?? defaultUpdateSettings).healthTimeoutMs
+        const failed = yield* awaitCompletion(target.containerName, timeout).pipe(
+          Effect.as(undefined),
+          Effect.catchTag("GateFailed", (e) => Effect.succeed(e.reason)),
+        )
+        if (failed !== undefined)
+          return { service, outcome: "failed", reason: `not changed: its dependency ${failed}` } as const
       }
     }
     const blockedBy = options.failed.get(service)
@@ -148,6 +161,16 @@ const resultOf = (service: string, group: ReadonlyArray<Action>): ServiceResult 
       }
     case "Unchanged":
       return { service, outcome: "unchanged", container: main.containerName }
+    case "Completed":
+      return main.exitCode === 0
+        ? { service, outcome: "completed", container: main.containerName, exitCode: 0 }
+        : {
+            service,
+            outcome: "failed",
+            reason: `its job exited with code ${main.exitCode}; not run again until its spec changes`,
+            container: main.containerName,
+            exitCode: main.exitCode,
+          }
     default:
       return { service, outcome: "unchanged" }
   }

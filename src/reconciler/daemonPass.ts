@@ -14,7 +14,7 @@ import { emptyPolicy } from "../policy/Policy.ts"
 import { policyIssues } from "../policy/policyIssues.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
-import { type ChangeSet, hasFailures, isFailure } from "./ChangeSet.ts"
+import { type ChangeSet, hasFailures, isFailure, type ServiceResult } from "./ChangeSet.ts"
 import { type ResourceMemo, reconcile } from "./reconcile.ts"
 import { StatusStore } from "./StatusStore.ts"
 import { serviceStatuses } from "./serviceStatuses.ts"
@@ -279,9 +279,13 @@ const actionOutcomes = (changes: ChangeSet) => [
       action: r.kind === "image" ? "pull" : `${resourceVerbs[r.outcome] ?? "ensure"}_${r.kind}`,
       outcome: r.outcome === "failed" ? ("failure" as const) : ("success" as const),
     })),
-  // A held or suspended service did nothing this pass: counting it would grow a counter every pass.
+  // A held or suspended service, or a job that has run, did nothing this pass: counting
+  // it would grow a counter every pass.
   ...changes.services
-    .filter((s) => s.outcome !== "unchanged" && s.outcome !== "held" && s.outcome !== "suspended")
+    .filter(
+      (s) =>
+        s.outcome !== "unchanged" && s.outcome !== "held" && s.outcome !== "suspended" && !isFinishedJob(s),
+    )
     .map((s) => ({
       action:
         s.outcome === "failed" || s.outcome === "blocked"
@@ -293,8 +297,12 @@ const actionOutcomes = (changes: ChangeSet) => [
     })),
 ]
 
+/** A job reported from its exited container (not something this pass ran). */
+const isFinishedJob = (s: ServiceResult) =>
+  s.exitCode !== undefined && (s.outcome === "completed" || s.outcome === "failed")
+
 const logChangeSet = (changes: ChangeSet, triggers: ReadonlyArray<string>, seconds: number) => {
-  const changed = changes.services.filter((s) => s.outcome !== "unchanged")
+  const changed = changes.services.filter((s) => s.outcome !== "unchanged" && s.outcome !== "completed")
   const summary = changed.map((s) => `${s.service}: ${s.outcome}${s.reason ? ` (${s.reason})` : ""}`)
   return logEvent("Info", changed.length === 0 ? "pass: in sync" : `pass: ${summary.join("; ")}`, {
     revision: changes.revision,

@@ -1,6 +1,7 @@
 import { Clock, Data, Effect } from "effect"
 import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import type { UpdateSettings } from "../domain/DesiredState.ts"
+import { leavesExited } from "../domain/jobs.ts"
 import { ContainerEngine, type ContainerState } from "../engine/ContainerEngine.ts"
 
 /** How often the gate inspects: short enough that a rollback starts within a fraction of a second. */
@@ -25,7 +26,8 @@ const exited = (name: string, s: ContainerState) =>
  * until it has run `minReadyMs` without exiting or restarting. Bounded by those
  * timeouts plus one engine call, so an uninterruptible action stays bounded. An engine
  * error while waiting fails the gate too: a container fleetd cannot see is not ready.
- * On Podman each inspection also runs a due healthcheck (podmanHealth.ts).
+ * On Podman each inspection also runs a due healthcheck (podmanHealth.ts). A job (restart
+ * "no" or "on-failure") that exits with code 0 has done what it is for: ready.
  */
 export const awaitReady = Effect.fnUntraced(function* (
   name: string,
@@ -44,7 +46,10 @@ export const awaitReady = Effect.fnUntraced(function* (
   const limit = checked ? update.healthTimeoutMs : update.minReadyMs
   let state = first
   for (;;) {
-    if (!state.running) return yield* exited(name, state)
+    if (!state.running) {
+      if (state.exitCode === 0 && state.status === "exited" && leavesExited(spec)) return
+      return yield* exited(name, state)
+    }
     if (state.restartCount !== restarts)
       return yield* new GateFailed({
         reason: `${name} restarted ${state.restartCount - restarts} time(s) within ${seconds(update.minReadyMs)}`,
@@ -61,5 +66,31 @@ export const awaitReady = Effect.fnUntraced(function* (
     }
     yield* Effect.sleep(Math.max(1, Math.min(gatePollMs, limit - elapsed)))
     state = yield* inspect
+  }
+})
+
+/**
+ * `condition: service_completed_successfully`: waits (up to `timeoutMs`) until the
+ * dependency's container has exited, and fails unless its exit code was 0, as Compose
+ * does before it starts the dependent.
+ */
+export const awaitCompletion = Effect.fnUntraced(function* (name: string, timeoutMs: number) {
+  const engine = yield* ContainerEngine
+  const inspect = engine
+    .inspectContainer(name)
+    .pipe(Effect.mapError((e) => new GateFailed({ reason: `cannot inspect ${name}: ${e.message}` })))
+  const startedAt = yield* Clock.currentTimeMillis
+  for (;;) {
+    const state = yield* inspect
+    if (!state.running && state.status !== "restarting" && state.status !== "created") {
+      if (state.exitCode === 0) return
+      return yield* new GateFailed({
+        reason: `${name} did not complete successfully (exit code ${state.exitCode})`,
+      })
+    }
+    const elapsed = (yield* Clock.currentTimeMillis) - startedAt
+    if (elapsed >= timeoutMs)
+      return yield* new GateFailed({ reason: `${name} did not complete within ${seconds(timeoutMs)}` })
+    yield* Effect.sleep(Math.max(1, Math.min(gatePollMs, timeoutMs - elapsed)))
   }
 })

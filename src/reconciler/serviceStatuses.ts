@@ -41,6 +41,9 @@ export const serviceStatuses = (
     if (result === undefined || result.outcome === "unchanged") {
       return { ...base, sync: "Synced", health: healthOf(container) }
     }
+    if (result.outcome === "completed") {
+      return { ...base, sync: "Synced", health: "Completed", exitCode: result.exitCode ?? 0 }
+    }
     if (result.outcome === "suspended") {
       // Left as it is on purpose: not an error, and earlier errors no longer apply.
       return {
@@ -65,6 +68,7 @@ export const serviceStatuses = (
         ...base,
         sync: result.outcome === "rolled-back" ? "RolledBack" : "Failed",
         health: healthOf(container),
+        ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
         lastError: {
           at: now,
           message: `${result.reason ?? result.outcome}${logs}`,

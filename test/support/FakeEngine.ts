@@ -24,6 +24,8 @@ export interface FakeContainer {
   /** Inspections since the last start: behaviours unfold over them. */
   inspects?: number
   restartCount?: number
+  /** Once exited: how (137 after a stop, 1 after a crash, or the behaviour's exitCode). */
+  exitCode?: number
   /** Networks it is attached to, once connect/disconnect changed them (else its spec's). */
   networks?: Array<string>
   /** Archives put into it (secrets and configs copied in), in order. */
@@ -37,8 +39,9 @@ export interface FakeContainer {
 export interface FakeBehaviour {
   /** Health on successive inspections; the last value repeats. */
   readonly health?: ReadonlyArray<"starting" | "healthy" | "unhealthy">
-  /** Exits (code 1) at this inspection. */
+  /** Exits at this inspection (with exitCode, else 1). */
   readonly exitAt?: number
+  readonly exitCode?: number
   /** Restarts (restart count + 1, still running) at this inspection. */
   readonly restartAt?: number
   /** What `containerLogs` returns. */
@@ -137,6 +140,7 @@ const observedContainer = (c: FakeContainer): ObservedContainer => ({
   name: c.name,
   labels: { ...c.labels },
   state: c.state,
+  ...(c.state === "exited" && c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
   imageId: c.imageId,
   networks: c.networks ?? c.spec?.networks.map((n) => n.name) ?? [],
   volumes: c.spec?.mounts.flatMap((m) => (m.type === "volume" ? [m.source] : [])) ?? [],
@@ -299,7 +303,10 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
       call(`startContainer ${find(id)?.name ?? id}`, () => {
         const c = find(id)
         if (c === undefined) return fail("startContainer", "NotFound", `no such container ${id}`)
-        c.state = c.spec !== undefined && world.crashingImages.has(c.spec.image) ? "exited" : "running"
+        const crashes = c.spec !== undefined && world.crashingImages.has(c.spec.image)
+        c.state = crashes ? "exited" : "running"
+        if (crashes) c.exitCode = 1
+        else delete c.exitCode
         c.inspects = 0
         return Effect.void
       }),
@@ -307,7 +314,10 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
       call(`stopContainer ${find(id)?.name ?? id}`, () => {
         const c = find(id)
         if (c === undefined) return fail("stopContainer", "NotFound", `no such container ${id}`)
-        if (c.state === "running") c.state = "exited"
+        if (c.state === "running") {
+          c.state = "exited"
+          c.exitCode = 137
+        }
         return Effect.void
       }),
     removeContainer: (id) =>
@@ -332,8 +342,10 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
         const behaviour = c.spec === undefined ? undefined : world.behaviours.get(c.spec.image)
         c.inspects = (c.inspects ?? 0) + 1
         const n = c.inspects
-        if (c.state === "running" && behaviour?.exitAt !== undefined && n >= behaviour.exitAt)
+        if (c.state === "running" && behaviour?.exitAt !== undefined && n >= behaviour.exitAt) {
           c.state = "exited"
+          c.exitCode = behaviour.exitCode ?? 1
+        }
         if (behaviour?.restartAt === n) c.restartCount = (c.restartCount ?? 0) + 1
         const checked = c.spec?.healthcheck !== undefined && c.spec.healthcheck.test[0] !== "NONE"
         const sequence = behaviour?.health ?? (checked ? ["healthy"] : [])
@@ -343,7 +355,7 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
           name: c.name,
           running: c.state === "running",
           status: c.state,
-          exitCode: c.state === "exited" ? 1 : 0,
+          exitCode: c.state === "exited" ? (c.exitCode ?? 1) : 0,
           restartCount: c.restartCount ?? 0,
           ...(health === undefined || c.state !== "running" ? {} : { health }),
         })

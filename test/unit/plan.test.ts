@@ -29,6 +29,8 @@ const summarizeOne = (a: Action): string => {
       return `Remove ${a.service} ${a.containerName} ${a.reason}`
     case "Unchanged":
       return `Unchanged ${a.service}`
+    case "Completed":
+      return `Completed ${a.service} ${a.exitCode}`
     case "Blocked":
       return `Blocked ${a.service}`
     case "Held":
@@ -107,6 +109,95 @@ describe("plan", () => {
       desired: desired([web]),
       observed: { containers: [running(web, { state: "exited" })], images },
       expected: ["Start web"],
+    },
+    {
+      name: "starts a container stopped from outside (exit 137), even with restart no",
+      desired: desired([web]),
+      observed: { containers: [running(web, { state: "exited", exitCode: 137 })], images },
+      expected: ["Start web"],
+    },
+    {
+      name: "leaves a job that exited 0 with restart no as Completed, not started again",
+      desired: desired([web]),
+      observed: { containers: [running(web, { state: "exited", exitCode: 0 })], images },
+      expected: ["Completed web 0"],
+    },
+    {
+      name: "leaves a job that failed with restart no exited, with its exit code",
+      desired: desired([web]),
+      observed: { containers: [running(web, { state: "exited", exitCode: 3 })], images },
+      expected: ["Completed web 3"],
+    },
+    {
+      name: "leaves an on-failure job that succeeded (or ran out of retries) as it is",
+      desired: desired([
+        service("job", { restart: "on-failure" }),
+        service("retry", { restart: "on-failure" }),
+      ]),
+      observed: {
+        containers: [
+          running(service("job", { restart: "on-failure" }), { state: "exited", exitCode: 0 }),
+          running(service("retry", { restart: "on-failure" }), { state: "exited", exitCode: 2 }),
+        ],
+        images,
+      },
+      expected: ["Completed job 0", "Completed retry 2"],
+    },
+    {
+      name: "starts an exited container whose restart policy is always or unless-stopped",
+      desired: desired([service("a", { restart: "always" }), service("b", { restart: "unless-stopped" })]),
+      observed: {
+        containers: [
+          running(service("a", { restart: "always" }), { state: "exited", exitCode: 0 }),
+          running(service("b", { restart: "unless-stopped" }), { state: "exited", exitCode: 1 }),
+        ],
+        images,
+      },
+      expected: ["Start a", "Start b"],
+    },
+    {
+      name: "runs a completed job again when its spec changes",
+      desired: desired([service("web", { env: ["A=2"] })]),
+      observed: {
+        containers: [running(service("web", { env: ["A=1"] }), { state: "exited", exitCode: 0 })],
+        images,
+      },
+      expected: ["Replace web spec changed start-first [environment.A]"],
+    },
+    {
+      name: "adopts a job's replacement that completed before an interruption",
+      desired: desired([service("web", { env: ["A=2"] })]),
+      observed: {
+        containers: [
+          running(service("web", { env: ["A=1"] }), { state: "exited", exitCode: 0 }),
+          running(service("web", { env: ["A=2"] }), {
+            name: "t-web--next",
+            id: "next",
+            state: "exited",
+            exitCode: 0,
+          }),
+        ],
+        images,
+      },
+      expected: ["Remove web t-web replaced", "Adopt web t-web--next->t-web"],
+    },
+    {
+      name: "replaces a network_mode: host service stop-first (it binds host ports fleetd cannot see)",
+      desired: desired([service("web", { networkMode: "host", env: ["A=2"] })]),
+      observed: { containers: [running(service("web", { networkMode: "host", env: ["A=1"] }))], images },
+      expected: ["Replace web spec changed stop-first [environment.A]"],
+    },
+    {
+      name: "keeps an explicit order: start-first on a network_mode: host service",
+      desired: desired([
+        service(
+          "web",
+          { networkMode: "host", env: ["A=2"] },
+          { update: { order: "start-first", healthTimeoutMs: 1000, minReadyMs: 0, rollback: true } },
+        ),
+      ]),
+      observed: { containers: [running(service("web", { networkMode: "host", env: ["A=1"] }))], images },
+      expected: ["Replace web spec changed start-first [environment.A]"],
     },
     {
       name: "replaces a dead container as drift",
