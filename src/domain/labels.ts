@@ -32,10 +32,10 @@ export const Labels = {
 /** Suffix of the temporary name a replacement is created under before it takes over. */
 export const NextSuffix = "--next"
 
-export const containerName = (fleet: string, service: string): string => `${fleet}-${service}`
+/** Suffix the old container carries while a new one runs its post_deploy hooks under the name. */
+export const PrevSuffix = "--prev"
 
-export const nextContainerName = (fleet: string, service: string): string =>
-  `${containerName(fleet, service)}${NextSuffix}`
+export const containerName = (fleet: string, service: string): string => `${fleet}-${service}`
 
 /** The label filter that scopes every observation to one fleet. */
 export const fleetFilter = (fleet: string): string => `${Labels.fleet}=${fleet}`

@@ -35,7 +35,7 @@ const healthOf = (status: string | undefined): ObservedContainer["health"] => {
 
 /** Docker and Podman both list an exited container's status as "Exited (CODE) ... ago". */
 const exitCodeOf = (state: string | undefined, status: string | undefined): number | undefined => {
-  if (state !== "exited") return undefined
+  if (state !== "exited" && state !== "stopped") return undefined
   const match = /^Exited \((-?\d+)\)/.exec(status ?? "")
   return match === null ? undefined : Number(match[1])
 }
@@ -49,7 +49,8 @@ export const toObservedContainer = (c: ListedContainer): ObservedContainer => {
     ...(exitCode === undefined ? {} : { exitCode }),
     name: (c.Names?.[0] ?? "").replace(/^\//, ""),
     labels: { ...c.Labels },
-    state: c.State ?? "unknown",
+    // Podman lists an exited container as "stopped" until its cleanup ran: the same state.
+    state: c.State === "stopped" ? "exited" : (c.State ?? "unknown"),
     imageId: c.ImageID ?? "",
     networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort(),
     volumes: (c.Mounts ?? [])

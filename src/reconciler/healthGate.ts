@@ -47,7 +47,8 @@ export const awaitReady = Effect.fnUntraced(function* (
   let state = first
   for (;;) {
     if (!state.running) {
-      if (state.exitCode === 0 && state.status === "exited" && leavesExited(spec)) return
+      // Podman says "stopped" for a moment before "exited": any end but "created" counts.
+      if (state.exitCode === 0 && state.status !== "created" && leavesExited(spec)) return
       return yield* exited(name, state)
     }
     if (state.restartCount !== restarts)

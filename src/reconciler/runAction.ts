@@ -3,7 +3,7 @@ import type { Action } from "../domain/Action.ts"
 import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import { containerLabels } from "../domain/containerLabels.ts"
 import { type DesiredService, defaultUpdateSettings } from "../domain/DesiredState.ts"
-import { nextContainerName } from "../domain/labels.ts"
+import { NextSuffix, PrevSuffix } from "../domain/labels.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import { copyGrantsIn } from "../engine/copyGrantsIn.ts"
 import type { EngineError } from "../engine/EngineError.ts"
@@ -171,7 +171,7 @@ const replace = Effect.fnUntraced(function* (
 ) {
   const engine = yield* ContainerEngine
   const { service, old } = action
-  const next = nextContainerName(fleet, service.name)
+  const next = `${service.containerName}${NextSuffix}`
   const labels = containerLabels(fleet, service, action.specHash, action.imageId, revision)
   const stopFirst = action.strategy === "stop-first"
   const settings = service.update ?? defaultUpdateSettings
@@ -240,7 +240,7 @@ const replace = Effect.fnUntraced(function* (
     // post_deploy runs once the new container holds the name. The old one is kept until
     // it passes, as `--prev` (still serving after start-first), so a failure rolls back;
     // after a crash the planner removes a `--prev` like any leftover.
-    const prev = `${old.name}--prev`
+    const prev = `${old.name}${PrevSuffix}`
     yield* retryEngine(engine.renameContainer(old.id, prev)).pipe(
       Effect.catch((e) => rollBack(`renaming ${old.name} to ${prev}: ${e.message}`, {}, next, false)),
     )

@@ -36,6 +36,20 @@ describe("projections", () => {
     expect(toObservedContainer({ Id: "x", ...(Status === undefined ? {} : { Status }) }).health).toBe(health)
   })
 
+  it.each([
+    ["exited", "Exited (3) 2 seconds ago", "exited", 3],
+    ["stopped", "Exited (0) 1 second ago", "exited", 0],
+    ["exited", "Exited (137) 1 minute ago", "exited", 137],
+    ["exited", "Created", "exited", undefined],
+    ["running", "Up 1 minute", "running", undefined],
+  ])(
+    "reads the exit code of a %s container from %s (Podman's stopped is exited)",
+    (State, Status, state, exitCode) => {
+      const observed = toObservedContainer({ Id: "x", State, Status })
+      expect([observed.state, observed.exitCode]).toEqual([state, exitCode])
+    },
+  )
+
   it("survives Podman's nulls", () => {
     expect(
       toObservedContainer({ Id: "x", Names: null, Labels: null, NetworkSettings: null, Mounts: null }),
