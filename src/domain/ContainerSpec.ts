@@ -69,6 +69,28 @@ export interface NetworkAttachment {
   /** Engine-side network name (already prefixed with the fleet name when managed). */
   readonly name: string
   readonly aliases: ReadonlyArray<string>
+  // Set only when the manifest gives them (see normalizeNetworking.ts), so older specs hash the same.
+  readonly ipv4Address?: string
+  readonly ipv6Address?: string
+  readonly linkLocalIps?: ReadonlyArray<string>
+  readonly macAddress?: string
+  /** Compose `priority`: networks are joined highest first (ties by name); the first is the primary. */
+  readonly priority?: number
+}
+
+/** `links: [service:alias]`: the linked container answers to `alias` for this container only. */
+export interface Link {
+  readonly service: string
+  /** Engine-side container name of the service. */
+  readonly container: string
+  readonly alias: string
+}
+
+/** Compose `logging`: HostConfig.LogConfig. */
+export interface LogConfig {
+  /** Unset: the engine's default driver. */
+  readonly driver?: string
+  readonly options: Readonly<Record<string, string>>
 }
 
 export type RestartPolicy = "no" | "always" | "on-failure" | "unless-stopped"
@@ -81,7 +103,7 @@ export interface ContainerSpec {
   readonly env: ReadonlyArray<string>
   readonly ports: ReadonlyArray<PortBinding>
   readonly mounts: ReadonlyArray<Mount>
-  /** Sorted by name; empty when `networkMode` is set. */
+  /** Sorted by priority (highest first), then name; empty when `networkMode` is set. */
   readonly networks: ReadonlyArray<NetworkAttachment>
   /**
    * `host`, `none`, `bridge`, `service:<name>` resolved to `container:<fleet>-<name>`, or
@@ -154,6 +176,20 @@ export interface ContainerSpec {
   /** Compose `secrets` and `configs` (FileGrant.ts), sorted by target; set only when used. */
   readonly secrets?: ReadonlyArray<FileGrant>
   readonly configs?: ReadonlyArray<FileGrant>
+  // Networking and container I/O (normalizeNetworking.ts); each set only when the manifest asks.
+  /** `expose`: `port/proto`, ranges expanded, sorted by port; merged with `ports` into ExposedPorts. */
+  readonly expose?: ReadonlyArray<string>
+  readonly links?: ReadonlyArray<Link>
+  /** In manifest order: resolvers are tried in order. */
+  readonly dns?: ReadonlyArray<string>
+  readonly dnsSearch?: ReadonlyArray<string>
+  readonly dnsOptions?: ReadonlyArray<string>
+  readonly macAddress?: string
+  readonly domainname?: string
+  readonly stdinOpen?: true
+  readonly tty?: true
+  readonly logging?: LogConfig
+  readonly annotations?: Readonly<Record<string, string>>
 }
 
 export interface VolumesFromEntry {

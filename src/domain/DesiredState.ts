@@ -122,6 +122,23 @@ export interface DesiredNetwork {
   readonly internal: boolean
   readonly labels: Readonly<Record<string, string>>
   readonly external: boolean
+  // Set only when fleet.yaml gives them, so networks made before they existed keep their hash.
+  readonly ipam?: NetworkIpam
+  readonly attachable?: boolean
+  readonly enableIpv6?: boolean
+  readonly driverOpts?: Readonly<Record<string, string>>
+}
+
+/** Compose `ipam`, as the Engine API's IPAM object wants it. */
+export interface NetworkIpam {
+  readonly driver?: string
+  readonly config: ReadonlyArray<{
+    readonly subnet?: string
+    readonly ipRange?: string
+    readonly gateway?: string
+    readonly auxAddresses?: Readonly<Record<string, string>>
+  }>
+  readonly options?: Readonly<Record<string, string>>
 }
 
 export interface DesiredVolume {

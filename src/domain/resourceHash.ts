@@ -8,7 +8,18 @@ import { canonicalJson, sha256Hex } from "./specHash.ts"
  * The key and `external` are left out: they do not change the engine object.
  */
 export const networkHash = (network: DesiredNetwork): string =>
-  sha256Hex(canonicalJson({ driver: network.driver, internal: network.internal, labels: network.labels }))
+  sha256Hex(
+    canonicalJson({
+      driver: network.driver,
+      internal: network.internal,
+      labels: network.labels,
+      // Unset (and so left out of the JSON) unless fleet.yaml gives them: older hashes stay.
+      ipam: network.ipam,
+      attachable: network.attachable,
+      enableIpv6: network.enableIpv6,
+      driverOpts: network.driverOpts,
+    }),
+  )
 
 /** The `fleetd.spec-hash` label of a volume (driver, driver_opts, labels). */
 export const volumeHash = (volume: DesiredVolume): string =>

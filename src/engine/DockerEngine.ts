@@ -4,7 +4,7 @@ import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import type { DesiredNetwork, DesiredVolume } from "../domain/DesiredState.ts"
 import { fleetFilter, Labels } from "../domain/labels.ts"
 import { isLoopbackImage } from "../domain/registryHost.ts"
-import { networkLabels, volumeLabels } from "../domain/resourceHash.ts"
+import { volumeLabels } from "../domain/resourceHash.ts"
 import { logEvent } from "../observability/logEvent.ts"
 import { runBuild } from "./buildImage.ts"
 import { ContainerEngine } from "./ContainerEngine.ts"
@@ -13,7 +13,7 @@ import { copyGrantsIn } from "./copyGrantsIn.ts"
 import { demuxLogs } from "./demuxLogs.ts"
 import { dialGet } from "./dial.ts"
 import type { DiscoverOptions } from "./discoverSocket.ts"
-import { dockerResources } from "./dockerResources.ts"
+import { dockerResources, networkCreateBody } from "./dockerResources.ts"
 import { EngineError } from "./EngineError.ts"
 import { type CallContext, engineCall, succeedOnStatus } from "./engineCall.ts"
 import { engineGaps } from "./engineGaps.ts"
@@ -216,15 +216,7 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
           ),
         ),
         create: call(context, (signal) =>
-          docker.createNetwork({
-            Name: network.name,
-            Driver: network.driver,
-            Internal: network.internal,
-            // dockerd 20.10 allows two networks with one name unless asked not to.
-            CheckDuplicate: true,
-            Labels: { ...networkLabels(fleet, network) },
-            abortSignal: signal,
-          }),
+          docker.createNetwork({ ...networkCreateBody(fleet, network), abortSignal: signal }),
         ),
       })
     }),
@@ -259,7 +251,14 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
     ) {
       const operation = "ContainerEngine.createContainer"
       const { docker, info } = yield* connect(operation)
-      const { body, connectAfterCreate, query } = toCreateBody(spec, labels, info.apiVersion)
+      const { body, connectAfterCreate, query, warnings, errors } = toCreateBody(spec, labels, info)
+      if (errors.length > 0)
+        return yield* new EngineError({
+          reason: "BadRequest",
+          operation,
+          message: `${name}: ${errors.join("; ")}`,
+        })
+      for (const warning of warnings) yield* logEvent("Warn", warning, { container: name })
       for (const gap of engineGaps(spec, info)) yield* logEvent("Warn", `container ${name}: ${gap}`)
       const redact = spec.env.map((entry) => entry.slice(entry.indexOf("=") + 1))
       const container = yield* call({ operation, target: `container ${name}`, redact }, (signal) =>
@@ -270,12 +269,7 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
         yield* call({ operation, target: `container ${name} joining network ${network.name}` }, (signal) =>
           docker
             .getNetwork(network.name)
-            .connect(
-              withSignal(
-                { Container: container.id, EndpointConfig: { Aliases: [...network.aliases] } },
-                signal,
-              ),
-            ),
+            .connect(withSignal({ Container: container.id, EndpointConfig: network.endpoint }, signal)),
         ).pipe(
           // A container missing one of its networks would look converged (its spec-hash
           // label is right), so it must not survive a failed connect.

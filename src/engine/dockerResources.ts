@@ -1,6 +1,8 @@
 import { Effect } from "effect"
+import type { DesiredNetwork } from "../domain/DesiredState.ts"
 import { fleetFilter } from "../domain/labels.ts"
 import type { ObservedResource } from "../domain/ObservedState.ts"
+import { networkLabels } from "../domain/resourceHash.ts"
 import type { ContainerEngine } from "./ContainerEngine.ts"
 import type { EngineConnection } from "./connectEngine.ts"
 import type { EngineError } from "./EngineError.ts"
@@ -38,6 +40,36 @@ const toObservedResource = (r: ListedResource): ObservedResource => ({
   driver: r.Driver ?? "",
   ...(r.Internal === undefined ? {} : { internal: r.Internal }),
 })
+
+/** `POST /networks/create` for a managed network, with Compose's ipam, attachable, enable_ipv6 and driver_opts. */
+export const networkCreateBody = (fleet: string, network: DesiredNetwork) => {
+  const ipam = network.ipam
+  return {
+    Name: network.name,
+    Driver: network.driver,
+    Internal: network.internal,
+    // dockerd 20.10 allows two networks with one name unless asked not to.
+    CheckDuplicate: true,
+    Labels: { ...networkLabels(fleet, network) },
+    ...(network.attachable === undefined ? {} : { Attachable: network.attachable }),
+    ...(network.enableIpv6 === undefined ? {} : { EnableIPv6: network.enableIpv6 }),
+    ...(network.driverOpts === undefined ? {} : { Options: { ...network.driverOpts } }),
+    ...(ipam === undefined
+      ? {}
+      : {
+          IPAM: {
+            Driver: ipam.driver ?? "default",
+            Config: ipam.config.map((c) => ({
+              ...(c.subnet === undefined ? {} : { Subnet: c.subnet }),
+              ...(c.ipRange === undefined ? {} : { IPRange: c.ipRange }),
+              ...(c.gateway === undefined ? {} : { Gateway: c.gateway }),
+              ...(c.auxAddresses === undefined ? {} : { AuxiliaryAddresses: { ...c.auxAddresses } }),
+            })),
+            Options: { ...ipam.options },
+          },
+        }),
+  }
+}
 
 /**
  * The network and volume methods of the Docker/Podman engine. Listings are filtered by

@@ -1,13 +1,14 @@
-import type { ContainerSpec, Mount, NetworkAttachment } from "../domain/ContainerSpec.ts"
+import type { ContainerSpec, Mount } from "../domain/ContainerSpec.ts"
 import { startIntervalApi } from "./engineGaps.ts"
-import { compareApiVersions, MaxApiVersion } from "./negotiateApiVersion.ts"
+import { compareApiVersions } from "./negotiateApiVersion.ts"
+import { defaultTarget, type EndpointConfig, type EngineTarget, networkingBody } from "./networkingBody.ts"
 import { type ResourcesHostConfig, resourcesHostConfig } from "./resourcesBody.ts"
 
 /**
  * The subset of the Engine API `POST /containers/create` body fleetd sends, written
  * against API 1.41 (dockerd 20.10, Podman 4.x) and valid on every later version.
  */
-export interface CreateBody {
+export interface CreateBody extends NetworkingFields {
   readonly Image: string
   readonly Cmd?: Array<string>
   readonly Entrypoint?: Array<string>
@@ -59,11 +60,14 @@ export interface CreateBody {
     }>
     readonly SecurityOpt?: Array<string>
     readonly Sysctls?: Record<string, string>
-  } & ResourcesHostConfig
+  } & ResourcesHostConfig &
+    ReturnType<typeof networkingBody>["hostConfig"]
   readonly NetworkingConfig?: {
-    readonly EndpointsConfig: Record<string, { readonly Aliases: Array<string> }>
+    readonly EndpointsConfig: Record<string, EndpointConfig>
   }
 }
+
+type NetworkingFields = ReturnType<typeof networkingBody>["config"]
 
 export interface CreatePlan {
   readonly body: CreateBody
@@ -72,7 +76,11 @@ export interface CreatePlan {
    * NetworkingConfig (1.44 lifted that), so every network after the first is joined
    * with `POST /networks/{name}/connect` before the container starts.
    */
-  readonly connectAfterCreate: ReadonlyArray<NetworkAttachment>
+  readonly connectAfterCreate: ReadonlyArray<{ readonly name: string; readonly endpoint: EndpointConfig }>
+  /** Asked for but not done by this engine (logged by the caller). */
+  readonly warnings: ReadonlyArray<string>
+  /** Asked for and impossible on this engine: the caller must not create the container. */
+  readonly errors: ReadonlyArray<string>
   /** Query parameters of the create call (`platform`, API 1.41+). */
   readonly query: { readonly platform?: string }
 }
@@ -119,8 +127,10 @@ const hostAccess = (spec: ContainerSpec): Partial<CreateBody["HostConfig"]> => (
 export const toCreateBody = (
   spec: ContainerSpec,
   fleetdLabels: Readonly<Record<string, string>>,
-  apiVersion: string = MaxApiVersion,
+  target: EngineTarget | string = defaultTarget,
 ): CreatePlan => {
+  // A bare API version means Docker at that version (what the resource-field tests pass).
+  const engine: EngineTarget = typeof target === "string" ? { kind: "docker", apiVersion: target } : target
   const exposed: Record<string, Record<string, never>> = {}
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {}
   for (const port of spec.ports) {
@@ -134,13 +144,15 @@ export const toCreateBody = (
     })
     bindings[key] = list
   }
+  for (const key of spec.expose ?? []) exposed[key] = {}
+  const networking = networkingBody(spec, engine)
 
-  const [first, ...rest] = spec.networkMode === undefined ? spec.networks : []
+  const [first, ...rest] = networking.endpoints
   const networkMode = spec.networkMode ?? first?.name
   const hc = spec.healthcheck
   // The moby client refuses StartInterval below 1.44 (engineGaps warns about it).
   const startInterval =
-    compareApiVersions(apiVersion, startIntervalApi) >= 0 ? hc?.startIntervalNs : undefined
+    compareApiVersions(engine.apiVersion, startIntervalApi) >= 0 ? hc?.startIntervalNs : undefined
 
   const body: CreateBody = {
     Image: spec.image,
@@ -150,6 +162,7 @@ export const toCreateBody = (
     // fleetd's labels win: the manifest rejects `fleetd.` labels, this is the backstop.
     Labels: { ...spec.labels, ...fleetdLabels },
     ExposedPorts: exposed,
+    ...networking.config,
     ...(spec.user === undefined ? {} : { User: spec.user }),
     ...(spec.workingDir === undefined ? {} : { WorkingDir: spec.workingDir }),
     ...(spec.hostname === undefined ? {} : { Hostname: spec.hostname }),
@@ -183,14 +196,17 @@ export const toCreateBody = (
       ExtraHosts: [...spec.extraHosts],
       ...hostAccess(spec),
       ...resourcesHostConfig(spec),
+      ...networking.hostConfig,
     },
     ...(first === undefined
       ? {}
-      : { NetworkingConfig: { EndpointsConfig: { [first.name]: { Aliases: [...first.aliases] } } } }),
+      : { NetworkingConfig: { EndpointsConfig: { [first.name]: first.endpoint } } }),
   }
   return {
     body,
     connectAfterCreate: rest,
     query: spec.platform === undefined ? {} : { platform: spec.platform },
+    warnings: networking.warnings,
+    errors: networking.errors,
   }
 }

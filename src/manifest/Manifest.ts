@@ -16,6 +16,12 @@ import { Cpus, MemLimit, resourceFields } from "./schema/resourceFields.ts"
 export { Cpus, MemLimit }
 
 import { buildFields } from "./schema/buildFields.ts"
+import {
+  networkFields,
+  ServiceNetworkEndpoint,
+  serviceNetworkFields,
+  volumeFields,
+} from "./schema/networkFields.ts"
 import { serviceSecretFields, topLevelSecretFields } from "./schema/secretFields.ts"
 
 const opt = Schema.optionalKey
@@ -318,7 +324,7 @@ export const ServiceFleetd = Schema.Struct({
 
 export const ServiceNetworks = Schema.Union([
   StringList,
-  Schema.Record(Schema.String, Schema.NullOr(Schema.Struct({ aliases: opt(StringList) }))),
+  Schema.Record(Schema.String, Schema.NullOr(ServiceNetworkEndpoint)),
 ]).annotate({ identifier: "ServiceNetworks" })
 
 export const Service = Schema.StructWithRest(
@@ -365,6 +371,7 @@ export const Service = Schema.StructWithRest(
     pull_policy: opt(PullPolicy),
     ...resourceFields,
     ...serviceSecretFields,
+    ...serviceNetworkFields,
     "x-fleetd": opt(ServiceFleetd),
   }),
   [Extensions],
@@ -386,7 +393,7 @@ export const Network = Schema.StructWithRest(
     internal: opt(Schema.Boolean),
     labels: opt(KeyValues),
     name: opt(Schema.String),
-    external: opt(Schema.Boolean),
+    ...networkFields,
   }),
   [Extensions],
 ).annotate({ identifier: "Network" })
@@ -402,7 +409,7 @@ export const Volume = Schema.StructWithRest(
     ),
     labels: opt(KeyValues),
     name: opt(Schema.String),
-    external: opt(Schema.Boolean),
+    ...volumeFields,
   }),
   [Extensions],
 ).annotate({ identifier: "Volume" })

@@ -9,9 +9,11 @@ import type { DesiredNetwork, DesiredService, DesiredState, DesiredVolume } from
 import { keyValueEntries } from "./compose/keyValues.ts"
 import type { Manifest } from "./Manifest.ts"
 import { normalizeHooks } from "./normalizeHooks.ts"
+import { networkExtras } from "./normalizeNetworking.ts"
 import { resolveFileObjects } from "./normalizeSecrets.ts"
 import { type NormalizeContext, normalizeService } from "./normalizeService.ts"
 import type { PathIssue } from "./PathIssue.ts"
+import { externalName, isExternal } from "./schema/networkFields.ts"
 
 const labelsOf = (labels: Parameters<typeof keyValueEntries>[0]): Record<string, string> =>
   Object.fromEntries(keyValueEntries(labels).map((e) => [e.key, e.value ?? ""]))
@@ -19,8 +21,8 @@ const labelsOf = (labels: Parameters<typeof keyValueEntries>[0]): Record<string,
 const engineName = (
   fleet: string,
   key: string,
-  entry: { name?: string; external?: boolean } | null | undefined,
-) => entry?.name ?? (entry?.external === true ? key : `${fleet}_${key}`)
+  entry: { name?: string; external?: boolean | { name?: string } } | null | undefined,
+) => entry?.name ?? externalName(entry?.external) ?? (isExternal(entry?.external) ? key : `${fleet}_${key}`)
 
 export const buildDesiredState = (
   manifest: Manifest,
@@ -43,7 +45,8 @@ export const buildDesiredState = (
     driver: n?.driver ?? "bridge",
     internal: n?.internal ?? false,
     labels: labelsOf(n?.labels),
-    external: n?.external ?? false,
+    external: isExternal(n?.external),
+    ...networkExtras(n),
   }))
   if (usesDefault && !networks.some((n) => n.key === "default"))
     networks.push({
@@ -65,7 +68,7 @@ export const buildDesiredState = (
         ? {}
         : { driverOpts: Object.fromEntries(Object.entries(v.driver_opts).map(([k, o]) => [k, String(o)])) }),
       labels: labelsOf(v?.labels),
-      external: v?.external ?? false,
+      external: isExternal(v?.external),
     }))
     .sort((a, b) => (a.key < b.key ? -1 : 1))
 

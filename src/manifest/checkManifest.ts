@@ -10,6 +10,7 @@ import { parseLongPort, parseShortPort } from "./compose/portSpec.ts"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
 import type { Manifest, Service } from "./Manifest.ts"
 import { formatPath } from "./ManifestError.ts"
+import { checkLinks } from "./normalizeNetworking.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 
 export const serviceNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
@@ -119,10 +120,8 @@ export const checkManifest = (manifest: Manifest, fleet: string): Array<PathIssu
     }
 
     const deps = dependencies(service)
-    graph.set(
-      name,
-      deps.map((d) => d.name),
-    )
+    // Links are dependencies too (compose-go adds them to depends_on).
+    graph.set(name, [...deps.map((d) => d.name), ...(service.links ?? []).map((l) => l.split(":")[0]!)])
     for (const dep of deps)
       if (dep.required && !(dep.name in services))
         issues.push(
@@ -177,6 +176,7 @@ export const checkManifest = (manifest: Manifest, fleet: string): Array<PathIssu
         )
     }
     issues.push(...checkLabels(service.labels, [...at, "labels"]))
+    issues.push(...checkLinks(name, service, services))
   }
 
   const cycle = findCycle(graph)

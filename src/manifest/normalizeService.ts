@@ -26,6 +26,7 @@ import type { Service } from "./Manifest.ts"
 import { envFileEntries, escapesLexically, type FileFact } from "./manifestFiles.ts"
 import { normalizeBuild } from "./normalizeBuild.ts"
 import { normalizeHostAccess } from "./normalizeHostAccess.ts"
+import { normalizeNetworking, serviceAttachments } from "./normalizeNetworking.ts"
 import { normalizeResources } from "./normalizeResources.ts"
 import { type FileObjects, grantFileObjects } from "./normalizeSecrets.ts"
 import { normalizeUpdate } from "./normalizeUpdate.ts"
@@ -205,20 +206,10 @@ export const normalizeService = (
   const networkMode = service.network_mode?.startsWith("service:")
     ? `container:${containerName(ctx.fleet, service.network_mode.slice(8))}`
     : service.network_mode
-  const networks: Array<NetworkAttachment> = []
-  if (networkMode === undefined) {
-    const requested: ReadonlyArray<readonly [string, ReadonlyArray<string>]> =
-      service.networks === undefined
-        ? [["default", []]]
-        : Array.isArray(service.networks)
-          ? (service.networks as ReadonlyArray<string>).map((n) => [n, []] as const)
-          : Object.entries(
-              service.networks as Record<string, { aliases?: ReadonlyArray<string> } | null>,
-            ).map(([n, v]) => [n, v?.aliases ?? []] as const)
-    for (const [key, aliases] of requested)
-      networks.push({ name: ctx.networks.get(key) ?? key, aliases: [...new Set([name, ...aliases])].sort() })
-    networks.sort(byString((n) => n.name))
-  }
+  const networks: Array<NetworkAttachment> =
+    networkMode === undefined ? serviceAttachments(name, service, ctx.networks) : []
+  const networking = normalizeNetworking(name, service, ctx.fleet, networks[0])
+  issues.push(...networking.issues)
 
   const labels: Record<string, string> = {}
   for (const e of keyValueEntries(service.labels)) labels[e.key] = e.value ?? ""
@@ -278,6 +269,7 @@ export const normalizeService = (
     ...hostAccess.access,
     ...resources.fields,
     ...grants.fields,
+    ...networking.fields,
   }
   const dependsOn: Array<Dependency> =
     service.depends_on === undefined
@@ -295,7 +287,7 @@ export const normalizeService = (
             condition: d.condition ?? "service_started",
             required: d.required ?? true,
           }))
-  for (const implicit of hostAccess.dependsOn)
+  for (const implicit of [...hostAccess.dependsOn, ...networking.dependsOn])
     if (!dependsOn.some((d) => d.service === implicit.service)) dependsOn.push(implicit)
   dependsOn.sort(byString((d) => d.service))
   const pull = imagePolicy(service, ctx.track, [...at, "pull_policy"], issues)

@@ -4,6 +4,7 @@ import { join } from "node:path"
 import type Docker from "dockerode"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { Labels } from "../../src/domain/labels.ts"
+import { execIn } from "../support/execIn.ts"
 import { runFleetd } from "../support/runFleetd.ts"
 import { cleanupFleet, rawClient, testEngines, uniqueFleet } from "../support/testEngines.ts"
 
@@ -18,23 +19,8 @@ interface Applied {
 }
 
 /** `wget` from one of the test's own containers to another, by name, over their own network (no -T: this busybox crashes with it). */
-const fetchFrom = async (docker: Docker, container: string, host: string): Promise<string> => {
-  const exec = await docker.getContainer(container).exec({
-    Cmd: ["wget", "-q", "-O", "-", `http://${host}:8080/`],
-    AttachStdout: true,
-    AttachStderr: true,
-  })
-  const stream = await exec.start({ hijack: true, stdin: false })
-  const chunks: Array<Buffer> = []
-  await new Promise<void>((resolve, reject) => {
-    stream.on("data", (c: Buffer) => chunks.push(c))
-    stream.on("end", () => resolve())
-    stream.on("error", reject)
-  })
-  const inspected = await exec.inspect()
-  const text = Buffer.concat(chunks).toString("latin1")
-  return inspected.ExitCode === 0 ? text : `exit ${inspected.ExitCode}: ${text}`
-}
+const fetchFrom = (docker: Docker, container: string, host: string): Promise<string> =>
+  execIn(docker, container, ["wget", "-q", "-O", "-", `http://${host}:8080/`])
 
 for (const engine of testEngines()) {
   describe(`networks, volumes and suspend on ${engine.kind}`, () => {

@@ -171,7 +171,10 @@ describe("toCreateBody", () => {
     ]
     const plan = toCreateBody(spec({ networks }), fleetd)
     expect(Object.keys(plan.body.NetworkingConfig?.EndpointsConfig ?? {})).toEqual(["f_a"])
-    expect(plan.connectAfterCreate).toEqual(networks.slice(1))
+    expect(plan.connectAfterCreate).toEqual([
+      { name: "f_b", endpoint: { Aliases: ["y"] } },
+      { name: "f_c", endpoint: { Aliases: [] } },
+    ])
   })
 
   it("is pure: the same spec gives the same body", () => {

@@ -232,10 +232,10 @@ describe("resource and runtime fields", () => {
       "    healthcheck: {test: [CMD, 'true'], interval: 30s, start_period: 20s, start_interval: 2s}\n",
     )
     expect(service.spec.healthcheck).toMatchObject({ startIntervalNs: 2e9, startPeriodNs: 20e9 })
-    const modern = toCreateBody(service.spec, {}, "1.44")
+    const modern = toCreateBody(service.spec, {}, { kind: "docker", apiVersion: "1.44" })
     expect(modern.body.Healthcheck).toMatchObject({ StartInterval: 2e9 })
     expect(engineGaps(service.spec, { kind: "docker", version: "25.0.0", apiVersion: "1.44" })).toEqual([])
-    const old = toCreateBody(service.spec, {}, "1.41")
+    const old = toCreateBody(service.spec, {}, { kind: "docker", apiVersion: "1.41" })
     expect(old.body.Healthcheck).not.toHaveProperty("StartInterval")
     expect(engineGaps(service.spec, { kind: "docker", version: "20.10.24", apiVersion: "1.41" })).toEqual([
       "healthcheck.start_interval needs Engine API 1.44 (docker 20.10.24 speaks 1.41); left out, the check runs at its interval from the start",
