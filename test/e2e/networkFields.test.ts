@@ -17,8 +17,11 @@ interface Applied {
   readonly resources: ReadonlyArray<{ kind: string; name: string; outcome: string; reason?: string }>
 }
 
-/** A /24 of 172.30.0.0/16 per test, so parallel runs on one engine do not collide. */
-const subnetOf = (fleet: string) => `172.30.${Number.parseInt(fleet.slice(-2), 16)}`
+/**
+ * A /24 per test outside both engines' automatic pools (Docker: 172.17-31.0.0/16 and
+ * 192.168.0.0/16; Podman: 10.89.0.0/16 and up), so no other network on the engine holds it.
+ */
+const subnetOf = (fleet: string, second = 20) => `10.${second}.${Number.parseInt(fleet.slice(-2), 16)}`
 
 interface NetworkInspect {
   readonly Id: string
@@ -187,7 +190,7 @@ for (const engine of testEngines()) {
       const link = "web"
       expect((await apply(manifest(net, link))).code).toBe(0)
       const before = (await docker.getNetwork(`${fleet}_back`).inspect()) as NetworkInspect
-      const moved = `172.31.${Number.parseInt(fleet.slice(-2), 16)}`
+      const moved = subnetOf(fleet, 21)
       const result = await apply(manifest(moved, link))
       expect(result.code).toBe(0)
       expect(result.resources.map((r) => `${r.kind} ${r.name}: ${r.outcome}`)).toContain(
