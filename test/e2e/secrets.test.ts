@@ -45,6 +45,10 @@ services:
     x-fleetd:
       update:
         min_ready: 1s
+      hooks:
+        # A hook's run container gets the service's secrets, as \`docker compose run\` does.
+        pre_deploy:
+          - run: { command: ["sh", "-c", "test -s /run/secrets/api/token && test -s /run/secrets/db"] }
 secrets:
   db:
     file: ./secrets/db.txt
@@ -74,7 +78,8 @@ for (const engine of testEngines()) {
     }
     const apply = async (token: string) => {
       const result = await fleetd({ API_TOKEN: token }, "apply", "--json")
-      expect(result.stderr).toBe("")
+      // stderr holds the log (the hook step's line): it is searched for values below.
+      expect(result.code, result.stderr).toBe(0)
       return {
         code: result.code,
         ...(JSON.parse(result.stdout) as { services: Array<Record<string, unknown>> }),
@@ -114,6 +119,8 @@ for (const engine of testEngines()) {
       const first = await apply(envSecret)
       expect(first.code).toBe(0)
       expect(first.services.map((s) => s["outcome"])).toEqual(["created"])
+      const hooks = first.services[0]?.["hooks"] as ReadonlyArray<{ phase: string; ok: boolean }> | undefined
+      expect(hooks?.map((h) => [h.phase, h.ok])).toEqual([["pre_deploy", true]])
       expect(await granted()).toEqual([
         `/run/secrets/db 644 0:0 ${fileSecret}`,
         `/run/secrets/api/token 440 1000:1001 ${envSecret}`,
