@@ -1,9 +1,11 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
+import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, Result } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { diskDirectory } from "../../../src/manifest/discoverProjects.ts"
+import { findRepositoryRoot } from "../../../src/manifest/hostFiles.ts"
 import { type LoadManifestOptions, loadManifest } from "../../../src/manifest/loadManifest.ts"
 import { loadProjects } from "../../../src/manifest/loadProjects.ts"
 import { formatManifestError } from "../../../src/manifest/ManifestError.ts"
@@ -143,6 +145,15 @@ describe("files kept on the host (--local-files)", () => {
         "<base>/repo/services/app/compose.yaml:5:15: services.web.volumes[0]: bind mount source ../../up/outside.env resolves to <base>/outside.env, outside --local-files (<base>/local) (a symlink in --local-files may not point outside it)",
       ].join("\n"),
     )
+  })
+
+  it("knows the repository of a manifest given with -f by the git work tree around it", async () => {
+    mkdirSync(join(repo, "services/app"), { recursive: true })
+    const rootOf = (dir: string) =>
+      Effect.runPromise(findRepositoryRoot(dir).pipe(Effect.provide(NodeFileSystem.layer)))
+    expect(await rootOf(join(repo, "services/app"))).toBeUndefined()
+    writeFileSync(join(repo, ".git"), "gitdir: /elsewhere\n") // a worktree's .git is a file
+    expect(await rootOf(join(repo, "services/app"))).toBe(repo)
   })
 
   it("keeps today's rule when no repository root is known: references stay below the manifest", async () => {
