@@ -15,6 +15,7 @@ import { policyIssues } from "../policy/policyIssues.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
 import { type ChangeSet, hasFailures, isFailure, type ServiceResult } from "./ChangeSet.ts"
+import type { FailedBuilds } from "./failedBuilds.ts"
 import { type ResourceMemo, reconcile } from "./reconcile.ts"
 import { StatusStore } from "./StatusStore.ts"
 import { serviceStatuses } from "./serviceStatuses.ts"
@@ -46,6 +47,8 @@ export interface ManifestMemo {
   loaded?: LoadedManifest
   /** What the last pass saw of networks and volumes, so a no-op pass need not list them. */
   resources?: ResourceMemo
+  /** Builds that failed, by inputs: not built again until the inputs change. */
+  failedBuilds?: FailedBuilds
 }
 
 export const daemonPass = Effect.fn("daemonPass")(function* (
@@ -178,6 +181,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   // revision (or a new image, which changes the spec hash) tries it again.
   const held = new Map([...(yield* status.held)].filter(([, h]) => h.revision === revision))
   memo.resources ??= {}
+  memo.failedBuilds ??= new Map()
   const applied = yield* Effect.result(
     reconcile(desired, {
       revision,
@@ -185,6 +189,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
       concurrency: config.concurrency,
       held,
       resources: memo.resources,
+      failedBuilds: memo.failedBuilds,
     }),
   )
   if (applied._tag === "Failure") {

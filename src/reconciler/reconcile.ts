@@ -12,6 +12,7 @@ import { applyResources } from "./applyResources.ts"
 import { applyServices } from "./applyServices.ts"
 import { type ChangeSet, hasFailures, type ServiceResult } from "./ChangeSet.ts"
 import { checkImages, recordPulls } from "./checkImages.ts"
+import { type FailedBuilds, heldBuilds, rememberBuilds } from "./failedBuilds.ts"
 import { retryEngine } from "./retryEngine.ts"
 
 export interface ReconcileOptions {
@@ -25,6 +26,8 @@ export interface ReconcileOptions {
   readonly held?: ReadonlyMap<string, HeldSpec>
   /** The daemon's memory of the last resource observation; without it every pass lists networks and volumes. */
   readonly resources?: ResourceMemo
+  /** The daemon's memory of failed builds: the same inputs are not built again (failedBuilds.ts). */
+  readonly failedBuilds?: FailedBuilds
 }
 
 /**
@@ -132,7 +135,18 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
   // Until this pass has finished, the next one must look for itself.
   if (memo !== undefined) delete memo.listing
   let planned: Plan = first.planned
-  const pulls = yield* applyResources(desired, planned.actions.filter(isImage))
+  const imageActions = planned.actions.filter(isImage)
+  const held = heldBuilds(imageActions, options.failedBuilds)
+  const ran = yield* applyResources(
+    desired,
+    imageActions.filter((a) => !held.held.includes(a)),
+  )
+  rememberBuilds(options.failedBuilds, desired, imageActions, ran.builds)
+  const pulls = {
+    results: [...ran.results, ...held.results],
+    failed: new Map([...ran.failed, ...held.failed]),
+    builds: new Map([...ran.builds, ...held.builds]),
+  }
   yield* recordPulls(pulls.results)
   if (pulls.results.some((r) => r.outcome === "pulled" || r.outcome === "built")) {
     const images = yield* retryEngine(engine.listImages)

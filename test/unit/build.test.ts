@@ -6,6 +6,7 @@ import { configHash } from "../../src/domain/specHash.ts"
 import { plan } from "../../src/planner/plan.ts"
 import { buildReason } from "../../src/planner/planBuilds.ts"
 import type { ChangeSet } from "../../src/reconciler/ChangeSet.ts"
+import type { FailedBuilds } from "../../src/reconciler/failedBuilds.ts"
 import { reconcile } from "../../src/reconciler/reconcile.ts"
 import { serviceStatuses } from "../../src/reconciler/serviceStatuses.ts"
 import { emptyWorld, type FakeWorld, fakeEngineLayer, mutatingCalls } from "../support/FakeEngine.ts"
@@ -28,8 +29,8 @@ const built = (name: string, hash: string, extra: Partial<DesiredService> = {}):
 
 const options = { revision: "rev1", allowEmpty: false, concurrency: 4 }
 
-const pass = (world: FakeWorld, state: DesiredState) =>
-  reconcile(state, options).pipe(
+const pass = (world: FakeWorld, state: DesiredState, failedBuilds?: FailedBuilds) =>
+  reconcile(state, { ...options, ...(failedBuilds === undefined ? {} : { failedBuilds }) }).pipe(
     Effect.map((r) => r.changes),
     Effect.provide(fakeEngineLayer(world)),
   )
@@ -137,6 +138,26 @@ describe("reconciling a built service", () => {
         world.containers.map((c) => `${c.name}:${c.state}:${c.imageId}`),
         ["t-web:running:sha256:built-h1"],
       )
+    }),
+  )
+
+  it.effect("in the daemon, does not build failed inputs again until they change", () =>
+    Effect.gen(function* () {
+      const world = emptyWorld()
+      const memory: FailedBuilds = new Map()
+      world.buildFailures.set("t-web", "unknown instruction: RUNN")
+      yield* pass(world, desired([built("web", "h1")]), memory)
+      world.calls.length = 0
+      const again = yield* pass(world, desired([built("web", "h1")]), memory)
+      assert.deepStrictEqual(outcomes(again), {
+        web: "failed: build of image t-web failed: unknown instruction: RUNN (not built again until its context, Dockerfile or arguments change)",
+      })
+      assert.strictEqual(again.services[0]?.build?.ok, false)
+      assert.deepStrictEqual(mutatingCalls(world), [])
+      world.buildFailures.delete("t-web")
+      const fixed = yield* pass(world, desired([built("web", "h2")]), memory)
+      assert.deepStrictEqual(outcomes(fixed), { web: "created" })
+      assert.deepStrictEqual([...memory.keys()], [])
     }),
   )
 })
