@@ -3,6 +3,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { demuxLogs } from "../../src/engine/demuxLogs.ts"
+import { type Daemon, eventually, startDaemon, stopDaemon } from "../support/daemon.ts"
+import { freePort } from "../support/freePort.ts"
 import { runFleetd } from "../support/runFleetd.ts"
 import { cleanupFleet, rawClient, testEngines, uniqueFleet } from "../support/testEngines.ts"
 
@@ -111,7 +113,12 @@ for (const engine of testEngines()) {
       writeFileSync(file, manifest(fleet))
       outputs.length = 0
     })
-    afterEach(() => cleanupFleet(engine, fleet))
+    let daemon: Daemon | undefined
+    afterEach(async () => {
+      await stopDaemon(daemon)
+      daemon = undefined
+      await cleanupFleet(engine, fleet)
+    })
 
     it("mounts file secrets and configs read-only and copies the others in with their owner and mode", {
       timeout: 240_000,
@@ -188,6 +195,37 @@ for (const engine of testEngines()) {
         /cannot copy secret "token" into read-only service "app"/,
       )
       expect(outputs.join("\n")).not.toContain(envSecret)
+    })
+
+    it("the daemon replaces the container when a watched secret file changes; /status, fleetd status and its log show no value", {
+      timeout: 240_000,
+    }, async () => {
+      const port = await freePort()
+      const d = startDaemon(["--dir", dir, "--interval", "1h"], {
+        dockerHost: engine.host,
+        port,
+        env: { API_TOKEN: envSecret, GREETING: "world" },
+      })
+      daemon = d
+      await eventually(
+        "the first container",
+        async () => ((await granted()).length >= 4 ? true : undefined),
+        120_000,
+      )
+      // Let the 1 s spacing between passes elapse, so the edit is picked up at once.
+      await new Promise((r) => setTimeout(r, 1100))
+      writeFileSync(join(dir, "secrets/db.txt"), `${fileSecret}-v2`)
+      await eventually(
+        "the new secret in a new container",
+        async () => ((await granted())[0] === `/run/secrets/db 644 0:0 ${fileSecret}-v2` ? true : undefined),
+        120_000,
+      )
+      const status = await d.status()
+      expect(status.services[0]?.lastChange).toMatchObject({ outcome: "replaced", reason: "spec changed" })
+      const shown = await runFleetd(["status", "--url", d.base], { dockerHost: engine.host })
+      expect(shown.code).toBe(0)
+      const everything = [JSON.stringify(status), shown.stdout, shown.stderr, await stopDaemon(d)].join("\n")
+      for (const value of [fileSecret, envSecret]) expect(everything).not.toContain(value)
     })
   })
 }
