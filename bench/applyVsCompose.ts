@@ -19,6 +19,7 @@
  * the CLI on the same services without that field, i.e. with fleetd's default gate
  * (each created container must run 5 s before it counts): the price of the safety gate.
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect } from "effect"
 import { ContainerEngine } from "../src/engine/ContainerEngine.ts"
 import { DockerEngine } from "../src/engine/DockerEngine.ts"
@@ -104,7 +105,9 @@ const inProcess: Variant = {
     Effect.runPromise(
       Effect.gen(function* () {
         const started = performance.now()
-        const { desired } = yield* loadManifest(file, { fleet: inProcessFleet, environment: {} })
+        const { desired } = yield* loadManifest(file, { fleet: inProcessFleet, environment: {} }).pipe(
+          Effect.provide(NodeFileSystem.layer),
+        )
         const { changes } = yield* reconcile(desired, {
           revision: "bench",
           allowEmpty: false,

@@ -26,10 +26,13 @@ const child = async (file: string, fleet: string, host: string): Promise<Phases>
   await import("../src/cli/runCli.ts")
   mark("import fleetd's own modules (runCli.ts graph)")
   const { loadManifest } = await import("../src/manifest/loadManifest.ts")
+  const NodeFileSystem = await import("@effect/platform-node/NodeFileSystem")
   const { reconcile } = await import("../src/reconciler/reconcile.ts")
   const { DockerEngine } = await import("../src/engine/DockerEngine.ts")
   const { ContainerEngine } = await import("../src/engine/ContainerEngine.ts")
-  const { desired } = await Effect.runPromise(loadManifest(file, { fleet, environment: {} }))
+  const { desired } = await Effect.runPromise(
+    loadManifest(file, { fleet, environment: {} }).pipe(Effect.provide(NodeFileSystem.layer)),
+  )
   mark("loadManifest (20 services, first call)")
   const { changes } = await Effect.runPromise(
     reconcile(desired, { revision: "bench", allowEmpty: false, concurrency: 4 }).pipe(

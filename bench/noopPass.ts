@@ -9,6 +9,7 @@
  * under those calls, the once-per-process /version handshake included.
  * Targets: ≤ 2 engine calls, 0 mutating, median < 50 ms.
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect, Layer } from "effect"
 import { ContainerEngine } from "../src/engine/ContainerEngine.ts"
 import { CountingEngine, EngineCallCounter } from "../src/engine/CountingEngine.ts"
@@ -63,7 +64,9 @@ const main = Effect.gen(function* () {
   )
   // Gate off: the initial apply is set-up (min_ready is not in the spec hash, so no-op passes are the same).
   const file = writeManifest(fleetYaml(services, undefined, undefined, noGate))
-  const { desired } = yield* loadManifest(file, { fleet, environment: {} })
+  const { desired } = yield* loadManifest(file, { fleet, environment: {} }).pipe(
+    Effect.provide(NodeFileSystem.layer),
+  )
 
   // The first pass creates the fleet: the ContainerEngine's handshake happens here.
   const first = yield* timedPass(desired)

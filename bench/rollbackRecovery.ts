@@ -14,6 +14,7 @@
  * - start-first: the old one never stops: failed requests during the rollout (target 0)
  *   and the time from the failed gate to the rollback being finished.
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect, Layer } from "effect"
 import { ContainerEngine } from "../src/engine/ContainerEngine.ts"
 import { makeDockerEngine } from "../src/engine/DockerEngine.ts"
@@ -86,7 +87,9 @@ const timedEngine = (marks: Marks) => {
 const apply = (file: string, marks: Marks) =>
   Effect.runPromise(
     Effect.gen(function* () {
-      const { desired } = yield* loadManifest(file, { fleet: undefined, environment: {} })
+      const { desired } = yield* loadManifest(file, { fleet: undefined, environment: {} }).pipe(
+        Effect.provide(NodeFileSystem.layer),
+      )
       return yield* reconcile(desired, { revision: "bench", allowEmpty: false, concurrency: 4 })
     }).pipe(Effect.provide(timedEngine(marks))),
   )

@@ -1,4 +1,4 @@
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Layer } from "effect"
 import { Output } from "./cli/Output.ts"
 import { parseCliArgs } from "./cli/parseCliArgs.ts"
 import { runCli } from "./cli/runCli.ts"
@@ -9,22 +9,27 @@ import { runCli } from "./cli/runCli.ts"
  * The daemon runs under NodeRuntime.runMain, which turns SIGTERM and SIGINT into an
  * interruption: the loop stops between engine actions and the process exits 0. The
  * one-shot commands run plainly and exit with the status they compute; they load
- * neither the HTTP server nor the platform modules, which halves their start-up.
+ * neither the HTTP server nor the platform modules (only its FileSystem, which reads
+ * the manifest), which halves their start-up.
  */
 const parsed = parseCliArgs(process.argv.slice(2))
 if (parsed._tag === "Daemon") {
-  const [NodeRuntime, { runDaemon }] = await Promise.all([
+  const [NodeRuntime, NodeFileSystem, { runDaemon }] = await Promise.all([
     import("@effect/platform-node/NodeRuntime"),
+    import("@effect/platform-node/NodeFileSystem"),
     import("./cli/runDaemon.ts"),
   ])
-  NodeRuntime.runMain(runDaemon(parsed.flags).pipe(Effect.provide(Output.layer)), {
+  const layer = Layer.merge(Output.layer, NodeFileSystem.layer)
+  NodeRuntime.runMain(runDaemon(parsed.flags).pipe(Effect.provide(layer)), {
     teardown: (exit, onExit) => {
       if (Exit.isSuccess(exit)) onExit(typeof exit.value === "number" ? exit.value : 0)
       else onExit(Exit.hasInterrupts(exit) && !Exit.hasDies(exit) && !Exit.hasFails(exit) ? 0 : 1)
     },
   })
 } else {
-  const exit = await Effect.runPromiseExit(runCli(parsed).pipe(Effect.provide(Output.layer)))
+  const NodeFileSystem = await import("@effect/platform-node/NodeFileSystem")
+  const layer = Layer.merge(Output.layer, NodeFileSystem.layer)
+  const exit = await Effect.runPromiseExit(runCli(parsed).pipe(Effect.provide(layer)))
   if (Exit.isFailure(exit)) process.stderr.write(`fleetd: internal error: ${String(exit.cause)}\n`)
   process.exitCode = Exit.isSuccess(exit) ? exit.value : 1
 }

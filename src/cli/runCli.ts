@@ -1,4 +1,4 @@
-import { Effect, Logger } from "effect"
+import { Effect, type FileSystem, Logger } from "effect"
 import { apply } from "./apply.ts"
 import { engineLayer } from "./engineLayer.ts"
 import { Output } from "./Output.ts"
@@ -10,7 +10,7 @@ import { validate } from "./validate.ts"
 import { version } from "./version.ts"
 
 /** Runs one CLI invocation and gives its exit status: 0 ok, 1 invalid or failed, 2 usage. */
-export const runCli = (parsed: ParsedArgs): Effect.Effect<number, never, Output> =>
+export const runCli = (parsed: ParsedArgs): Effect.Effect<number, never, Output | FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const output = yield* Output
     switch (parsed._tag) {

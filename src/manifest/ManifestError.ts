@@ -1,7 +1,13 @@
+import { posix } from "node:path"
 import { Data } from "effect"
 
 /** One problem in a manifest, at a 1-based position in the file. */
 export interface ManifestIssue {
+  /**
+   * The file the position is in, relative to the manifest's directory, when it is not
+   * the manifest itself (an `include`d file, the `file:` of an `extends`, ...).
+   */
+  readonly file?: string
   readonly line: number
   readonly column: number
   /** Dotted path such as `services.web.ports[1]`; "" for the document itself. */
@@ -21,9 +27,16 @@ export class ManifestError extends Data.TaggedError("ManifestError")<{
   }
 }
 
+/**
+ * How users see a file the manifest refers to: beside the manifest as they named it
+ * (`deploy/fleet.yaml` + `app/compose.yml` → `deploy/app/compose.yml`).
+ */
+export const displayFile = (manifest: string, file: string | undefined): string =>
+  file === undefined ? manifest : posix.join(posix.dirname(manifest), file)
+
 /** `fleet.yaml:12:5: services.web.ports[1]: message (hint)`, one line per issue. */
 export const formatManifestIssue = (file: string, issue: ManifestIssue): string =>
-  `${file}:${issue.line}:${issue.column}: ${issue.path === "" ? "" : `${issue.path}: `}${issue.message}` +
+  `${displayFile(file, issue.file)}:${issue.line}:${issue.column}: ${issue.path === "" ? "" : `${issue.path}: `}${issue.message}` +
   (issue.hint === undefined ? "" : ` (${issue.hint})`)
 
 export const formatManifestError = (e: {

@@ -148,28 +148,43 @@ const schemaIssues = (error: unknown, value: unknown): Array<PathIssue> => {
   })
 }
 
-export const decodeManifest = (file: string, text: string, lookup: Lookup): Decoded => {
+/** One file parsed and interpolated: its value, and problems found on the way. */
+export interface InterpolatedFile {
+  readonly located: Located
+  readonly value: unknown
+  readonly issues: ReadonlyArray<PathIssue>
+  readonly unset: ReadonlyArray<readonly [Path, string]>
+}
+
+/** YAML text → the interpolated value (each file of a project is read this way). */
+export const interpolateFile = (
+  text: string,
+  lookup: Lookup,
+): InterpolatedFile | { readonly issues: ReadonlyArray<ManifestIssue> } => {
   const parsed = parseYaml(text)
-  if ("issues" in parsed) return { _tag: "error", issues: parsed.issues, warnings: [] }
+  if ("issues" in parsed) return { issues: parsed.issues }
   const { located } = parsed
-  const pathIssues: Array<PathIssue> = []
+  const issues: Array<PathIssue> = []
   const unset: Array<[Path, string]> = []
-  const value = interpolateTree(located.value, [], lookup, pathIssues, unset)
-  const warnings = unset.map(([path, name]) => {
-    const at = located.issueAt(path, "")
-    return `${file}:${at.line}:${at.column}: ${at.path}: variable ${name} is not set; substituting an empty string`
-  })
+  const value = interpolateTree(located.value, [], lookup, issues, unset)
+  return { located, value, issues, unset }
+}
+
+/**
+ * The Schema decode of a (composed) value, every issue positioned through `located`.
+ * `failed` holds the paths (formatPath) whose interpolation failed: such a value was
+ * left as written and is not reported a second time.
+ */
+export const decodeValue = (value: unknown, located: Located, failed: ReadonlySet<string>): Decoded => {
   const exit = Schema.decodeUnknownExit(Manifest)(value, { errors: "all", onExcessProperty: "error" })
   if (Exit.isFailure(exit)) {
-    // A value whose interpolation failed was left as written: do not report it twice.
-    const failed = new Set(pathIssues.map((i) => formatPath(i.path)))
-    pathIssues.push(
-      ...schemaIssues(Cause.squash(exit.cause), value).filter((i) => !failed.has(formatPath(i.path))),
+    const pathIssues = schemaIssues(Cause.squash(exit.cause), value).filter(
+      (i) => !failed.has(formatPath(i.path)),
     )
+    return { _tag: "error", issues: positionIssues(located, pathIssues), warnings: [] }
   }
-  if (pathIssues.length > 0 || Exit.isFailure(exit))
-    return { _tag: "error", issues: positionIssues(located, pathIssues), warnings }
-  return { _tag: "ok", decoded: { manifest: exit.value, located, warnings } }
+  if (failed.size > 0) return { _tag: "error", issues: [], warnings: [] }
+  return { _tag: "ok", decoded: { manifest: exit.value, located, warnings: [] } }
 }
 
 /** Positions path issues and orders them as they appear in the file. */
@@ -181,4 +196,4 @@ export const positionIssues = (located: Located, issues: ReadonlyArray<PathIssue
         ...(i.hint === undefined ? {} : { hint: i.hint }),
       }),
     )
-    .sort((a, b) => a.line - b.line || a.column - b.column)
+    .sort((a, b) => (a.file ?? "").localeCompare(b.file ?? "") || a.line - b.line || a.column - b.column)

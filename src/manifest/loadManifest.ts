@@ -1,16 +1,16 @@
 /**
- * Reads fleet.yaml, its `.env` and every file it refers to, and runs the pure
- * pipeline (manifestFromText.ts) over them. Every failure, I/O included, becomes a
- * ManifestError with positions; nothing here throws.
+ * Reads fleet.yaml, its `.env`, the files it includes and extends and every file it
+ * refers to, through Effect's FileSystem (tests run it on an in-memory one), and runs
+ * the pure pipeline (manifestFromText.ts) over them. Every failure, I/O included,
+ * becomes a ManifestError with positions.
  */
-import { lstat, readFile, realpath, stat } from "node:fs/promises"
 import { dirname, join, relative, resolve } from "node:path"
-import { NodeFileSystem } from "@effect/platform-node"
-import { Effect } from "effect"
+import { Effect, FileSystem } from "effect"
 import type { DesiredState } from "../domain/DesiredState.ts"
 import { readBuildContext } from "./buildContext.ts"
 import { locateReferences } from "./hostFiles.ts"
 import { ManifestError } from "./ManifestError.ts"
+import type { FileFact } from "./manifestFiles.ts"
 import { finishManifest, type ManifestResult, stageManifest } from "./manifestFromText.ts"
 import { type Located, MaxManifestBytes } from "./yamlDocument.ts"
 
@@ -43,23 +43,29 @@ export interface LoadManifestOptions {
   readonly binds?: string | undefined
 }
 
-const errorCode = (e: unknown): string | undefined =>
-  typeof e === "object" && e !== null && "code" in e ? String((e as { code: unknown }).code) : undefined
-
 const fileError = (file: string, message: string, hint?: string) =>
   new ManifestError({
     file,
     issues: [{ line: 1, column: 1, path: "", message, ...(hint === undefined ? {} : { hint }) }],
   })
 
-const readOptional = async (path: string): Promise<string | undefined> => {
-  try {
-    return (await lstat(path)).isFile() ? await readFile(path, "utf8") : undefined
-  } catch (e) {
-    if (errorCode(e) === "ENOENT") return undefined
-    throw e
-  }
-}
+/** Include and extends chains read a file per round; a deeper one is refused, not looped on. */
+const MaxRounds = 32
+
+const notFound = (e: unknown) =>
+  typeof e === "object" &&
+  e !== null &&
+  "reason" in e &&
+  (e as { reason: { _tag?: string } }).reason._tag === "NotFound"
+
+/** A missing path is a fact, not a failure; any other I/O error fails the load. */
+const orMissing = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A | undefined, E, R> =>
+  Effect.catchIf(effect, notFound, () => Effect.succeed(undefined))
+
+const readOptional = Effect.fnUntraced(function* (fs: FileSystem.FileSystem, path: string) {
+  const info = yield* orMissing(fs.stat(path))
+  return info?.type === "File" ? yield* fs.readFileString(path) : undefined
+})
 
 type Outcome = {
   readonly result: ManifestResult
@@ -67,38 +73,40 @@ type Outcome = {
   readonly directories: ReadonlyArray<string>
 }
 
-const run = async (file: string, options: LoadManifestOptions): Promise<Outcome | ManifestError> => {
+const run = Effect.fnUntraced(function* (file: string, options: LoadManifestOptions) {
+  const fs = yield* FileSystem.FileSystem
   const absolute = resolve(file)
-  let size: number
-  try {
-    size = (await stat(absolute)).size
-  } catch (e) {
+  const info = yield* orMissing(fs.stat(absolute))
+  if (info === undefined) return fileError(file, "cannot read the manifest: no such file")
+  if (Number(info.size) > MaxManifestBytes)
     return fileError(
       file,
-      `cannot read the manifest: ${errorCode(e) === "ENOENT" ? "no such file" : String(e)}`,
-    )
-  }
-  if (size > MaxManifestBytes)
-    return fileError(
-      file,
-      `the manifest is ${size} bytes, over the ${MaxManifestBytes}-byte limit`,
+      `the manifest is ${info.size} bytes, over the ${MaxManifestBytes}-byte limit`,
       "keep fleet.yaml under 1 MiB",
     )
-  const root = await realpath(dirname(absolute))
-  const repository = options.repository === undefined ? undefined : await realpath(options.repository)
-  let localFiles: string | undefined
-  try {
-    localFiles = options.localFiles === undefined ? undefined : await realpath(options.localFiles)
-  } catch (e) {
-    return fileError(file, `cannot read --local-files ${options.localFiles}: ${errorCode(e) ?? String(e)}`)
-  }
-  const text = await readFile(absolute, "utf8")
+  const root = yield* fs.realPath(dirname(absolute))
+  const repository = options.repository === undefined ? undefined : yield* fs.realPath(options.repository)
+  const localFiles =
+    options.localFiles === undefined ? undefined : yield* orMissing(fs.realPath(options.localFiles))
+  if (options.localFiles !== undefined && localFiles === undefined)
+    return fileError(file, `cannot read --local-files ${options.localFiles}: ENOENT`)
+  const text = yield* fs.readFileString(absolute)
   // A git-ignored `.env` kept on the host is laid over the repository like any other file.
   const localEnv =
     localFiles === undefined ? undefined : join(localFiles, relative(repository ?? root, root), ".env")
-  const ownEnv = await readOptional(resolve(root, ".env"))
-  const dotEnv = ownEnv ?? (localEnv === undefined ? undefined : await readOptional(localEnv))
-  const staged = stageManifest({
+  const ownEnv = yield* readOptional(fs, resolve(root, ".env"))
+  const dotEnv = ownEnv ?? (localEnv === undefined ? undefined : yield* readOptional(fs, localEnv))
+  const places = {
+    repository: repository ?? root,
+    manifestDir: root,
+    localFiles,
+    binds: undefined,
+  }
+  // Included and extended files (and their env files) are found like any reference:
+  // in the repository, else in --local-files. Each round reads what the last one named.
+  const sources = new Map<string, FileFact>()
+  const watched: Array<string> = []
+  const input = {
     file,
     text,
     root,
@@ -106,19 +114,31 @@ const run = async (file: string, options: LoadManifestOptions): Promise<Outcome 
     fleet: options.fleet,
     environment: options.environment,
     dotEnv,
-  })
-  const files = [absolute, resolve(root, ".env"), ...(localEnv === undefined ? [] : [localEnv])]
-  if ("_tag" in staged) return { result: staged, files, directories: [] }
-  const located = await Effect.runPromise(
-    locateReferences(
-      {
-        repository: repository ?? root,
-        manifestDir: root,
-        localFiles,
-        binds: options.binds === undefined ? undefined : join(resolve(options.binds), staged.fleet),
-      },
-      staged.refs,
-    ).pipe(Effect.provide(NodeFileSystem.layer)),
+    sources: (path: string) => sources.get(path),
+  }
+  let staged = stageManifest(input)
+  for (let round = 0; staged._tag === "need"; round++) {
+    if (round === MaxRounds)
+      return fileError(file, `include and extends reach more than ${MaxRounds} files deep`)
+    const refs = staged.paths.map((path) => ({
+      kind: "env_file" as const,
+      relative: path,
+      at: [],
+      required: true,
+    }))
+    const located = yield* locateReferences(places, refs)
+    for (const [path, fact] of located.facts) sources.set(path, fact)
+    watched.push(...located.files, ...staged.paths.map((path) => resolve(root, path)))
+    staged = stageManifest(input)
+  }
+  const files = [absolute, resolve(root, ".env"), ...(localEnv === undefined ? [] : [localEnv]), ...watched]
+  if (staged._tag !== "staged") return { result: staged, files, directories: [] } satisfies Outcome
+  const located = yield* locateReferences(
+    {
+      ...places,
+      binds: options.binds === undefined ? undefined : join(resolve(options.binds), staged.fleet),
+    },
+    staged.refs,
   )
   // Build contexts are listed as the builder gets them; directory mode watches their files.
   const facts = new Map(located.facts)
@@ -126,7 +146,8 @@ const run = async (file: string, options: LoadManifestOptions): Promise<Outcome 
   for (const ref of staged.refs) {
     const fact = facts.get(ref.relative)
     if (ref.kind !== "build" || fact?.kind !== "directory" || fact.context !== undefined) continue
-    const context = await readBuildContext(fact.realPath)
+    // The build helper reads contexts with node:fs; not yet through FileSystem.
+    const context = yield* Effect.tryPromise(() => readBuildContext(fact.realPath))
     facts.set(ref.relative, { ...fact, context })
     for (const entry of context.files) contextFiles.push(resolve(fact.realPath, entry))
   }
@@ -134,17 +155,17 @@ const run = async (file: string, options: LoadManifestOptions): Promise<Outcome 
     result: finishManifest(staged, (path) => facts.get(path) ?? { kind: "missing" }),
     files: [...files, ...located.files, ...contextFiles],
     directories: located.directories,
-  }
-}
+  } satisfies Outcome
+})
 
 export const loadManifest = (
   file: string,
   options: LoadManifestOptions,
-): Effect.Effect<LoadedManifest, ManifestError> =>
-  Effect.tryPromise({
-    try: () => run(file, options),
-    catch: (e) => fileError(file, `cannot read the manifest or a file it refers to: ${String(e)}`),
-  }).pipe(
+): Effect.Effect<LoadedManifest, ManifestError, FileSystem.FileSystem> =>
+  run(file, options).pipe(
+    Effect.catch((e) =>
+      Effect.succeed(fileError(file, `cannot read the manifest or a file it refers to: ${String(e)}`)),
+    ),
     Effect.flatMap((outcome) =>
       outcome instanceof ManifestError
         ? Effect.fail(outcome)

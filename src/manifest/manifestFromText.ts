@@ -10,7 +10,8 @@ import type { DesiredState } from "../domain/DesiredState.ts"
 import { buildDesiredState } from "./buildDesiredState.ts"
 import { checkManifest } from "./checkManifest.ts"
 import { parseEnvFile } from "./compose/envFile.ts"
-import { type DecodedManifest, decodeManifest, positionIssues } from "./decodeManifest.ts"
+import { composeProject, type Sources } from "./composeProject.ts"
+import { type DecodedManifest, decodeValue, positionIssues } from "./decodeManifest.ts"
 import { chooseFleetName } from "./fleetName.ts"
 import type { Lookup } from "./interpolate.ts"
 import { formatManifestIssue, type ManifestIssue } from "./ManifestError.ts"
@@ -34,6 +35,17 @@ export interface ManifestText {
   readonly environment: Readonly<Record<string, string | undefined>>
   /** Contents of `.env` beside the manifest, if any. */
   readonly dotEnv?: string | undefined
+  /**
+   * Files the manifest includes or extends, by path relative to its directory;
+   * undefined for one not read yet (the stage then asks for it). None by default.
+   */
+  readonly sources?: Sources
+}
+
+/** The stage needs these files (relative to the manifest's directory) read first. */
+export interface NeedsFiles {
+  readonly _tag: "need"
+  readonly paths: ReadonlyArray<string>
 }
 
 export type ManifestResult =
@@ -51,6 +63,7 @@ export type ManifestResult =
     }
 
 export interface StagedManifest {
+  readonly _tag: "staged"
   /** The manifest's name in messages. */
   readonly file: string
   readonly decoded: DecodedManifest
@@ -60,6 +73,8 @@ export interface StagedManifest {
   readonly repository?: string | undefined
   /** Files to read before `finishManifest`. */
   readonly refs: ReadonlyArray<FileRef>
+  /** The included and extended files (and their env files), relative to the manifest's directory. */
+  readonly sources: ReadonlyArray<string>
   readonly issues: ReadonlyArray<PathIssue>
 }
 
@@ -76,7 +91,8 @@ const makeLookup = (
   if (input.dotEnv !== undefined) {
     const parsed = parseEnvFile(input.dotEnv, (name) => input.environment[name])
     for (const e of parsed.entries) dotEnv.set(e.key, e.value)
-    for (const e of parsed.errors) issues.push({ line: e.line, column: 1, path: ".env", message: e.message })
+    for (const e of parsed.errors)
+      issues.push({ file: ".env", line: e.line, column: 1, path: "", message: e.message })
     for (const u of parsed.unset)
       warnings.push(`.env:${u.line}:1: variable ${u.name} is not set; substituting an empty string`)
   }
@@ -87,11 +103,33 @@ const makeLookup = (
 const baseOf = (input: { readonly root: string; readonly repository?: string | undefined }) =>
   input.repository === undefined ? undefined : posix.relative(input.repository, input.root)
 
-export const stageManifest = (input: ManifestText): ManifestResult | StagedManifest => {
+/** The manifest's own issues first, then each other file's, each in file order. */
+const byPosition = (issues: ReadonlyArray<ManifestIssue>): Array<ManifestIssue> =>
+  [...issues].sort(
+    (a, b) => (a.file ?? "").localeCompare(b.file ?? "") || a.line - b.line || a.column - b.column,
+  )
+
+export const stageManifest = (input: ManifestText): ManifestResult | StagedManifest | NeedsFiles => {
   const { lookup, issues: envIssues, warnings: envWarnings } = makeLookup(input)
   if (envIssues.length > 0) return { _tag: "error", issues: envIssues, warnings: envWarnings }
-  const decoded = decodeManifest(input.file, input.text, lookup)
-  if (decoded._tag === "error") return decoded
+  const composed = composeProject({
+    file: input.file,
+    name: posix.basename(input.file),
+    text: input.text,
+    root: input.root,
+    repository: input.repository,
+    lookup,
+    sources: input.sources ?? (() => ({ kind: "missing" })),
+  })
+  if (composed.needs.length > 0) return { _tag: "need", paths: composed.needs }
+  const early = [...envWarnings, ...composed.warnings]
+  if (composed.value === undefined || composed.located === undefined)
+    return { _tag: "error", issues: byPosition(composed.issues), warnings: early }
+  const decoded = decodeValue(composed.value, composed.located, composed.failed)
+  if (decoded._tag === "error")
+    return { _tag: "error", issues: byPosition([...composed.issues, ...decoded.issues]), warnings: early }
+  if (composed.issues.length > 0)
+    return { _tag: "error", issues: byPosition(composed.issues), warnings: early }
   const { manifest, located } = decoded.decoded
   const name = chooseFleetName(input.fleet, manifest.name, input.root.split("/").pop() ?? "")
   const issues: Array<PathIssue> = []
@@ -100,10 +138,10 @@ export const stageManifest = (input: ManifestText): ManifestResult | StagedManif
   issues.push(...checkManifest(manifest, name.name))
   const files = manifestFiles(manifest, baseOf(input))
   issues.push(...files.issues)
-  const warnings = [...envWarnings, ...decoded.decoded.warnings]
+  const warnings = early
   for (const w of fileObjectWarnings(manifest, lookup)) {
-    const at = located.issueAt(w.path, "")
-    warnings.push(`${input.file}:${at.line}:${at.column}: ${at.path}: ${w.message}`)
+    const at = located.issueAt(w.path, w.message)
+    warnings.push(formatManifestIssue(input.file, at))
   }
   if (Object.keys(manifest.services ?? {}).length === 0) {
     const at = located.issueAt(["services"], "")
@@ -112,6 +150,7 @@ export const stageManifest = (input: ManifestText): ManifestResult | StagedManif
     )
   }
   return {
+    _tag: "staged",
     file: input.file,
     decoded: { ...decoded.decoded, warnings },
     fleet: name.name,
@@ -119,6 +158,7 @@ export const stageManifest = (input: ManifestText): ManifestResult | StagedManif
     root: input.root,
     repository: input.repository,
     refs: files.refs,
+    sources: composed.files,
     issues,
   }
 }
@@ -150,7 +190,9 @@ export const manifestFromText = (
   input: ManifestText,
   files: ReadonlyMap<string, FileFact> = new Map(),
 ): ManifestResult => {
-  const staged = stageManifest(input)
-  if ("_tag" in staged) return staged
-  return finishManifest(staged, (relative) => files.get(relative) ?? { kind: "missing" })
+  const read = (relative: string): FileFact => files.get(relative) ?? { kind: "missing" }
+  const staged = stageManifest({ ...input, sources: input.sources ?? read })
+  if (staged._tag === "need")
+    throw new Error(`unreachable: every file is known, yet ${staged.paths} are needed`)
+  return staged._tag === "staged" ? finishManifest(staged, read) : staged
 }

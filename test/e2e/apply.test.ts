@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import type Docker from "dockerode"
 import { Effect, Layer } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
@@ -94,7 +95,9 @@ for (const engine of testEngines()) {
       // In-process, through the real engine, counting every call the pass makes.
       const counted = await Effect.runPromise(
         Effect.gen(function* () {
-          const { desired } = yield* loadManifest(file, { fleet: undefined, environment: {} })
+          const { desired } = yield* loadManifest(file, { fleet: undefined, environment: {} }).pipe(
+            Effect.provide(NodeFileSystem.layer),
+          )
           const counter = yield* EngineCallCounter
           yield* reconcile(desired, { revision: "r", allowEmpty: false, concurrency: 4 })
           return yield* counter.snapshot

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Latch, Layer } from "effect"
 import { TestClock } from "effect/testing"
@@ -65,6 +66,7 @@ const setup = () => {
     Layer.succeed(DaemonConfig)(settings(dir)),
     fakeEngineLayer(world),
     FileWatcher.none,
+    NodeFileSystem.layer,
   ).pipe(Layer.provideMerge(Layer.mergeAll(source.layer, Metrics.layer)))
   return { dir, write, source, world, services }
 }

@@ -1,7 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Compose ${VAR} syntax is part of the subject
+
 import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect, Result } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { readBuildContext } from "../../../src/manifest/buildContext.ts"
@@ -20,7 +22,9 @@ const write = (name: string, text: string) => {
 const run = async (yaml: string, environment: Record<string, string> = {}) => {
   write("fleet.yaml", yaml)
   const result = await Effect.runPromise(
-    Effect.result(loadManifest(join(repo, "fleet.yaml"), { fleet: "t", environment })),
+    Effect.result(loadManifest(join(repo, "fleet.yaml"), { fleet: "t", environment })).pipe(
+      Effect.provide(NodeFileSystem.layer),
+    ),
   )
   return Result.isSuccess(result)
     ? result.success

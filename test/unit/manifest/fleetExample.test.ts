@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { fleetJsonSchemaText } from "../../../src/manifest/fleetJsonSchema.ts"
@@ -12,7 +13,7 @@ const example = `${repoRoot}fleet.example.yaml`
 describe("fleet.example.yaml and the generated JSON Schema", () => {
   it("loads the example into the fleet it describes", async () => {
     const { desired, warnings } = await Effect.runPromise(
-      loadManifest(example, { fleet: "example", environment: {} }),
+      loadManifest(example, { fleet: "example", environment: {} }).pipe(Effect.provide(NodeFileSystem.layer)),
     )
     expect(warnings).toEqual([])
     expect(desired.services.map((s) => [s.containerName, s.spec.image, s.fixedHostPorts])).toEqual([

@@ -34,8 +34,8 @@ describe("variables inside .env and env_file values, as Compose v2 interpolates 
 
   it("reports a required variable missing in .env at its line, and refuses FLEETD_* there too", () => {
     expect(issues(load(web, { dotEnv: "A=1\nB=${MUST:?set MUST}\nC=$FLEETD_TOKEN\n" }))).toEqual([
-      "fleet.yaml:2:1: .env: B: required variable MUST is not set: set MUST",
-      "fleet.yaml:3:1: .env: C: FLEETD_TOKEN is reserved for fleetd's own settings (it may hold secrets) and cannot be referenced from the manifest",
+      ".env:2:1: B: required variable MUST is not set: set MUST",
+      ".env:3:1: C: FLEETD_TOKEN is reserved for fleetd's own settings (it may hold secrets) and cannot be referenced from the manifest",
     ])
   })
 

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect, Result } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { loadManifest } from "../../../src/manifest/loadManifest.ts"
@@ -14,7 +15,11 @@ const write = (name: string, text: string) => writeFileSync(join(repo, name), te
 const run = async (yaml: string) => {
   write("fleet.yaml", yaml)
   const result = await Effect.runPromise(
-    Effect.result(loadManifest(join(repo, "fleet.yaml"), { fleet: "t", environment: {} })),
+    Effect.result(
+      loadManifest(join(repo, "fleet.yaml"), { fleet: "t", environment: {} }).pipe(
+        Effect.provide(NodeFileSystem.layer),
+      ),
+    ),
   )
   return Result.isSuccess(result)
     ? result.success
@@ -85,7 +90,9 @@ describe("file references stay inside the repository", () => {
 
   it("reports a missing manifest and an oversized one without throwing", async () => {
     const missing = await Effect.runPromise(
-      Effect.flip(loadManifest(join(repo, "nope.yaml"), { environment: {} })),
+      Effect.flip(
+        loadManifest(join(repo, "nope.yaml"), { environment: {} }).pipe(Effect.provide(NodeFileSystem.layer)),
+      ),
     )
     expect(formatManifestError(missing).replaceAll(repo, "<repo>")).toBe(
       "<repo>/nope.yaml:1:1: cannot read the manifest: no such file",

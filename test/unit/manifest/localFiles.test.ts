@@ -34,7 +34,7 @@ const load = async (manifest: string, yaml: string, options: Partial<LoadManifes
         binds: data,
         ...options,
       }),
-    ),
+    ).pipe(Effect.provide(NodeFileSystem.layer)),
   )
   return Result.isSuccess(result)
     ? result.success
@@ -85,7 +85,7 @@ describe("files kept on the host (--local-files)", () => {
         environment: {},
         localFiles: local,
         binds: data,
-      }),
+      }).pipe(Effect.provide(NodeFileSystem.layer)),
     )
     const loaded = found.projects[0]?.loaded
     if (loaded === undefined || Result.isFailure(loaded)) throw new Error(String(loaded))

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Result } from "effect"
 import { crossProjectChecks, type LoadedProject } from "../../../src/manifest/crossProjectChecks.ts"
@@ -185,7 +186,7 @@ describe("loading projects", () => {
         assert(broken !== undefined && Result.isFailure(broken.loaded))
         expect(broken.loaded.failure.file).toBe("services/broken/compose.yaml")
         expect(broken.loaded.failure.issues[0]).toMatchObject({ line: 5, column: 5 })
-      }).pipe(Effect.scoped),
+      }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)),
   )
 })
 

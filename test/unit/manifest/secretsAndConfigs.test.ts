@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect, Redacted } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import type { FileGrant } from "../../../src/domain/FileGrant.ts"
@@ -289,7 +290,9 @@ describe("a secret file kept on the host (--local-files)", () => {
     )
     const load = () =>
       Effect.runPromise(
-        loadManifest(manifestFile, { fleet: "t", environment: {}, repository: repo, localFiles: local }),
+        loadManifest(manifestFile, { fleet: "t", environment: {}, repository: repo, localFiles: local }).pipe(
+          Effect.provide(NodeFileSystem.layer),
+        ),
       )
     const first = await load()
     const grant = first.desired.services[0]!.spec.secrets?.[0]
