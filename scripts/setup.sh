@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   docker.io runc          # the private dockerd the tests and the demo start
-  podman netavark aardvark-dns   # the Podman API service the tests start, and its network stack (only Recommended by Debian)
+  podman netavark aardvark-dns catatonit  # the Podman API service the tests start, its network stack and its init for `init: true` (only Recommended by Debian)
   busybox-static          # the root filesystem of the test and demo images
   docker-compose          # the benchmark's baseline (Debian's 1.29)
   docker-registry         # a registry on loopback, for pull tests

@@ -41,7 +41,8 @@ export interface CreateBody extends NetworkingFields {
     readonly RestartPolicy: { readonly Name: string; readonly MaximumRetryCount: number }
     readonly ReadonlyRootfs: boolean
     readonly Tmpfs: Record<string, string>
-    readonly Init: boolean
+    /** Sent only when true: unset lets the engine's own default apply, as Compose leaves it. */
+    readonly Init?: boolean
     readonly Memory?: number
     readonly NanoCpus?: number
     readonly ExtraHosts: Array<string>
@@ -190,7 +191,7 @@ export const toCreateBody = (
       },
       ReadonlyRootfs: spec.readOnly,
       Tmpfs: { ...spec.tmpfs },
-      Init: spec.init,
+      ...(spec.init ? { Init: true } : {}),
       ...(spec.memLimitBytes === undefined ? {} : { Memory: spec.memLimitBytes }),
       ...(spec.nanoCpus === undefined ? {} : { NanoCpus: spec.nanoCpus }),
       ExtraHosts: [...spec.extraHosts],
