@@ -16,6 +16,7 @@ import type Docker from "dockerode"
 import { afterAll, describe, expect, it } from "vitest"
 import { parseDocument } from "yaml"
 import { Labels } from "../../src/domain/labels.ts"
+import { runPodmanHealthcheck } from "../../src/engine/podmanHealth.ts"
 import { type EffectiveConfig, effectiveConfig } from "../support/effectiveConfig.ts"
 import { freePort } from "../support/freePort.ts"
 import { runFleetd } from "../support/runFleetd.ts"
@@ -54,6 +55,30 @@ const withoutGate = (text: string): string => {
 const byService = async (docker: Docker, label: string, owner: string, serviceLabel: string) => {
   const list = await docker.listContainers({ all: true, filters: { label: [`${label}=${owner}`] } })
   return new Map(list.map((c) => [c.Labels[serviceLabel] ?? "", c.Id]))
+}
+
+/**
+ * Podman without systemd never runs healthchecks by itself (TESTING.md), so compose
+ * would wait for ever on `service_healthy`; this stands in for the timer, as fleetd
+ * does for its own containers, until `done` settles.
+ */
+const runHealthchecksUntil = async (docker: Docker, project: string, done: Promise<unknown>) => {
+  let finished = false
+  const settled = done.finally(() => {
+    finished = true
+  })
+  while (!finished) {
+    const running = await docker.listContainers({
+      filters: { label: [`com.docker.compose.project=${project}`], status: ["running"] },
+    })
+    await Promise.all(
+      running.map((c) =>
+        runPodmanHealthcheck(docker, c.Id, AbortSignal.timeout(5000)).catch(() => undefined),
+      ),
+    )
+    await Promise.race([settled.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))])
+  }
+  return settled
 }
 
 const differences = (a: EffectiveConfig, b: EffectiveConfig): Array<string> =>
@@ -108,7 +133,8 @@ for (const engine of testEngines()) {
           () => cleanupFleet(engine, fleet),
         )
 
-        await compose("up", "-d")
+        const up = compose("up", "-d")
+        await (engine.kind === "podman" ? runHealthchecksUntil(docker, project, up) : up)
         writeFileSync(join(dir, "fleetd.yaml"), withoutGate(readFileSync(join(dir, "compose.yaml"), "utf8")))
         writeFileSync(join(dir, "policy.yaml"), policy.join("\n"))
         const applied = await runFleetd(
