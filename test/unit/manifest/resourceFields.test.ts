@@ -180,7 +180,6 @@ describe("resource and runtime fields", () => {
     expect(zeros.configHash).toBe(plain.configHash)
     expect(Object.keys(toCreateBody(plain.spec, {}).body.HostConfig).sort()).toEqual([
       "ExtraHosts",
-      "Init",
       "Mounts",
       "NetworkMode",
       "PortBindings",
