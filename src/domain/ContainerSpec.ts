@@ -19,7 +19,7 @@ export interface PortBinding {
 }
 
 export type Mount =
-  | {
+  | ({
       readonly type: "bind"
       /** Real path on the host (symlinks resolved when it exists). */
       readonly source: string
@@ -27,9 +27,26 @@ export type Mount =
       readonly readOnly: boolean
       /** An absolute host path as written (normalized), for the operator policy; unset for repository paths. */
       readonly hostPath?: string
-    }
-  | { readonly type: "volume"; readonly source: string; readonly target: string; readonly readOnly: boolean }
-  | { readonly type: "anonymous"; readonly target: string; readonly readOnly: boolean }
+    } & MountOptions)
+  | ({
+      readonly type: "volume"
+      readonly source: string
+      readonly target: string
+      readonly readOnly: boolean
+    } & MountOptions)
+  | ({ readonly type: "anonymous"; readonly target: string; readonly readOnly: boolean } & MountOptions)
+
+/** Volume options (normalizeVolumeOptions.ts); each set only when written, so older specs hash the same. */
+export interface MountOptions {
+  /** Bind propagation: rprivate, shared, ... */
+  readonly propagation?: string
+  /** SELinux relabel: `z` shared, `Z` private (only the legacy Binds form carries it). */
+  readonly selinux?: "z" | "Z"
+  /** Volumes: do not copy the image's content into an empty volume. */
+  readonly noCopy?: true
+  /** Volumes: mount this path inside the volume (Engine API 1.45). */
+  readonly subpath?: string
+}
 
 export interface Device {
   readonly host: string

@@ -1,5 +1,6 @@
-import type { ContainerSpec, Mount } from "../domain/ContainerSpec.ts"
+import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import { startIntervalApi } from "./engineGaps.ts"
+import { type MountBody, mountsBody } from "./mountsBody.ts"
 import { compareApiVersions } from "./negotiateApiVersion.ts"
 import { defaultTarget, type EndpointConfig, type EngineTarget, networkingBody } from "./networkingBody.ts"
 import { type ResourcesHostConfig, resourcesHostConfig } from "./resourcesBody.ts"
@@ -30,13 +31,9 @@ export interface CreateBody extends NetworkingFields {
   readonly StopTimeout?: number
   readonly HostConfig: {
     readonly PortBindings: Record<string, Array<{ readonly HostIp: string; readonly HostPort: string }>>
-    readonly Mounts: Array<{
-      readonly Type: "bind" | "volume"
-      /** "" for an anonymous volume. */
-      readonly Source: string
-      readonly Target: string
-      readonly ReadOnly: boolean
-    }>
+    readonly Mounts: Array<MountBody>
+    /** Only mounts with an SELinux label (`z`, `Z`), which Mounts cannot carry. */
+    readonly Binds?: Array<string>
     readonly NetworkMode?: string
     readonly RestartPolicy: { readonly Name: string; readonly MaximumRetryCount: number }
     readonly ReadonlyRootfs: boolean
@@ -85,11 +82,6 @@ export interface CreatePlan {
   /** Query parameters of the create call (`platform`, API 1.41+). */
   readonly query: { readonly platform?: string }
 }
-
-const toMount = (mount: Mount): CreateBody["HostConfig"]["Mounts"][number] =>
-  mount.type === "anonymous"
-    ? { Type: "volume", Source: "", Target: mount.target, ReadOnly: mount.readOnly }
-    : { Type: mount.type, Source: mount.source, Target: mount.target, ReadOnly: mount.readOnly }
 
 /** Secrets and configs from repository files: read-only binds, as Compose mounts them. */
 const grantMounts = (spec: ContainerSpec): CreateBody["HostConfig"]["Mounts"] =>
@@ -147,6 +139,7 @@ export const toCreateBody = (
   }
   for (const key of spec.expose ?? []) exposed[key] = {}
   const networking = networkingBody(spec, engine)
+  const mounts = mountsBody(spec.mounts, engine)
 
   const [first, ...rest] = networking.endpoints
   const networkMode = spec.networkMode ?? first?.name
@@ -183,7 +176,8 @@ export const toCreateBody = (
     ...(spec.stopGracePeriodSeconds === undefined ? {} : { StopTimeout: spec.stopGracePeriodSeconds }),
     HostConfig: {
       PortBindings: bindings,
-      Mounts: [...spec.mounts.map(toMount), ...grantMounts(spec)],
+      Mounts: [...mounts.mounts, ...grantMounts(spec)],
+      ...(mounts.binds.length === 0 ? {} : { Binds: mounts.binds }),
       ...(networkMode === undefined ? {} : { NetworkMode: networkMode }),
       RestartPolicy: {
         Name: spec.restart,
@@ -208,6 +202,6 @@ export const toCreateBody = (
     connectAfterCreate: rest,
     query: spec.platform === undefined ? {} : { platform: spec.platform },
     warnings: networking.warnings,
-    errors: networking.errors,
+    errors: [...networking.errors, ...mounts.errors],
   }
 }

@@ -23,6 +23,7 @@ import {
   volumeFields,
 } from "./schema/networkFields.ts"
 import { serviceSecretFields, topLevelSecretFields } from "./schema/secretFields.ts"
+import { longVolumeOptionFields } from "./schema/volumeOptionFields.ts"
 
 const opt = Schema.optionalKey
 
@@ -96,8 +97,7 @@ export const LongVolume = Schema.Struct({
   source: opt(Schema.String),
   target: Schema.String.check(Schema.isStartingWith("/")),
   read_only: opt(Schema.Boolean),
-  bind: opt(Schema.Struct({ create_host_path: opt(Schema.Boolean) })),
-  volume: opt(Schema.Struct({ nocopy: opt(Schema.Boolean) })),
+  ...longVolumeOptionFields,
   tmpfs: opt(Schema.Struct({ size: opt(Schema.Union([Schema.String, Schema.Int])), mode: opt(Schema.Int) })),
 })
   .check(
@@ -203,7 +203,18 @@ export const Sysctls = Schema.Union([
 export const EnvFile = Schema.Union([
   Schema.String,
   Schema.Array(
-    Schema.Union([Schema.String, Schema.Struct({ path: Schema.String, required: opt(Schema.Boolean) })]),
+    Schema.Union([
+      Schema.String,
+      Schema.Struct({
+        path: Schema.String,
+        required: opt(Schema.Boolean),
+        format: opt(
+          Schema.Literals([".env", "raw"]).annotate({
+            description: "raw: lines taken literally, as docker run --env-file reads them",
+          }),
+        ),
+      }),
+    ]),
   ),
 ]).annotate({ identifier: "EnvFile", description: "Path(s) relative to fleet.yaml" })
 

@@ -62,13 +62,19 @@ export type FileFact =
 
 export const envFileEntries = (
   envFile: Service["env_file"],
-): ReadonlyArray<{ path: string; required: boolean; at: ReadonlyArray<PropertyKey> }> => {
+): ReadonlyArray<{ path: string; required: boolean; raw?: true; at: ReadonlyArray<PropertyKey> }> => {
   if (envFile === undefined) return []
   if (typeof envFile === "string") return [{ path: envFile, required: true, at: [] }]
-  return (envFile as ReadonlyArray<string | { path: string; required?: boolean }>).map((e, i) =>
-    typeof e === "string"
-      ? { path: e, required: true, at: [i] }
-      : { path: e.path, required: e.required ?? true, at: [i, "path"] },
+  return (envFile as ReadonlyArray<string | { path: string; required?: boolean; format?: string }>).map(
+    (e, i) =>
+      typeof e === "string"
+        ? { path: e, required: true, at: [i] }
+        : {
+            path: e.path,
+            required: e.required ?? true,
+            ...(e.format === "raw" ? { raw: true as const } : {}),
+            at: [i, "path"],
+          },
   )
 }
 

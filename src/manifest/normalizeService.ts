@@ -19,6 +19,7 @@ import { parseByteSize } from "./compose/byteSize.ts"
 import { parseDuration } from "./compose/duration.ts"
 import { parseEnvFile } from "./compose/envFile.ts"
 import { keyValueEntries } from "./compose/keyValues.ts"
+import { parseRawEnvFile } from "./compose/rawEnvFile.ts"
 import { splitShell } from "./compose/shellSplit.ts"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
 import { imagePolicy } from "./imagePolicy.ts"
@@ -30,6 +31,7 @@ import { normalizeNetworking, serviceAttachments } from "./normalizeNetworking.t
 import { normalizeResources } from "./normalizeResources.ts"
 import { type FileObjects, grantFileObjects } from "./normalizeSecrets.ts"
 import { normalizeUpdate } from "./normalizeUpdate.ts"
+import { normalizeVolumeOptions } from "./normalizeVolumeOptions.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 import { referenceIssue } from "./referenceIssue.ts"
 import { isReservedVariable, reservedVariableMessage } from "./reservedVariables.ts"
@@ -109,10 +111,11 @@ export const normalizeService = (
     }
     // Compose interpolates env_file values from the project's variables, then the
     // service's `environment`, then what earlier lines and files set.
-    const parsed = parseEnvFile(
-      new TextDecoder().decode(fact.content),
-      (key) => ctx.lookup(key) ?? serviceEnvironment.get(key) ?? env.get(key),
-    )
+    const text = new TextDecoder().decode(fact.content)
+    const parsed =
+      e.raw === true
+        ? parseRawEnvFile(text, ctx.lookup)
+        : parseEnvFile(text, (key) => ctx.lookup(key) ?? serviceEnvironment.get(key) ?? env.get(key))
     for (const err of parsed.errors) issues.push(pathIssue(path, `${e.path}:${err.line}: ${err.message}`))
     for (const u of parsed.unset)
       ctx.warn?.(path, `${e.path}:${u.line}: variable ${u.name} is not set; substituting an empty string`)
@@ -189,6 +192,10 @@ export const normalizeService = (
       if (fact !== undefined) mounts.push({ type: "bind", source: fact.realPath, target: v.target, readOnly })
     }
   }
+  const volumeOptions = normalizeVolumeOptions(name, service)
+  issues.push(...volumeOptions.issues)
+  for (const w of volumeOptions.warnings) ctx.warn?.(w.path, w.message)
+  mounts.splice(0, mounts.length, ...mounts.map(volumeOptions.apply))
   mounts.sort(byString((m) => m.target))
   for (const [i, m] of mounts.entries())
     if (i > 0 && mounts[i - 1]!.target === m.target)

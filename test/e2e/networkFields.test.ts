@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { execIn } from "../support/execIn.ts"
 import { runFleetd } from "../support/runFleetd.ts"
@@ -206,6 +206,51 @@ for (const engine of testEngines()) {
         await execIn(docker, `${fleet}-client`, ["wget", "-q", "-O", "-", "http://site:8080/"]),
       ).toContain("fleetd test image v1")
     }, 180_000)
+
+    it("mounts with volume options and reads a raw env_file as docker compose does", async () => {
+      const dir = dirname(file)
+      mkdirSync(join(dir, "conf"))
+      writeFileSync(join(dir, "conf", "app.conf"), "conf v1\n")
+      writeFileSync(join(dir, "raw.env"), "QUOTED='kept'\nHASH=a # b\n")
+      const result = await apply(
+        [
+          "services:",
+          "  web:",
+          "    image: fleetd-test/app:v1",
+          `    command: ${idle}`,
+          "    stop_grace_period: 2s",
+          "    env_file: [{path: raw.env, format: raw}]",
+          "    volumes:",
+          "      - ./conf:/conf:ro,z",
+          "      - {type: bind, source: ./conf, target: /conf2, bind: {propagation: rprivate}}",
+          "      - www:/var/www:nocopy",
+          "      - {type: volume, source: copied, target: /srv/www, consistency: cached}",
+          "    x-fleetd: {update: {min_ready: 1s}}",
+          "volumes:",
+          "  www: {}",
+          "  copied: {}",
+          "",
+        ].join("\n"),
+      )
+      expect(outcomes(result)).toEqual({ web: "created" })
+      const validated = await runFleetd(["validate", "-f", file], { dockerHost: engine.host })
+      expect(validated.stderr).toContain("consistency cached only means something to Docker Desktop")
+      const web = await docker.getContainer(`${fleet}-web`).inspect()
+      // SELinux labels only travel in the Binds form; these hosts have no SELinux, so nothing is relabelled.
+      const conf = realpathSync(join(dir, "conf"))
+      if (engine.kind === "docker") expect(web.HostConfig.Binds).toEqual([`${conf}:/conf:ro,z`])
+      // Podman 4.3 lists every mount in Binds, in its own words, and shows no `z` without SELinux.
+      else expect(web.HostConfig.Binds).toContain(`${conf}:/conf:ro,rprivate,rbind`)
+      const byTarget = Object.fromEntries(web.Mounts.map((m) => [m.Destination, m]))
+      expect(byTarget["/conf"]?.RW).toBe(false)
+      expect(byTarget["/conf2"]?.Propagation).toBe("rprivate")
+      expect(await execIn(docker, `${fleet}-web`, ["cat", "/conf/app.conf"])).toContain("conf v1")
+      // nocopy: the volume stays empty instead of receiving the image's /var/www.
+      expect(await execIn(docker, `${fleet}-web`, ["ls", "/var/www"])).toBe("")
+      const env = web.Config.Env ?? []
+      expect(env).toContain("QUOTED='kept'")
+      expect(env).toContain("HASH=a # b")
+    })
 
     if (engine.kind === "podman")
       it("fails a service whose link gives an alias, naming the fix; the others run", async () => {

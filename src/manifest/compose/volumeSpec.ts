@@ -8,7 +8,13 @@ export interface ShortVolume {
   readonly source?: string
   readonly target: string
   readonly readOnly: boolean
+  /** The MODE part split at commas (`ro,z`, `rshared`, `nocopy`); see volumeOptions.ts. */
+  readonly options?: ReadonlyArray<string>
 }
+
+/** What Compose accepts after SOURCE:TARGET (compose-go format/volume.go). */
+export const shortVolumeOption =
+  /^(ro|rw|z|Z|nocopy|shared|rshared|slave|rslave|private|rprivate|cached|delegated|consistent)$/
 
 const isHostPath = (source: string): boolean =>
   source.startsWith(".") || source.startsWith("/") || source.startsWith("~")
@@ -23,7 +29,15 @@ export const parseShortVolume = (spec: string): ShortVolume | string => {
   if (parts.length > 3) return `"${spec}" has too many parts; expected SOURCE:TARGET[:ro]`
   const [source, target, mode] = parts as [string, string, string | undefined]
   if (!target.startsWith("/")) return `container path "${target}" must be absolute`
-  if (mode !== undefined && mode !== "ro" && mode !== "rw")
-    return `mode "${mode}" is not supported; use ro or rw`
-  return { type: isHostPath(source) ? "bind" : "volume", source, target, readOnly: mode === "ro" }
+  const options = mode?.split(",") ?? []
+  const unknown = options.find((o) => !shortVolumeOption.test(o))
+  if (unknown !== undefined)
+    return `mode "${unknown}" is not supported; use ro, rw, z, Z, nocopy or a propagation (rprivate, shared, ...)`
+  return {
+    type: isHostPath(source) ? "bind" : "volume",
+    source,
+    target,
+    readOnly: options.includes("ro"),
+    ...(mode === undefined ? {} : { options }),
+  }
 }

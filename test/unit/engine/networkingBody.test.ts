@@ -152,3 +152,75 @@ describe("toCreateBody: networking and container I/O", () => {
     ])
   })
 })
+
+describe("toCreateBody: volume options", () => {
+  const bind = { type: "bind" as const, source: "/srv/conf", target: "/conf", readOnly: true }
+  const volume = { type: "volume" as const, source: "f_data", target: "/data", readOnly: false }
+
+  it("sends SELinux-labelled mounts in Binds as docker compose writes them, the rest in Mounts", () => {
+    const { body } = toCreateBody(
+      spec({
+        mounts: [
+          { ...bind, selinux: "Z", propagation: "rslave" },
+          { ...volume, selinux: "z", noCopy: true },
+        ],
+      }),
+      {},
+      docker41,
+    )
+    expect(body.HostConfig.Binds).toEqual(["/srv/conf:/conf:ro,Z,rslave", "f_data:/data:rw,z,nocopy"])
+    expect(body.HostConfig.Mounts).toEqual([])
+  })
+
+  it("maps propagation, nocopy and subpath onto Mounts", () => {
+    const { body, errors } = toCreateBody(
+      spec({
+        mounts: [
+          { ...bind, propagation: "rshared" },
+          { ...volume, noCopy: true, subpath: "app" },
+        ],
+      }),
+      {},
+      docker45,
+    )
+    expect(errors).toEqual([])
+    expect(body.HostConfig).not.toHaveProperty("Binds")
+    expect(body.HostConfig.Mounts).toEqual([
+      {
+        Type: "bind",
+        Source: "/srv/conf",
+        Target: "/conf",
+        ReadOnly: true,
+        BindOptions: { Propagation: "rshared" },
+      },
+      {
+        Type: "volume",
+        Source: "f_data",
+        Target: "/data",
+        ReadOnly: false,
+        VolumeOptions: { NoCopy: true, Subpath: "app" },
+      },
+    ])
+  })
+
+  it("refuses a subpath before API 1.45: the whole volume would be mounted", () => {
+    expect(toCreateBody(spec({ mounts: [{ ...volume, subpath: "app" }] }), {}, docker41).errors).toEqual([
+      expect.stringContaining("volume.subpath (/data) needs Engine API 1.45"),
+    ])
+  })
+})
+
+describe("toCreateBody: nocopy on Podman", () => {
+  it("goes through Binds, since Podman 4.3 ignores NoCopy in Mounts", () => {
+    const volume = {
+      type: "volume" as const,
+      source: "f_data",
+      target: "/data",
+      readOnly: false,
+      noCopy: true as const,
+    }
+    const { body } = toCreateBody(spec({ mounts: [volume] }), {}, podman)
+    expect(body.HostConfig.Binds).toEqual(["f_data:/data:rw,nocopy"])
+    expect(body.HostConfig.Mounts).toEqual([])
+  })
+})

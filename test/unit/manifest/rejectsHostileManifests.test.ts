@@ -115,7 +115,7 @@ x-fleetd: 3
       "fleet.yaml:14:16: services.web.read_only: expected boolean, got string",
       'fleet.yaml:16:19: services.web.network_mode: network_mode "container" is not supported (host, none, bridge, service:<name>, container:<name>)',
       'fleet.yaml:18:9: services.web.volumes[0]: "data" is not an absolute container path',
-      'fleet.yaml:19:9: services.web.volumes[1]: mode "rx" is not supported; use ro or rw',
+      'fleet.yaml:19:9: services.web.volumes[1]: mode "rx" is not supported; use ro, rw, z, Z, nocopy or a propagation (rprivate, shared, ...)',
       'fleet.yaml:22:18: services.worker.pull_policy: "every_0.5s" is not a pull period: every_<duration> takes a Compose duration of at least 1s, e.g. every_12h',
       "fleet.yaml:23:11: x-fleetd: x-fleetd must be a mapping",
     ],
