@@ -60,6 +60,8 @@ for (const engine of testEngines()) {
     const docker = rawClient(engine)
     let fleet = ""
     let repo = ""
+    /** Image ids a rebuild left untagged: removed with the test's tags. */
+    let replaced: Array<string> = []
     const write = (name: string, text: string) => {
       mkdirSync(dirname(join(repo, name)), { recursive: true })
       writeFileSync(join(repo, name), text)
@@ -74,6 +76,7 @@ for (const engine of testEngines()) {
 
     beforeEach(() => {
       fleet = uniqueFleet("build")
+      replaced = []
       repo = mkdtempSync(join(tmpdir(), "fleetd-build-e2e-"))
       write("app/Dockerfile", dockerfile)
       write("app/page.txt", "page v1\n")
@@ -82,7 +85,7 @@ for (const engine of testEngines()) {
     })
     afterEach(async () => {
       await cleanupFleet(engine, fleet)
-      for (const tag of [`${fleet}-web`, `${fleet}-bad`])
+      for (const tag of [`${fleet}-web`, `${fleet}-bad`, ...replaced])
         await docker
           .getImage(tag)
           .remove({ force: true })
@@ -100,6 +103,7 @@ for (const engine of testEngines()) {
       expect(first.resources).toContainEqual({ kind: "image", name: `${fleet}-web`, outcome: "built" })
       expect(await runningEnv(docker, `${fleet}-web`)).toContain("GREETING=hello-from-args")
       const firstImage = await imageOf(`${fleet}-web`)
+      replaced.push(firstImage)
       expect(firstImage).toBe(web?.build?.imageId)
       expect(await logsOf(`${fleet}-web`)).toContain("page v1")
 
