@@ -59,8 +59,10 @@ export type ServiceHooks = Readonly<Partial<Record<HookPhase, ReadonlyArray<Hook
 export interface DesiredService {
   /** Service key in fleet.yaml. */
   readonly name: string
-  /** Container name on the engine: `<fleet>-<service>`. */
+  /** Container name on the engine: `<fleet>-<service>`, or the manifest's `container_name`. */
   readonly containerName: string
+  /** Set by `container_name`: the name is fixed, so the default order is stop-first. */
+  readonly fixedName?: true
   readonly spec: ContainerSpec
   readonly dependsOn: ReadonlyArray<Dependency>
   readonly pullPolicy: PullPolicy

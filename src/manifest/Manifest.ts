@@ -11,6 +11,7 @@ import { durationHint, parseDuration } from "./compose/duration.ts"
 import { parseLongPort, parseShortPort } from "./compose/portSpec.ts"
 import { parsePullPolicy } from "./compose/pullPolicy.ts"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
+import { identityFields } from "./schema/identityFields.ts"
 import { Cpus, MemLimit, resourceFields } from "./schema/resourceFields.ts"
 
 export { Cpus, MemLimit }
@@ -381,6 +382,7 @@ export const Service = Schema.StructWithRest(
     extra_hosts: opt(Schema.Union([StringList, Schema.Record(Schema.String, Schema.String)])),
     pull_policy: opt(PullPolicy),
     ...resourceFields,
+    ...identityFields,
     ...serviceSecretFields,
     ...serviceNetworkFields,
     "x-fleetd": opt(ServiceFleetd),

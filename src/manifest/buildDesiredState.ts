@@ -6,6 +6,7 @@
  */
 
 import type { DesiredNetwork, DesiredService, DesiredState, DesiredVolume } from "../domain/DesiredState.ts"
+import { containerName } from "../domain/labels.ts"
 import { keyValueEntries } from "./compose/keyValues.ts"
 import type { Manifest } from "./Manifest.ts"
 import { normalizeHooks } from "./normalizeHooks.ts"
@@ -26,7 +27,7 @@ const engineName = (
 
 export const buildDesiredState = (
   manifest: Manifest,
-  ctx: Omit<NormalizeContext, "networks" | "volumes">,
+  ctx: Omit<NormalizeContext, "networks" | "volumes" | "containerOf">,
 ): { readonly desired: DesiredState; readonly issues: ReadonlyArray<PathIssue> } => {
   const { fleet } = ctx
   const declaredNetworks = Object.entries(manifest.networks ?? {})
@@ -78,6 +79,7 @@ export const buildDesiredState = (
     fileObjects: objects.objects,
     networks: new Map(networks.map((n) => [n.key, n.name])),
     volumes: new Map(volumes.map((v) => [v.key, v.name])),
+    containerOf: (name) => manifest.services?.[name]?.container_name ?? containerName(fleet, name),
     ...(manifest["x-fleetd"]?.track === undefined ? {} : { track: manifest["x-fleetd"].track }),
   }
   const issues: Array<PathIssue> = [...objects.issues]

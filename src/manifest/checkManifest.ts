@@ -5,6 +5,7 @@
  */
 import type { PortBinding } from "../domain/ContainerSpec.ts"
 import { containerName, LabelPrefix, NextSuffix } from "../domain/labels.ts"
+import { checkContainerNames } from "./checkContainerNames.ts"
 import { keyValueEntries } from "./compose/keyValues.ts"
 import { parseLongPort, parseShortPort } from "./compose/portSpec.ts"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
@@ -93,7 +94,7 @@ export const checkManifest = (manifest: Manifest, fleet: string): Array<PathIssu
           hint: `fleetd creates replacements under <name>${NextSuffix}`,
         }),
       )
-    else if (!dockerNamePattern.test(containerName(fleet, name)))
+    else if (service.container_name === undefined && !dockerNamePattern.test(containerName(fleet, name)))
       issues.push(
         pathIssue(at, `container name "${containerName(fleet, name)}" is not a valid container name`, {
           onKey: true,
@@ -179,6 +180,7 @@ export const checkManifest = (manifest: Manifest, fleet: string): Array<PathIssu
     issues.push(...checkLinks(name, service, services))
   }
 
+  issues.push(...checkContainerNames(manifest, fleet))
   const cycle = findCycle(graph)
   if (cycle !== undefined)
     issues.push(

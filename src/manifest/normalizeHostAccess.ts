@@ -8,7 +8,6 @@
  */
 import type { ContainerSpec, Device, VolumesFromEntry } from "../domain/ContainerSpec.ts"
 import type { Dependency } from "../domain/DesiredState.ts"
-import { containerName } from "../domain/labels.ts"
 import type { Service } from "./Manifest.ts"
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -46,7 +45,7 @@ const parseDevice = (device: NonNullable<Service["devices"]>[number]): Device =>
 export const normalizeHostAccess = (
   name: string,
   service: Service,
-  fleet: string,
+  containerOf: (service: string) => string,
   origins: Record<string, ReadonlyArray<PropertyKey>>,
 ): { readonly access: HostAccess; readonly dependsOn: ReadonlyArray<Dependency> } => {
   const at = ["services", name]
@@ -104,7 +103,7 @@ export const normalizeHostAccess = (
         string,
         string | undefined,
       ]
-      const container = external ? source : containerName(fleet, source)
+      const container = external ? source : containerOf(source)
       origins[`volumes_from:${container}`] ??= [...at, "volumes_from", i]
       if (!external) dependsOn.push({ service: source, condition: "service_started", required: true })
       return { container, readOnly: mode === "ro", managed: !external }

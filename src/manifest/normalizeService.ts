@@ -12,7 +12,6 @@ import type {
   PortBinding,
 } from "../domain/ContainerSpec.ts"
 import type { Dependency, DesiredService } from "../domain/DesiredState.ts"
-import { containerName } from "../domain/labels.ts"
 import { configHash, type ReferencedFile, sha256Hex } from "../domain/specHash.ts"
 import { servicePorts } from "./checkManifest.ts"
 import { parseByteSize } from "./compose/byteSize.ts"
@@ -38,6 +37,8 @@ import { isReservedVariable, reservedVariableMessage } from "./reservedVariables
 
 export interface NormalizeContext {
   readonly fleet: string
+  /** Service → its container's name: `container_name`, else `<fleet>-<service>`. */
+  readonly containerOf: (service: string) => string
   /** Real path of the repository root (the manifest's directory when no root is known). */
   readonly root: string
   /** The manifest's directory relative to `root`; undefined when no repository root is known. */
@@ -211,7 +212,7 @@ export const normalizeService = (
   files.push(...grants.files)
 
   const networkMode = service.network_mode?.startsWith("service:")
-    ? `container:${containerName(ctx.fleet, service.network_mode.slice(8))}`
+    ? `container:${ctx.containerOf(service.network_mode.slice(8))}`
     : service.network_mode
   const networks: Array<NetworkAttachment> =
     networkMode === undefined ? serviceAttachments(name, service, ctx.networks) : []
@@ -239,7 +240,7 @@ export const normalizeService = (
     ContainerSpec["restart"],
     string | undefined,
   ]
-  const hostAccess = normalizeHostAccess(name, service, ctx.fleet, origins)
+  const hostAccess = normalizeHostAccess(name, service, ctx.containerOf, origins)
   const stopNs = durationNs(service.stop_grace_period)
   const command = words("command")
   const entrypoint = words("entrypoint")
@@ -304,7 +305,9 @@ export const normalizeService = (
   return {
     service: {
       name,
-      containerName: containerName(ctx.fleet, name),
+      containerName: ctx.containerOf(name),
+      // A fixed name: replaced stop-first by default (planService).
+      ...(service.container_name === undefined ? {} : { fixedName: true }),
       spec,
       dependsOn,
       ...pull,

@@ -124,10 +124,13 @@ const changedFields = (service: DesiredService, container: ObservedContainer): R
 /**
  * Without `x-fleetd.update.order`: stop-first when the new container could not run beside
  * the old one: it would bind the same fixed host ports, or host ports fleetd cannot see
- * (`network_mode: host`).
+ * (`network_mode: host`), or the user fixed its name (`container_name`: whatever finds
+ * it by name must never see two).
  */
 const defaultOrder = (service: DesiredService): "start-first" | "stop-first" =>
-  service.fixedHostPorts || service.spec.networkMode === "host" ? "stop-first" : "start-first"
+  service.fixedHostPorts || service.spec.networkMode === "host" || service.fixedName === true
+    ? "stop-first"
+    : "start-first"
 
 /** A `--next` container that is exactly what is desired and already running (or a job that completed). */
 const isAdoptable = (service: DesiredService, c: ObservedContainer, hash: string): boolean =>

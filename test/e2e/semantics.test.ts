@@ -129,6 +129,53 @@ for (const engine of testEngines()) {
       expect((await containers()).map((c) => c.name)).toEqual([`${fleet}-migrate`])
     }, 240_000)
 
+    it("creates a container_name service under that name, replaces it under it, and fails it alone while an unmanaged container holds the name", async () => {
+      const fixed = `${fleet}-fixed-db`
+      const named = (level: string) => [
+        "  db:",
+        "    image: fleetd-test/app:v1",
+        `    container_name: ${fixed}`,
+        `    command: ${idle}`,
+        `    environment: { LEVEL: ${level} }`,
+        ...gate,
+        "  web:",
+        "    image: fleetd-test/app:v1",
+        `    command: ${idle}`,
+        ...gate,
+      ]
+      const squatter = await docker.createContainer({
+        name: fixed,
+        Image: "fleetd-test/app:v1",
+        Cmd: ["true"],
+      })
+      write(named("info"))
+      const blocked = await apply()
+      expect(blocked.code).toBe(1)
+      expect(outcome(blocked, "db")?.reason).toContain(
+        `the container name ${fixed} is taken by a container fleetd does not manage`,
+      )
+      expect(outcome(blocked, "web")?.outcome).toBe("created")
+      expect((await squatter.inspect()).Id).toBe(squatter.id)
+      await squatter.remove({ force: true })
+
+      const created = await apply()
+      expect(outcome(created, "db")).toMatchObject({ outcome: "created", container: fixed })
+      const before = (await docker.getContainer(fixed).inspect()).Id
+      write(named("debug"))
+      const plan = await fleetd("plan")
+      expect(plan.stdout).toContain(`~ db: replace ${fixed}: spec changed (environment.LEVEL), stop-first`)
+      const replaced = await apply()
+      expect(outcome(replaced, "db")).toMatchObject({ outcome: "replaced", container: fixed })
+      const after = await docker.getContainer(fixed).inspect()
+      expect(after.Id).not.toBe(before)
+      expect(after.Config.Env).toContain("LEVEL=debug")
+      expect(after.Config.Labels?.[Labels.service]).toBe("db")
+      expect((await containers()).map((c) => `${c.name}:${c.state}`)).toEqual([
+        `${fixed}:running`,
+        `${fleet}-web:running`,
+      ])
+    }, 240_000)
+
     it("replaces a network_mode: host service stop-first: the new one binds the port the old one held", async () => {
       const port = await freePort()
       const host = (level: string) => [
