@@ -8,7 +8,6 @@
  */
 import type { ContainerSpec, Link, NetworkAttachment } from "../domain/ContainerSpec.ts"
 import type { Dependency, DesiredNetwork, NetworkIpam } from "../domain/DesiredState.ts"
-import { containerName } from "../domain/labels.ts"
 import { keyValueEntries } from "./compose/keyValues.ts"
 import type { Network, Service } from "./Manifest.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
@@ -84,7 +83,7 @@ export const serviceAttachments = (
 export const normalizeNetworking = (
   name: string,
   service: Service,
-  fleet: string,
+  containerOf: (service: string) => string,
   primaryNetwork: NetworkAttachment | undefined,
 ): {
   readonly fields: NetworkingFields
@@ -99,7 +98,7 @@ export const normalizeNetworking = (
   if (service.links !== undefined) {
     const links: Array<Link> = service.links.map((link) => {
       const [target, alias] = link.split(":") as [string, string | undefined]
-      return { service: target, container: containerName(fleet, target), alias: alias ?? target }
+      return { service: target, container: containerOf(target), alias: alias ?? target }
     })
     fields.links = links
     // compose-go: a link is also a dependency (started), unless depends_on names it.

@@ -216,7 +216,7 @@ export const normalizeService = (
     : service.network_mode
   const networks: Array<NetworkAttachment> =
     networkMode === undefined ? serviceAttachments(name, service, ctx.networks) : []
-  const networking = normalizeNetworking(name, service, ctx.fleet, networks[0])
+  const networking = normalizeNetworking(name, service, ctx.containerOf, networks[0])
   issues.push(...networking.issues)
 
   const labels: Record<string, string> = {}

@@ -16,6 +16,9 @@ describe("container_name", () => {
           "    image: busybox",
           "    network_mode: service:db",
           "    volumes_from: [db:ro]",
+          "  linked:",
+          "    image: busybox",
+          "    links: [db]",
           "  web:",
           "    image: busybox",
         ),
@@ -27,6 +30,7 @@ describe("container_name", () => {
     expect(byName["web"]?.containerName).toBe("demo-web")
     expect(byName["web"]?.fixedName).toBeUndefined()
     expect(byName["sidecar"]?.spec.networkMode).toBe("container:postgres")
+    expect(byName["linked"]?.spec.links).toEqual([{ service: "db", container: "postgres", alias: "db" }])
     expect(byName["sidecar"]?.spec.volumesFrom).toEqual([
       { container: "postgres", readOnly: true, managed: true },
     ])
