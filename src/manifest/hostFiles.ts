@@ -39,15 +39,18 @@ export interface LocatedFiles {
  * where `mkdir -p path` would end up. Lets a path that does not exist yet be held to
  * its place's root like one that does.
  */
-export const settlePath = Effect.fnUntraced(function* (path: string) {
+export const settlePath = (path: string) => Effect.map(settle(path), (s) => s.path)
+
+/** `path` settled, and the real path of the ancestor that exists (undefined if none does). */
+const settle = Effect.fnUntraced(function* (path: string) {
   const fs = yield* FileSystem.FileSystem
   const rest: Array<string> = []
   let head = path
   for (;;) {
     const real = yield* Effect.option(fs.realPath(head))
-    if (Option.isSome(real)) return posix.join(real.value, ...rest)
+    if (Option.isSome(real)) return { path: posix.join(real.value, ...rest), existing: real.value }
     const parent = posix.dirname(head)
-    if (parent === head) return path
+    if (parent === head) return { path, existing: undefined }
     rest.unshift(posix.basename(head))
     head = parent
   }
@@ -120,7 +123,7 @@ const locate = Effect.fnUntraced(function* (
     const kept = yield* look(realRoot, inRepository, refs, "data")
     if (kept !== undefined) return kept
   }
-  const realPath = yield* settlePath(posix.join(realRoot, inRepository))
+  const { path: realPath, existing } = yield* settle(posix.join(realRoot, inRepository))
   if (!isInside(realRoot, realPath))
     return {
       kind: "outside",
@@ -128,6 +131,10 @@ const locate = Effect.fnUntraced(function* (
       place: places.binds === undefined ? "repository" : "data",
       root: realRoot,
     } satisfies FileFact
+  // `mkdir -p` would fail on a file in the way: say so now, not half-way through apply.
+  const fs = yield* FileSystem.FileSystem
+  if (existing !== undefined && (yield* fs.stat(existing)).type !== "Directory")
+    return { kind: "blocked", realPath, by: existing } satisfies FileFact
   return {
     kind: "directory",
     realPath,

@@ -57,6 +57,8 @@ export type FileFact =
     }
   /** `looked`: every place searched, for the error (the repository, then --local-files). */
   | { readonly kind: "missing"; readonly looked?: ReadonlyArray<string> }
+  /** A bind source to create as a directory where a file (`by`) is in the way. */
+  | { readonly kind: "blocked"; readonly realPath: string; readonly by: string }
   /** A symlink that leads out of the place it was found in. */
   | { readonly kind: "outside"; readonly realPath: string; readonly place: FilePlace; readonly root: string }
 

@@ -43,6 +43,14 @@ export const referenceIssue = (
         )
       : pathIssue(at, `${what} ${relative} does not exist in the repository`)
   }
+  if (fact.kind === "blocked")
+    return pathIssue(
+      at,
+      `${what} ${relative} cannot be created as a directory at ${fact.realPath}: ${fact.by} is a file`,
+      {
+        hint: "move the file away, or write the source as a path that exists",
+      },
+    )
   const outside =
     fact.kind === "outside"
       ? fact

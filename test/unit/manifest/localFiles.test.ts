@@ -223,6 +223,15 @@ describe("files kept on the host (--local-files)", () => {
     expect(loaded.directories).toEqual([join(repo, "data")])
   })
 
+  it("says at validate time when a file stands where a data directory must be created", async () => {
+    put(repo, "conf", "not a directory\n")
+    expect(
+      await load("fleet.yaml", service("    volumes: [./conf/data:/data]\n"), { binds: undefined }),
+    ).toBe(
+      "<base>/repo/fleet.yaml:4:15: services.web.volumes[0]: bind mount source conf/data cannot be created as a directory at <base>/repo/conf/data: <base>/repo/conf is a file (move the file away, or write the source as a path that exists)",
+    )
+  })
+
   it("refuses a data path that a symlink leads out of its place", async () => {
     mkdirSync(join(data, "t", "data"), { recursive: true })
     symlinkSync("/etc", join(data, "t", "data", "escape"))
