@@ -108,6 +108,10 @@ export class Composer {
         )
       return undefined
     }
+    if (fact.kind === "blocked") {
+      if (!optional) this.issue(from, at, `${what} ${relative} does not exist: ${fact.by} is a file`)
+      return undefined
+    }
     if (fact.kind === "outside" || !isInside(this.input.repository ?? this.input.root, fact.realPath)) {
       this.issue(from, at, `${what} ${relative} resolves to ${fact.realPath}, outside the repository`)
       return undefined
