@@ -17,6 +17,7 @@ import { Cpus, MemLimit, resourceFields } from "./schema/resourceFields.ts"
 export { Cpus, MemLimit }
 
 import { buildFields } from "./schema/buildFields.ts"
+import { extendsFields, includeFields } from "./schema/composeFileFields.ts"
 import {
   networkFields,
   ServiceNetworkEndpoint,
@@ -344,6 +345,7 @@ export const Service = Schema.StructWithRest(
     // Optional when `build:` is given (checkManifest requires one of them).
     image: opt(ImageReference),
     ...buildFields,
+    ...extendsFields,
     command: opt(StringOrList.annotate({ description: "String (split like a shell) or list" })),
     entrypoint: opt(StringOrList),
     environment: opt(KeyValues),
@@ -435,6 +437,7 @@ export const Manifest = Schema.StructWithRest(
     networks: opt(Schema.NullOr(Schema.Record(Schema.String, Schema.NullOr(Network)))),
     volumes: opt(Schema.NullOr(Schema.Record(Schema.String, Schema.NullOr(Volume)))),
     ...topLevelSecretFields,
+    ...includeFields,
     "x-fleetd": opt(FleetdExtension),
   }),
   [Extensions],
