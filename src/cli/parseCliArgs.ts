@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util"
 
-import { type RunFlags, runFlags } from "../config/loadDaemonSettings.ts"
+import { booleanRunFlags, type RunFlags, runFlags } from "../config/loadDaemonSettings.ts"
 import { parseProjectPatterns, patternProblem } from "../manifest/projectGlob.ts"
 
 export type Command = "validate" | "plan" | "apply"
@@ -184,7 +184,9 @@ const parseRun = (argv: ReadonlyArray<string>): ParsedArgs => {
   const options = Object.fromEntries(
     Object.keys(runFlags).map((flag) => [
       flag,
-      { type: flag === "allow-empty" ? "boolean" : "string" } as const,
+      booleanRunFlags.has(flag)
+        ? ({ type: "boolean" } as const)
+        : ({ type: "string", multiple: flag === "projects" } as const),
     ]),
   )
   const { values, positionals } = parseArgs({

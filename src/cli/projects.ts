@@ -3,6 +3,8 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, Result } from "effect"
 import type { DesiredState } from "../domain/DesiredState.ts"
 import { canonicalJson, sha256Hex } from "../domain/specHash.ts"
+import type { ContainerEngine } from "../engine/ContainerEngine.ts"
+import type { EngineError } from "../engine/EngineError.ts"
 import { diskDirectory } from "../manifest/discoverProjects.ts"
 import { createDirectories } from "../manifest/hostFiles.ts"
 import { loadProjects, type ProjectOutcome } from "../manifest/loadProjects.ts"
@@ -16,8 +18,9 @@ import { policyIssues } from "../policy/policyIssues.ts"
 import { type ChangeSet, hasFailures } from "../reconciler/ChangeSet.ts"
 import { checkImages } from "../reconciler/checkImages.ts"
 import { asProject, observeProjects, pruneFleet } from "../reconciler/projectFleets.ts"
-import { observeAndPlan, reconcile } from "../reconciler/reconcile.ts"
+import { type EmptyFleetRefused, observeAndPlan, reconcile } from "../reconciler/reconcile.ts"
 import { sharedListings } from "../reconciler/sharedListings.ts"
+import type { Registry } from "../registry/Registry.ts"
 import { Output } from "./Output.ts"
 import type { CliArgs } from "./parseCliArgs.ts"
 import { planView } from "./planView.ts"
@@ -40,6 +43,12 @@ type Checked =
       readonly warnings: ReadonlyArray<string>
       readonly directories: ReadonlyArray<string>
     }
+
+/** One project's entry in the JSON output, and its human text (none for an invalid one: already on stderr). */
+interface ProjectRun {
+  readonly result: Record<string, unknown> & { readonly ok: boolean }
+  readonly text: string | undefined
+}
 
 const head = (c: Checked) => ({ dir: c.project.dir, file: c.project.file, fleet: c.project.fleet })
 
@@ -104,43 +113,69 @@ export const projectsCommand = Effect.fn("cli.projects")(function* (args: CliArg
   return yield* Effect.gen(function* () {
     const observed = yield* observeProjects(source, current)
     return yield* Effect.gen(function* () {
-      const results = []
-      for (const c of checked) {
-        if (c._tag === "Invalid") {
-          results.push({ ...head(c), ok: false, issues: c.issues })
-          continue
-        }
-        const desired = asProject(c.desired, source, c.project.dir)
-        if (args.command === "plan") {
-          const checks = yield* checkImages(desired)
-          const { planned } = yield* observeAndPlan(desired, args.allowEmpty, { images: checks.facts })
-          const view = planView(planned)
-          if (!args.json)
-            yield* output.out(`project ${c.project.dir} (${c.project.file}):\n${renderPlan(view)}\n`)
-          results.push({ ...head(c), ok: c.violations.length === 0, plan: view })
-        } else {
-          // Without git the revision names the manifest's content, as for `apply -f`.
-          const revision = `manifest:${sha256Hex(canonicalJson(desired.services.map((s) => s.configHash))).slice(0, 12)}`
-          // Bind sources found nowhere are the project's data, created in place as Compose does.
-          const created = yield* Effect.result(
-            createDirectories(c.directories).pipe(Effect.provide(NodeFileSystem.layer)),
+      // Projects are independent fleets: up to --concurrency of them change at once.
+      const done = yield* Effect.forEach(
+        checked,
+        (c): Effect.Effect<ProjectRun, never, ContainerEngine | Registry> => {
+          if (c._tag === "Invalid")
+            return Effect.succeed({ result: { ...head(c), ok: false, issues: c.issues }, text: undefined })
+          const desired = asProject(c.desired, source, c.project.dir)
+          const run: Effect.Effect<
+            { readonly result: Record<string, unknown> & { ok: boolean }; readonly text: string },
+            EngineError | EmptyFleetRefused,
+            ContainerEngine | Registry
+          > =
+            args.command === "plan"
+              ? Effect.gen(function* () {
+                  const checks = yield* checkImages(desired)
+                  const { planned } = yield* observeAndPlan(desired, args.allowEmpty, {
+                    images: checks.facts,
+                  })
+                  const view = planView(planned)
+                  return {
+                    result: { ...head(c), ok: c.violations.length === 0, plan: view },
+                    text: renderPlan(view),
+                  }
+                })
+              : Effect.gen(function* () {
+                  // Without git the revision names the manifest's content, as for `apply -f`.
+                  const revision = `manifest:${sha256Hex(canonicalJson(desired.services.map((s) => s.configHash))).slice(0, 12)}`
+                  // Bind sources found nowhere are the project's data, created in place as Compose does.
+                  const created = yield* Effect.result(
+                    createDirectories(c.directories).pipe(Effect.provide(NodeFileSystem.layer)),
+                  )
+                  if (Result.isFailure(created)) {
+                    const error = `cannot create a bind mount source: ${created.failure.message}`
+                    return { result: { ...head(c), ok: false, error }, text: error }
+                  }
+                  const { changes } = yield* reconcile(desired, {
+                    revision,
+                    allowEmpty: args.allowEmpty,
+                    concurrency: args.concurrency,
+                  })
+                  return {
+                    result: { ...head(c), ok: !hasFailures(changes), ...changes },
+                    text: renderChangeSet(changes),
+                  }
+                })
+          return run.pipe(
+            Effect.catch((error) =>
+              Effect.succeed({
+                result: { ...head(c), ok: false, error: { kind: error._tag, message: error.message } },
+                text: `fleetd ${args.command}: ${error.message}`,
+              }),
+            ),
+            Effect.map(({ result, text }) => ({
+              result,
+              text: `project ${c.project.dir} (${c.project.file}):\n${text}\n`,
+            })),
           )
-          if (Result.isFailure(created)) {
-            const error = `cannot create a bind mount source: ${created.failure.message}`
-            if (!args.json) yield* output.err(`project ${c.project.dir} (${c.project.file}): ${error}`)
-            results.push({ ...head(c), ok: false, error })
-            continue
-          }
-          const { changes } = yield* reconcile(desired, {
-            revision,
-            allowEmpty: args.allowEmpty,
-            concurrency: args.concurrency,
-          })
-          if (!args.json)
-            yield* output.out(`project ${c.project.dir} (${c.project.file}):\n${renderChangeSet(changes)}\n`)
-          results.push({ ...head(c), ok: !hasFailures(changes), ...changes })
-        }
-      }
+        },
+        { concurrency: args.concurrency },
+      )
+      // Printed in project order once all are done, not as they finish.
+      if (!args.json) for (const { text } of done) if (text !== undefined) yield* output.out(text)
+      const results = done.map(({ result }) => result)
       const orphaned = yield* orphans(args, observed.orphaned)
       const ok = !invalid && results.every((r) => r.ok) && orphaned.every((o) => o.ok !== false)
       if (args.json)

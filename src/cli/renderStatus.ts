@@ -27,7 +27,9 @@ const table = (rows: ReadonlyArray<ReadonlyArray<string>>) => {
 export const renderStatus = (s: FleetStatus, now: number): string => {
   const pass = s.lastPass
   const lines = [
-    `fleet ${s.fleet ?? "(not loaded yet)"}: ${s.phase}`,
+    s.projects !== undefined
+      ? `projects (${s.projects.length}): ${s.phase}`
+      : `fleet ${s.fleet ?? "(not loaded yet)"}: ${s.phase}`,
     `source:   ${s.source.kind} ${s.source.location} @ ${s.source.ref}`,
     `revision: applied ${short(s.lastAppliedRevision)}, last attempted ${short(s.lastAttemptedRevision)}`,
     pass === undefined
@@ -42,6 +44,7 @@ export const renderStatus = (s: FleetStatus, now: number): string => {
       ...s.stalled.issues.map((i) => `  ${i}`),
     )
   }
+  if (s.projects !== undefined) lines.push(...renderProjects(s, now))
   if (s.services.length > 0) {
     lines.push(
       "",
@@ -61,4 +64,48 @@ export const renderStatus = (s: FleetStatus, now: number): string => {
     )
   }
   return lines.join("\n")
+}
+
+/** With `--projects`: one row per project, their services, stalls and orphans. */
+const renderProjects = (s: FleetStatus, now: number): ReadonlyArray<string> => {
+  const projects = s.projects ?? []
+  const lines = [
+    "",
+    ...table([
+      ["PROJECT", "DIRECTORY", "PHASE", "SERVICES", "APPLIED"],
+      ...projects.map((p) => [
+        p.fleet,
+        p.dir,
+        p.phase,
+        `${p.services.filter((svc) => svc.sync === "Synced").length}/${p.services.length} synced`,
+        short(p.lastAppliedRevision),
+      ]),
+    ]),
+  ]
+  for (const p of projects.filter((q) => q.stalled !== undefined))
+    lines.push(
+      `STALLED ${p.fleet} at ${short(p.stalled?.revision)}: ${p.stalled?.reason}`,
+      ...(p.stalled?.issues ?? []).map((i) => `  ${i}`),
+    )
+  for (const o of s.orphaned ?? [])
+    lines.push(
+      `ORPHANED ${o.fleet}: ${o.dir} is no longer a project; ${o.pruned ? "pruned" : `left running (${o.containers.join(", ")}); --prune-projects removes it`}`,
+    )
+  const rows = projects.flatMap((p) =>
+    p.services.map((svc) => [
+      p.fleet,
+      svc.name,
+      svc.sync,
+      svc.health,
+      svc.image,
+      svc.lastChange === undefined ? "-" : `${svc.lastChange.outcome} ${ago(svc.lastChange.at, now)}`,
+      svc.suspended !== undefined ? `suspended: ${svc.suspended}` : (svc.lastError?.message ?? "-"),
+    ]),
+  )
+  if (rows.length > 0)
+    lines.push(
+      "",
+      ...table([["PROJECT", "SERVICE", "SYNC", "HEALTH", "IMAGE", "LAST CHANGE", "NOTE"], ...rows]),
+    )
+  return lines
 }

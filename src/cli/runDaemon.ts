@@ -2,6 +2,7 @@ import { join } from "node:path"
 import { Duration, Effect, type Fiber, Layer, Ref } from "effect"
 import { DaemonConfig, type DaemonSettings } from "../config/DaemonConfig.ts"
 import { loadDaemonSettings, type RunFlags } from "../config/loadDaemonSettings.ts"
+import { emptyProjectsMemo, projectsPass } from "../daemon/projectsPass.ts"
 import { DockerEngine } from "../engine/DockerEngine.ts"
 import { Draining } from "../http/Draining.ts"
 import { serveHttp } from "../http/serveHttp.ts"
@@ -12,7 +13,7 @@ import { logEvent } from "../observability/logEvent.ts"
 import { loggerLayer } from "../observability/loggerLayer.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { PullLog } from "../reconciler/PullLog.ts"
-import { runLoop } from "../reconciler/runLoop.ts"
+import { runLoop, runLoopWith } from "../reconciler/runLoop.ts"
 import { StatusStore } from "../reconciler/StatusStore.ts"
 import { Registry } from "../registry/Registry.ts"
 import { DirSource } from "../source/DirSource.ts"
@@ -49,11 +50,16 @@ export const daemonLayer = (settings: DaemonSettings) => {
             }),
           ),
         )
-      : DirSource.layer(sourceConfig.dir, settings.path)
+      : DirSource.layer(sourceConfig.dir, settings.projects === undefined ? settings.path : undefined)
   // In git mode only --local-files can change under fleetd: watch them, if there are any.
+  // With projects, each pass follows the files of the projects it loaded.
   const watcher =
     settings.source._tag === "Dir"
-      ? FileWatcher.layer([join(settings.source.dir, settings.path), join(settings.source.dir, ".env")])
+      ? FileWatcher.layer(
+          settings.projects !== undefined
+            ? []
+            : [join(settings.source.dir, settings.path), join(settings.source.dir, ".env")],
+        )
       : settings.localFiles === undefined
         ? FileWatcher.none
         : FileWatcher.layer([])
@@ -73,7 +79,14 @@ export const daemonLayer = (settings: DaemonSettings) => {
   const http = serveHttp(Layer.mergeAll(statusRoutes(loopAlive), webhookRoutes()), settings.listen)
   const loop = Layer.effectDiscard(
     Effect.gen(function* () {
-      const fiber = yield* Effect.forkScoped(runLoop)
+      const fiber = yield* Effect.forkScoped(
+        settings.projects === undefined
+          ? runLoop
+          : runLoopWith(() => {
+              const memo = emptyProjectsMemo()
+              return (triggers) => projectsPass(triggers, memo)
+            }),
+      )
       yield* Ref.set(loopFiber, fiber)
     }),
   )

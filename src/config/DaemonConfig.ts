@@ -36,6 +36,10 @@ export interface DaemonSettings {
   readonly source: SourceConfig
   /** Manifest path inside the repository or directory. */
   readonly path: string
+  /** `--projects` globs: one fleet per matching project directory instead of `path`. */
+  readonly projects?: ReadonlyArray<string>
+  /** Remove the fleets of project directories that are gone (else only reported). */
+  readonly pruneProjects?: boolean
   readonly fleet: string | undefined
   /** Poll interval (jittered by up to 10%). */
   readonly interval: Duration.Duration

@@ -2,6 +2,7 @@ import { readFileSync, realpathSync, statSync } from "node:fs"
 import { isAbsolute, join, normalize, resolve } from "node:path"
 import { Config, ConfigProvider, Data, Duration, Effect, Option, Redacted } from "effect"
 import { durationHint, parseDuration } from "../manifest/compose/duration.ts"
+import { parseProjectPatterns, patternProblem } from "../manifest/projectGlob.ts"
 import { loadPolicy } from "../policy/loadPolicy.ts"
 import { type DaemonSettings, type WebhookProvider, webhookProviders } from "./DaemonConfig.ts"
 
@@ -14,6 +15,8 @@ export const runFlags = {
   branch: "FLEETD_BRANCH",
   ref: "FLEETD_REF",
   path: "FLEETD_PATH",
+  projects: "FLEETD_PROJECTS",
+  "prune-projects": "FLEETD_PRUNE_PROJECTS",
   dir: "FLEETD_DIR",
   fleet: "FLEETD_FLEET",
   interval: "FLEETD_INTERVAL",
@@ -32,7 +35,12 @@ export const runFlags = {
   "log-format": "FLEETD_LOG_FORMAT",
 } as const
 
-export type RunFlags = { readonly [K in keyof typeof runFlags]?: string | boolean | undefined }
+export type RunFlags = {
+  readonly [K in keyof typeof runFlags]?: string | boolean | ReadonlyArray<string> | undefined
+}
+
+/** Flags that take no value. */
+export const booleanRunFlags: ReadonlySet<string> = new Set(["allow-empty", "prune-projects"])
 
 const flagOf = (variable: string) => Object.entries(runFlags).find(([, v]) => v === variable)?.[0]
 
@@ -115,7 +123,9 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
     const merged: Record<string, string | undefined> = { ...env }
     for (const [flag, variable] of Object.entries(runFlags)) {
       const value = flags[flag as keyof RunFlags]
-      if (value !== undefined) merged[variable] = typeof value === "boolean" ? String(value) : value
+      if (value !== undefined)
+        merged[variable] =
+          typeof value === "boolean" ? String(value) : typeof value === "string" ? value : value.join(",")
     }
     const provider = ConfigProvider.fromEnvRecord(merged)
     const read = <A>(config: Config.Config<A>) =>
@@ -146,6 +156,18 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
       })
     }
     const path = yield* read(Config.String("FLEETD_PATH").pipe(Config.withDefault("fleet.yaml")))
+    const projects = merged["FLEETD_PROJECTS"]?.split(",").filter((g) => g.trim() !== "")
+    if (projects !== undefined && projects.length > 0) {
+      const problem = patternProblem(parseProjectPatterns(projects))
+      if (problem !== undefined) return yield* new SettingsError({ message: problem })
+      if (merged["FLEETD_PATH"] !== undefined)
+        return yield* new SettingsError({ message: "give --path FILE or --projects GLOB, not both" })
+      if (merged["FLEETD_FLEET"] !== undefined)
+        return yield* new SettingsError({
+          message:
+            "--fleet names one fleet; with --projects each project is named by its name: or its directory",
+        })
+    }
     if (isAbsolute(path) || normalize(path).startsWith("..")) {
       return yield* new SettingsError({
         message: `--path "${path}" must be relative to the repository and stay inside it`,
@@ -182,6 +204,8 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
             }
           : { _tag: "Dir", dir: resolve(dir ?? ".") },
       path,
+      ...(projects !== undefined && projects.length > 0 ? { projects } : {}),
+      pruneProjects: yield* read(Config.Boolean("FLEETD_PRUNE_PROJECTS").pipe(Config.withDefault(false))),
       fleet: yield* read(optional(Config.String("FLEETD_FLEET"))),
       interval: yield* readDuration("FLEETD_INTERVAL", "60s"),
       listen: yield* parseListen(

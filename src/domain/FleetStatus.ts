@@ -65,6 +65,29 @@ export interface EngineStatus {
 
 export type Phase = "Starting" | "Reconciling" | "Synced" | "Degraded" | "Stalled" | "Failing"
 
+/** One project of a `--projects` daemon: its own fleet, with its own phase. */
+export interface ProjectStatus {
+  /** The project's directory, relative to the repository. */
+  readonly dir: string
+  /** Its compose file, relative to the repository. */
+  readonly file: string
+  readonly fleet: string
+  /** `Synced`, `Degraded` (a service failed), `Stalled` (invalid; left as it runs) or `Failing` (engine). */
+  readonly phase: Phase
+  readonly lastAppliedRevision?: string
+  readonly stalled?: StalledStatus
+  readonly services: ReadonlyArray<ServiceStatus>
+}
+
+/** A fleet a removed project directory left behind (see docs/projects.md). */
+export interface OrphanedStatus {
+  readonly fleet: string
+  readonly dir: string
+  readonly containers: ReadonlyArray<string>
+  /** Removed this pass (`--prune-projects`); otherwise only reported. */
+  readonly pruned: boolean
+}
+
 export interface FleetStatus {
   readonly fleet: string | undefined
   readonly source: { readonly kind: "git" | "dir"; readonly location: string; readonly ref: string }
@@ -77,4 +100,8 @@ export interface FleetStatus {
   readonly stalled?: StalledStatus
   readonly engine: EngineStatus
   readonly services: ReadonlyArray<ServiceStatus>
+  /** With `--projects`: one entry per project (then `fleet` is unset and `services` empty). */
+  readonly projects?: ReadonlyArray<ProjectStatus>
+  /** With `--projects`: fleets of project directories that are gone. */
+  readonly orphaned?: ReadonlyArray<OrphanedStatus>
 }

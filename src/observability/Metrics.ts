@@ -34,6 +34,8 @@ export class Metrics extends Context.Service<
     /** Replaces the per-service sync and health gauges (services that left the manifest disappear). */
     readonly setServices: (
       services: ReadonlyArray<{
+        /** The service's fleet (each project is one), as the `fleet` label. */
+        readonly fleet: string
         readonly service: string
         readonly sync: SyncStatus
         readonly health: HealthStatus
@@ -43,6 +45,10 @@ export class Metrics extends Context.Service<
     readonly setRevision: (revision: string) => Effect.Effect<void>
     /** Whether the fleet is stalled on an invalid revision. */
     readonly setStalled: (stalled: boolean) => Effect.Effect<void>
+    /** With projects: per fleet, whether it is stalled (replaces every `fleetd_stalled` sample). */
+    readonly setStalledFleets: (
+      fleets: ReadonlyArray<{ readonly fleet: string; readonly stalled: boolean }>,
+    ) => Effect.Effect<void>
   }
 >()("fleetd/observability/Metrics") {
   static readonly layer = Layer.sync(Metrics, () => {
@@ -80,19 +86,20 @@ export class Metrics extends Context.Service<
     })
     const stalledGauge = new Gauge({
       name: "fleetd_stalled",
-      help: "1 while the fleet is stalled on an invalid revision, else 0.",
+      help: "1 while the fleet is stalled on an invalid revision, else 0 (with projects, per fleet).",
+      labelNames: ["fleet"],
       registers,
     })
     const serviceSync = new Gauge({
       name: "fleetd_service_sync_status",
       help: "1 for each service's current sync status, 0 for the others.",
-      labelNames: ["service", "status"],
+      labelNames: ["fleet", "service", "status"],
       registers,
     })
     const serviceHealth = new Gauge({
       name: "fleetd_service_health_status",
       help: "1 for each service's current health, 0 for the others.",
-      labelNames: ["service", "status"],
+      labelNames: ["fleet", "service", "status"],
       registers,
     })
     const triggersTotal = new Counter({
@@ -145,9 +152,9 @@ export class Metrics extends Context.Service<
           serviceHealth.reset()
           for (const s of services) {
             for (const status of syncStates)
-              serviceSync.set({ service: s.service, status }, status === s.sync ? 1 : 0)
+              serviceSync.set({ fleet: s.fleet, service: s.service, status }, status === s.sync ? 1 : 0)
             for (const status of healthStates)
-              serviceHealth.set({ service: s.service, status }, status === s.health ? 1 : 0)
+              serviceHealth.set({ fleet: s.fleet, service: s.service, status }, status === s.health ? 1 : 0)
           }
         }),
       setRevision: (revision) =>
@@ -156,6 +163,11 @@ export class Metrics extends Context.Service<
           revisionInfo.set({ revision }, 1)
         }),
       setStalled: (stalled) => Effect.sync(() => stalledGauge.set(stalled ? 1 : 0)),
+      setStalledFleets: (fleets) =>
+        Effect.sync(() => {
+          stalledGauge.reset()
+          for (const f of fleets) stalledGauge.set({ fleet: f.fleet }, f.stalled ? 1 : 0)
+        }),
     })
   })
 }

@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
-import { Clock, Effect, Result } from "effect"
+import { Effect, Result } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { FleetStatus, StalledStatus } from "../domain/FleetStatus.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
@@ -16,7 +16,9 @@ import { ManifestSource } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
 import { type ChangeSet, hasFailures, isFailure, type ServiceResult } from "./ChangeSet.ts"
 import type { FailedBuilds } from "./failedBuilds.ts"
-import { type ResourceMemo, reconcile } from "./reconcile.ts"
+import type { ResourceMemo } from "./reconcile.ts"
+import { reconcileHolding } from "./reconcileHolding.ts"
+import { startPass } from "./recordPass.ts"
 import { StatusStore } from "./StatusStore.ts"
 import { serviceStatuses } from "./serviceStatuses.ts"
 
@@ -26,8 +28,6 @@ export interface PassOutcome {
   /** A retryable failure (source or engine unavailable): retry sooner, with backoff. */
   readonly retry: boolean
 }
-
-const iso = (millis: number) => new Date(millis).toISOString()
 
 /**
  * One pass of the daemon, as named steps: sync the source, skip a revision already
@@ -59,39 +59,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   const source = yield* ManifestSource
   const status = yield* StatusStore
   const metrics = yield* Metrics
-  const startedAt = yield* Clock.currentTimeMillis
-  yield* status.update((s) => ({
-    ...s,
-    phase: "Reconciling",
-    lastPass: { triggers, startedAt: iso(startedAt) },
-  }))
-
-  const finish = Effect.fnUntraced(function* (
-    result: PassResult,
-    revision: string | undefined,
-    patch: (s: FleetStatus, now: string) => FleetStatus,
-    error?: string,
-  ) {
-    const now = yield* Clock.currentTimeMillis
-    yield* status.update((s) =>
-      patch(
-        {
-          ...s,
-          lastPass: {
-            triggers,
-            startedAt: iso(startedAt),
-            finishedAt: iso(now),
-            durationMs: now - startedAt,
-            result,
-            ...(revision === undefined ? {} : { revision }),
-            ...(error === undefined ? {} : { error }),
-          },
-        },
-        iso(now),
-      ),
-    )
-    return (now - startedAt) / 1000
-  })
+  const { finish } = yield* startPass(triggers)
 
   // 1. Source: fetch and reset to the tracked head.
   const snapshot = yield* Effect.result(source.sync)
@@ -177,17 +145,11 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
     return { result: "error", retry: true } satisfies PassOutcome
   }
 
-  // 4. Reconcile. A spec rolled back at this revision is held, not retried: only a new
-  // revision (or a new image, which changes the spec hash) tries it again.
-  const held = new Map([...(yield* status.held)].filter(([, h]) => h.revision === revision))
+  // 4. Reconcile, holding specs rolled back at this revision (reconcileHolding).
   memo.resources ??= {}
   memo.failedBuilds ??= new Map()
   const applied = yield* Effect.result(
-    reconcile(desired, {
-      revision,
-      allowEmpty: config.allowEmpty,
-      concurrency: config.concurrency,
-      held,
+    reconcileHolding(desired, revision, yield* status.held, {
       resources: memo.resources,
       failedBuilds: memo.failedBuilds,
     }),
@@ -214,14 +176,8 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   }
 
   // 5. Record what happened.
-  const { changes, observed, rolledBack, retry } = applied.success
-  const stillHeld = new Map(
-    [...held].filter(([service]) =>
-      changes.services.some((s) => s.service === service && s.outcome === "held"),
-    ),
-  )
-  for (const [service, specHash] of rolledBack) stillHeld.set(service, { specHash, revision })
-  yield* status.setHeld(stillHeld)
+  const { changes, observed, retry } = applied.success
+  yield* status.setHeld(applied.success.held)
   const failed = hasFailures(changes)
   const result: PassResult = failed ? "partial" : "success"
   // Which engine answered: asked once, and again after it was unreachable (it may have changed).
@@ -247,7 +203,9 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
     }
   })
   yield* metrics.recordPass(result, seconds, actionOutcomes(changes))
-  yield* metrics.setServices(services.map((s) => ({ service: s.name, sync: s.sync, health: s.health })))
+  yield* metrics.setServices(
+    services.map((s) => ({ fleet: desired.fleet, service: s.name, sync: s.sync, health: s.health })),
+  )
   yield* metrics.setStalled(false)
   if (!failed) yield* metrics.setRevision(revision)
   yield* logChangeSet(changes, triggers, seconds)
@@ -276,7 +234,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
 /** The metric's action for a network or volume result (`ensure_network`, `remove_volume`, ...). */
 const resourceVerbs: Partial<Record<string, string>> = { recreated: "recreate", removed: "remove" }
 
-const actionOutcomes = (changes: ChangeSet) => [
+export const actionOutcomes = (changes: ChangeSet) => [
   // Kept volumes and blocked resources are reported by every pass that lists them: not actions.
   ...changes.resources
     .filter((r) => r.outcome !== "kept" && r.outcome !== "blocked")
@@ -306,7 +264,7 @@ const actionOutcomes = (changes: ChangeSet) => [
 const isFinishedJob = (s: ServiceResult) =>
   s.exitCode !== undefined && (s.outcome === "completed" || s.outcome === "failed")
 
-const logChangeSet = (changes: ChangeSet, triggers: ReadonlyArray<string>, seconds: number) => {
+export const logChangeSet = (changes: ChangeSet, triggers: ReadonlyArray<string>, seconds: number) => {
   const changed = changes.services.filter((s) => s.outcome !== "unchanged" && s.outcome !== "completed")
   const summary = changed.map((s) => `${s.service}: ${s.outcome}${s.reason ? ` (${s.reason})` : ""}`)
   return logEvent("Info", changed.length === 0 ? "pass: in sync" : `pass: ${summary.join("; ")}`, {

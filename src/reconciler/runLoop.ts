@@ -2,7 +2,7 @@ import { Clock, Duration, Effect, Random } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { Triggers } from "../triggers/Triggers.ts"
-import { daemonPass, type ManifestMemo } from "./daemonPass.ts"
+import { daemonPass, type ManifestMemo, type PassOutcome } from "./daemonPass.ts"
 import { StatusStore } from "./StatusStore.ts"
 
 /**
@@ -28,35 +28,45 @@ const jitter = (millis: number, spread: number) =>
  * interval). Interrupting the fiber (shutdown) stops it between engine actions: each
  * action is uninterruptible (runAction).
  */
-export const runLoop = Effect.gen(function* () {
-  const config = yield* DaemonConfig
-  const triggers = yield* Triggers
-  const metrics = yield* Metrics
-  const status = yield* StatusStore
-  const interval = Duration.toMillis(config.interval)
+export const runLoopWith = <R>(
+  /** Makes the pass function, once per loop: it may keep memory across passes (a memo). */
+  makePass: () => (triggers: ReadonlyArray<string>) => Effect.Effect<PassOutcome, never, R>,
+) =>
+  Effect.gen(function* () {
+    const config = yield* DaemonConfig
+    const triggers = yield* Triggers
+    const metrics = yield* Metrics
+    const status = yield* StatusStore
+    const interval = Duration.toMillis(config.interval)
+    const pass = makePass()
+    let failures = 0
+    let sources: ReadonlyArray<string> = ["startup"]
+    yield* metrics.recordTrigger("startup")
+    for (;;) {
+      const startedAt = yield* Clock.currentTimeMillis
+      const outcome = yield* pass(sources)
+      failures = outcome.retry ? failures + 1 : 0
+      const wait = yield* failures > 0
+        ? jitter(Math.min(backoffMillis(failures), interval), 0.2)
+        : jitter(interval, 0.1)
+      const now = yield* Clock.currentTimeMillis
+      yield* status.update((s) => ({ ...s, nextPassAt: new Date(now + wait).toISOString() }))
+      sources = yield* triggers.await(Duration.millis(wait))
+      const sinceStart = (yield* Clock.currentTimeMillis) - startedAt
+      if (sources.length > 0 && sinceStart < minPassSpacingMillis) {
+        yield* Effect.sleep(Duration.millis(minPassSpacingMillis - sinceStart))
+        sources = [...new Set([...sources, ...(yield* triggers.await(Duration.zero))])]
+      }
+      if (sources.length === 0) {
+        const source = failures > 0 ? "retry" : "poll"
+        yield* metrics.recordTrigger(source)
+        sources = [source]
+      }
+    }
+  })
+
+/** The loop over the single-manifest pass (daemonPass), with its manifest memo. */
+export const runLoop = runLoopWith(() => {
   const memo: ManifestMemo = {}
-  let failures = 0
-  let sources: ReadonlyArray<string> = ["startup"]
-  yield* metrics.recordTrigger("startup")
-  for (;;) {
-    const startedAt = yield* Clock.currentTimeMillis
-    const outcome = yield* daemonPass(sources, memo)
-    failures = outcome.retry ? failures + 1 : 0
-    const wait = yield* failures > 0
-      ? jitter(Math.min(backoffMillis(failures), interval), 0.2)
-      : jitter(interval, 0.1)
-    const now = yield* Clock.currentTimeMillis
-    yield* status.update((s) => ({ ...s, nextPassAt: new Date(now + wait).toISOString() }))
-    sources = yield* triggers.await(Duration.millis(wait))
-    const sinceStart = (yield* Clock.currentTimeMillis) - startedAt
-    if (sources.length > 0 && sinceStart < minPassSpacingMillis) {
-      yield* Effect.sleep(Duration.millis(minPassSpacingMillis - sinceStart))
-      sources = [...new Set([...sources, ...(yield* triggers.await(Duration.zero))])]
-    }
-    if (sources.length === 0) {
-      const source = failures > 0 ? "retry" : "poll"
-      yield* metrics.recordTrigger(source)
-      sources = [source]
-    }
-  }
+  return (triggers) => daemonPass(triggers, memo)
 })

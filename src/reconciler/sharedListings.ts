@@ -9,7 +9,7 @@ import { ContainerEngine } from "../engine/ContainerEngine.ts"
  * taken at the start of the pass. A fleet's containers are served from the listing
  * once (its first observation: no other project touches them, as no two projects may
  * share a container name); a later call asks the engine. Images are served from the
- * listing until something pulls, and from a fresh listing after that.
+ * listing until something pulls or builds, and from a fresh listing after that.
  */
 export const sharedListings = (
   containers: ReadonlyArray<ObservedContainer>,
@@ -21,6 +21,10 @@ export const sharedListings = (
       const inner = yield* ContainerEngine
       const served = new Set<string>()
       let knownImages: ReadonlyArray<ObservedImage> | undefined = images
+      // A pull or a build changes the image list: the next listing asks the engine.
+      const forget = Effect.sync(() => {
+        knownImages = undefined
+      })
       return ContainerEngine.of({
         ...inner,
         listContainers: (fleet) =>
@@ -34,11 +38,8 @@ export const sharedListings = (
             ? Effect.succeed(knownImages)
             : Effect.tap(inner.listImages, (listed) => Effect.sync(() => (knownImages = listed))),
         ),
-        pullImage: (ref) =>
-          Effect.ensuring(
-            inner.pullImage(ref),
-            Effect.sync(() => (knownImages = undefined)),
-          ),
+        pullImage: (ref) => Effect.ensuring(inner.pullImage(ref), forget),
+        build: (tag, build, labels) => Effect.ensuring(inner.build(tag, build, labels), forget),
       })
     }),
   )

@@ -23,8 +23,9 @@ export const dirRevision = (manifest: string, dotEnv: string | undefined): strin
     .digest("hex")
     .slice(0, 12)
 
-const make = (dir: string, manifestPath: string) => {
+const make = (dir: string, manifestPath: string | undefined) => {
   const root = resolve(dir)
+  if (manifestPath === undefined) return projectsDir(root)
   const manifestFile = resolve(root, manifestPath)
   const envFile = join(dirname(manifestFile), ".env")
 
@@ -65,8 +66,30 @@ const make = (dir: string, manifestPath: string) => {
   })
 }
 
+/**
+ * With `--projects` there is no one manifest to hash: the revision is a constant, and
+ * the daemon reloads the projects on every pass (directory mode never caches).
+ */
+const projectsDir = (root: string) =>
+  ManifestSource.of({
+    describe: { kind: "dir", location: root, ref: "projects" },
+    sync: Effect.tryPromise({
+      try: () => stat(root).then((s) => s.isDirectory()),
+      catch: (e) => invalid(`cannot read the directory ${root} (check --dir): ${String(e)}`),
+    }).pipe(
+      Effect.flatMap((isDir) =>
+        isDir
+          ? Effect.succeed({ revision: "dir:projects", root } satisfies SourceSnapshot)
+          : Effect.fail(invalid(`${root} is not a directory (check --dir)`)),
+      ),
+    ),
+  })
+
 export const DirSource = {
-  /** A ManifestSource over the files in `dir`; `manifestPath` is relative to it (e.g. `fleet.yaml`). */
-  layer: (dir: string, manifestPath: string): Layer.Layer<ManifestSource> =>
+  /**
+   * A ManifestSource over the files in `dir`; `manifestPath` is relative to it (e.g.
+   * `fleet.yaml`), undefined with `--projects`.
+   */
+  layer: (dir: string, manifestPath: string | undefined): Layer.Layer<ManifestSource> =>
     Layer.sync(ManifestSource, () => make(dir, manifestPath)),
 }

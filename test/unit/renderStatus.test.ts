@@ -71,4 +71,51 @@ describe("fleetd status rendering", () => {
     const text = renderStatus({ ...status, engine: { reachable: false, error: "connect ENOENT" } }, now)
     expect(text).toContain("engine:   UNREACHABLE: connect ENOENT")
   })
+
+  it("with projects, shows one row per project, each stalled one with its positions, orphans, then the services", () => {
+    const [web] = status.services
+    const { stalled: _none, ...rest } = status
+    const text = renderStatus(
+      {
+        ...rest,
+        fleet: undefined,
+        phase: "Degraded",
+        services: [],
+        projects: [
+          {
+            dir: "services/blog",
+            file: "services/blog/compose.yaml",
+            fleet: "blog",
+            phase: "Synced",
+            lastAppliedRevision: "a".repeat(40),
+            services: web === undefined ? [] : [web],
+          },
+          {
+            dir: "services/db",
+            file: "services/db/docker-compose.yml",
+            fleet: "database",
+            phase: "Stalled",
+            stalled: {
+              revision: "b".repeat(40),
+              reason: "services/db/docker-compose.yml is invalid",
+              issues: ["services/db/docker-compose.yml:4:5: services.pg.x: bad"],
+            },
+            services: [],
+          },
+        ],
+        orphaned: [{ fleet: "old", dir: "services/old", containers: ["old-app"], pruned: false }],
+      },
+      now,
+    )
+    expect(text.split("\n")[0]).toBe("projects (2): Degraded")
+    expect(text).toMatch(/blog\s+services\/blog\s+Synced\s+1\/1 synced\s+a{12}/)
+    expect(text).toMatch(/database\s+services\/db\s+Stalled\s+0\/0 synced\s+-/)
+    expect(text).toContain(
+      `STALLED database at ${"b".repeat(12)}: services/db/docker-compose.yml is invalid\n  services/db/docker-compose.yml:4:5: services.pg.x: bad`,
+    )
+    expect(text).toContain(
+      "ORPHANED old: services/old is no longer a project; left running (old-app); --prune-projects removes it",
+    )
+    expect(text).toMatch(/blog\s+web\s+Synced\s+Healthy\s+app:1/)
+  })
 })

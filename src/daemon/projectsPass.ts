@@ -1,0 +1,217 @@
+import { join } from "node:path"
+import { Effect, Result } from "effect"
+import { DaemonConfig } from "../config/DaemonConfig.ts"
+import type { OrphanedStatus, ProjectStatus } from "../domain/FleetStatus.ts"
+import { ContainerEngine } from "../engine/ContainerEngine.ts"
+import { diskDirectory } from "../manifest/discoverProjects.ts"
+import { type LoadedProjects, loadProjects } from "../manifest/loadProjects.ts"
+import { parseProjectPatterns } from "../manifest/projectGlob.ts"
+import { logEvent } from "../observability/logEvent.ts"
+import { Metrics, type PassResult } from "../observability/Metrics.ts"
+import type { HeldSpec } from "../planner/planService.ts"
+import { actionOutcomes, logChangeSet, type PassOutcome } from "../reconciler/daemonPass.ts"
+import type { FailedBuilds } from "../reconciler/failedBuilds.ts"
+import { observeProjects, pruneFleet } from "../reconciler/projectFleets.ts"
+import type { ResourceMemo } from "../reconciler/reconcile.ts"
+import { startPass } from "../reconciler/recordPass.ts"
+import { StatusStore } from "../reconciler/StatusStore.ts"
+import { sharedListings } from "../reconciler/sharedListings.ts"
+import { ManifestSource } from "../source/ManifestSource.ts"
+import { FileWatcher } from "../triggers/FileWatcher.ts"
+import { reconcileProject } from "./reconcileProject.ts"
+
+/**
+ * What the loop keeps between passes over projects. A git revision names every file of
+ * every project for ever, so its projects are discovered and loaded once (the
+ * manifest memo, per project, kept whole for the revision); directory mode reloads
+ * every pass. Networks, volumes and held specs are remembered per fleet.
+ */
+export interface ProjectsMemo {
+  revision?: string
+  loaded?: LoadedProjects
+  readonly resources: Map<string, ResourceMemo>
+  readonly held: Map<string, ReadonlyMap<string, HeldSpec>>
+  /** Builds that failed, by the hash of their inputs: shared, since the hash says it all. */
+  readonly failedBuilds: FailedBuilds
+}
+
+export const emptyProjectsMemo = (): ProjectsMemo => ({
+  resources: new Map(),
+  held: new Map(),
+  failedBuilds: new Map(),
+})
+
+/**
+ * One pass of a `--projects` daemon: sync the source once, discover and load the
+ * projects, observe the engine once for all of them (two list calls), reconcile each
+ * project as its own fleet (an invalid or failing one alone), report or prune the
+ * orphaned ones, record status and metrics per project. Never fails.
+ */
+export const projectsPass = Effect.fn("projectsPass")(function* (
+  triggers: ReadonlyArray<string>,
+  memo: ProjectsMemo,
+) {
+  const config = yield* DaemonConfig
+  const source = yield* ManifestSource
+  const status = yield* StatusStore
+  const metrics = yield* Metrics
+  const { finish } = yield* startPass(triggers)
+  const failing = Effect.fnUntraced(function* (
+    revision: string | undefined,
+    message: string,
+    retry: boolean,
+  ) {
+    const seconds = yield* finish("error", revision, (s) => ({ ...s, phase: "Failing" }), message)
+    yield* metrics.recordPass("error", seconds, [])
+    return { result: "error", retry } satisfies PassOutcome
+  })
+
+  // 1. Source: fetch and reset to the tracked head (once for every project).
+  const snapshot = yield* Effect.result(source.sync)
+  if (Result.isFailure(snapshot)) {
+    yield* logEvent("Error", "pass: cannot read the source", { error: snapshot.failure.message })
+    return yield* failing(undefined, snapshot.failure.message, true)
+  }
+  const { revision, root } = snapshot.success
+
+  // 2. Projects: discovered and loaded once per git revision (every pass with
+  // --local-files, whose files change outside git).
+  const git = source.describe.kind === "git"
+  const cacheable = git && config.localFiles === undefined
+  let loaded: LoadedProjects
+  if (cacheable && memo.revision === revision && memo.loaded !== undefined) loaded = memo.loaded
+  else {
+    const found = yield* Effect.result(
+      loadProjects(root, parseProjectPatterns(config.projects ?? []), diskDirectory(root), {
+        environment: process.env,
+        localFiles: config.localFiles,
+        // The checkout is cleaned on every sync: data found nowhere lives in the data dir.
+        binds: git ? join(config.dataDir, "binds") : undefined,
+      }),
+    )
+    if (Result.isFailure(found)) {
+      yield* logEvent("Error", "pass: cannot list the projects", { revision, error: found.failure.message })
+      return yield* failing(revision, found.failure.message, true)
+    }
+    loaded = found.success
+    if (cacheable) {
+      memo.revision = revision
+      memo.loaded = loaded
+    }
+  }
+  const { projects, warnings } = loaded
+  for (const warning of warnings) yield* logEvent("Warn", `projects: ${warning}`, { revision })
+  // Only fleetd writes a checkout: in git mode only --local-files are worth watching.
+  const local = config.localFiles === undefined ? undefined : `${config.localFiles}/`
+  const files = projects.flatMap((p) =>
+    Result.isSuccess(p.loaded) ? p.loaded.success.files : [join(root, p.file)],
+  )
+  yield* (yield* FileWatcher).follow(
+    git ? files.filter((f) => local !== undefined && f.startsWith(local)) : files,
+  )
+
+  // 3. The engine, once: every managed container and the images, for every project.
+  const sourceId = git ? source.describe.location : root
+  const current = projects.map((p) => ({
+    dir: p.dir,
+    fleet: Result.isSuccess(p.loaded) ? p.loaded.success.desired.fleet : undefined,
+  }))
+  const observed = yield* Effect.result(observeProjects(sourceId, current))
+  if (Result.isFailure(observed)) {
+    const error = observed.failure
+    yield* logEvent("Error", "pass: container engine unavailable", { revision, error: error.message })
+    yield* status.update((s) => ({ ...s, engine: { ...s.engine, reachable: false, error: error.message } }))
+    return yield* failing(revision, error.message, error.reason === "Unavailable")
+  }
+
+  // 4. Each project as its own fleet; one that is invalid or fails does so alone.
+  const before = yield* status.get
+  // Up to --concurrency projects change at once: they are independent fleets.
+  const results = yield* Effect.forEach(
+    projects,
+    (project) => reconcileProject(project, revision, sourceId, memo, before.projects ?? []),
+    { concurrency: config.concurrency },
+  ).pipe(Effect.provide(sharedListings(observed.success.managed, observed.success.images)))
+
+  // 5. Orphaned projects: reported, or pruned with --prune-projects (never when no
+  // project was found, unless --allow-empty: that looks more like a wrong glob).
+  const prune = config.pruneProjects === true && (projects.length > 0 || config.allowEmpty)
+  const orphaned: Array<OrphanedStatus> = []
+  const pruneResults = []
+  for (const o of observed.success.orphaned) {
+    if (!prune) {
+      yield* logEvent("Warn", `projects: ${o.fleet} is orphaned: ${o.dir} is no longer a project`, {
+        revision,
+        containers: o.containers,
+      })
+      orphaned.push({ ...o, pruned: false })
+      continue
+    }
+    const pruned = yield* Effect.result(
+      pruneFleet(o.fleet, revision, config.concurrency).pipe(
+        Effect.map((r) => r.changes),
+        Effect.provide(sharedListings(observed.success.managed, observed.success.images)),
+      ),
+    )
+    const ok = Result.isSuccess(pruned)
+    if (ok) pruneResults.push(pruned.success)
+    yield* logEvent(
+      ok ? "Info" : "Error",
+      `projects: orphaned ${o.fleet} (${o.dir}) ${ok ? "pruned" : "not pruned"}`,
+      {
+        revision,
+        containers: o.containers,
+        ...(ok ? {} : { error: pruned.failure.message }),
+      },
+    )
+    orphaned.push({ ...o, pruned: ok })
+  }
+
+  // 6. Status and metrics: one entry per project.
+  const statuses: ReadonlyArray<ProjectStatus> = results.map((r) => r.status)
+  const failed = statuses.some((p) => p.phase !== "Synced")
+  const engineFailed = results.find((r) => r.engineError !== undefined)?.engineError
+  const result: PassResult = engineFailed !== undefined ? "error" : failed ? "partial" : "success"
+  const known = before.engine.reachable === true && before.engine.kind !== undefined
+  const info = known ? undefined : yield* Effect.option((yield* ContainerEngine).info)
+  const seconds = yield* finish(
+    result,
+    revision,
+    (s, now) => ({
+      ...s,
+      phase: engineFailed !== undefined ? "Failing" : failed ? "Degraded" : "Synced",
+      lastAttemptedRevision: revision,
+      // The revision reached every project that could take it (a stalled project waits
+      // for the next one in its own entry): /ready need not wait for the slowest project.
+      ...(engineFailed !== undefined ? {} : { lastAppliedRevision: revision }),
+      ...(failed ? {} : { lastSuccessfulAt: now }),
+      engine:
+        info === undefined
+          ? engineFailed !== undefined
+            ? { ...s.engine, reachable: false, error: engineFailed }
+            : s.engine
+          : info._tag === "Some"
+            ? { reachable: true, ...info.value }
+            : { reachable: true },
+      services: [],
+      projects: statuses,
+      orphaned,
+    }),
+    engineFailed,
+  )
+  const changeSets = [
+    ...results.flatMap((r) => (r.changes === undefined ? [] : [r.changes])),
+    ...pruneResults,
+  ]
+  yield* metrics.recordPass(result, seconds, changeSets.flatMap(actionOutcomes))
+  yield* metrics.setServices(
+    statuses.flatMap((p) =>
+      p.services.map((s) => ({ fleet: p.fleet, service: s.name, sync: s.sync, health: s.health })),
+    ),
+  )
+  yield* metrics.setStalledFleets(statuses.map((p) => ({ fleet: p.fleet, stalled: p.phase === "Stalled" })))
+  if (!failed) yield* metrics.setRevision(revision)
+  for (const changes of changeSets) yield* logChangeSet(changes, triggers, seconds)
+  const retry = results.some((r) => r.retry)
+  return { result, retry } satisfies PassOutcome
+})

@@ -1,0 +1,51 @@
+import { Clock, Effect } from "effect"
+import type { FleetStatus } from "../domain/FleetStatus.ts"
+import type { PassResult } from "../observability/Metrics.ts"
+import { StatusStore } from "./StatusStore.ts"
+
+export const iso = (millis: number) => new Date(millis).toISOString()
+
+/**
+ * The end of a pass, whatever it did: `lastPass` filled in, then `patch` applied to the
+ * status. Gives the pass's duration in seconds, for the metrics.
+ */
+export const passFinisher = (triggers: ReadonlyArray<string>, startedAt: number) =>
+  Effect.fnUntraced(function* (
+    result: PassResult,
+    revision: string | undefined,
+    patch: (s: FleetStatus, now: string) => FleetStatus,
+    error?: string,
+  ) {
+    const status = yield* StatusStore
+    const now = yield* Clock.currentTimeMillis
+    yield* status.update((s) =>
+      patch(
+        {
+          ...s,
+          lastPass: {
+            triggers,
+            startedAt: iso(startedAt),
+            finishedAt: iso(now),
+            durationMs: now - startedAt,
+            result,
+            ...(revision === undefined ? {} : { revision }),
+            ...(error === undefined ? {} : { error }),
+          },
+        },
+        iso(now),
+      ),
+    )
+    return (now - startedAt) / 1000
+  })
+
+/** The start of a pass: status says it runs (and since when); gives the finisher. */
+export const startPass = Effect.fnUntraced(function* (triggers: ReadonlyArray<string>) {
+  const status = yield* StatusStore
+  const startedAt = yield* Clock.currentTimeMillis
+  yield* status.update((s) => ({
+    ...s,
+    phase: "Reconciling",
+    lastPass: { triggers, startedAt: iso(startedAt) },
+  }))
+  return { startedAt, finish: passFinisher(triggers, startedAt) }
+})

@@ -1,0 +1,153 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Layer } from "effect"
+import { DaemonConfig, type DaemonSettings } from "../../src/config/DaemonConfig.ts"
+import { emptyProjectsMemo, projectsPass } from "../../src/daemon/projectsPass.ts"
+import { Metrics } from "../../src/observability/Metrics.ts"
+import { StatusStore } from "../../src/reconciler/StatusStore.ts"
+import { ManifestSource } from "../../src/source/ManifestSource.ts"
+import { FileWatcher } from "../../src/triggers/FileWatcher.ts"
+import { emptyWorld, fakeEngineLayer, mutatingCalls } from "../support/FakeEngine.ts"
+import { imageIds } from "../support/fixtures.ts"
+
+const app = (env: string, extra = "") =>
+  `services:\n  app:\n    image: fleetd-test/app:v1\n    environment:\n      A: "${env}"\n    x-fleetd:\n      update:\n        min_ready: 0s\n${extra}`
+
+const setup = (projects: number) => {
+  const dir = mkdtempSync(join(tmpdir(), "fleetd-projects-pass-"))
+  const write = (files: Record<string, string | null>) => {
+    for (const [path, text] of Object.entries(files))
+      if (text === null) rmSync(join(dir, path), { recursive: true, force: true })
+      else {
+        mkdirSync(dirname(join(dir, path)), { recursive: true })
+        writeFileSync(join(dir, path), text)
+      }
+  }
+  write(
+    Object.fromEntries(Array.from({ length: projects }, (_, i) => [`services/p${i}/compose.yaml`, app("1")])),
+  )
+  const source = { revision: "r1" }
+  const world = emptyWorld()
+  world.images = Object.entries(imageIds).map(([ref, id]) => ({ id, refs: [ref] }))
+  const settings: DaemonSettings = {
+    source: {
+      _tag: "Git",
+      repo: "file:///repo.git",
+      branch: "main",
+      ref: undefined,
+      sshKeyFile: undefined,
+      knownHostsFile: undefined,
+      httpsToken: undefined,
+      timeout: Duration.seconds(5),
+    },
+    path: "fleet.yaml",
+    projects: ["services/*"],
+    fleet: undefined,
+    interval: Duration.seconds(60),
+    listen: { host: "127.0.0.1", port: 0 },
+    dataDir: dir,
+    engine: undefined,
+    allowEmpty: false,
+    concurrency: 4,
+    webhookSecrets: {},
+    webhookMaxBytes: 1024,
+    logLevel: "info",
+    logFormat: "json",
+  }
+  const layer = Layer.mergeAll(
+    StatusStore.layer(undefined),
+    Layer.succeed(DaemonConfig)(settings),
+    fakeEngineLayer(world),
+    FileWatcher.none,
+  ).pipe(
+    Layer.provideMerge(
+      Layer.mergeAll(
+        Layer.succeed(ManifestSource)({
+          describe: { kind: "git", location: "file:///repo.git", ref: "main" },
+          sync: Effect.sync(() => ({ revision: source.revision, root: dir })),
+        }),
+        Metrics.layer,
+      ),
+    ),
+  )
+  return { dir, write, source, world, layer }
+}
+
+describe("a pass over projects", () => {
+  it.effect("costs two engine calls when nothing changed, for twelve projects", () => {
+    const t = setup(12)
+    return Effect.gen(function* () {
+      const memo = emptyProjectsMemo()
+      yield* projectsPass(["startup"], memo)
+      const first = yield* (yield* StatusStore).get
+      assert.deepStrictEqual(
+        first.projects?.map((p) => p.phase),
+        Array(12).fill("Synced"),
+      )
+      t.world.calls = []
+      yield* projectsPass(["poll"], memo)
+      assert.deepStrictEqual(t.world.calls, ["listManagedContainers", "listImages"])
+      const second = yield* (yield* StatusStore).get
+      expect(second.phase).toBe("Synced")
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect(
+    "stalls an invalid project alone, changes only the project a revision touched, and reports an orphan",
+    () => {
+      const t = setup(3)
+      return Effect.gen(function* () {
+        const memo = emptyProjectsMemo()
+        const status = yield* StatusStore
+        yield* projectsPass(["startup"], memo)
+        const ids = () => Object.fromEntries(t.world.containers.map((c) => [c.name, c.id]))
+        const before = ids()
+
+        t.write({
+          "services/p1/compose.yaml": app("2"),
+          "services/p2/compose.yaml": app("1", "    bogus: 1\n"),
+        })
+        t.source.revision = "r2"
+        t.world.calls = []
+        const outcome = yield* projectsPass(["webhook:github"], memo)
+        expect(outcome.result).toBe("partial")
+        const s = yield* status.get
+        assert.deepStrictEqual(
+          s.projects?.map((p) => [p.fleet, p.phase]),
+          [
+            ["p0", "Synced"],
+            ["p1", "Synced"],
+            ["p2", "Stalled"],
+          ],
+        )
+        assert.deepStrictEqual(s.projects?.[2]?.stalled?.issues, [
+          'services/p2/compose.yaml:9:5: services.app.bogus: unknown or unsupported service field "bogus" (fleetd accepts a subset of Compose (see schemas/fleet.schema.json); put extensions under x-*)',
+        ])
+        const after = ids()
+        expect(after["p0-app"]).toBe(before["p0-app"])
+        expect(after["p1-app"]).not.toBe(before["p1-app"])
+        expect(after["p2-app"]).toBe(before["p2-app"])
+        const metrics = (yield* (yield* Metrics).render).body
+        expect(metrics).toContain('fleetd_stalled{fleet="p2"} 1')
+        expect(metrics).toContain('fleetd_service_sync_status{fleet="p1",service="app",status="Synced"} 1')
+
+        // The same revision is not loaded again: the memo holds every project of it.
+        t.write({ "services/p0/compose.yaml": app("changed on disk, not in a commit") })
+        yield* projectsPass(["poll"], memo)
+        expect(ids()["p0-app"]).toBe(before["p0-app"])
+
+        t.write({ "services/p0": null, "services/p2/compose.yaml": app("1") })
+        t.source.revision = "r3"
+        t.world.calls = []
+        yield* projectsPass(["poll"], memo)
+        const orphaned = yield* status.get
+        assert.deepStrictEqual(orphaned.orphaned, [
+          { fleet: "p0", dir: "services/p0", containers: ["p0-app"], pruned: false },
+        ])
+        assert.deepStrictEqual(mutatingCalls(t.world), [])
+      }).pipe(Effect.provide(t.layer))
+    },
+  )
+})
