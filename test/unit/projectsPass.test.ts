@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
+import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer } from "effect"
 import { DaemonConfig, type DaemonSettings } from "../../src/config/DaemonConfig.ts"
@@ -61,6 +62,7 @@ const setup = (projects: number) => {
     Layer.succeed(DaemonConfig)(settings),
     fakeEngineLayer(world),
     FileWatcher.none,
+    NodeFileSystem.layer,
   ).pipe(
     Layer.provideMerge(
       Layer.mergeAll(
