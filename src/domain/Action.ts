@@ -1,5 +1,5 @@
 import type { BuildSpec } from "./BuildSpec.ts"
-import type { ContainerSpec } from "./ContainerSpec.ts"
+import type { NetworkAttachment as ContainerNetwork, ContainerSpec, Link } from "./ContainerSpec.ts"
 import type { DesiredNetwork, DesiredService, DesiredVolume } from "./DesiredState.ts"
 
 /**
@@ -142,6 +142,14 @@ export interface NetworkAttachment {
   readonly containerId: string
   readonly containerName: string
   readonly aliases?: ReadonlyArray<string>
+  /** The rest of the service's endpoint (static addresses, links), when it has any. */
+  readonly endpoint?: ReconnectEndpoint
+}
+
+/** What a reconnect gives back beyond aliases, so a static address survives the recreate. */
+export interface ReconnectEndpoint {
+  readonly attachment: ContainerNetwork
+  readonly links?: ReadonlyArray<Link>
 }
 
 export type ActionTag = Action["_tag"]

@@ -1,4 +1,5 @@
 import { Context, type Effect } from "effect"
+import type { ReconnectEndpoint } from "../domain/Action.ts"
 import type { BuildSpec } from "../domain/BuildSpec.ts"
 import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import type { DesiredNetwork, DesiredVolume } from "../domain/DesiredState.ts"
@@ -87,11 +88,12 @@ export class ContainerEngine extends Context.Service<
     readonly removeNetwork: (id: string) => Effect.Effect<void, EngineError>
     /** Removes a volume by name; removing a missing one succeeds. */
     readonly removeVolume: (name: string) => Effect.Effect<void, EngineError>
-    /** Connects a container to a network under the given aliases. */
+    /** Connects a container to a network under the given aliases (and static addresses, links). */
     readonly connectNetwork: (
       network: string,
       containerId: string,
       aliases: ReadonlyArray<string>,
+      endpoint?: ReconnectEndpoint,
     ) => Effect.Effect<void, EngineError>
     /** Disconnects a container from a network (forcefully). */
     readonly disconnectNetwork: (network: string, containerId: string) => Effect.Effect<void, EngineError>

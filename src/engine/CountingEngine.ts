@@ -67,8 +67,8 @@ export const CountingEngine = {
         listVolumes: (fleet) => Effect.andThen(tick("listVolumes"), inner.listVolumes(fleet)),
         removeNetwork: (id) => Effect.andThen(tick("removeNetwork"), inner.removeNetwork(id)),
         removeVolume: (name) => Effect.andThen(tick("removeVolume"), inner.removeVolume(name)),
-        connectNetwork: (network, id, aliases) =>
-          Effect.andThen(tick("connectNetwork"), inner.connectNetwork(network, id, aliases)),
+        connectNetwork: (network, id, aliases, endpoint) =>
+          Effect.andThen(tick("connectNetwork"), inner.connectNetwork(network, id, aliases, endpoint)),
         disconnectNetwork: (network, id) =>
           Effect.andThen(tick("disconnectNetwork"), inner.disconnectNetwork(network, id)),
         createContainer: (name, spec, labels) =>

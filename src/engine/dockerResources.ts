@@ -7,6 +7,7 @@ import type { ContainerEngine } from "./ContainerEngine.ts"
 import type { EngineConnection } from "./connectEngine.ts"
 import type { EngineError } from "./EngineError.ts"
 import { type CallContext, succeedOnStatus } from "./engineCall.ts"
+import { reconnectEndpoint } from "./networkingBody.ts"
 
 type Call = <A>(
   context: CallContext,
@@ -103,15 +104,18 @@ export const dockerResources = (connect: Connect, call: Call): ResourceMethods =
       run("removeVolume", `volume ${name}`, ({ docker }, abortSignal) =>
         docker.getVolume(name).remove({ abortSignal }),
       ).pipe(succeedOnStatus(404), Effect.asVoid),
-    connectNetwork: (network, containerId, aliases) =>
+    connectNetwork: (network, containerId, aliases, endpoint) =>
       run(
         "connectNetwork",
         `container ${containerId} joining network ${network}`,
-        ({ docker }, abortSignal) =>
+        ({ docker, info }, abortSignal) =>
           docker
             .getNetwork(network)
             .connect(
-              withSignal({ Container: containerId, EndpointConfig: { Aliases: [...aliases] } }, abortSignal),
+              withSignal(
+                { Container: containerId, EndpointConfig: reconnectEndpoint(aliases, endpoint, info) },
+                abortSignal,
+              ),
             ),
       ).pipe(Effect.asVoid),
     disconnectNetwork: (network, containerId) =>

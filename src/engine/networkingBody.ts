@@ -1,3 +1,4 @@
+import type { ReconnectEndpoint } from "../domain/Action.ts"
 import type { ContainerSpec, NetworkAttachment } from "../domain/ContainerSpec.ts"
 import { compareApiVersions, MaxApiVersion } from "./negotiateApiVersion.ts"
 
@@ -44,6 +45,41 @@ export interface NetworkingBody {
   readonly errors: ReadonlyArray<string>
 }
 
+/** One endpoint: aliases, links, static addresses and (where the engine takes it there) a MAC address. */
+export const endpointConfig = (
+  n: NetworkAttachment,
+  links: ReadonlyArray<string>,
+  mac: string | undefined,
+): EndpointConfig => {
+  const ipam = {
+    ...(n.ipv4Address === undefined ? {} : { IPv4Address: n.ipv4Address }),
+    ...(n.ipv6Address === undefined ? {} : { IPv6Address: n.ipv6Address }),
+    ...(n.linkLocalIps === undefined ? {} : { LinkLocalIPs: [...n.linkLocalIps] }),
+  }
+  return {
+    Aliases: [...n.aliases],
+    ...(links.length === 0 ? {} : { Links: [...links] }),
+    ...(Object.keys(ipam).length === 0 ? {} : { IPAMConfig: ipam }),
+    ...(mac === undefined ? {} : { MacAddress: mac }),
+  }
+}
+
+/**
+ * The endpoint a container gets back when its network is recreated. The service-level
+ * MAC address cannot be given again on Docker before 1.44 (it was container-wide).
+ */
+export const reconnectEndpoint = (
+  aliases: ReadonlyArray<string>,
+  endpoint: ReconnectEndpoint | undefined,
+  engine: EngineTarget,
+): EndpointConfig => {
+  if (endpoint === undefined) return { Aliases: [...aliases] }
+  const links = engine.kind === "docker" ? (endpoint.links ?? []).map((l) => `${l.container}:${l.alias}`) : []
+  const endpointMac = engine.kind === "podman" || atLeast(engine, "1.44")
+  const mac = endpointMac ? endpoint.attachment.macAddress : undefined
+  return endpointConfig({ ...endpoint.attachment, aliases }, links, mac)
+}
+
 const atLeast = (engine: EngineTarget, version: string) => compareApiVersions(engine.apiVersion, version) >= 0
 
 /**
@@ -77,18 +113,7 @@ export const networkingBody = (spec: ContainerSpec, engine: EngineTarget): Netwo
       errors.push(
         `networks.${n.name}.mac_address needs Engine API 1.44 (Docker 25+); this engine speaks ${engine.apiVersion}, which sets a MAC address only on the first network`,
       )
-    const ipam = {
-      ...(n.ipv4Address === undefined ? {} : { IPv4Address: n.ipv4Address }),
-      ...(n.ipv6Address === undefined ? {} : { IPv6Address: n.ipv6Address }),
-      ...(n.linkLocalIps === undefined ? {} : { LinkLocalIPs: [...n.linkLocalIps] }),
-    }
-    const endpoint: EndpointConfig = {
-      Aliases: [...n.aliases],
-      ...(links.length === 0 ? {} : { Links: [...links] }),
-      ...(Object.keys(ipam).length === 0 ? {} : { IPAMConfig: ipam }),
-      ...(mac === undefined || !endpointMac ? {} : { MacAddress: mac }),
-    }
-    return { name: n.name, endpoint }
+    return { name: n.name, endpoint: endpointConfig(n, links, endpointMac ? mac : undefined) }
   })
   if (spec.annotations !== undefined && !atLeast(engine, "1.43"))
     warnings.push(

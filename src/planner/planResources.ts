@@ -161,11 +161,23 @@ const recreate = (
     .sort(byName)
     .map((c) => {
       const service = services.get(c.labels[Labels.service] ?? "")
-      const aliases = service?.spec.networks.find((n) => n.name === network.name)?.aliases
+      const attachment = service?.spec.networks.find((n) => n.name === network.name)
+      const aliases = attachment?.aliases
+      // Only when there is more than aliases, so plans without these fields stay as they were.
+      const extras =
+        attachment !== undefined && (Object.keys(attachment).length > 2 || service?.spec.links !== undefined)
       return {
         containerId: c.id,
         containerName: c.name,
         ...(aliases === undefined ? {} : { aliases }),
+        ...(extras && attachment !== undefined
+          ? {
+              endpoint: {
+                attachment,
+                ...(service?.spec.links === undefined ? {} : { links: service.spec.links }),
+              },
+            }
+          : {}),
       }
     })
   return { _tag: "RecreateNetwork", network, id: found.id, attached }

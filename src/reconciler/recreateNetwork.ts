@@ -28,7 +28,7 @@ export const recreateNetwork = (
         (c) =>
           c.aliases === undefined
             ? Effect.void
-            : retryEngine(engine.connectNetwork(network.name, c.containerId, c.aliases)).pipe(
+            : retryEngine(engine.connectNetwork(network.name, c.containerId, c.aliases, c.endpoint)).pipe(
                 Effect.catch(() => Effect.ignore(retryEngine(engine.removeContainer(c.containerId)))),
               ),
         { discard: true },

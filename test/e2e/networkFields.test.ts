@@ -207,6 +207,26 @@ for (const engine of testEngines()) {
       ).toContain("fleetd test image v1")
     }, 180_000)
 
+    it("gives a container its static address back when its network is recreated", async () => {
+      const net = subnetOf(fleet)
+      expect((await apply(manifest(net, "web"))).code).toBe(0)
+      const before = await docker.getContainer(`${fleet}-web`).inspect()
+      const result = await apply(
+        manifest(net, "web").replace("labels: {tier: back}", "labels: {tier: front}"),
+      )
+      expect(result.code).toBe(0)
+      expect(result.resources.map((r) => `${r.kind} ${r.name}: ${r.outcome}`)).toContain(
+        `network ${fleet}_back: recreated`,
+      )
+      expect(outcomes(result)).toEqual({ client: "unchanged", web: "unchanged" })
+      const web = await docker.getContainer(`${fleet}-web`).inspect()
+      expect(web.Id).toBe(before.Id)
+      expect(web.NetworkSettings.Networks[`${fleet}_back`]!.IPAddress).toBe(`${net}.10`)
+      expect(
+        await execIn(docker, `${fleet}-client`, ["wget", "-q", "-O", "-", "http://site:8080/"]),
+      ).toContain("fleetd test image v1")
+    }, 180_000)
+
     it("mounts with volume options and reads a raw env_file as docker compose does", async () => {
       const dir = dirname(file)
       mkdirSync(join(dir, "conf"))

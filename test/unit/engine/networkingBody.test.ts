@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import type { ContainerSpec } from "../../../src/domain/ContainerSpec.ts"
-import type { EngineTarget } from "../../../src/engine/networkingBody.ts"
+import { type EngineTarget, reconnectEndpoint } from "../../../src/engine/networkingBody.ts"
 import { type CreateBody, toCreateBody } from "../../../src/engine/toCreateBody.ts"
 import { spec } from "../../support/fixtures.ts"
 
@@ -222,5 +222,30 @@ describe("toCreateBody: nocopy on Podman", () => {
     const { body } = toCreateBody(spec({ mounts: [volume] }), {}, podman)
     expect(body.HostConfig.Binds).toEqual(["f_data:/data:rw,nocopy"])
     expect(body.HostConfig.Mounts).toEqual([])
+  })
+})
+
+describe("reconnectEndpoint: a container joining its recreated network again", () => {
+  const attachment = {
+    name: "f_b",
+    aliases: ["web"],
+    ipv4Address: "10.20.0.10",
+    macAddress: "02:42:ac:11:00:02",
+  }
+  const links = [link]
+
+  it("keeps its static address, links and (where the engine allows) MAC address", () => {
+    expect(reconnectEndpoint(["web"], { attachment, links }, docker45)).toEqual({
+      Aliases: ["web"],
+      Links: ["f-db:database"],
+      IPAMConfig: { IPv4Address: "10.20.0.10" },
+      MacAddress: "02:42:ac:11:00:02",
+    })
+    expect(reconnectEndpoint(["web"], { attachment, links }, docker41)).not.toHaveProperty("MacAddress")
+    expect(reconnectEndpoint(["web"], { attachment, links }, podman)).not.toHaveProperty("Links")
+  })
+
+  it("gives aliases only when the service has nothing more", () => {
+    expect(reconnectEndpoint(["web", "site"], undefined, docker41)).toEqual({ Aliases: ["web", "site"] })
   })
 })
