@@ -81,7 +81,8 @@ export const effectiveConfig = async (
       }))
       .sort((a, b) => (a.Destination < b.Destination ? -1 : 1)),
     Tmpfs: sortedObject(h.Tmpfs),
-    RestartPolicy: `${h.RestartPolicy?.Name ?? ""}:${h.RestartPolicy?.MaximumRetryCount ?? 0}`,
+    // The Engine API reads an empty policy name as "no" (compose 1.29 sends "" when unset).
+    RestartPolicy: `${h.RestartPolicy?.Name || "no"}:${h.RestartPolicy?.MaximumRetryCount ?? 0}`,
     NetworkMode: h.NetworkMode,
     Memory: h.Memory,
     MemoryReservation: h.MemoryReservation,
