@@ -8,6 +8,7 @@ import { loadManifest } from "../manifest/loadManifest.ts"
 import { formatManifestError } from "../manifest/ManifestError.ts"
 import { Output } from "./Output.ts"
 import type { CliArgs } from "./parseCliArgs.ts"
+import { withProfiles } from "./withProfiles.ts"
 
 /** The git work tree around the manifest, if any: its references may reach anywhere inside it. */
 const repositoryOf = (file: string) => {
@@ -31,7 +32,7 @@ export const loadOrReport = Effect.fnUntraced(function* (args: CliArgs) {
   const loaded = yield* Effect.result(
     loadManifest(args.file, {
       fleet: args.fleet,
-      environment: process.env,
+      environment: withProfiles(process.env, args.profiles),
       repository: yield* repositoryOf(args.file),
       localFiles: args.localFiles,
     }),

@@ -15,6 +15,8 @@ export interface CliArgs {
   readonly concurrency: number
   /** The operator policy file; undefined means default deny. */
   readonly policy: string | undefined
+  /** `--profile` (repeatable): Compose profiles to enable; none given: COMPOSE_PROFILES. */
+  readonly profiles: ReadonlyArray<string>
   /** `--projects` globs (or FLEETD_PROJECTS): one fleet per project directory instead of `-f`. */
   readonly projects: ReadonlyArray<string> | undefined
   /** Remove the fleets of project directories that are gone (else they are only reported). */
@@ -56,6 +58,8 @@ Options:
       --concurrency N  apply: how many services may change at once (default: 4)
       --policy FILE    the operator policy: what fleet.yaml may ask of the host beyond a plain
                        container (default: nothing; see docs/policy.md)
+      --profile NAME   enable a Compose profile (repeatable; default: COMPOSE_PROFILES, comma-separated);
+                       services with \`profiles:\` run only when one of theirs is enabled
       --local-files DIR  files git must not hold (secrets, host config, data), laid over the
                        repository at the same paths (also FLEETD_LOCAL_FILES; see docs/configuration.md)
   -h, --help           show this help
@@ -147,6 +151,7 @@ const parseOneShot = (parsed: ReturnType<typeof parse>): ParsedArgs => {
       engine: values.engine,
       concurrency,
       policy: values.policy,
+      profiles: values.profile ?? [],
       projects: projects !== undefined && projects.length > 0 ? projects : undefined,
       pruneProjects: values["prune-projects"] ?? false,
       localFiles: values["local-files"] ?? (process.env["FLEETD_LOCAL_FILES"] || undefined),
@@ -167,6 +172,7 @@ const parse = (argv: ReadonlyArray<string>) =>
       engine: { type: "string" },
       concurrency: { type: "string" },
       policy: { type: "string" },
+      profile: { type: "string", multiple: true },
       projects: { type: "string", multiple: true },
       "prune-projects": { type: "boolean" },
       "local-files": { type: "string" },

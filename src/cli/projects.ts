@@ -27,6 +27,7 @@ import { planView } from "./planView.ts"
 import { renderChangeSet } from "./renderChangeSet.ts"
 import { renderPlan } from "./renderPlan.ts"
 import { reportFailure } from "./reportFailure.ts"
+import { withProfiles } from "./withProfiles.ts"
 
 /** One project as the CLI reports it: loaded (with its policy applied) or invalid. */
 type Checked =
@@ -74,7 +75,7 @@ export const projectsCommand = Effect.fn("cli.projects")(function* (args: CliArg
   const patterns = parseProjectPatterns(args.projects ?? [])
   const found = yield* Effect.result(
     loadProjects(root, patterns, diskDirectory(root), {
-      environment: process.env,
+      environment: withProfiles(process.env, args.profiles),
       localFiles: args.localFiles,
     }),
   )

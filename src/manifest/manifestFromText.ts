@@ -7,6 +7,7 @@
 
 import { posix } from "node:path"
 import type { DesiredState } from "../domain/DesiredState.ts"
+import { activeServices, enabledProfiles } from "./activeServices.ts"
 import { buildDesiredState } from "./buildDesiredState.ts"
 import { checkManifest } from "./checkManifest.ts"
 import { parseEnvFile } from "./compose/envFile.ts"
@@ -33,6 +34,8 @@ export interface ManifestText {
   readonly repository?: string | undefined
   readonly fleet?: string | undefined
   readonly environment: Readonly<Record<string, string | undefined>>
+  /** `--profile` flags; without them COMPOSE_PROFILES decides (activeServices.ts). */
+  readonly profiles?: ReadonlyArray<string> | undefined
   /** Contents of `.env` beside the manifest, if any. */
   readonly dotEnv?: string | undefined
   /**
@@ -130,12 +133,15 @@ export const stageManifest = (input: ManifestText): ManifestResult | StagedManif
     return { _tag: "error", issues: byPosition([...composed.issues, ...decoded.issues]), warnings: early }
   if (composed.issues.length > 0)
     return { _tag: "error", issues: byPosition(composed.issues), warnings: early }
-  const { manifest, located } = decoded.decoded
+  const { located } = decoded.decoded
+  // Services whose profiles are not enabled are left out before anything looks at them.
+  const profiled = activeServices(decoded.decoded.manifest, enabledProfiles(input.profiles, lookup))
+  const manifest = profiled.manifest
   const name = chooseFleetName(input.fleet, manifest.name, input.root.split("/").pop() ?? "")
   const issues: Array<PathIssue> = []
   if (name.error !== undefined)
     issues.push({ path: name.source === "manifest" ? ["name"] : [], message: name.error })
-  issues.push(...checkManifest(manifest, name.name))
+  issues.push(...profiled.issues, ...checkManifest(manifest, name.name))
   const files = manifestFiles(manifest, baseOf(input))
   issues.push(...files.issues)
   const warnings = early
@@ -152,7 +158,7 @@ export const stageManifest = (input: ManifestText): ManifestResult | StagedManif
   return {
     _tag: "staged",
     file: input.file,
-    decoded: { ...decoded.decoded, warnings },
+    decoded: { ...decoded.decoded, manifest, warnings },
     fleet: name.name,
     lookup,
     root: input.root,

@@ -176,6 +176,32 @@ for (const engine of testEngines()) {
       ])
     }, 240_000)
 
+    it("creates a service with profiles only while one of them is enabled, and removes it when none is", async () => {
+      write([
+        "  web:",
+        "    image: fleetd-test/app:v1",
+        `    command: ${idle}`,
+        ...gate,
+        "  debug:",
+        "    image: fleetd-test/app:v1",
+        `    command: ${idle}`,
+        "    profiles: [debug]",
+        ...gate,
+      ])
+      const off = await apply()
+      expect(off.services.map((s) => `${s.service}:${s.outcome}`)).toEqual(["web:created"])
+      const on = await fleetd("apply", "--json", "--profile", "debug")
+      expect(
+        JSON.parse(on.stdout).services.map(
+          (s: { service: string; outcome: string }) => `${s.service}:${s.outcome}`,
+        ),
+      ).toEqual(["debug:created", "web:unchanged"])
+      expect((await containers()).map((c) => c.name)).toEqual([`${fleet}-debug`, `${fleet}-web`])
+      const removed = await apply()
+      expect(outcome(removed, "debug")?.outcome).toBe("removed")
+      expect((await containers()).map((c) => c.name)).toEqual([`${fleet}-web`])
+    }, 240_000)
+
     it("replaces a network_mode: host service stop-first: the new one binds the port the old one held", async () => {
       const port = await freePort()
       const host = (level: string) => [

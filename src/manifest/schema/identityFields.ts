@@ -1,7 +1,8 @@
 /**
- * The Compose service fields that say which container a service is: `container_name`
- * (a fixed name instead of `<fleet>-<service>`). Spread into Manifest.ts's Service
- * struct; checkContainerNames.ts checks names across services.
+ * The Compose service fields that say which container a service is and whether it runs
+ * at all: `container_name` (a fixed name instead of `<fleet>-<service>`) and `profiles`
+ * (active only when one of them is enabled). Spread into Manifest.ts's Service struct;
+ * checkManifest.ts checks names across services, activeServices.ts applies profiles.
  */
 import { Schema } from "effect"
 import { NextSuffix, PrevSuffix } from "../../domain/labels.ts"
@@ -25,6 +26,22 @@ export const ContainerName = Schema.String.annotate({
   .check(Schema.makeFilter((s: string) => containerNameProblem(s)))
   .annotate({ identifier: "ContainerName", expected: "a container name" })
 
+/** Compose's profile names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`. */
+export const profileNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
+
+export const Profiles = Schema.Array(
+  Schema.String.check(
+    Schema.makeFilter((s: string) =>
+      profileNamePattern.test(s) ? undefined : `"${s}" is not a valid profile name`,
+    ),
+  ),
+).annotate({
+  identifier: "Profiles",
+  description:
+    "The service runs only when one of these profiles is enabled (--profile, COMPOSE_PROFILES); without profiles it always runs",
+})
+
 export const identityFields = {
   container_name: opt(ContainerName),
+  profiles: opt(Profiles),
 }

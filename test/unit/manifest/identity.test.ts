@@ -83,3 +83,60 @@ describe("container_name", () => {
     ])
   })
 })
+describe("profiles", () => {
+  const manifest = yaml(
+    "  web:",
+    "    image: busybox",
+    "  debug:",
+    "    image: busybox",
+    "    profiles: [debug, tools]",
+    "  admin:",
+    "    image: busybox",
+    "    profiles: [admin]",
+  )
+  const active = (options: Parameters<typeof load>[1]) =>
+    desired(load(manifest, options)).services.map((s) => s.name)
+
+  it("keeps services with profiles out unless one of their profiles is enabled", () => {
+    expect(active({})).toEqual(["web"])
+    expect(active({ profiles: ["tools"] })).toEqual(["debug", "web"])
+    expect(active({ profiles: ["debug", "admin"] })).toEqual(["admin", "debug", "web"])
+    expect(active({ profiles: ["*"] })).toEqual(["admin", "debug", "web"])
+  })
+
+  it("reads COMPOSE_PROFILES (comma-separated) from the environment or .env when no --profile is given", () => {
+    expect(active({ environment: { COMPOSE_PROFILES: "admin, tools" } })).toEqual(["admin", "debug", "web"])
+    expect(active({ dotEnv: "COMPOSE_PROFILES=admin\n" })).toEqual(["admin", "web"])
+    expect(active({ environment: { COMPOSE_PROFILES: "admin" }, profiles: ["debug"] })).toEqual([
+      "debug",
+      "web",
+    ])
+  })
+
+  it("refuses an active service that requires an inactive one, as Compose does, and drops optional ones", () => {
+    const text = yaml(
+      "  web:",
+      "    image: busybox",
+      "    depends_on:",
+      "      db: { condition: service_started }",
+      "      cache: { condition: service_started, required: false }",
+      "  db:",
+      "    image: busybox",
+      "    profiles: [db]",
+      "  cache:",
+      "    image: busybox",
+      "    profiles: [cache]",
+    )
+    expect(issues(load(text))).toEqual([
+      'fleet.yaml:5:7: services.web.depends_on.db: needs service "db", which is not active: none of its profiles (db) is enabled (enable one with --profile or COMPOSE_PROFILES, or make the dependency required: false)',
+    ])
+    const d = desired(load(text, { profiles: ["db"] }))
+    expect(d.services.find((s) => s.name === "web")?.dependsOn.map((x) => x.service)).toEqual(["db"])
+  })
+
+  it("refuses a profile name Compose would refuse", () => {
+    expect(issues(load(yaml("  a:", "    image: busybox", '    profiles: ["bad name"]')))).toEqual([
+      'fleet.yaml:4:16: services.a.profiles[0]: "bad name" is not a valid profile name',
+    ])
+  })
+})

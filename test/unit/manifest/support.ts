@@ -9,6 +9,7 @@ export const load = (
     readonly fleet?: string | undefined
     readonly environment?: Record<string, string>
     readonly dotEnv?: string
+    readonly profiles?: ReadonlyArray<string>
     readonly files?: Record<string, FileFact>
   } = {},
 ): ManifestResult =>
@@ -20,6 +21,7 @@ export const load = (
       fleet: "fleet" in options ? options.fleet : "demo",
       environment: options.environment ?? {},
       dotEnv: options.dotEnv,
+      profiles: options.profiles,
     },
     new Map(Object.entries(options.files ?? {})),
   )
