@@ -16,7 +16,6 @@ import type { DiscoverOptions } from "./discoverSocket.ts"
 import { dockerResources, networkCreateBody } from "./dockerResources.ts"
 import { EngineError } from "./EngineError.ts"
 import { type CallContext, engineCall, succeedOnStatus } from "./engineCall.ts"
-import { engineGaps } from "./engineGaps.ts"
 import { ensureResource, type LabelledResource } from "./ensureResource.ts"
 import { execInContainer } from "./execInContainer.ts"
 import { podmanCheckDue, runPodmanHealthcheck } from "./podmanHealth.ts"
@@ -259,7 +258,6 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
           message: `${name}: ${errors.join("; ")}`,
         })
       for (const warning of warnings) yield* logEvent("Warn", warning, { container: name })
-      for (const gap of engineGaps(spec, info)) yield* logEvent("Warn", `container ${name}: ${gap}`)
       const redact = spec.env.map((entry) => entry.slice(entry.indexOf("=") + 1))
       const container = yield* call({ operation, target: `container ${name}`, redact }, (signal) =>
         // `_query`/`_body` is how docker-modem takes query parameters beside a body.

@@ -1,5 +1,5 @@
 import type { ContainerSpec } from "../domain/ContainerSpec.ts"
-import { startIntervalApi } from "./engineGaps.ts"
+import { engineGaps, startIntervalApi } from "./engineGaps.ts"
 import { type MountBody, mountsBody } from "./mountsBody.ts"
 import { compareApiVersions } from "./negotiateApiVersion.ts"
 import { defaultTarget, type EndpointConfig, type EngineTarget, networkingBody } from "./networkingBody.ts"
@@ -120,10 +120,8 @@ const hostAccess = (spec: ContainerSpec): Partial<CreateBody["HostConfig"]> => (
 export const toCreateBody = (
   spec: ContainerSpec,
   fleetdLabels: Readonly<Record<string, string>>,
-  target: EngineTarget | string = defaultTarget,
+  engine: EngineTarget = defaultTarget,
 ): CreatePlan => {
-  // A bare API version means Docker at that version (what the resource-field tests pass).
-  const engine: EngineTarget = typeof target === "string" ? { kind: "docker", apiVersion: target } : target
   const exposed: Record<string, Record<string, never>> = {}
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {}
   for (const port of spec.ports) {
@@ -201,7 +199,7 @@ export const toCreateBody = (
     body,
     connectAfterCreate: rest,
     query: spec.platform === undefined ? {} : { platform: spec.platform },
-    warnings: networking.warnings,
+    warnings: [...networking.warnings, ...engineGaps(spec, engine)],
     errors: [...networking.errors, ...mounts.errors],
   }
 }

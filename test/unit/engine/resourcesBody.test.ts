@@ -68,11 +68,14 @@ describe("toCreateBody: resource and runtime fields", () => {
       platform: "linux/arm64/v8",
       healthcheck: { test: ["CMD", "true"], startPeriodNs: 5e9, startIntervalNs: 1e9 },
     })
-    expect(toCreateBody(s, {}, "1.41")).toMatchObject({
+    const docker41 = { kind: "docker", apiVersion: "1.41" } as const
+    expect(toCreateBody(s, {}, docker41)).toMatchObject({
       query: { platform: "linux/arm64/v8" },
       body: { Healthcheck: { Test: ["CMD", "true"], StartPeriod: 5e9 } },
     })
-    expect(toCreateBody(s, {}, "1.41").body.Healthcheck).not.toHaveProperty("StartInterval")
-    expect(toCreateBody(s, {}, "1.44").body.Healthcheck).toMatchObject({ StartInterval: 1e9 })
+    expect(toCreateBody(s, {}, docker41).body.Healthcheck).not.toHaveProperty("StartInterval")
+    expect(toCreateBody(s, {}, { kind: "docker", apiVersion: "1.44" }).body.Healthcheck).toMatchObject({
+      StartInterval: 1e9,
+    })
   })
 })

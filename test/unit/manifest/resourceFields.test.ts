@@ -1,6 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Compose ${VAR} syntax is under test
 import { describe, expect, it } from "vitest"
-import { engineGaps } from "../../../src/engine/engineGaps.ts"
 import { toCreateBody } from "../../../src/engine/toCreateBody.ts"
 import { desired, issues, load } from "./support.ts"
 
@@ -233,11 +232,11 @@ describe("resource and runtime fields", () => {
     expect(service.spec.healthcheck).toMatchObject({ startIntervalNs: 2e9, startPeriodNs: 20e9 })
     const modern = toCreateBody(service.spec, {}, { kind: "docker", apiVersion: "1.44" })
     expect(modern.body.Healthcheck).toMatchObject({ StartInterval: 2e9 })
-    expect(engineGaps(service.spec, { kind: "docker", version: "25.0.0", apiVersion: "1.44" })).toEqual([])
+    expect(modern.warnings).toEqual([])
     const old = toCreateBody(service.spec, {}, { kind: "docker", apiVersion: "1.41" })
     expect(old.body.Healthcheck).not.toHaveProperty("StartInterval")
-    expect(engineGaps(service.spec, { kind: "docker", version: "20.10.24", apiVersion: "1.41" })).toEqual([
-      "healthcheck.start_interval needs Engine API 1.44 (docker 20.10.24 speaks 1.41); left out, the check runs at its interval from the start",
+    expect(old.warnings).toEqual([
+      "healthcheck.start_interval needs Engine API 1.44 (this engine speaks 1.41); left out, the check runs at its interval from the start",
     ])
   })
 
@@ -245,9 +244,9 @@ describe("resource and runtime fields", () => {
     const spec = web(
       "    gpus: all\n    device_cgroup_rules: ['c 42:* rm']\n    platform: linux/arm64\n    ulimits: {nofile: 64}\n",
     ).spec
-    expect(engineGaps(spec, { kind: "docker", version: "20.10.24", apiVersion: "1.41" })).toEqual([])
+    expect(toCreateBody(spec, {}, { kind: "docker", apiVersion: "1.41" }).warnings).toEqual([])
     expect(
-      engineGaps(spec, { kind: "podman", version: "4.3.1", apiVersion: "1.41" }).map((g) => g.split(":")[0]),
+      toCreateBody(spec, {}, { kind: "podman", apiVersion: "1.41" }).warnings.map((g) => g.split(":")[0]),
     ).toEqual(["gpus / deploy.resources.reservations.devices", "device_cgroup_rules", "platform linux/arm64"])
   })
 
