@@ -163,9 +163,14 @@ const recreate = (
       const service = services.get(c.labels[Labels.service] ?? "")
       const attachment = service?.spec.networks.find((n) => n.name === network.name)
       const aliases = attachment?.aliases
-      // Only when there is more than aliases, so plans without these fields stay as they were.
+      // Only when there is more than aliases (plans without these fields stay as they were),
+      // and only for a container that stays: one about to be replaced must leave its static
+      // address free for its replacement, so it gets a dynamic one meanwhile.
+      const stays = service !== undefined && c.labels[Labels.configHash] === service.configHash
       const extras =
-        attachment !== undefined && (Object.keys(attachment).length > 2 || service?.spec.links !== undefined)
+        stays &&
+        attachment !== undefined &&
+        (Object.keys(attachment).length > 2 || service?.spec.links !== undefined)
       return {
         containerId: c.id,
         containerName: c.name,
