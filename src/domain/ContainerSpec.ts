@@ -207,6 +207,31 @@ export interface ContainerSpec {
   readonly tty?: true
   readonly logging?: LogConfig
   readonly annotations?: Readonly<Record<string, string>>
+  // The remaining Compose fields (normalizeOther.ts); each set only when the manifest asks.
+  readonly blkio?: Blkio
+  /** `cgroup`: the cgroup namespace; host is policy-governed (host_namespaces: cgroup). */
+  readonly cgroupnsMode?: "host" | "private"
+  /** Policy-governed (allow.cgroup_parent). */
+  readonly cgroupParent?: string
+  readonly storageOpt?: Readonly<Record<string, string>>
+  /** Microseconds. */
+  readonly cpuRtPeriod?: number
+  readonly cpuRtRuntime?: number
+}
+
+/** `blkio_config`; each list in manifest order, each part set only when written. */
+export interface Blkio {
+  readonly weight?: number
+  readonly weightDevice?: ReadonlyArray<{ readonly path: string; readonly weight: number }>
+  readonly deviceReadBps?: ReadonlyArray<BlkioRate>
+  readonly deviceWriteBps?: ReadonlyArray<BlkioRate>
+  readonly deviceReadIOps?: ReadonlyArray<BlkioRate>
+  readonly deviceWriteIOps?: ReadonlyArray<BlkioRate>
+}
+
+export interface BlkioRate {
+  readonly path: string
+  readonly rate: number
 }
 
 export interface VolumesFromEntry {

@@ -3,6 +3,7 @@ import { engineGaps, startIntervalApi } from "./engineGaps.ts"
 import { type MountBody, mountsBody } from "./mountsBody.ts"
 import { compareApiVersions } from "./negotiateApiVersion.ts"
 import { defaultTarget, type EndpointConfig, type EngineTarget, networkingBody } from "./networkingBody.ts"
+import { type OtherHostConfig, otherHostConfig } from "./otherBody.ts"
 import { type ResourcesHostConfig, resourcesHostConfig } from "./resourcesBody.ts"
 
 /**
@@ -59,6 +60,7 @@ export interface CreateBody extends NetworkingFields {
     readonly SecurityOpt?: Array<string>
     readonly Sysctls?: Record<string, string>
   } & ResourcesHostConfig &
+    OtherHostConfig &
     ReturnType<typeof networkingBody>["hostConfig"]
   readonly NetworkingConfig?: {
     readonly EndpointsConfig: Record<string, EndpointConfig>
@@ -189,6 +191,7 @@ export const toCreateBody = (
       ExtraHosts: [...spec.extraHosts],
       ...hostAccess(spec),
       ...resourcesHostConfig(spec),
+      ...otherHostConfig(spec),
       ...networking.hostConfig,
     },
     ...(first === undefined

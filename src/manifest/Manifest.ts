@@ -24,6 +24,7 @@ import {
   serviceNetworkFields,
   volumeFields,
 } from "./schema/networkFields.ts"
+import { otherNetworkFields, otherServiceFields, otherTopLevelFields } from "./schema/otherFields.ts"
 import { serviceSecretFields, topLevelSecretFields } from "./schema/secretFields.ts"
 import { longVolumeOptionFields } from "./schema/volumeOptionFields.ts"
 
@@ -387,6 +388,7 @@ export const Service = Schema.StructWithRest(
     ...identityFields,
     ...serviceSecretFields,
     ...serviceNetworkFields,
+    ...otherServiceFields,
     "x-fleetd": opt(ServiceFleetd),
   }),
   [Extensions],
@@ -409,6 +411,7 @@ export const Network = Schema.StructWithRest(
     labels: opt(KeyValues),
     name: opt(Schema.String),
     ...networkFields,
+    ...otherNetworkFields,
   }),
   [Extensions],
 ).annotate({ identifier: "Network" })
@@ -438,6 +441,7 @@ export const Manifest = Schema.StructWithRest(
     volumes: opt(Schema.NullOr(Schema.Record(Schema.String, Schema.NullOr(Volume)))),
     ...topLevelSecretFields,
     ...includeFields,
+    ...otherTopLevelFields,
     "x-fleetd": opt(FleetdExtension),
   }),
   [Extensions],

@@ -11,6 +11,7 @@ import { keyValueEntries } from "./compose/keyValues.ts"
 import type { Manifest } from "./Manifest.ts"
 import { normalizeHooks } from "./normalizeHooks.ts"
 import { networkExtras } from "./normalizeNetworking.ts"
+import { checkTopLevelOther } from "./normalizeOther.ts"
 import { resolveFileObjects } from "./normalizeSecrets.ts"
 import { type NormalizeContext, normalizeService } from "./normalizeService.ts"
 import type { PathIssue } from "./PathIssue.ts"
@@ -82,7 +83,7 @@ export const buildDesiredState = (
     containerOf: (name) => manifest.services?.[name]?.container_name ?? containerName(fleet, name),
     ...(manifest["x-fleetd"]?.track === undefined ? {} : { track: manifest["x-fleetd"].track }),
   }
-  const issues: Array<PathIssue> = [...objects.issues]
+  const issues: Array<PathIssue> = [...objects.issues, ...checkTopLevelOther(manifest)]
   const desiredServices: Array<DesiredService> = services.map(([name, s]) => {
     const result = normalizeService(name, s, full)
     issues.push(...result.issues)

@@ -27,6 +27,7 @@ import { envFileEntries, escapesLexically, type FileFact } from "./manifestFiles
 import { normalizeBuild } from "./normalizeBuild.ts"
 import { normalizeHostAccess } from "./normalizeHostAccess.ts"
 import { normalizeNetworking, serviceAttachments } from "./normalizeNetworking.ts"
+import { normalizeOther } from "./normalizeOther.ts"
 import { normalizeResources } from "./normalizeResources.ts"
 import { type FileObjects, grantFileObjects } from "./normalizeSecrets.ts"
 import { normalizeUpdate } from "./normalizeUpdate.ts"
@@ -241,6 +242,9 @@ export const normalizeService = (
     string | undefined,
   ]
   const hostAccess = normalizeHostAccess(name, service, ctx.containerOf, origins)
+  const other = normalizeOther(name, service, origins)
+  issues.push(...other.issues)
+  for (const w of other.warnings) ctx.warn?.(w.path, w.message)
   const stopNs = durationNs(service.stop_grace_period)
   const command = words("command")
   const entrypoint = words("entrypoint")
@@ -278,6 +282,7 @@ export const normalizeService = (
     ...resources.fields,
     ...grants.fields,
     ...networking.fields,
+    ...other.fields,
   }
   const dependsOn: Array<Dependency> =
     service.depends_on === undefined

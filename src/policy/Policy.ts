@@ -20,14 +20,14 @@ const HostPath = Schema.String.annotate({ description: "Absolute host path" }).c
   ),
 )
 
-export const HostNamespace = Schema.Literals(["pid", "ipc", "uts", "userns"])
+export const HostNamespace = Schema.Literals(["pid", "ipc", "uts", "userns", "cgroup"])
 export type HostNamespace = typeof HostNamespace.Type
 
 export const PolicyAllow = Schema.Struct({
   privileged: opt(Schema.Boolean.annotate({ description: "Allow `privileged: true`" })),
   host_namespaces: opt(
     Schema.Array(HostNamespace).annotate({
-      description: "Host namespaces services may join: pid, ipc, uts, userns",
+      description: "Host namespaces services may join: pid, ipc, uts, userns, cgroup",
     }),
   ),
   network_mode_host: opt(Schema.Boolean.annotate({ description: "Allow `network_mode: host`" })),
@@ -55,6 +55,7 @@ export const PolicyAllow = Schema.Struct({
       description: "Allow device requests: `gpus` and `deploy.resources.reservations.devices`",
     }),
   ),
+  cgroup_parent: opt(List("Parent cgroups `cgroup_parent` may name, exactly as written, e.g. /fleet.slice")),
   device_cgroup_rules: opt(
     List('`device_cgroup_rules` entries services may add, exactly as written, e.g. "c 189:* rmw"'),
   ),

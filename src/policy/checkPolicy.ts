@@ -52,6 +52,7 @@ export const checkService = (
     ["ipc", "ipc", spec.ipcMode === "host"],
     ["uts", "uts", spec.utsMode === "host"],
     ["userns", "userns_mode", spec.usernsMode === "host"],
+    ["cgroup", "cgroup", spec.cgroupnsMode === "host"],
   ]
   for (const [ns, field, used] of namespaces)
     if (used && !(allow.host_namespaces ?? []).includes(ns))
@@ -104,6 +105,32 @@ export const checkService = (
           ? `denied by operator policy: device ${device.host} contains ".."; write the path without it`
           : denied(`device ${device.host}`, `allow.devices: [${device.host}]`),
       )
+
+  // blkio_config names host block devices: the same host access as `devices`.
+  const blkioPaths = new Set(
+    [
+      ...(spec.blkio?.weightDevice ?? []),
+      ...(spec.blkio?.deviceReadBps ?? []),
+      ...(spec.blkio?.deviceWriteBps ?? []),
+      ...(spec.blkio?.deviceReadIOps ?? []),
+      ...(spec.blkio?.deviceWriteIOps ?? []),
+    ].map((d) => d.path),
+  )
+  for (const path of blkioPaths)
+    if (!(allow.devices ?? []).some((prefix) => isUnderPrefix(path, prefix)))
+      push(
+        where(`blkio:${path}`, "blkio_config"),
+        "devices",
+        normalizeHostPath(path) === undefined
+          ? `denied by operator policy: blkio_config device ${path} is not an absolute path without ".."`
+          : denied(`blkio_config on device ${path}`, `allow.devices: [${path}]`),
+      )
+  if (spec.cgroupParent !== undefined && !(allow.cgroup_parent ?? []).includes(spec.cgroupParent))
+    push(
+      [...at, "cgroup_parent"],
+      "cgroup_parent",
+      denied(`cgroup_parent ${spec.cgroupParent}`, `allow.cgroup_parent: [${spec.cgroupParent}]`),
+    )
 
   const allowedOpts = new Set((allow.security_opt ?? []).map(canonicalSecurityOpt))
   for (const opt of spec.securityOpt ?? []) {

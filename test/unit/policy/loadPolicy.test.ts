@@ -42,7 +42,7 @@ extra: 1
     ).toEqual([
       'policy.yaml:2:3: allow.bind_mount: unknown policy key "bind_mount" (allow: takes privileged, host_namespaces, network_mode_host, cap_add, devices, bind_mounts, engine_socket, security_opt, sysctls)',
       "policy.yaml:3:15: allow.privileged: expected boolean",
-      'policy.yaml:4:21: allow.host_namespaces[0]: expected "pid" | "ipc" | "uts" | "userns"',
+      'policy.yaml:4:21: allow.host_namespaces[0]: expected "pid" | "ipc" | "uts" | "userns" | "cgroup"',
       'policy.yaml:5:17: allow.bind_mounts[0]: "srv" must be an absolute host path without ".." (e.g. /srv/media)',
       'policy.yaml:5:22: allow.bind_mounts[1]: "/a/../b" must be an absolute host path without ".." (e.g. /srv/media)',
       'policy.yaml:6:1: extra: unknown policy key "extra" (the policy has one top-level key, allow:)',

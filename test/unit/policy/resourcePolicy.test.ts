@@ -53,3 +53,33 @@ describe("operator policy on runtime and device fields", () => {
     ).toEqual([])
   })
 })
+
+/** The remaining Compose fields that reach past the container (normalizeOther.ts). */
+const otherCases: ReadonlyArray<readonly [string, Policy, string]> = [
+  [
+    "    cgroup: host",
+    { allow: { host_namespaces: ["cgroup"] } },
+    "services.web.cgroup [host_namespaces]: denied by operator policy: cgroup: host (the host's cgroup namespace) is not allowed; allow it with allow.host_namespaces: [cgroup] in the policy file",
+  ],
+  [
+    "    cgroup_parent: /fleet.slice",
+    { allow: { cgroup_parent: ["/fleet.slice"] } },
+    "services.web.cgroup_parent [cgroup_parent]: denied by operator policy: cgroup_parent /fleet.slice is not allowed; allow it with allow.cgroup_parent: [/fleet.slice] in the policy file",
+  ],
+  [
+    "    blkio_config: {device_write_iops: [{path: /dev/sdb, rate: 10}]}",
+    { allow: { devices: ["/dev/sdb"] } },
+    "services.web.blkio_config.device_write_iops.0.path [devices]: denied by operator policy: blkio_config on device /dev/sdb is not allowed; allow it with allow.devices: [/dev/sdb] in the policy file",
+  ],
+]
+
+describe("operator policy on cgroup and blkio fields", () => {
+  it.each(otherCases)("denies %s by default and allows it with its key", (yaml, policy, message) => {
+    expect(violations(yaml)).toEqual([message])
+    expect(violations(yaml, policy)).toEqual([])
+  })
+
+  it("needs nothing for cgroup: private and a plain blkio weight", () => {
+    expect(violations("    cgroup: private\n    blkio_config: {weight: 300}")).toEqual([])
+  })
+})
