@@ -120,11 +120,16 @@ for (const engine of testEngines()) {
           VW_PORT: String(await freePort()),
           APP_PORT: String(await freePort()),
         })
-        const composePorts = await ports()
-        const fleetdPorts = await ports()
+        // INSTANCE keeps fixed container names (`container_name`) apart in the same way.
+        const composePorts = { ...(await ports()), INSTANCE: project }
+        const fleetdPorts = { ...(await ports()), INSTANCE: fleet }
         const placeholders = (prefix: string, used: Record<string, string>) => ({
           [prefix]: "<project>",
-          ...Object.fromEntries(Object.entries(used).map(([name, port]) => [port, `<${name}>`])),
+          ...Object.fromEntries(
+            Object.entries(used).flatMap(([name, value]) =>
+              name === "INSTANCE" ? [] : [[value, `<${name}>`]],
+            ),
+          ),
         })
         const compose = (...args: Array<string>) =>
           run("docker-compose", ["-p", project, "-f", "compose.yaml", ...args], {
