@@ -4,6 +4,7 @@
  * document, so each issue points where the user must edit.
  */
 import { Cause, Exit, Schema, SchemaIssue } from "effect"
+import { castScalar } from "./compose/typeCasts.ts"
 import { interpolate, type Lookup } from "./interpolate.ts"
 import { Manifest } from "./Manifest.ts"
 import type { ManifestIssue } from "./ManifestError.ts"
@@ -25,7 +26,10 @@ export type Decoded =
       readonly warnings: ReadonlyArray<string>
     }
 
-/** Interpolates string values (never keys) into a fresh tree: anchors may share objects. */
+/**
+ * Interpolates string values (never keys) into a fresh tree (anchors may share
+ * objects), reading each at its field's type as Compose does (typeCasts.ts).
+ */
 const interpolateTree = (
   value: unknown,
   path: Path,
@@ -40,7 +44,7 @@ const interpolateTree = (
       return value
     }
     for (const name of result.unset) unset.push([path, name])
-    return result.value
+    return castScalar(path, result.value)
   }
   if (Array.isArray(value))
     return value.map((item, i) => interpolateTree(item, [...path, i], lookup, issues, unset))
