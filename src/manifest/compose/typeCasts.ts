@@ -3,14 +3,13 @@
  * is the boolean true, `pids_limit: "${PIDS}"` a number (compose-go's interpolation
  * type casts). The same fields, the same casts: each string at one of these paths
  * that parses as the field's type becomes that type; one that does not is left as it
- * is, for the Schema to report with its position.
+ * is, for the Schema to report with its position. A secret's or config's `mode` is
+ * not cast here: normalizeSecrets.ts reads a string mode as octal (`"0440"`).
  */
 type Cast = "int" | "float" | "bool"
 
 /** `*` stands for any one key or list index. */
 const casts: ReadonlyArray<readonly [string, Cast]> = [
-  ["services.*.configs.*.mode", "int"],
-  ["services.*.secrets.*.mode", "int"],
   ["services.*.cpu_count", "int"],
   ["services.*.cpu_percent", "float"],
   ["services.*.cpu_period", "int"],

@@ -91,7 +91,7 @@ x-fleetd: {}
     restart: sometimes
     stop_grace_period: 10
     mem_limit: lots
-    read_only: "yes"
+    read_only: "sometimes"
     pull_policy: build
     network_mode: container
     volumes:

@@ -12,7 +12,6 @@ describe("values read at their field's type after interpolation, as Compose does
     [["services", "web", "ulimits", "nofile"], "1024", 1024],
     [["services", "web", "ulimits", "nofile", "soft"], "512", 512],
     [["services", "web", "ports", 0, "target"], "80", 80],
-    [["services", "web", "secrets", 1, "mode"], "288", 288],
     [["networks", "back", "internal"], "true", true],
     [["volumes", "data", "external"], "false", false],
   ] as const)("%j: %s", (path, value, expected) => {
