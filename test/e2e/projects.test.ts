@@ -296,6 +296,51 @@ for (const engine of testEngines()) {
         expect(final[`${run}-admin-app`]).toBe(before[`${run}-admin-app`])
         expect(Object.keys(final)).toHaveLength(5)
       }, 480_000)
+
+      it("reads a project's git-ignored env file from --local-files, and an edit there replaces only its service", async () => {
+        const local = mkdtempSync(join(tmpdir(), "fleetd-projects-local-"))
+        const hostFile = join(local, "secrets", `${run}-db.env`)
+        mkdirSync(dirname(hostFile), { recursive: true })
+        writeFileSync(hostFile, "SECRET_TOKEN=first-value\n")
+        // The db project refers to a file git does not hold: it lives on the host only.
+        remote.commit({
+          [`services/${run}-db/docker-compose.yml`]: `name: ${run}-database\n${service(`    env_file: ../../secrets/${run}-db.env\n`)}`,
+        })
+        remote.push()
+        const tokenOf = async (name: string) =>
+          (await docker.getContainer(name).inspect()).Config.Env.find((e) => e.startsWith("SECRET_TOKEN="))
+
+        const d = await start("--local-files", local)
+        await projectsWhen(
+          d,
+          "six synced projects",
+          (ps) => ps.length === 6 && ps.every((p) => p.phase === "Synced"),
+        )
+        const before = await containers()
+        expect(Object.keys(before)).toHaveLength(6)
+        expect(await tokenOf(`${run}-database-app`)).toBe("SECRET_TOKEN=first-value")
+
+        // Edited on the host, not in git: the watcher asks for a pass, which replaces db alone.
+        writeFileSync(hostFile, "SECRET_TOKEN=second-value\n")
+        await eventually(
+          "db replaced with the new host-side value",
+          async () =>
+            (await tokenOf(`${run}-database-app`).catch(() => undefined)) === "SECRET_TOKEN=second-value"
+              ? true
+              : undefined,
+          120_000,
+        )
+        await projectsWhen(d, "all synced again", (ps) => ps.every((p) => p.phase === "Synced"))
+        const after = await containers()
+        for (const [name, id] of Object.entries(before)) {
+          if (name === `${run}-database-app`) expect(after[name]).not.toBe(id)
+          else expect(after[name], name).toBe(id)
+        }
+        const logs = d.logs()
+        expect(logs).not.toContain("first-value")
+        expect(logs).not.toContain("second-value")
+        rmSync(local, { recursive: true, force: true })
+      }, 480_000)
     })
   })
 }
