@@ -101,7 +101,10 @@ interface FileContext {
   readonly file: (relative: string) => FileFact
 }
 
-const swarmKeys = ["external", "name", "labels", "driver", "driver_opts", "template_driver"] as const
+/** Swarm-only keys that change what the container gets: refused, never half-applied. */
+const swarmKeys = ["external", "driver", "driver_opts", "template_driver"] as const
+/** Swarm-only keys that change nothing on one engine: Compose ignores them there, fleetd says so. */
+const ignoredKeys = ["name", "labels"] as const
 
 const resolveOne = (
   kind: Kind,
@@ -281,7 +284,8 @@ export const grantFileObjects = (
 
 /**
  * What Compose accepts but cannot act on, said rather than silently dropped: uid, gid
- * and mode of a bind-mounted file, and an empty value (no file is created for it).
+ * and mode of a bind-mounted file, an empty value (no file is created for it), and the
+ * Swarm-only `name` and `labels`.
  */
 export const fileObjectWarnings = (manifest: Manifest, lookup: Lookup): ReadonlyArray<PathIssue> => {
   const warnings: Array<PathIssue> = []
@@ -300,6 +304,14 @@ export const fileObjectWarnings = (manifest: Manifest, lookup: Lookup): Readonly
       }
     for (const name of used(manifest, kind)) {
       const def = defined[name]!
+      for (const key of ignoredKeys)
+        if (def[key] !== undefined)
+          warnings.push(
+            pathIssue(
+              [kind, name, key],
+              `${one[kind]} "${name}": ${key} is for Swarm ${kind}; ignored on a single engine, as docker compose does`,
+            ),
+          )
       const empty =
         def.file === undefined &&
         ((def.environment !== undefined &&

@@ -169,10 +169,10 @@ describe("refused and warned, at their positions, never quoting a value", () => 
       'fleet.yaml:7:5: secrets.db.external: secret "db": external is for Swarm secrets',
     ],
     [
-      "a Swarm name",
+      "a Swarm driver",
       "    configs: [app]",
-      "configs:\n  app:\n    file: ./conf/app.conf\n    name: app_v2",
-      'fleet.yaml:8:5: configs.app.name: config "app": name is for Swarm configs',
+      "configs:\n  app:\n    file: ./conf/app.conf\n    driver: vault",
+      'fleet.yaml:8:5: configs.app.driver: config "app": driver is for Swarm configs',
     ],
     [
       "a secret with both file and environment",
@@ -269,6 +269,21 @@ describe("refused and warned, at their positions, never quoting a value", () => 
     ])
     const s = desired(result).services[0]!
     expect(s.spec.secrets?.map((g) => g.target)).toEqual(["/run/secrets/db"])
+  })
+
+  it("accepts the Swarm-only name and labels with a warning, as Compose ignores them on one engine", () => {
+    const result = load(
+      manifest(
+        "    configs: [app]",
+        "configs:\n  app:\n    file: ./conf/app.conf\n    name: app_v2\n    labels: {team: web}",
+      ),
+      { files: files() },
+    )
+    expect(result.warnings).toEqual([
+      'fleet.yaml:8:11: configs.app.name: config "app": name is for Swarm configs; ignored on a single engine, as docker compose does',
+      'fleet.yaml:9:13: configs.app.labels: config "app": labels is for Swarm configs; ignored on a single engine, as docker compose does',
+    ])
+    expect(desired(result).services[0]?.spec.configs?.map((g) => g.target)).toEqual(["/app"])
   })
 })
 
