@@ -11,10 +11,10 @@ import { emptyPolicy } from "../policy/Policy.ts"
 import { policyIssues } from "../policy/policyIssues.ts"
 import { type ChangeSet, hasFailures } from "../reconciler/ChangeSet.ts"
 import { asProject } from "../reconciler/projectFleets.ts"
-import { reconcileHolding } from "../reconciler/reconcileHolding.ts"
-import { iso } from "../reconciler/recordPass.ts"
 import { serviceStatuses } from "../reconciler/serviceStatuses.ts"
 import type { ProjectsMemo } from "./projectsPass.ts"
+import { reconcileHolding } from "./reconcileHolding.ts"
+import { iso } from "./recordPass.ts"
 
 export interface ProjectPassResult {
   readonly status: ProjectStatus

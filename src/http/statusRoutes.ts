@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
+import { notReadyReasons, StatusStore } from "../daemon/StatusStore.ts"
 import { Metrics } from "../observability/Metrics.ts"
-import { notReadyReasons, StatusStore } from "../reconciler/StatusStore.ts"
 
 /**
  * `GET /health` (liveness: the process answers and its loop has not died), `/ready`

@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { DesiredState } from "../domain/DesiredState.ts"
 import type { HeldSpec } from "../planner/planService.ts"
-import { type ReconcileOptions, reconcile } from "./reconcile.ts"
+import { type ReconcileOptions, reconcile } from "../reconciler/reconcile.ts"
 
 /**
  * A daemon's reconcile of one fleet, with its memory: a spec rolled back at this
