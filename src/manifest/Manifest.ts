@@ -232,21 +232,6 @@ export const Track = Schema.Literals(["digest", "tag"]).annotate({
     "digest: resolve the tag to the registry's current digest on every pass and roll out a new one; tag (default): use the local image",
 })
 
-/** Fleet-wide fleetd settings; every other key is refused. */
-export const FleetdExtension = Schema.Struct({
-  track: opt(Track),
-  prune_volumes: opt(
-    Schema.Boolean.annotate({
-      description:
-        "Remove volumes (and their data) that leave the manifest; by default they are kept (default false)",
-    }),
-  ),
-}).annotate({
-  identifier: "FleetdExtension",
-  expected: "a mapping",
-  description: "fleetd settings for the whole fleet",
-})
-
 /**
  * `x-fleetd.update`: how a replacement is rolled out and health-gated. Normalized by
  * normalizeUpdate.ts; none of it is part of the config hash (retuning a timeout must
@@ -271,6 +256,24 @@ export const UpdateSettings = Schema.Struct({
   identifier: "UpdateSettings",
   description:
     "order, health_timeout (a healthcheck must pass within it; default 60s), min_ready (without a healthcheck, the container must run this long; default 5s), rollback",
+})
+
+/** Fleet-wide fleetd settings; every other key is refused. */
+export const FleetdExtension = Schema.Struct({
+  track: opt(Track),
+  // Bare, so the JSON Schema refers to the one UpdateSettings definition.
+  update: opt(UpdateSettings),
+  prune_volumes: opt(
+    Schema.Boolean.annotate({
+      description:
+        "Remove volumes (and their data) that leave the manifest; by default they are kept (default false)",
+    }),
+  ),
+}).annotate({
+  identifier: "FleetdExtension",
+  expected: "a mapping",
+  description:
+    "fleetd settings for the whole fleet: track, update (defaults for every service's x-fleetd.update, overridden field by field), prune_volumes",
 })
 
 /** What a hook step runs: a list, or a string split like Compose's `command` (no shell). */

@@ -14,6 +14,7 @@ import { networkExtras } from "./normalizeNetworking.ts"
 import { checkTopLevelOther } from "./normalizeOther.ts"
 import { resolveFileObjects } from "./normalizeSecrets.ts"
 import { type NormalizeContext, normalizeService } from "./normalizeService.ts"
+import { normalizeFleetUpdate } from "./normalizeUpdate.ts"
 import type { PathIssue } from "./PathIssue.ts"
 import { externalName, isExternal } from "./schema/networkFields.ts"
 
@@ -75,6 +76,7 @@ export const buildDesiredState = (
     .sort((a, b) => (a.key < b.key ? -1 : 1))
 
   const objects = resolveFileObjects(manifest, ctx)
+  const updateDefaults = normalizeFleetUpdate(manifest)
   const full: NormalizeContext = {
     ...ctx,
     fileObjects: objects.objects,
@@ -82,8 +84,13 @@ export const buildDesiredState = (
     volumes: new Map(volumes.map((v) => [v.key, v.name])),
     containerOf: (name) => manifest.services?.[name]?.container_name ?? containerName(fleet, name),
     ...(manifest["x-fleetd"]?.track === undefined ? {} : { track: manifest["x-fleetd"].track }),
+    updateDefaults: updateDefaults.settings,
   }
-  const issues: Array<PathIssue> = [...objects.issues, ...checkTopLevelOther(manifest)]
+  const issues: Array<PathIssue> = [
+    ...objects.issues,
+    ...updateDefaults.issues,
+    ...checkTopLevelOther(manifest),
+  ]
   const desiredServices: Array<DesiredService> = services.map(([name, s]) => {
     const result = normalizeService(name, s, full)
     issues.push(...result.issues)

@@ -123,8 +123,6 @@ const schemaIssues = (error: unknown, value: unknown): Array<PathIssue> => {
   return formatter(error.issue).issues.map((issue) => {
     const path = (issue.path ?? []).map((p) => (typeof p === "object" ? p.key : p)) as Array<PropertyKey>
     if (path[path.length - 1] === "x-fleetd") return { path, message: "x-fleetd must be a mapping" }
-    // The top-level x-fleetd accepts no key yet (a Record of Never): any key there is unknown.
-    if (path.length === 2 && path[0] === "x-fleetd") return unexpectedKey(path)
     if (issue.message === "\u0000unexpected") return unexpectedKey(path)
     // A missing key has no node: point at the mapping's own key (e.g. `web:`).
     if (issue.message === "\u0000missing")

@@ -11,7 +11,7 @@ import type {
   NetworkAttachment,
   PortBinding,
 } from "../domain/ContainerSpec.ts"
-import type { Dependency, DesiredService } from "../domain/DesiredState.ts"
+import type { Dependency, DesiredService, UpdateSettings } from "../domain/DesiredState.ts"
 import { configHash, type ReferencedFile, sha256Hex } from "../domain/specHash.ts"
 import { servicePorts } from "./checkManifest.ts"
 import { parseByteSize } from "./compose/byteSize.ts"
@@ -55,6 +55,8 @@ export interface NormalizeContext {
   readonly warn?: (path: ReadonlyArray<PropertyKey>, message: string) => void
   /** The fleet-wide `x-fleetd.track`, which a service's own setting overrides. */
   readonly track?: "digest" | "tag"
+  /** The fleet-wide `x-fleetd.update` fields, which a service's own fields override. */
+  readonly updateDefaults?: Partial<UpdateSettings>
   /** Top-level secrets and configs some service uses, resolved once (normalizeSecrets.ts). */
   readonly fileObjects?: FileObjects
 }
@@ -305,7 +307,7 @@ export const normalizeService = (
   dependsOn.sort(byString((d) => d.service))
   const pull = imagePolicy(service, ctx.track, [...at, "pull_policy"], issues)
   const fixedHostPorts = ports.some((p) => p.published !== undefined)
-  const update = normalizeUpdate(name, service, fixedHostPorts)
+  const update = normalizeUpdate(name, service, fixedHostPorts, ctx.updateDefaults)
   issues.push(...update.issues)
   return {
     service: {
