@@ -6,9 +6,9 @@ import type { DesiredState } from "../domain/DesiredState.ts"
 import { findRepositoryRoot } from "../manifest/hostFiles.ts"
 import { loadManifest } from "../manifest/loadManifest.ts"
 import { formatManifestError } from "../manifest/ManifestError.ts"
+import { withProfiles } from "../manifest/withProfiles.ts"
 import { Output } from "./Output.ts"
 import type { CliArgs } from "./parseCliArgs.ts"
-import { withProfiles } from "./withProfiles.ts"
 
 /** The git work tree around the manifest, if any: its references may reach anywhere inside it. */
 const repositoryOf = (file: string) => {

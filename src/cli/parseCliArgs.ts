@@ -75,7 +75,7 @@ Options:
       --listen HOST:PORT        HTTP address for /health /ready /metrics /status /hooks (default: 127.0.0.1:8080)
       --data-dir DIR            checkout and state (default: ./.fleetd)
       --ssh-key FILE --known-hosts FILE   SSH credentials (host keys always checked)
-      --fleet, --engine, --allow-empty, --concurrency, --policy, --local-files as above
+      --fleet, --engine, --allow-empty, --concurrency, --policy, --local-files, --profile as above
       --git-timeout DURATION  --webhook-max-bytes N  --log-level LEVEL  --log-format json|pretty
   Secrets only from the environment: FLEETD_GIT_TOKEN, FLEETD_WEBHOOK_SECRET[_GITHUB|_GITLAB|
   _GITEA|_BITBUCKET|_GENERIC], each also as *_FILE naming a file that holds it.
@@ -192,7 +192,7 @@ const parseRun = (argv: ReadonlyArray<string>): ParsedArgs => {
       flag,
       booleanRunFlags.has(flag)
         ? ({ type: "boolean" } as const)
-        : ({ type: "string", multiple: flag === "projects" } as const),
+        : ({ type: "string", multiple: flag === "projects" || flag === "profile" } as const),
     ]),
   )
   const { values, positionals } = parseArgs({

@@ -10,6 +10,7 @@ import { createDirectories } from "../manifest/hostFiles.ts"
 import { loadProjects, type ProjectOutcome } from "../manifest/loadProjects.ts"
 import { formatManifestIssue, type ManifestIssue } from "../manifest/ManifestError.ts"
 import { parseProjectPatterns } from "../manifest/projectGlob.ts"
+import { withProfiles } from "../manifest/withProfiles.ts"
 import type { OrphanedFleet } from "../planner/orphanedFleets.ts"
 import { applyPolicy } from "../policy/applyPolicy.ts"
 import { loadPolicy } from "../policy/loadPolicy.ts"
@@ -27,7 +28,6 @@ import { planView } from "./planView.ts"
 import { renderChangeSet } from "./renderChangeSet.ts"
 import { renderPlan } from "./renderPlan.ts"
 import { reportFailure } from "./reportFailure.ts"
-import { withProfiles } from "./withProfiles.ts"
 
 /** One project as the CLI reports it: loaded (with its policy applied) or invalid. */
 type Checked =

@@ -54,6 +54,11 @@ export interface DaemonSettings {
    * paths (absolute; a directory that existed at start-up). Never cleaned by fleetd.
    */
   readonly localFiles?: string | undefined
+  /**
+   * `--profile` flags, else COMPOSE_PROFILES from the environment: the Compose profiles
+   * enabled. Flags replace the variable in the environment manifests are loaded with.
+   */
+  readonly profiles?: ReadonlyArray<string>
   /** The operator policy, read once at start-up; unset means default deny. */
   readonly policy?: Policy
   /** Secret per provider; a provider without one refuses every delivery (fail closed). */

@@ -30,6 +30,8 @@ export const runFlags = {
   concurrency: "FLEETD_CONCURRENCY",
   policy: "FLEETD_POLICY",
   "local-files": "FLEETD_LOCAL_FILES",
+  // Compose's own variable, as `docker compose --profile` replaces it.
+  profile: "COMPOSE_PROFILES",
   "webhook-max-bytes": "FLEETD_WEBHOOK_MAX_BYTES",
   "log-level": "FLEETD_LOG_LEVEL",
   "log-format": "FLEETD_LOG_FORMAT",
@@ -214,6 +216,10 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
       dataDir,
       engine: yield* read(optional(Config.String("FLEETD_ENGINE"))),
       ...(localFiles === undefined ? {} : { localFiles }),
+      profiles: (merged["COMPOSE_PROFILES"] ?? "")
+        .split(",")
+        .map((p) => p.trim())
+        .filter((p) => p !== ""),
       allowEmpty: yield* read(Config.Boolean("FLEETD_ALLOW_EMPTY").pipe(Config.withDefault(false))),
       concurrency: yield* read(Config.Int("FLEETD_CONCURRENCY").pipe(Config.withDefault(4))),
       policy,

@@ -7,6 +7,7 @@ import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import { createDirectories } from "../manifest/hostFiles.ts"
 import { type LoadedManifest, loadManifest } from "../manifest/loadManifest.ts"
 import { formatManifestIssue } from "../manifest/ManifestError.ts"
+import { withProfiles } from "../manifest/withProfiles.ts"
 import { logEvent } from "../observability/logEvent.ts"
 import { Metrics, type PassResult } from "../observability/Metrics.ts"
 import { applyPolicy } from "../policy/applyPolicy.ts"
@@ -95,7 +96,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
       : yield* Effect.result(
           loadManifest(join(root, config.path), {
             fleet: config.fleet,
-            environment: process.env,
+            environment: withProfiles(process.env, config.profiles ?? []),
             repository: root,
             localFiles: config.localFiles,
             // The checkout is cleaned on every sync: data found nowhere lives in the data dir.

@@ -6,6 +6,7 @@ import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import { diskDirectory } from "../manifest/discoverProjects.ts"
 import { type LoadedProjects, loadProjects } from "../manifest/loadProjects.ts"
 import { parseProjectPatterns } from "../manifest/projectGlob.ts"
+import { withProfiles } from "../manifest/withProfiles.ts"
 import { logEvent } from "../observability/logEvent.ts"
 import { Metrics, type PassResult } from "../observability/Metrics.ts"
 import type { HeldSpec } from "../planner/planService.ts"
@@ -83,7 +84,7 @@ export const projectsPass = Effect.fn("projectsPass")(function* (
   else {
     const found = yield* Effect.result(
       loadProjects(root, parseProjectPatterns(config.projects ?? []), diskDirectory(root), {
-        environment: process.env,
+        environment: withProfiles(process.env, config.profiles ?? []),
         localFiles: config.localFiles,
         // The checkout is cleaned on every sync: data found nowhere lives in the data dir.
         binds: git ? join(config.dataDir, "binds") : undefined,

@@ -16,7 +16,7 @@ import { imageIds } from "../support/fixtures.ts"
 const app = (env: string, extra = "") =>
   `services:\n  app:\n    image: fleetd-test/app:v1\n    environment:\n      A: "${env}"\n    x-fleetd:\n      update:\n        min_ready: 0s\n${extra}`
 
-const setup = (projects: number) => {
+const setup = (projects: number, overrides: Partial<DaemonSettings> = {}) => {
   const dir = mkdtempSync(join(tmpdir(), "fleetd-projects-pass-"))
   const write = (files: Record<string, string | null>) => {
     for (const [path, text] of Object.entries(files))
@@ -56,6 +56,7 @@ const setup = (projects: number) => {
     webhookMaxBytes: 1024,
     logLevel: "info",
     logFormat: "json",
+    ...overrides,
   }
   const layer = Layer.mergeAll(
     StatusStore.layer(undefined),
@@ -78,6 +79,23 @@ const setup = (projects: number) => {
 }
 
 describe("a pass over projects", () => {
+  it.effect("creates a service with profiles: only under a --profile that enables it", () => {
+    const debug =
+      "  debug:\n    image: fleetd-test/app:v1\n    profiles: [debug]\n    x-fleetd:\n      update:\n        min_ready: 0s\n"
+    const names = (profiles: ReadonlyArray<string>) => {
+      const t = setup(1, { profiles })
+      t.write({ "services/p0/compose.yaml": app("1") + debug })
+      return projectsPass(["startup"], emptyProjectsMemo()).pipe(
+        Effect.map(() => t.world.containers.map((c) => c.name).sort()),
+        Effect.provide(t.layer),
+      )
+    }
+    return Effect.gen(function* () {
+      assert.deepStrictEqual(yield* names([]), ["p0-app"])
+      assert.deepStrictEqual(yield* names(["debug"]), ["p0-app", "p0-debug"])
+    })
+  })
+
   it.effect("costs two engine calls when nothing changed, for twelve projects", () => {
     const t = setup(12)
     return Effect.gen(function* () {

@@ -49,4 +49,17 @@ describe("--projects settings", () => {
       "give --path FILE or --projects GLOB, not both",
     )
   })
+
+  it("takes repeated --profile flags on run, replacing COMPOSE_PROFILES", () => {
+    const profiles = (argv: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+      const result = settings(["--dir", ".", ...argv], env)
+      return result._tag === "Success" ? result.success.profiles : result
+    }
+    expect(profiles(["--profile", "debug", "--profile", "tools"], { COMPOSE_PROFILES: "x" })).toEqual([
+      "debug",
+      "tools",
+    ])
+    expect(profiles([], { COMPOSE_PROFILES: "admin, ops" })).toEqual(["admin", "ops"])
+    expect(profiles([])).toEqual([])
+  })
 })

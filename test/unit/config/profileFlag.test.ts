@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { parseCliArgs } from "../../../src/cli/parseCliArgs.ts"
-import { withProfiles } from "../../../src/cli/withProfiles.ts"
+import { withProfiles } from "../../../src/manifest/withProfiles.ts"
 
 describe("--profile", () => {
   it("is repeatable on validate, plan and apply, and replaces COMPOSE_PROFILES", () => {
