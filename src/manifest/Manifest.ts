@@ -8,13 +8,13 @@
 import { Schema } from "effect"
 import { parseImageRef } from "../domain/imageRef.ts"
 import { durationHint, parseDuration } from "./compose/duration.ts"
-import { parseLongPort, parseShortPort } from "./compose/portSpec.ts"
 import { parsePullPolicy } from "./compose/pullPolicy.ts"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
 import { identityFields } from "./schema/identityFields.ts"
+import { Port } from "./schema/Port.ts"
 import { Cpus, MemLimit, resourceFields } from "./schema/resourceFields.ts"
 
-export { Cpus, MemLimit }
+export { Cpus, MemLimit, Port }
 
 import { buildFields } from "./schema/buildFields.ts"
 import { extendsFields, includeFields } from "./schema/composeFileFields.ts"
@@ -61,33 +61,6 @@ const StringOrList = Schema.Union([Schema.String, StringList])
 export const KeyValues = Schema.Union([Schema.Record(Schema.String, ScalarValue), StringList]).annotate({
   identifier: "KeyValues",
   description: "Mapping of KEY: value, or a list of KEY=value strings",
-})
-
-export const ShortPort = Schema.Union([Schema.String, Schema.Int]).check(
-  Schema.makeFilter((p: string | number) => {
-    const parsed = parseShortPort(p)
-    return typeof parsed === "string" ? parsed : undefined
-  }),
-)
-
-export const LongPort = Schema.Struct({
-  target: Schema.Int.annotate({ description: "Container port" }),
-  published: opt(Schema.Union([Schema.String, Schema.Int]).annotate({ description: "Host port or range" })),
-  host_ip: opt(Schema.String.annotate({ description: "Host address to bind, e.g. 127.0.0.1" })),
-  protocol: opt(Schema.Literals(["tcp", "udp", "sctp"])),
-  mode: opt(Schema.Literals(["host", "ingress"])),
-})
-  .check(
-    Schema.makeFilter((p) => {
-      const parsed = parseLongPort(p)
-      return typeof parsed === "string" ? parsed : undefined
-    }),
-  )
-  .annotate({ identifier: "LongPort" })
-
-export const Port = Schema.Union([ShortPort, LongPort]).annotate({
-  identifier: "Port",
-  description: '"[HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]", a port number, or the long syntax',
 })
 
 export const ShortVolume = parsedString("SOURCE:TARGET[:ro]", (s) => {

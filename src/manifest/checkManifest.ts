@@ -7,7 +7,6 @@ import type { PortBinding } from "../domain/ContainerSpec.ts"
 import { containerName, LabelPrefix, NextSuffix } from "../domain/labels.ts"
 import { checkContainerNames } from "./checkContainerNames.ts"
 import { keyValueEntries } from "./compose/keyValues.ts"
-import { parseLongPort, parseShortPort } from "./compose/portSpec.ts"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
 import type { Manifest, Service } from "./Manifest.ts"
 import { formatPath } from "./ManifestError.ts"
@@ -19,11 +18,9 @@ export const fleetNamePattern = /^[a-z0-9][a-z0-9_-]*$/
 /** Docker's own rule for container names. */
 const dockerNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
 
+/** Every binding with the index of the entry that wrote it. */
 export const servicePorts = (service: Service): ReadonlyArray<readonly [number, PortBinding]> =>
-  (service.ports ?? []).flatMap((port, index) => {
-    const parsed = typeof port === "object" ? parseLongPort(port) : parseShortPort(port)
-    return typeof parsed === "string" ? [] : parsed.map((p) => [index, p] as const)
-  })
+  (service.ports ?? []).flatMap((bindings, index) => bindings.map((p) => [index, p] as const))
 
 const isWildcard = (ip: string | undefined) => ip === undefined || ip === "0.0.0.0" || ip === "::"
 

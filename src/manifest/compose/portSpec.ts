@@ -92,3 +92,15 @@ export const parseLongPort = (port: LongPort): ReadonlyArray<PortBinding> | stri
   if (typeof published === "string") return published
   return expand(target, published, port.protocol ?? "tcp", port.host_ip)
 }
+
+/** The short syntax of what one entry parsed to (the inverse of parseShortPort). */
+export const formatShortPort = (bindings: ReadonlyArray<PortBinding>): string => {
+  const first = bindings[0]!
+  const last = bindings[bindings.length - 1]!
+  const range = (a: number, b: number | undefined) => (b === undefined || a === b ? `${a}` : `${a}-${b}`)
+  const ip =
+    first.hostIp === undefined ? "" : first.hostIp.includes(":") ? `[${first.hostIp}]:` : `${first.hostIp}:`
+  const published =
+    first.published === undefined ? (ip === "" ? "" : ":") : `${range(first.published, last.published)}:`
+  return `${ip}${published}${range(first.target, last.target)}/${first.protocol}`
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest"
 import { parseByteSize } from "../../../src/manifest/compose/byteSize.ts"
 import { parseDuration } from "../../../src/manifest/compose/duration.ts"
 import { parseEnvFile } from "../../../src/manifest/compose/envFile.ts"
-import { parseShortPort } from "../../../src/manifest/compose/portSpec.ts"
+import { formatShortPort, parseShortPort } from "../../../src/manifest/compose/portSpec.ts"
 import { splitShell } from "../../../src/manifest/compose/shellSplit.ts"
 
 describe("Compose value syntax", () => {
@@ -49,6 +49,15 @@ describe("Compose value syntax", () => {
     ["80-79", "container port range 80-79 ends before it starts"],
     ["a:b:c:d", '"a:b:c:d" is not [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]'],
   ])("reads port %s", (spec, expected) => expect(parseShortPort(spec)).toEqual(expected))
+
+  it.each(["80/udp", "8080:80/tcp", "127.0.0.1::80/tcp", "[::1]:8080:80/tcp", "8000-8001:9000-9001/tcp"])(
+    "writes back port %s as read",
+    (spec) => {
+      const bindings = parseShortPort(spec)
+      if (typeof bindings === "string") throw new Error(bindings)
+      expect(formatShortPort(bindings)).toBe(spec)
+    },
+  )
 
   it.each([
     ["httpd -f -p 8080", ["httpd", "-f", "-p", "8080"]],
