@@ -40,7 +40,11 @@ export const apply = Effect.fn("cli.apply")(function* (args: CliArgs) {
       output
         .out(
           args.json
-            ? JSON.stringify({ ok: !hasFailures(changes), ...changes }, null, 2)
+            ? JSON.stringify(
+                { ok: !hasFailures(changes), ...changes, warnings: result.loaded.warnings },
+                null,
+                2,
+              )
             : renderChangeSet(changes),
         )
         .pipe(Effect.as(hasFailures(changes) ? 1 : 0)),

@@ -20,7 +20,8 @@ export const plan = Effect.fn("cli.plan")(function* (args: CliArgs) {
   return yield* observeAndPlan(loaded.desired, args.allowEmpty, { images: checks.facts }).pipe(
     Effect.flatMap(({ planned }) => {
       const view = planView(planned)
-      return output.out(args.json ? JSON.stringify(view, null, 2) : renderPlan(view)).pipe(Effect.as(0))
+      const json = () => JSON.stringify({ ...view, warnings: loaded.warnings }, null, 2)
+      return output.out(args.json ? json() : renderPlan(view)).pipe(Effect.as(0))
     }),
     Effect.catch((error) => reportFailure(args, error)),
   )

@@ -51,7 +51,13 @@ interface ProjectRun {
   readonly text: string | undefined
 }
 
-const head = (c: Checked) => ({ dir: c.project.dir, file: c.project.file, fleet: c.project.fleet })
+/** What every project's entry starts with; a valid project's manifest warnings too. */
+const head = (c: Checked) => ({
+  dir: c.project.dir,
+  file: c.project.file,
+  fleet: c.project.fleet,
+  ...(c._tag === "Valid" ? { warnings: c.warnings } : {}),
+})
 
 /**
  * `validate`, `plan` and `apply` with `--projects`: every project is its own fleet. An
@@ -219,7 +225,6 @@ const validateProjects = Effect.fnUntraced(function* (
             valid: valid(c),
             services: c.desired.services.map((s) => s.name),
             ...(c.violations.length > 0 ? { issues: c.violations } : {}),
-            warnings: c.warnings,
           },
     )
     yield* output.out(JSON.stringify({ valid: checked.every(valid), projects, warnings }, null, 2))
