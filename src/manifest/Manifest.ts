@@ -10,6 +10,7 @@ import { parseImageRef } from "../domain/imageRef.ts"
 import { durationHint, parseDuration } from "./compose/duration.ts"
 import { parsePullPolicy } from "./compose/pullPolicy.ts"
 import { parseShortVolume } from "./compose/volumeSpec.ts"
+import { DependsOn } from "./schema/DependsOn.ts"
 import { identityFields } from "./schema/identityFields.ts"
 import { Port } from "./schema/Port.ts"
 import { Cpus, MemLimit, resourceFields } from "./schema/resourceFields.ts"
@@ -103,19 +104,6 @@ export const Healthcheck = Schema.Struct({
   retries: opt(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   disable: opt(Schema.Boolean),
 }).annotate({ identifier: "Healthcheck" })
-
-export const DependsOn = Schema.Union([
-  StringList,
-  Schema.Record(
-    Schema.String,
-    Schema.Struct({
-      condition: opt(
-        Schema.Literals(["service_started", "service_healthy", "service_completed_successfully"]),
-      ),
-      required: opt(Schema.Boolean),
-    }),
-  ),
-]).annotate({ identifier: "DependsOn" })
 
 export const Restart = parsedString("no | always | on-failure[:N] | unless-stopped", (s) =>
   /^(no|always|unless-stopped|on-failure(:\d+)?)$/.test(s)

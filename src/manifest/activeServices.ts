@@ -59,18 +59,11 @@ export const activeServices = (
     if (inactive.has(name)) continue
     const at = ["services", name]
     const kept: Record<string, unknown> = { ...service }
-    const deps = service.depends_on
-    if (Array.isArray(deps)) {
-      const list = deps as ReadonlyArray<string>
-      list.forEach((d, i) => {
-        if (inactive.has(d)) refuse([...at, "depends_on", i], d)
-      })
-      kept["depends_on"] = list.filter((d) => !inactive.has(d))
-    } else if (deps !== undefined) {
-      const map = deps as Record<string, { required?: boolean }>
-      for (const [d, v] of Object.entries(map))
-        if (inactive.has(d) && v.required !== false) refuse([...at, "depends_on", d], d, true)
-      kept["depends_on"] = Object.fromEntries(Object.entries(map).filter(([d]) => !inactive.has(d)))
+    if (service.depends_on !== undefined) {
+      for (const d of service.depends_on)
+        if (inactive.has(d.service) && d.required)
+          refuse([...at, "depends_on", d.at], d.service, typeof d.at === "string")
+      kept["depends_on"] = service.depends_on.filter((d) => !inactive.has(d.service))
     }
     const mode = service.network_mode
     if (mode?.startsWith("service:") === true && inactive.has(mode.slice(8))) {

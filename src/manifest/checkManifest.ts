@@ -34,19 +34,6 @@ const checkLabels = (labels: Service["labels"], path: ReadonlyArray<PropertyKey>
       }),
     )
 
-const dependencies = (
-  service: Service,
-): ReadonlyArray<{ name: string; at: string | number; required: boolean }> => {
-  const d = service.depends_on
-  if (d === undefined) return []
-  if (Array.isArray(d)) return (d as ReadonlyArray<string>).map((name, at) => ({ name, at, required: true }))
-  return Object.entries(d as Record<string, { required?: boolean }>).map(([name, v]) => ({
-    name,
-    at: name,
-    required: v.required ?? true,
-  }))
-}
-
 const findCycle = (graph: ReadonlyMap<string, ReadonlyArray<string>>): ReadonlyArray<string> | undefined => {
   const state = new Map<string, "visiting" | "done">()
   const stack: Array<string> = []
@@ -117,13 +104,13 @@ export const checkManifest = (manifest: Manifest, fleet: string): Array<PathIssu
       else published.push({ binding, path })
     }
 
-    const deps = dependencies(service)
+    const deps = service.depends_on ?? []
     // Links are dependencies too (compose-go adds them to depends_on).
-    graph.set(name, [...deps.map((d) => d.name), ...(service.links ?? []).map((l) => l.split(":")[0]!)])
+    graph.set(name, [...deps.map((d) => d.service), ...(service.links ?? []).map((l) => l.split(":")[0]!)])
     for (const dep of deps)
-      if (dep.required && !(dep.name in services))
+      if (dep.required && !(dep.service in services))
         issues.push(
-          pathIssue([...at, "depends_on", dep.at], `depends on unknown service "${dep.name}"`, {
+          pathIssue([...at, "depends_on", dep.at], `depends on unknown service "${dep.service}"`, {
             onKey: typeof dep.at === "string",
           }),
         )

@@ -286,22 +286,7 @@ export const normalizeService = (
     ...networking.fields,
     ...other.fields,
   }
-  const dependsOn: Array<Dependency> =
-    service.depends_on === undefined
-      ? []
-      : Array.isArray(service.depends_on)
-        ? (service.depends_on as ReadonlyArray<string>).map((s) => ({
-            service: s,
-            condition: "service_started",
-            required: true,
-          }))
-        : Object.entries(
-            service.depends_on as Record<string, { condition?: Dependency["condition"]; required?: boolean }>,
-          ).map(([s, d]) => ({
-            service: s,
-            condition: d.condition ?? "service_started",
-            required: d.required ?? true,
-          }))
+  const dependsOn: Array<Dependency> = (service.depends_on ?? []).map(({ at: _, ...d }) => d)
   for (const implicit of [...hostAccess.dependsOn, ...networking.dependsOn])
     if (!dependsOn.some((d) => d.service === implicit.service)) dependsOn.push(implicit)
   dependsOn.sort(byString((d) => d.service))

@@ -134,6 +134,22 @@ describe("profiles", () => {
     expect(d.services.find((s) => s.name === "web")?.dependsOn.map((x) => x.service)).toEqual(["db"])
   })
 
+  it("points at the list entry when a depends_on list names an inactive service", () => {
+    const text = yaml(
+      "  web:",
+      "    image: busybox",
+      "    depends_on: [cache, db]",
+      "  cache:",
+      "    image: busybox",
+      "  db:",
+      "    image: busybox",
+      "    profiles: [db]",
+    )
+    expect(issues(load(text))).toEqual([
+      'fleet.yaml:4:25: services.web.depends_on[1]: needs service "db", which is not active: none of its profiles (db) is enabled (enable one with --profile or COMPOSE_PROFILES, or make the dependency required: false)',
+    ])
+  })
+
   it("refuses a profile name Compose would refuse", () => {
     expect(issues(load(yaml("  a:", "    image: busybox", '    profiles: ["bad name"]')))).toEqual([
       'fleet.yaml:4:16: services.a.profiles[0]: "bad name" is not a valid profile name',

@@ -139,6 +139,7 @@ x-fleetd: 3
     ports: ["127.0.0.1:8080:81"]
     depends_on:
       a: {condition: service_healthy}
+      gone: {}
     network_mode: service:nope
     volumes: [data:/data]
 networks:
@@ -153,9 +154,10 @@ networks:
       'fleet.yaml:10:23: services.a.networks[1]: network "back" is not declared under the top-level networks',
       'fleet.yaml:12:7: services.a.labels["fleetd.fleet"]: label "fleetd.fleet" uses the reserved prefix "fleetd." (fleetd sets its own fleetd.* labels; rename yours)',
       "fleet.yaml:15:13: services.b.ports[0]: host port 8080/tcp is already published by services.a.ports[0]",
-      'fleet.yaml:18:19: services.b.network_mode: network_mode refers to unknown service "nope"',
-      'fleet.yaml:19:15: services.b.volumes[0]: volume "data" is not declared under the top-level volumes',
-      'fleet.yaml:22:14: networks.front.labels[0]: label "fleetd.owner" uses the reserved prefix "fleetd." (fleetd sets its own fleetd.* labels; rename yours)',
+      'fleet.yaml:18:7: services.b.depends_on.gone: depends on unknown service "gone"',
+      'fleet.yaml:19:19: services.b.network_mode: network_mode refers to unknown service "nope"',
+      'fleet.yaml:20:15: services.b.volumes[0]: volume "data" is not declared under the top-level volumes',
+      'fleet.yaml:23:14: networks.front.labels[0]: label "fleetd.owner" uses the reserved prefix "fleetd." (fleetd sets its own fleetd.* labels; rename yours)',
     ],
   },
   {
