@@ -75,6 +75,15 @@ const setup = () => {
 const tick = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 5)))
 
 /**
+ * A deadline on real time, not a timing check: generous, as a loaded CI machine can take
+ * seconds to read a manifest from disk (400 ticks, once the limit, were not always enough).
+ */
+const deadline = () => {
+  const end = Date.now() + 30_000
+  return () => Date.now() < end
+}
+
+/**
  * Waits (in real time, with a deadline) until the loop is idle: no pass running, the
  * next one scheduled, and nothing changing for a few ticks.
  */
@@ -82,21 +91,21 @@ const settle = Effect.gen(function* () {
   const store = yield* StatusStore
   let quiet = 0
   let last = ""
-  for (let i = 0; i < 400 && quiet < 4; i++) {
+  for (const inTime = deadline(); inTime() && quiet < 4; ) {
     yield* tick
     const s = yield* store.get
     const now = `${s.phase}|${s.lastPass?.startedAt}|${s.lastPass?.finishedAt}|${s.nextPassAt}`
     quiet = s.phase !== "Reconciling" && s.lastPass?.finishedAt !== undefined && now === last ? quiet + 1 : 0
     last = now
   }
-  if (quiet < 4) return yield* Effect.die(new Error("the loop did not settle within 2 s"))
+  if (quiet < 4) return yield* Effect.die(new Error("the loop did not settle within 30 s"))
 })
 
 /** Waits in real time, with a deadline, until `done()` holds. */
 const until = (done: () => boolean) =>
   Effect.gen(function* () {
-    for (let i = 0; i < 400 && !done(); i++) yield* tick
-    if (!done()) return yield* Effect.die(new Error("condition not met within 2 s"))
+    for (const inTime = deadline(); inTime() && !done(); ) yield* tick
+    if (!done()) return yield* Effect.die(new Error("condition not met within 30 s"))
   })
 
 describe("the loop", () => {
