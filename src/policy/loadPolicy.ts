@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises"
 import { Cause, Data, Effect, Exit, Schema, SchemaIssue } from "effect"
 import { formatManifestIssue, type ManifestIssue } from "../manifest/ManifestError.ts"
 import { parseYaml } from "../manifest/yamlDocument.ts"
-import { emptyPolicy, Policy } from "./Policy.ts"
+import { emptyPolicy, Policy, PolicyAllow } from "./Policy.ts"
 
 /** The policy file is missing or invalid; `issues` are positioned like manifest issues. */
 export class PolicyError extends Data.TaggedError("PolicyError")<{
@@ -53,7 +53,7 @@ export const policyFromText = (text: string): Policy | ReadonlyArray<ManifestIss
           hint:
             path.length === 1
               ? "the policy has one top-level key, allow:"
-              : "allow: takes privileged, host_namespaces, network_mode_host, cap_add, devices, bind_mounts, engine_socket, security_opt, sysctls",
+              : `allow: takes ${Object.keys(PolicyAllow.fields).join(", ")}`,
         })
       return parsed.located.issueAt(path, issue.message.replace(/^Expected /, "expected "))
     })

@@ -40,7 +40,7 @@ describe("the policy file", () => {
 extra: 1
 `),
     ).toEqual([
-      'policy.yaml:2:3: allow.bind_mount: unknown policy key "bind_mount" (allow: takes privileged, host_namespaces, network_mode_host, cap_add, devices, bind_mounts, engine_socket, security_opt, sysctls)',
+      'policy.yaml:2:3: allow.bind_mount: unknown policy key "bind_mount" (allow: takes privileged, host_namespaces, network_mode_host, cap_add, devices, bind_mounts, engine_socket, security_opt, sysctls, runtimes, device_requests, cgroup_parent, device_cgroup_rules)',
       "policy.yaml:3:15: allow.privileged: expected boolean",
       'policy.yaml:4:21: allow.host_namespaces[0]: expected "pid" | "ipc" | "uts" | "userns" | "cgroup"',
       'policy.yaml:5:17: allow.bind_mounts[0]: "srv" must be an absolute host path without ".." (e.g. /srv/media)',
