@@ -1,7 +1,10 @@
 /**
  * The fleet.yaml Schema: the Compose subset fleetd supports, and the single source of
  * truth for validation and for schemas/fleet.schema.json. It validates the Compose
- * shapes as written (after interpolation); normalizeService.ts turns the decoded
+ * shapes as written (after interpolation); forms with a short and a long syntax
+ * (ports, service volumes, depends_on) decode to one canonical form (schema/Port.ts,
+ * ServiceVolume.ts, DependsOn.ts), so no later stage parses them again, while the JSON
+ * Schema still describes what users write. normalizeService.ts turns the decoded
  * value into ContainerSpecs. Decode it with `onExcessProperty: "error"` so every
  * field outside the subset is reported by name instead of silently dropped.
  */
@@ -9,7 +12,6 @@ import { Schema } from "effect"
 import { parseImageRef } from "../domain/imageRef.ts"
 import { durationHint, parseDuration } from "./compose/duration.ts"
 import { parsePullPolicy } from "./compose/pullPolicy.ts"
-import { parseShortVolume } from "./compose/volumeSpec.ts"
 import { DependsOn } from "./schema/DependsOn.ts"
 import { identityFields } from "./schema/identityFields.ts"
 import { Port } from "./schema/Port.ts"
@@ -26,8 +28,8 @@ import {
   volumeFields,
 } from "./schema/networkFields.ts"
 import { otherNetworkFields, otherServiceFields, otherTopLevelFields } from "./schema/otherFields.ts"
+import { ServiceVolume } from "./schema/ServiceVolume.ts"
 import { serviceSecretFields, topLevelSecretFields } from "./schema/secretFields.ts"
-import { longVolumeOptionFields } from "./schema/volumeOptionFields.ts"
 
 const opt = Schema.optionalKey
 
@@ -62,35 +64,6 @@ const StringOrList = Schema.Union([Schema.String, StringList])
 export const KeyValues = Schema.Union([Schema.Record(Schema.String, ScalarValue), StringList]).annotate({
   identifier: "KeyValues",
   description: "Mapping of KEY: value, or a list of KEY=value strings",
-})
-
-export const ShortVolume = parsedString("SOURCE:TARGET[:ro]", (s) => {
-  const parsed = parseShortVolume(s)
-  return typeof parsed === "string" ? parsed : undefined
-})
-
-export const LongVolume = Schema.Struct({
-  type: Schema.Literals(["bind", "volume", "tmpfs"]),
-  source: opt(Schema.String),
-  target: Schema.String.check(Schema.isStartingWith("/")),
-  read_only: opt(Schema.Boolean),
-  ...longVolumeOptionFields,
-  tmpfs: opt(Schema.Struct({ size: opt(Schema.Union([Schema.String, Schema.Int])), mode: opt(Schema.Int) })),
-})
-  .check(
-    Schema.makeFilter((v) =>
-      v.type === "bind" && v.source === undefined
-        ? { path: ["source"], issue: "a bind mount needs a source" }
-        : v.type === "tmpfs" && v.source !== undefined
-          ? { path: ["source"], issue: "a tmpfs mount has no source" }
-          : undefined,
-    ),
-  )
-  .annotate({ identifier: "LongVolume" })
-
-export const ServiceVolume = Schema.Union([ShortVolume, LongVolume]).annotate({
-  identifier: "ServiceVolume",
-  description: '"SOURCE:TARGET[:ro]" (SOURCE is a volume name or ./relative path) or the long syntax',
 })
 
 export const Healthcheck = Schema.Struct({

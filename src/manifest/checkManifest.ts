@@ -7,7 +7,6 @@ import type { PortBinding } from "../domain/ContainerSpec.ts"
 import { containerName, LabelPrefix, NextSuffix } from "../domain/labels.ts"
 import { checkContainerNames } from "./checkContainerNames.ts"
 import { keyValueEntries } from "./compose/keyValues.ts"
-import { parseShortVolume } from "./compose/volumeSpec.ts"
 import type { Manifest, Service } from "./Manifest.ts"
 import { formatPath } from "./ManifestError.ts"
 import { checkLinks } from "./normalizeNetworking.ts"
@@ -149,17 +148,14 @@ export const checkManifest = (manifest: Manifest, fleet: string): Array<PathIssu
           ),
         )
 
-    for (const [i, volume] of (service.volumes ?? []).entries()) {
-      const parsed = typeof volume === "string" ? parseShortVolume(volume) : volume
-      if (typeof parsed === "string" || parsed.type !== "volume" || parsed.source === undefined) continue
-      if (!(parsed.source in volumes))
+    for (const [i, volume] of (service.volumes ?? []).entries())
+      if (volume.type === "volume" && volume.source !== undefined && !(volume.source in volumes))
         issues.push(
           pathIssue(
             [...at, "volumes", i],
-            `volume "${parsed.source}" is not declared under the top-level volumes`,
+            `volume "${volume.source}" is not declared under the top-level volumes`,
           ),
         )
-    }
     issues.push(...checkLabels(service.labels, [...at, "labels"]))
     issues.push(...checkLinks(name, service, services))
   }

@@ -14,10 +14,10 @@
 import { posix } from "node:path"
 import type { ContextListing } from "./buildContext.ts"
 import { buildPaths } from "./buildPaths.ts"
-import { parseShortVolume } from "./compose/volumeSpec.ts"
 import type { Manifest, Service } from "./Manifest.ts"
 import { fileObjectRefs } from "./normalizeSecrets.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
+import { sourceAt } from "./schema/ServiceVolume.ts"
 
 export interface FileRef {
   /** `build`: a build context (listed with its .dockerignore) or a Dockerfile. */
@@ -138,14 +138,9 @@ export const manifestFiles = (
     for (const e of envFileEntries(service.env_file))
       add("env_file", e.path, ["services", name, "env_file", ...e.at], e.required)
     const binds = (volumes: Service["volumes"], at: ReadonlyArray<PropertyKey>) => {
-      for (const [i, volume] of (volumes ?? []).entries()) {
-        if (typeof volume === "string") {
-          const parsed = parseShortVolume(volume)
-          if (typeof parsed !== "string" && parsed.type === "bind" && parsed.source !== undefined)
-            add("bind", parsed.source, [...at, i], true, parsed.readOnly)
-        } else if (volume.type === "bind" && volume.source !== undefined)
-          add("bind", volume.source, [...at, i, "source"], true, volume.read_only ?? false)
-      }
+      for (const [i, v] of (volumes ?? []).entries())
+        if (v.type === "bind" && v.source !== undefined)
+          add("bind", v.source, [...at, i, ...sourceAt(v)], true, v.read_only)
     }
     binds(service.volumes, ["services", name, "volumes"])
     // Escapes are reported by normalizeBuild, with the build's own wording.

@@ -20,7 +20,6 @@ import { parseEnvFile } from "./compose/envFile.ts"
 import { keyValueEntries } from "./compose/keyValues.ts"
 import { parseRawEnvFile } from "./compose/rawEnvFile.ts"
 import { splitShell } from "./compose/shellSplit.ts"
-import { parseShortVolume } from "./compose/volumeSpec.ts"
 import { imagePolicy } from "./imagePolicy.ts"
 import type { Service } from "./Manifest.ts"
 import { envFileEntries, escapesLexically, type FileFact } from "./manifestFiles.ts"
@@ -35,6 +34,7 @@ import { normalizeVolumeOptions } from "./normalizeVolumeOptions.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 import { referenceIssue } from "./referenceIssue.ts"
 import { isReservedVariable, reservedVariableMessage } from "./reservedVariables.ts"
+import { sourceAt } from "./schema/ServiceVolume.ts"
 
 export interface NormalizeContext {
   readonly fleet: string
@@ -160,20 +160,16 @@ export const normalizeService = (
     const colon = item.indexOf(":")
     tmpfs[colon < 0 ? item : item.slice(0, colon)] = colon < 0 ? "" : item.slice(colon + 1)
   }
-  for (const [i, volume] of (service.volumes ?? []).entries()) {
-    const long = typeof volume === "string" ? undefined : volume
-    const v = long ?? parseShortVolume(volume as string)
-    if (typeof v === "string") continue // reported by the Schema
-    const readOnly = long === undefined ? (v as { readOnly: boolean }).readOnly : (long.read_only ?? false)
-    const path = long === undefined ? [...at, "volumes", i] : [...at, "volumes", i, "source"]
-    if (v.type === "tmpfs" && long !== undefined) {
+  for (const [i, v] of (service.volumes ?? []).entries()) {
+    const readOnly = v.read_only
+    const path = [...at, "volumes", i, ...sourceAt(v)]
+    if (v.type === "tmpfs") {
       const opts = [
-        ...(long.tmpfs?.size === undefined ? [] : [`size=${long.tmpfs.size}`]),
-        ...(long.tmpfs?.mode === undefined ? [] : [`mode=${long.tmpfs.mode.toString(8)}`]),
+        ...(v.tmpfs?.size === undefined ? [] : [`size=${v.tmpfs.size}`]),
+        ...(v.tmpfs?.mode === undefined ? [] : [`mode=${v.tmpfs.mode.toString(8)}`]),
       ]
-      tmpfs[long.target] = opts.join(",")
-    } else if (v.source === undefined || v.type === "anonymous")
-      mounts.push({ type: "anonymous", target: v.target, readOnly })
+      tmpfs[v.target] = opts.join(",")
+    } else if (v.source === undefined) mounts.push({ type: "anonymous", target: v.target, readOnly })
     else if (v.type === "volume")
       mounts.push({
         type: "volume",

@@ -6,13 +6,10 @@
  * an error at its position.
  */
 import type { Mount, MountOptions } from "../domain/ContainerSpec.ts"
-import { parseShortVolume } from "./compose/volumeSpec.ts"
 import type { Service } from "./Manifest.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
-const propagations = new Set(["rprivate", "private", "rshared", "shared", "rslave", "slave"])
-const consistencies = new Set(["cached", "delegated", "consistent"])
 
 export const normalizeVolumeOptions = (
   name: string,
@@ -29,32 +26,20 @@ export const normalizeVolumeOptions = (
   for (const [i, volume] of (service.volumes ?? []).entries()) {
     const at = ["services", name, "volumes", i]
     const options: Mutable<MountOptions> = {}
-    let type: string
-    let consistency: string | undefined
-    if (typeof volume === "string") {
-      const short = parseShortVolume(volume)
-      if (typeof short === "string") continue // reported by the Schema
-      type = short.type
-      for (const o of short.options ?? []) {
-        if (o === "z" || o === "Z") options.selinux = o
-        else if (o === "nocopy") options.noCopy = true
-        else if (propagations.has(o)) options.propagation = o
-        else if (consistencies.has(o)) consistency = o
-      }
-      byTarget.set(short.target, options)
-    } else {
-      type = volume.type
-      if (volume.bind?.propagation !== undefined) options.propagation = volume.bind.propagation
-      if (volume.bind?.selinux !== undefined) options.selinux = volume.bind.selinux
-      if (volume.volume?.nocopy === true) options.noCopy = true
-      if (volume.volume?.subpath !== undefined) options.subpath = volume.volume.subpath
-      consistency = volume.consistency
+    const { type, consistency } = volume
+    if (volume.bind?.propagation !== undefined) options.propagation = volume.bind.propagation
+    if (volume.bind?.selinux !== undefined) options.selinux = volume.bind.selinux
+    if (volume.volume?.nocopy === true) options.noCopy = true
+    if (volume.volume?.subpath !== undefined) options.subpath = volume.volume.subpath
+    // The short syntax's MODE reads into bind/volume whatever the type, as compose-go
+    // does; only blocks written out in the long syntax must match it.
+    if (volume.short !== true) {
       if (volume.bind !== undefined && type !== "bind")
         issues.push(pathIssue([...at, "bind"], `bind options apply to type: bind, not ${type}`))
       if (volume.volume !== undefined && type !== "volume")
         issues.push(pathIssue([...at, "volume"], `volume options apply to type: volume, not ${type}`))
-      byTarget.set(volume.target, options)
     }
+    byTarget.set(volume.target, options)
     if (consistency !== undefined)
       warnings.push(
         pathIssue(

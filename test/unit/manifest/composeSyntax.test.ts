@@ -4,6 +4,7 @@ import { parseDuration } from "../../../src/manifest/compose/duration.ts"
 import { parseEnvFile } from "../../../src/manifest/compose/envFile.ts"
 import { formatShortPort, parseShortPort } from "../../../src/manifest/compose/portSpec.ts"
 import { splitShell } from "../../../src/manifest/compose/shellSplit.ts"
+import { formatShortVolume, parseShortVolume } from "../../../src/manifest/compose/volumeSpec.ts"
 
 describe("Compose value syntax", () => {
   it.each([
@@ -56,6 +57,37 @@ describe("Compose value syntax", () => {
       const bindings = parseShortPort(spec)
       if (typeof bindings === "string") throw new Error(bindings)
       expect(formatShortPort(bindings)).toBe(spec)
+    },
+  )
+
+  it.each([
+    ["data:/data", { type: "volume", source: "data", target: "/data", read_only: false }],
+    ["/data", { type: "volume", target: "/data", read_only: false }],
+    [
+      "./conf:/conf:ro,z,rshared",
+      {
+        type: "bind",
+        source: "./conf",
+        target: "/conf",
+        read_only: true,
+        bind: { selinux: "z", propagation: "rshared" },
+      },
+    ],
+    [
+      "data:/data:nocopy",
+      { type: "volume", source: "data", target: "/data", read_only: false, volume: { nocopy: true } },
+    ],
+    ["data:data", 'container path "data" must be absolute'],
+  ])("reads volume %s in the long syntax's terms", (spec, expected) =>
+    expect(parseShortVolume(spec)).toEqual(expected),
+  )
+
+  it.each(["data:/data", "/data", "./conf:/conf:ro,z,rshared", "data:/data:nocopy", "./c:/c:cached"])(
+    "writes back volume %s as read",
+    (spec) => {
+      const mount = parseShortVolume(spec)
+      if (typeof mount === "string") throw new Error(mount)
+      expect(formatShortVolume(mount)).toBe(spec)
     },
   )
 

@@ -23,6 +23,8 @@ describe("service volume options", () => {
       { selinux: "z", propagation: "rshared", readOnly: false },
     ],
     ["short: nocopy on a volume", "      - data:/data:nocopy\n", { type: "volume", noCopy: true }],
+    // The MODE is not the long syntax's bind block: a label on a named volume is fine.
+    ["short: an SELinux label on a volume", "      - data:/data:Z\n", { type: "volume", selinux: "Z" }],
     [
       "long: bind.propagation and bind.selinux",
       "      - {type: bind, source: ./conf, target: /conf, bind: {propagation: rslave, selinux: z}}\n",
