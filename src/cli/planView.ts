@@ -25,6 +25,8 @@ export interface PlannedChange {
     | "replace"
     | "start"
     | "adopt"
+    | "resume"
+    | "roll-back"
     | "remove"
     | "unchanged"
     | "completed"
@@ -138,7 +140,24 @@ export const plannedChange = (action: Action): PlannedChange => {
         action: "adopt",
         service: action.service,
         container: action.to,
-        reason: `finish an interrupted replacement: rename ${action.from}`,
+        reason: `finish an interrupted rollback: rename ${action.from}`,
+      }
+    case "Resume":
+      return {
+        action: "resume",
+        service: action.service.name,
+        container: action.service.containerName,
+        image: action.service.spec.image,
+        reason: resumeReason(action),
+        strategy: action.strategy,
+        ...hookCounts(action.service),
+      }
+    case "RollBack":
+      return {
+        action: "roll-back",
+        service: action.service.name,
+        container: action.containerName,
+        reason: `${action.trial.name} was on trial for a spec no longer wanted: remove it${action.old === undefined ? "" : `, ${action.old.name} serves again`}`,
       }
     case "Remove":
       return {
@@ -170,6 +189,14 @@ export const plannedChange = (action: Action): PlannedChange => {
         reason: action.reason,
       }
   }
+}
+
+/** Where an interrupted rollout goes on, in words. */
+const resumeReason = (action: Extract<Action, { _tag: "Resume" }>): string => {
+  const since = action.trial.since === "" ? "" : ` (on trial since ${action.trial.since})`
+  return action.stage === "gate"
+    ? `an interrupted rollout: gate ${action.trial.name} again${since}, then finish it or roll back`
+    : `an interrupted rollout: ${action.trial.name} passed its gate; run post_deploy from step ${action.hooksDone + 1}, then remove ${action.old?.name ?? "the old container"}`
 }
 
 export interface PlanView {
@@ -211,6 +238,8 @@ export const planView = (planned: Plan): PlanView => {
     replace: 0,
     start: 0,
     adopt: 0,
+    resume: 0,
+    "roll-back": 0,
     remove: 0,
     unchanged: 0,
     completed: 0,

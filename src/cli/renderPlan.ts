@@ -64,6 +64,10 @@ const renderChange = (c: PlannedChange): string => {
       return `> ${c.service}: start ${c.container} (not running)`
     case "adopt":
       return `~ ${c.service}: ${c.reason} as ${c.container}`
+    case "resume":
+      return `~ ${c.service}: resume ${c.reason}${describeHooks(c)}`
+    case "roll-back":
+      return `< ${c.service}: roll back: ${c.reason}`
     case "remove":
       return `- ${c.service}: remove ${c.container} (${removeReasons[c.reason ?? ""] ?? c.reason})`
     case "unchanged":
@@ -84,7 +88,7 @@ export const renderPlan = (view: PlanView): string => {
   const s = view.summary
   const total = view.inSync
     ? "In sync: nothing to do."
-    : `Plan: ${s.create} to create, ${s.replace} to replace, ${s.start} to start, ${s.remove} to remove, ${s.unchanged} unchanged${s.completed ? `, ${s.completed} completed` : ""}${view.withHooks ? `, ${view.withHooks} with hooks` : ""}${s.blocked ? `, ${s.blocked} blocked` : ""}${s.held ? `, ${s.held} held` : ""}${s.suspended ? `, ${s.suspended} suspended` : ""}.`
+    : `Plan: ${s.create} to create, ${s.replace} to replace,${s.resume ? ` ${s.resume} to resume,` : ""}${s["roll-back"] ? ` ${s["roll-back"]} to roll back,` : ""} ${s.start} to start, ${s.remove} to remove, ${s.unchanged} unchanged${s.completed ? `, ${s.completed} completed` : ""}${view.withHooks ? `, ${view.withHooks} with hooks` : ""}${s.blocked ? `, ${s.blocked} blocked` : ""}${s.held ? `, ${s.held} held` : ""}${s.suspended ? `, ${s.suspended} suspended` : ""}.`
   return [
     `Plan for fleet "${view.fleet}":`,
     ...(view.changes.length === 0 ? ["  (no services)"] : view.changes.map((c) => `  ${renderChange(c)}`)),

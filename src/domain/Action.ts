@@ -93,7 +93,37 @@ export type Action =
       readonly spec?: ContainerSpec
     }
   | {
-      /** A replacement created `<name>--next` and was interrupted before renaming it. */
+      /**
+       * A create or replace that a crash interrupted (trial.ts). `gate`: the `<name>--next`
+       * container never passed its gate: it is gated again (started first if it never
+       * was), then promoted, or rolled back when it fails. `hooks`: it passed and holds the
+       * name, the old one waits as `--prev`: post_deploy goes on after the steps done.
+       */
+      readonly _tag: "Resume"
+      readonly service: DesiredService
+      readonly specHash: string
+      readonly stage: "gate" | "hooks"
+      readonly trial: TrialContainer
+      /** The container it replaces, under its current name (the service's or `--prev[-k]`). */
+      readonly old?: ReplacedContainer
+      /** post_deploy steps already done (stage `hooks`). */
+      readonly hooksDone: number
+      readonly strategy: "start-first" | "stop-first"
+    }
+  | {
+      /**
+       * A `--next` container a crash left on trial whose spec is no longer the one wanted
+       * (or is held): it is stopped and removed, and the old container gets its name back
+       * and is started again if it ran before.
+       */
+      readonly _tag: "RollBack"
+      readonly service: DesiredService
+      readonly containerName: string
+      readonly trial: TrialContainer
+      readonly old?: ReplacedContainer
+    }
+  | {
+      /** A `<name>--prev` left alone by a crash (or an older fleetd): it gets the service's name back. */
       readonly _tag: "Adopt"
       readonly service: string
       readonly containerId: string
@@ -136,6 +166,26 @@ export type Action =
       readonly revision: string
       readonly reason: string
     }
+
+/** A container on trial (trial.ts), as observed. */
+export interface TrialContainer {
+  readonly id: string
+  readonly name: string
+  readonly state: string
+  /** When its trial began, from its label ("" when unknown). */
+  readonly since: string
+}
+
+/** The container a trial replaces. */
+export interface ReplacedContainer {
+  readonly id: string
+  /** Its current name. */
+  readonly name: string
+  /** Whether it runs now. */
+  readonly running: boolean
+  /** Whether it ran before the replacement began: a rollback starts it again only then. */
+  readonly wasRunning: boolean
+}
 
 /** A container on a network being recreated; `aliases` unset: not connected again (it is going away). */
 export interface NetworkAttachment {
@@ -184,6 +234,8 @@ export const actionService = (action: Action): string | undefined => {
   switch (action._tag) {
     case "Create":
     case "Replace":
+    case "Resume":
+    case "RollBack":
       return action.service.name
     case "Start":
     case "Adopt":

@@ -27,6 +27,13 @@ export const Labels = {
   /** On images fleetd built: the hash of the build's inputs (BuildSpec.hash). */
   buildHash: "fleetd.build-hash",
   volume: "fleetd.volume",
+  /**
+   * On every container fleetd creates for a service (trial.ts): when its trial began, which
+   * container it replaces and whether that one was running. Set at create time, so it
+   * exists exactly as long as the container: the name, not the label, says whether the
+   * trial is over.
+   */
+  trial: "fleetd.trial",
 } as const
 
 /** Suffix of the temporary name a replacement is created under before it takes over. */
@@ -34,6 +41,23 @@ export const NextSuffix = "--next"
 
 /** Suffix the old container carries while a new one runs its post_deploy hooks under the name. */
 export const PrevSuffix = "--prev"
+
+/**
+ * The old container's name once the new one passed its gate: `<name>--prev` while no
+ * post_deploy step has finished, `<name>--prev-<k>` once the first k have. The rename
+ * after each step is the record a resumed pass reads (trial.ts).
+ */
+export const prevName = (name: string, hooksDone: number): string =>
+  hooksDone === 0 ? `${name}${PrevSuffix}` : `${name}${PrevSuffix}-${hooksDone}`
+
+/** How many post_deploy steps a `--prev` name records as done, or undefined when it is no `--prev` of `name`. */
+export const prevHooksDone = (name: string, candidate: string): number | undefined => {
+  const base = `${name}${PrevSuffix}`
+  if (candidate === base) return 0
+  if (!candidate.startsWith(`${base}-`)) return undefined
+  const rest = candidate.slice(base.length + 1)
+  return /^[1-9][0-9]{0,3}$/.test(rest) ? Number(rest) : undefined
+}
 
 export const containerName = (fleet: string, service: string): string => `${fleet}-${service}`
 

@@ -70,12 +70,16 @@ export const checkManifest = (manifest: Manifest, fleet: string): Array<PathIssu
       issues.push(
         pathIssue(at, `service name "${name}" must match ${serviceNamePattern.source}`, { onKey: true }),
       )
-    else if (name.endsWith(NextSuffix))
+    else if (name.endsWith(NextSuffix) || /--prev(-[0-9]+)?$/.test(name))
       issues.push(
-        pathIssue(at, `service name "${name}" must not end with "${NextSuffix}"`, {
-          onKey: true,
-          hint: `fleetd creates replacements under <name>${NextSuffix}`,
-        }),
+        pathIssue(
+          at,
+          `service name "${name}" must not end with "${NextSuffix}", "--prev" or "--prev-<number>"`,
+          {
+            onKey: true,
+            hint: `fleetd creates replacements under <name>${NextSuffix} and keeps the old container as <name>--prev while it finishes`,
+          },
+        ),
       )
     else if (service.container_name === undefined && !dockerNamePattern.test(containerName(fleet, name)))
       issues.push(

@@ -1,11 +1,12 @@
-import type { Action, ReplaceReason } from "../domain/Action.ts"
+import type { Action, ReplacedContainer, ReplaceReason } from "../domain/Action.ts"
 import { type DesiredService, defaultUpdateSettings } from "../domain/DesiredState.ts"
 import { copiedGrants } from "../domain/FileGrant.ts"
 import { finishedJob } from "../domain/jobs.ts"
-import { Labels, NextSuffix } from "../domain/labels.ts"
+import { Labels, NextSuffix, prevHooksDone } from "../domain/labels.ts"
 import type { ObservedContainer } from "../domain/ObservedState.ts"
 import { specHash } from "../domain/specHash.ts"
 import { diffSummaries, parseSpecSummary, specSummary } from "../domain/specSummary.ts"
+import { parseTrial, type Trial } from "../domain/trial.ts"
 
 /** A spec that failed its health gate and was rolled back: the daemon's memory, fed to the planner. */
 export interface HeldSpec {
@@ -20,9 +21,12 @@ const brokenStates = new Set(["dead", "removing", "paused"])
  * The actions that bring one service from what runs to what is desired.
  *
  * `containers` are all observed containers labelled with this service: normally one,
- * named `<fleet>-<service>`. After an interrupted replacement there may also be a
- * `<name>--next`: it is adopted when it is exactly what is desired and the primary is
- * gone, and removed otherwise, so every crash point converges without duplicates.
+ * named `<fleet>-<service>`. A crash in the middle of a rollout leaves the others, and
+ * their names say how far it got (trial.ts): a `<name>--next` never passed its gate, so
+ * it is gated again (Resume), or rolled back when its spec is no longer wanted; a
+ * `<name>--prev[-k]` beside the name means the new container passed and post_deploy has
+ * k steps done (Resume from there). Anything else is a leftover and removed, so every
+ * crash point converges without duplicates and without adopting an ungated container.
  */
 export const planService = (
   service: DesiredService,
@@ -31,54 +35,114 @@ export const planService = (
   held?: HeldSpec,
 ): ReadonlyArray<Action> => {
   const hash = specHash(service.configHash, imageId)
-  const primary = containers.find((c) => c.name === service.containerName)
-  const others = containers.filter((c) => c !== primary)
-  const actions: Array<Action> = []
+  const name = service.containerName
+  const primary = containers.find((c) => c.name === name)
+  const next = containers.find((c) => c.name === name + NextSuffix)
+  const prev = containers.find((c) => prevHooksDone(name, c.name) !== undefined)
+  const leftovers = (keep: ReadonlyArray<ObservedContainer | undefined>): Array<Action> =>
+    containers.filter((c) => !keep.includes(c)).map((c) => remove(service, c, "leftover"))
 
-  if (primary === undefined) {
-    const adoptable = others.find((c) => isAdoptable(service, c, hash))
-    for (const c of others) {
-      if (c !== adoptable) actions.push(remove(service, c, "leftover"))
+  if (next !== undefined) {
+    const old = primary ?? prev
+    const trial = parseTrial(next.labels)
+    const replaced = old === undefined ? undefined : replacedContainer(old, trial)
+    const onTrial = { id: next.id, name: next.name, state: next.state, since: trial.since }
+    const actions = leftovers([next, old])
+    if (next.labels[Labels.specHash] === hash && held?.specHash !== hash) {
+      actions.push({
+        _tag: "Resume",
+        service,
+        specHash: hash,
+        stage: "gate",
+        trial: onTrial,
+        ...(replaced === undefined ? {} : { old: replaced }),
+        hooksDone: 0,
+        strategy: strategyOf(service),
+      })
+      return actions
     }
-    if (adoptable !== undefined) {
-      actions.push(adopt(service, adoptable))
-    } else {
-      actions.push({ _tag: "Create", service, specHash: hash, imageId })
-    }
-    return actions
-  }
-
-  const reason = replaceReason(service, primary, imageId)
-  const finished = reason === undefined ? undefined : others.find((c) => isAdoptable(service, c, hash))
-  for (const c of others) {
-    if (c !== finished) actions.push(remove(service, c, "leftover"))
-  }
-  if (finished !== undefined) {
-    // A replacement got as far as starting the new container: finish it.
-    actions.push(remove(service, primary, "replaced"), adopt(service, finished))
-  } else if (reason !== undefined && held?.specHash === hash) {
-    // Retrying a spec that just failed its health gate would loop: replace, fail, roll back.
     actions.push({
-      _tag: "Held",
-      service: service.name,
-      containerName: primary.name,
-      revision: held.revision,
-      reason: `rolled back at revision ${held.revision}; waiting for a new revision or image`,
-    })
-  } else if (reason !== undefined) {
-    actions.push({
-      _tag: "Replace",
+      _tag: "RollBack",
       service,
-      specHash: hash,
-      imageId,
-      reason,
-      changes: reason === "spec changed" ? changedFields(service, primary) : [],
-      strategy: (service.update ?? defaultUpdateSettings).order ?? defaultOrder(service),
-      old: { id: primary.id, name: primary.name, running: primary.state === "running" },
+      containerName: name,
+      trial: onTrial,
+      ...(replaced === undefined ? {} : { old: replaced }),
     })
-  } else if (primary.state !== "running" && primary.state !== "restarting") {
+    if (old === undefined || replaced === undefined) {
+      actions.push({ _tag: "Create", service, specHash: hash, imageId })
+      return actions
+    }
+    // Planned against the old container as the rollback leaves it.
+    const restored = { ...old, name, state: replaced.wasRunning ? "running" : old.state }
+    return [...actions, ...planSettled(service, restored, imageId, hash, held)]
+  }
+
+  if (prev !== undefined) {
+    if (primary === undefined) return [...leftovers([prev]), adopt(service, prev)]
+    const actions = leftovers([primary, prev])
+    if (primary.labels[Labels.specHash] === hash) {
+      const trial = parseTrial(primary.labels)
+      actions.push({
+        _tag: "Resume",
+        service,
+        specHash: hash,
+        stage: "hooks",
+        trial: { id: primary.id, name: primary.name, state: primary.state, since: trial.since },
+        old: replacedContainer(prev, trial),
+        hooksDone: prevHooksDone(name, prev.name) ?? 0,
+        strategy: strategyOf(service),
+      })
+      return actions
+    }
+    // Superseded while its post_deploy ran: that rollout ends here, the new spec gets its own.
+    actions.push(remove(service, prev, "replaced"))
+    return [...actions, ...planSettled(service, primary, imageId, hash, held)]
+  }
+
+  const actions = leftovers([primary])
+  if (primary === undefined) actions.push({ _tag: "Create", service, specHash: hash, imageId })
+  else actions.push(...planSettled(service, primary, imageId, hash, held))
+  return actions
+}
+
+/** The one container of a service with no rollout in progress: replace, hold, start or leave it. */
+const planSettled = (
+  service: DesiredService,
+  primary: ObservedContainer,
+  imageId: string | undefined,
+  hash: string,
+  held: HeldSpec | undefined,
+): ReadonlyArray<Action> => {
+  const reason = replaceReason(service, primary, imageId)
+  if (reason !== undefined && held?.specHash === hash) {
+    // Retrying a spec that just failed its health gate would loop: replace, fail, roll back.
+    return [
+      {
+        _tag: "Held",
+        service: service.name,
+        containerName: primary.name,
+        revision: held.revision,
+        reason: `rolled back at revision ${held.revision}; waiting for a new revision or image`,
+      },
+    ]
+  }
+  if (reason !== undefined) {
+    return [
+      {
+        _tag: "Replace",
+        service,
+        specHash: hash,
+        imageId,
+        reason,
+        changes: reason === "spec changed" ? changedFields(service, primary) : [],
+        strategy: strategyOf(service),
+        old: { id: primary.id, name: primary.name, running: isRunning(primary) },
+      },
+    ]
+  }
+  if (!isRunning(primary)) {
     const exitCode = finishedJob(service, primary)
-    actions.push(
+    return [
       exitCode === undefined
         ? {
             _tag: "Start",
@@ -88,12 +152,26 @@ export const planService = (
             ...(copiedGrants(service.spec).length > 0 ? { spec: service.spec } : {}),
           }
         : { _tag: "Completed", service: service.name, containerName: primary.name, exitCode },
-    )
-  } else {
-    actions.push({ _tag: "Unchanged", service: service.name, containerName: primary.name })
+    ]
   }
-  return actions
+  return [{ _tag: "Unchanged", service: service.name, containerName: primary.name }]
 }
+
+const isRunning = (c: ObservedContainer): boolean => c.state === "running" || c.state === "restarting"
+
+/**
+ * The old container of an interrupted rollout. It is started again on a rollback when
+ * the trial says it ran before (a stop-first replacement stopped it), and never stopped
+ * by one; a trial recorded against another container tells nothing about this one.
+ */
+const replacedContainer = (old: ObservedContainer, trial: Trial): ReplacedContainer => {
+  const running = isRunning(old)
+  const about = trial.replaces === undefined || trial.replaces === old.id
+  return { id: old.id, name: old.name, running, wasRunning: running || (about && trial.wasRunning) }
+}
+
+const strategyOf = (service: DesiredService): "start-first" | "stop-first" =>
+  (service.update ?? defaultUpdateSettings).order ?? defaultOrder(service)
 
 const replaceReason = (
   service: DesiredService,
@@ -131,12 +209,6 @@ const defaultOrder = (service: DesiredService): "start-first" | "stop-first" =>
   service.fixedHostPorts || service.spec.networkMode === "host" || service.fixedName === true
     ? "stop-first"
     : "start-first"
-
-/** A `--next` container that is exactly what is desired and already running (or a job that completed). */
-const isAdoptable = (service: DesiredService, c: ObservedContainer, hash: string): boolean =>
-  c.name === service.containerName + NextSuffix &&
-  c.labels[Labels.specHash] === hash &&
-  (c.state === "running" || finishedJob(service, c) === 0)
 
 const adopt = (service: DesiredService, c: ObservedContainer): Action => ({
   _tag: "Adopt",

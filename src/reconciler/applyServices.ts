@@ -143,8 +143,15 @@ const resultOf = (service: string, group: ReadonlyArray<Action>): ServiceResult 
       return {
         service,
         outcome: "adopted",
-        reason: "finished an interrupted replacement",
+        reason: "finished an interrupted rollback",
         container: main.to,
+      }
+    case "Resume":
+      return {
+        service,
+        outcome: main.old === undefined ? "created" : "replaced",
+        reason: `resumed an interrupted rollout (${main.stage === "gate" ? "gated again" : `post_deploy from step ${main.hooksDone + 1}`})`,
+        container: main.service.containerName,
       }
     case "Remove":
       return { service, outcome: "removed", reason: main.reason, container: main.containerName }

@@ -28,12 +28,16 @@ const exited = (name: string, s: ContainerState) =>
  * error while waiting fails the gate too: a container fleetd cannot see is not ready.
  * On Podman each inspection also runs a due healthcheck (podmanHealth.ts). A job (restart
  * "no" or "on-failure") that exits with code 0 has done what it is for: ready.
+ * `restartsBefore` is the restart count that is not the container's fault: unset, the
+ * count at the first inspection; 0 for a container on trial, so a restart while fleetd
+ * was down (gated again after a crash) fails the gate too.
  */
 export const awaitReady = Effect.fnUntraced(function* (
   name: string,
   id: string,
   spec: ContainerSpec,
   update: UpdateSettings,
+  restartsBefore?: number,
 ) {
   const engine = yield* ContainerEngine
   const inspect = engine
@@ -41,7 +45,7 @@ export const awaitReady = Effect.fnUntraced(function* (
     .pipe(Effect.mapError((e) => new GateFailed({ reason: `cannot inspect ${name}: ${e.message}` })))
   const startedAt = yield* Clock.currentTimeMillis
   const first = yield* inspect
-  const restarts = first.restartCount
+  const restarts = restartsBefore ?? first.restartCount
   const checked = hasHealthcheck(spec) || (spec.healthcheck?.test[0] !== "NONE" && first.health !== undefined)
   const limit = checked ? update.healthTimeoutMs : update.minReadyMs
   let state = first

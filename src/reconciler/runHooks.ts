@@ -31,10 +31,20 @@ export interface HookContext {
  * Runs one phase's steps in order. pre_deploy and post_deploy stop at the first step
  * that fails (HookFailed); on_failure runs every step and never fails, since it runs
  * for a failure that is already being reported. Nothing runs in a shell on this host:
- * commands go to the engine as argument lists.
+ * commands go to the engine as argument lists. `from` skips the steps a resumed rollout
+ * already ran; `afterStep` records progress (it gets the count of steps done) before the
+ * next step starts.
  */
-export const runHooks = Effect.fnUntraced(function* (ctx: HookContext, phase: HookPhase) {
-  for (const [index, step] of (ctx.service.hooks?.[phase] ?? []).entries()) {
+export const runHooks = Effect.fnUntraced(function* (
+  ctx: HookContext,
+  phase: HookPhase,
+  from = 0,
+  afterStep: (done: number) => Effect.Effect<void, never, ContainerEngine> = () => Effect.void,
+) {
+  const steps = ctx.service.hooks?.[phase] ?? []
+  for (const [index, step] of steps.entries()) {
+    if (index < from) continue
+    if (index > from) yield* afterStep(index)
     const result = yield* runStep(ctx, phase, index, step)
     ctx.results.push(result)
     yield* logEvent(result.ok ? "Info" : "Warn", result.ok ? "hook step done" : "hook step failed", {

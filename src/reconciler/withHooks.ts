@@ -15,7 +15,8 @@ export interface Hooked {
  * that serves now (none on a first deployment); when it fails, nothing else runs, so
  * the old container keeps serving untouched. Whenever the change fails (a hook, the
  * gate, the engine), on_failure runs, in whatever then holds the service's name. The
- * results of every step that ran come back on success and on the ActionError.
+ * results of every step that ran come back on success and on the ActionError. A resumed
+ * rollout (`preDeploy` false) already ran its pre_deploy before the crash.
  */
 export const withHooks = <R>(
   fleet: string,
@@ -23,20 +24,22 @@ export const withHooks = <R>(
   service: DesiredService,
   serving: string | undefined,
   body: (hooked: Hooked) => Effect.Effect<void, ActionError, R>,
+  preDeploy = true,
 ): Effect.Effect<ReadonlyArray<HookResult>, ActionError, R | ContainerEngine> => {
   const results: Array<HookResult> = []
   const hooks: HookContext = { fleet, revision, service, containerId: serving, results }
   return Effect.gen(function* () {
-    yield* runHooks(hooks, "pre_deploy").pipe(
-      Effect.mapError(
-        (failed) =>
-          new ActionError({
-            service: service.name,
-            message: `${failed.reason}; the update was not started${serving === undefined ? "" : ", the running container was left as it was"}`,
-            ...(failed.result.outputTail === undefined ? {} : { logs: failed.result.outputTail }),
-          }),
-      ),
-    )
+    if (preDeploy)
+      yield* runHooks(hooks, "pre_deploy").pipe(
+        Effect.mapError(
+          (failed) =>
+            new ActionError({
+              service: service.name,
+              message: `${failed.reason}; the update was not started${serving === undefined ? "" : ", the running container was left as it was"}`,
+              ...(failed.result.outputTail === undefined ? {} : { logs: failed.result.outputTail }),
+            }),
+        ),
+      )
     yield* body({ hooks })
     return results as ReadonlyArray<HookResult>
   }).pipe(

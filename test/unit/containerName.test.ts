@@ -35,11 +35,12 @@ describe("container_name", () => {
       const second = yield* pass(w, desired([named("A=2")]))
       assert.deepInclude(second.services[0], { outcome: "replaced", container: "postgres" })
       assert.deepStrictEqual(mutatingCalls(w), [
-        "stopContainer postgres",
         "createContainer postgres--next",
+        "stopContainer postgres",
         "startContainer postgres--next",
-        "removeContainer postgres",
+        "renameContainer postgres postgres--prev",
         "renameContainer postgres--next postgres",
+        "removeContainer postgres--prev",
       ])
       assert.deepStrictEqual(names(w), ["postgres:running"])
     }),

@@ -85,7 +85,11 @@ describe("pre_deploy", () => {
       const { changes } = yield* pass(w, web({ pre_deploy: [exec("backup")] }))
       assert.strictEqual(result(changes)?.outcome, "created")
       assert.deepStrictEqual(result(changes)?.hooks?.[0]?.skipped, true)
-      assert.deepStrictEqual(mutatingCalls(w), ["createContainer t-web", "startContainer t-web"])
+      assert.deepStrictEqual(mutatingCalls(w), [
+        "createContainer t-web--next",
+        "startContainer t-web--next",
+        "renameContainer t-web--next t-web",
+      ])
     }),
   )
 
@@ -147,8 +151,10 @@ describe("post_deploy", () => {
         assert.strictEqual(r?.logs, "GET / 500")
         assert.deepStrictEqual(mutatingCalls(w).slice(4), [
           "exec t-web smoke",
-          "removeContainer t-web",
+          "renameContainer t-web t-web--next",
+          "stopContainer t-web--next",
           "renameContainer t-web--prev t-web",
+          "removeContainer t-web--next",
           "runOnce on_failure fleetd-test/app:v1 alert",
         ])
         assert.deepStrictEqual(names(w), ["t-web:running:sha256:aaaa"])

@@ -90,9 +90,9 @@ describe("jobs", () => {
       assert.deepStrictEqual(mutatingCalls(w), [
         "createContainer t-job--next",
         "startContainer t-job--next",
-        "stopContainer t-job",
-        "removeContainer t-job",
+        "renameContainer t-job t-job--prev",
         "renameContainer t-job--next t-job",
+        "removeContainer t-job--prev",
       ])
       assert.deepStrictEqual(names(w), ["t-job:exited"])
       assert.strictEqual(w.containers[0]?.spec?.env[0], "RUN=2")
@@ -109,7 +109,7 @@ describe("jobs", () => {
       const inspections = w.calls.filter((c) => c === "inspectContainer t-job").length
       assert.isAtLeast(inspections, 2)
       const exitedBefore = w.calls.lastIndexOf("inspectContainer t-job")
-      assert.isBelow(exitedBefore, w.calls.indexOf("createContainer t-web"))
+      assert.isBelow(exitedBefore, w.calls.indexOf("createContainer t-web--next"))
     }),
   )
 
@@ -156,11 +156,12 @@ describe("jobs", () => {
       w.calls.length = 0
       yield* pass(w, desired([service("web", { networkMode: "host", env: ["A=2"] })]))
       assert.deepStrictEqual(mutatingCalls(w), [
-        "stopContainer t-web",
         "createContainer t-web--next",
+        "stopContainer t-web",
         "startContainer t-web--next",
-        "removeContainer t-web",
+        "renameContainer t-web t-web--prev",
         "renameContainer t-web--next t-web",
+        "removeContainer t-web--prev",
       ])
     }),
   )

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest"
 import type { Action } from "../../src/domain/Action.ts"
 import { Labels } from "../../src/domain/labels.ts"
+import type { ObservedContainer } from "../../src/domain/ObservedState.ts"
+import { type Trial, trialLabel } from "../../src/domain/trial.ts"
 import { plan } from "../../src/planner/plan.ts"
 import { desired, images, running, service } from "../support/fixtures.ts"
 
@@ -23,6 +25,10 @@ const summarizeOne = (a: Action): string => {
       return `Replace ${a.service.name} ${a.reason} ${a.strategy} [${a.changes.join(",")}]`
     case "Start":
       return `Start ${a.service}`
+    case "Resume":
+      return `Resume ${a.service.name} ${a.stage} ${a.trial.name}${a.old ? ` old=${a.old.name}${a.old.wasRunning ? "(ran)" : ""}` : ""}${a.stage === "hooks" ? ` from=${a.hooksDone}` : ""}`
+    case "RollBack":
+      return `RollBack ${a.service.name} ${a.trial.name}${a.old ? ` old=${a.old.name}${a.old.wasRunning ? "(ran)" : ""}` : ""}`
     case "Adopt":
       return `Adopt ${a.service} ${a.from}->${a.to}`
     case "Remove":
@@ -165,23 +171,6 @@ describe("plan", () => {
       expected: ["Replace web spec changed start-first [environment.A]"],
     },
     {
-      name: "adopts a job's replacement that completed before an interruption",
-      desired: desired([service("web", { env: ["A=2"] })]),
-      observed: {
-        containers: [
-          running(service("web", { env: ["A=1"] }), { state: "exited", exitCode: 0 }),
-          running(service("web", { env: ["A=2"] }), {
-            name: "t-web--next",
-            id: "next",
-            state: "exited",
-            exitCode: 0,
-          }),
-        ],
-        images,
-      },
-      expected: ["Remove web t-web replaced", "Adopt web t-web--next->t-web"],
-    },
-    {
       name: "replaces a network_mode: host service stop-first (it binds host ports fleetd cannot see)",
       desired: desired([service("web", { networkMode: "host", env: ["A=2"] })]),
       observed: { containers: [running(service("web", { networkMode: "host", env: ["A=1"] }))], images },
@@ -228,45 +217,6 @@ describe("plan", () => {
       desired: desired([service("a", { image: "nothere:1" }, { pullPolicy: "never" })]),
       observed: { containers: [], images },
       expected: ["Blocked a"],
-    },
-    {
-      name: "adopts a replacement interrupted after the old container was removed",
-      desired: desired([web]),
-      observed: { containers: [running(web, { name: "t-web--next", id: "next" })], images },
-      expected: ["Adopt web t-web--next->t-web"],
-    },
-    {
-      name: "removes the leftover of an interrupted replacement before replacing again",
-      desired: desired([service("web", { env: ["A=2"] })]),
-      observed: {
-        containers: [
-          running(service("web", { env: ["A=1"] })),
-          running(service("web", { env: ["A=2"] }), { name: "t-web--next", id: "next", state: "created" }),
-        ],
-        images,
-      },
-      expected: ["Remove web t-web--next leftover", "Replace web spec changed start-first [environment.A]"],
-    },
-    {
-      name: "finishes a replacement interrupted after the new container started",
-      desired: desired([service("web", { env: ["A=2"] })]),
-      observed: {
-        containers: [
-          running(service("web", { env: ["A=1"] }), { state: "exited" }),
-          running(service("web", { env: ["A=2"] }), { name: "t-web--next", id: "next" }),
-        ],
-        images,
-      },
-      expected: ["Remove web t-web replaced", "Adopt web t-web--next->t-web"],
-    },
-    {
-      name: "recreates when the only leftover is not what is desired",
-      desired: desired([service("web", { env: ["A=3"] })]),
-      observed: {
-        containers: [running(service("web", { env: ["A=2"] }), { name: "t-web--next", id: "next" })],
-        images,
-      },
-      expected: ["Remove web t-web--next leftover", "Create web"],
     },
     {
       name: "orders services after their dependencies",
@@ -329,4 +279,187 @@ describe("plan", () => {
       "Replace web spec changed start-first [(unknown: the container predates field tracking)]",
     ])
   })
+})
+
+/** A container fleetd created for `svc` with its trial label, as a crash left it. */
+const onTrial = (
+  svc: ReturnType<typeof service>,
+  name: string,
+  trial: Partial<Trial>,
+  overrides: Partial<ObservedContainer> = {},
+): ObservedContainer => {
+  const c = running(svc, { name, id: `id-${name}` })
+  const label = trialLabel({ since: "2026-12-04T03:00:00.000Z", wasRunning: true, ...trial })
+  return { ...c, labels: { ...c.labels, ...label }, ...overrides }
+}
+
+describe("plan after a crash in the middle of a rollout", () => {
+  const v1 = service("web", { env: ["A=1"] })
+  const v2 = service("web", { env: ["A=2"] })
+  const v3 = service("web", { env: ["A=3"] })
+  const fixed = (env: string) =>
+    service("web", { env: [env], ports: [{ target: 80, protocol: "tcp", published: 8080 }] })
+  const replaces = { replaces: "id-t-web" }
+  const cases: ReadonlyArray<{
+    name: string
+    want: ReturnType<typeof service>
+    containers: ReadonlyArray<ObservedContainer>
+    held?: string
+    expected: ReadonlyArray<string>
+  }> = [
+    {
+      name: "killed during a start-first gate: the --next is gated again, never adopted",
+      want: v2,
+      containers: [running(v1), onTrial(v2, "t-web--next", replaces)],
+      expected: ["Resume web gate t-web--next old=t-web(ran)"],
+    },
+    {
+      name: "killed during a stop-first gate: the stopped old one is remembered as running before",
+      want: fixed("A=2"),
+      containers: [
+        running(fixed("A=1"), { state: "exited", exitCode: 137 }),
+        onTrial(fixed("A=2"), "t-web--next", replaces),
+      ],
+      expected: ["Resume web gate t-web--next old=t-web(ran)"],
+    },
+    {
+      name: "killed between create and start: the trial is started and gated",
+      want: v2,
+      containers: [running(v1), onTrial(v2, "t-web--next", replaces, { state: "created" })],
+      expected: ["Resume web gate t-web--next old=t-web(ran)"],
+    },
+    {
+      name: "a crash-looping trial that exited while fleetd was down is gated (and fails there)",
+      want: v2,
+      containers: [running(v1), onTrial(v2, "t-web--next", replaces, { state: "exited", exitCode: 1 })],
+      expected: ["Resume web gate t-web--next old=t-web(ran)"],
+    },
+    {
+      name: "a job's trial that completed is gated too (an exit 0 passes a job's gate)",
+      want: service("web", { env: ["A=2"] }),
+      containers: [
+        running(v1, { state: "exited", exitCode: 0 }),
+        onTrial(v2, "t-web--next", { ...replaces, wasRunning: false }, { state: "exited", exitCode: 0 }),
+      ],
+      expected: ["Resume web gate t-web--next old=t-web"],
+    },
+    {
+      name: "killed during a first deployment's gate: gated again with nothing to roll back to",
+      want: v2,
+      containers: [onTrial(v2, "t-web--next", { wasRunning: false })],
+      expected: ["Resume web gate t-web--next"],
+    },
+    {
+      name: "killed between the two renames of a promotion: gated again against the --prev",
+      want: v2,
+      containers: [
+        running(v1, { name: "t-web--prev", id: "id-t-web" }),
+        onTrial(v2, "t-web--next", replaces),
+      ],
+      expected: ["Resume web gate t-web--next old=t-web--prev(ran)"],
+    },
+    {
+      name: "killed during post_deploy: the steps not recorded as done run, the --prev waits",
+      want: v2,
+      containers: [
+        running(v1, { name: "t-web--prev-2", id: "id-t-web" }),
+        onTrial(v2, "t-web", replaces, { id: "id-new" }),
+      ],
+      expected: ["Resume web hooks t-web old=t-web--prev-2(ran) from=2"],
+    },
+    {
+      name: "killed before any post_deploy step finished: from the first step",
+      want: v2,
+      containers: [
+        running(v1, { name: "t-web--prev", id: "id-t-web", state: "exited", exitCode: 137 }),
+        onTrial(v2, "t-web", replaces, { id: "id-new" }),
+      ],
+      expected: ["Resume web hooks t-web old=t-web--prev(ran) from=0"],
+    },
+    {
+      name: "killed in a rollback after the old one got its name back: the stopped trial fails its gate again",
+      want: fixed("A=2"),
+      containers: [
+        running(fixed("A=1"), { state: "exited", exitCode: 137 }),
+        onTrial(fixed("A=2"), "t-web--next", replaces, { state: "exited", exitCode: 137 }),
+      ],
+      expected: ["Resume web gate t-web--next old=t-web(ran)"],
+    },
+    {
+      name: "a trial whose spec is no longer wanted is rolled back, then the new spec replaces",
+      want: v3,
+      containers: [running(v1), onTrial(v2, "t-web--next", replaces)],
+      expected: [
+        "RollBack web t-web--next old=t-web(ran)",
+        "Replace web spec changed start-first [environment.A]",
+      ],
+    },
+    {
+      name: "a stale trial after stop-first: the old one is planned as it will run again",
+      want: fixed("A=1"),
+      containers: [
+        running(fixed("A=1"), { state: "exited", exitCode: 137 }),
+        onTrial(fixed("A=2"), "t-web--next", replaces),
+      ],
+      expected: ["RollBack web t-web--next old=t-web(ran)", "Unchanged web"],
+    },
+    {
+      name: "a stale first-deployment trial is removed and the service created",
+      want: v3,
+      containers: [onTrial(v2, "t-web--next", { wasRunning: false })],
+      expected: ["RollBack web t-web--next", "Create web"],
+    },
+    {
+      name: "a held spec's trial (the daemon rolled it back) is rolled back, not resumed",
+      want: v2,
+      containers: [running(v1), onTrial(v2, "t-web--next", replaces)],
+      held: "v2",
+      expected: ["RollBack web t-web--next old=t-web(ran)", "Held web rev1"],
+    },
+    {
+      name: "a trial recorded against another container says nothing about this one",
+      want: v2,
+      containers: [
+        running(v1, { state: "exited", exitCode: 0 }),
+        onTrial(v2, "t-web--next", { replaces: "someone-else" }),
+      ],
+      expected: ["Resume web gate t-web--next old=t-web"],
+    },
+    {
+      name: "post_deploy superseded by a newer spec: the --prev goes, the newer spec replaces",
+      want: v3,
+      containers: [running(v1, { name: "t-web--prev-1", id: "id-t-web" }), onTrial(v2, "t-web", replaces)],
+      expected: ["Remove web t-web--prev-1 replaced", "Replace web spec changed start-first [environment.A]"],
+    },
+    {
+      name: "a --prev left alone gets the name back",
+      want: v2,
+      containers: [running(v1, { name: "t-web--prev", id: "id-t-web" })],
+      expected: ["Adopt web t-web--prev->t-web"],
+    },
+    {
+      name: "anything else is a leftover: a second --prev beside a trial is removed",
+      want: v2,
+      containers: [
+        running(v1),
+        running(v1, { name: "t-web--prev-3", id: "stray" }),
+        onTrial(v2, "t-web--next", replaces),
+      ],
+      expected: ["Remove web t-web--prev-3 leftover", "Resume web gate t-web--next old=t-web(ran)"],
+    },
+  ]
+
+  for (const c of cases)
+    it(c.name, () => {
+      const held =
+        c.held === undefined
+          ? undefined
+          : new Map([["web", { specHash: running(v2).labels[Labels.specHash] ?? "", revision: "rev1" }]])
+      const actions = plan(
+        desired([c.want]),
+        { containers: c.containers, images },
+        held ? { held } : {},
+      ).actions
+      expect(summarize(actions)).toEqual(c.expected)
+    })
 })

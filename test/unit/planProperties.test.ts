@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
+import { actionService } from "../../src/domain/Action.ts"
 import type { DesiredService } from "../../src/domain/DesiredState.ts"
 import { plan } from "../../src/planner/plan.ts"
 import { observe, reconcile } from "../../src/reconciler/reconcile.ts"
@@ -108,8 +109,7 @@ describe("plan properties", () => {
         for (const s of after.services)
           if (s.dependsOn.some((d) => blocked.has(d.service))) blocked.add(s.name)
         for (const a of again) {
-          const name =
-            a._tag === "Create" || a._tag === "Replace" ? a.service.name : "service" in a ? a.service : ""
+          const name = actionService(a) ?? ""
           if (blocked.has(name)) continue
           expect(a._tag).toBe("Unchanged")
         }

@@ -57,9 +57,10 @@ describe("reconcile", () => {
       assert.deepStrictEqual(mutatingCalls(world), [
         "createContainer t-web--next",
         "startContainer t-web--next",
-        "stopContainer t-web",
-        "removeContainer t-web",
+        "renameContainer t-web t-web--prev",
         "renameContainer t-web--next t-web",
+        "stopContainer t-web--prev",
+        "removeContainer t-web--prev",
       ])
       assert.deepStrictEqual(names(world), ["t-db:running", "t-web:running"])
     }),
@@ -73,11 +74,12 @@ describe("reconcile", () => {
       world.calls.length = 0
       yield* pass(world, desired([service("web", { ports, env: ["A=2"] })]))
       assert.deepStrictEqual(mutatingCalls(world), [
-        "stopContainer t-web",
         "createContainer t-web--next",
+        "stopContainer t-web",
         "startContainer t-web--next",
-        "removeContainer t-web",
+        "renameContainer t-web t-web--prev",
         "renameContainer t-web--next t-web",
+        "removeContainer t-web--prev",
       ])
     }),
   )

@@ -64,7 +64,7 @@ describe("health gate", () => {
         const { changes } = yield* pass(w, desired([gated("web")]))
         const web = result(changes, "web")
         assert.strictEqual(web?.outcome, "failed")
-        assert.match(web?.reason ?? "", /t-web exited \(status exited, exit code 1\)/)
+        assert.match(web?.reason ?? "", /^t-web--next exited \(status exited, exit code 1\); t-web was kept/)
         assert.strictEqual(web?.logs, "starting\npanic: no config")
         assert.deepStrictEqual(names(w), ["t-web:exited:sha256:aaaa"])
       }),
@@ -82,6 +82,7 @@ describe("health gate", () => {
       assert.deepStrictEqual(mutatingCalls(w), [
         "createContainer t-web--next",
         "startContainer t-web--next",
+        "stopContainer t-web--next",
         "removeContainer t-web--next",
       ])
       assert.deepStrictEqual(names(w), ["t-web:running:sha256:aaaa"])
@@ -98,11 +99,12 @@ describe("health gate", () => {
       assert.strictEqual(web?.outcome, "rolled-back")
       assert.match(web?.reason ?? "", /t-web--next is unhealthy/)
       assert.deepStrictEqual(mutatingCalls(w), [
-        "stopContainer t-web",
         "createContainer t-web--next",
+        "stopContainer t-web",
         "startContainer t-web--next",
-        "removeContainer t-web--next",
+        "stopContainer t-web--next",
         "startContainer t-web",
+        "removeContainer t-web--next",
       ])
       assert.deepStrictEqual(names(w), ["t-web:running:sha256:aaaa"])
     }),
@@ -153,9 +155,10 @@ describe("health gate", () => {
       assert.deepStrictEqual(mutatingCalls(w), [
         "createContainer t-web--next",
         "startContainer t-web--next",
-        "stopContainer t-web",
-        "removeContainer t-web",
+        "renameContainer t-web t-web--prev",
         "renameContainer t-web--next t-web",
+        "stopContainer t-web--prev",
+        "removeContainer t-web--prev",
       ])
       assert.deepStrictEqual(names(w), ["t-web:exited:sha256:bbbb"])
       assert.strictEqual(rolledBack.size, 0)
@@ -206,7 +209,7 @@ describe("depends_on: service_healthy", () => {
       const { changes } = yield* pass(w, desired([db, dependent()]))
       assert.strictEqual(result(changes, "web")?.outcome, "created")
       const order = w.calls.filter((c) => /^(startContainer|createContainer) t-web|inspectContainer/.test(c))
-      const webCreated = order.indexOf("createContainer t-web")
+      const webCreated = order.indexOf("createContainer t-web--next")
       assert.isAtLeast(webCreated, 3, `web waited for db's inspections: ${order.join(", ")}`)
     }),
   )

@@ -69,9 +69,10 @@ describe("secrets and configs given by value are copied in before every start", 
       const w = world()
       yield* pass(w, "t0k3n")
       assert.deepStrictEqual(mutatingCalls(w), [
-        "createContainer t-web",
-        "putArchive t-web",
-        "startContainer t-web",
+        "createContainer t-web--next",
+        "putArchive t-web--next",
+        "startContainer t-web--next",
+        "renameContainer t-web--next t-web",
       ])
       assert.deepStrictEqual(
         filesIn(w, "t-web").map((f) => [f.path, f.mode, f.uid, f.gid, f.content]),

@@ -16,8 +16,8 @@ export const containerNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
 export const containerNameProblem = (name: string): string | undefined =>
   !containerNamePattern.test(name)
     ? `"${name}" is not a valid container name (letters, digits, "_", "." and "-", starting with a letter or digit, at least 2 characters)`
-    : name.endsWith(NextSuffix) || name.endsWith(PrevSuffix)
-      ? `container name "${name}" must not end with "${NextSuffix}" or "${PrevSuffix}": fleetd names replacements that way`
+    : name.endsWith(NextSuffix) || name.endsWith(PrevSuffix) || /--prev-[0-9]+$/.test(name)
+      ? `container name "${name}" must not end with "${NextSuffix}", "${PrevSuffix}" or "${PrevSuffix}-<number>": fleetd names replacements that way`
       : undefined
 
 export const ContainerName = Schema.String.annotate({

@@ -52,7 +52,7 @@ describe("container_name", () => {
       ),
     ).toEqual([
       'fleet.yaml:4:21: services.a.container_name: "-bad" is not a valid container name (letters, digits, "_", "." and "-", starting with a letter or digit, at least 2 characters)',
-      'fleet.yaml:7:21: services.b.container_name: container name "app--next" must not end with "--next" or "--prev": fleetd names replacements that way',
+      'fleet.yaml:7:21: services.b.container_name: container name "app--next" must not end with "--next", "--prev" or "--prev-<number>": fleetd names replacements that way',
     ])
   })
 

@@ -147,7 +147,7 @@ networks:
     labels: [fleetd.owner=me]
 `,
     expected: [
-      'fleet.yaml:2:3: services.web--next: service name "web--next" must not end with "--next" (fleetd creates replacements under <name>--next)',
+      'fleet.yaml:2:3: services.web--next: service name "web--next" must not end with "--next", "--prev" or "--prev-<number>" (fleetd creates replacements under <name>--next and keeps the old container as <name>--prev while it finishes)',
       'fleet.yaml:4:3: services["bad name"]: service name "bad name" must match ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$',
       "fleet.yaml:9:5: services.a.depends_on: dependency cycle: a -> b -> a",
       'fleet.yaml:9:21: services.a.depends_on[1]: depends on unknown service "ghost"',
