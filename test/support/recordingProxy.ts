@@ -1,7 +1,8 @@
 import { mkdtempSync } from "node:fs"
-import { createServer, request, type Server } from "node:http"
+import { createServer, type Server } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { forwardToEngine } from "./forwardToEngine.ts"
 
 /** One `POST /containers/create` as the engine received it. */
 export interface RecordedCreate {
@@ -37,18 +38,7 @@ export const startRecordingProxy = async (
           query: url.searchParams,
           body: JSON.parse(raw.toString() || "{}") as RecordedCreate["body"],
         })
-      const upstream = request(
-        { socketPath: engineSocket, path: req.url, method: req.method, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers)
-          answer.pipe(res)
-        },
-      )
-      upstream.on("error", (error) => {
-        res.writeHead(502)
-        res.end(String(error))
-      })
-      upstream.end(raw)
+      forwardToEngine(engineSocket, req, res, raw)
     })
   })
   await new Promise<void>((resolve) => server.listen(socketPath, resolve))
