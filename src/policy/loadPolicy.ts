@@ -4,7 +4,8 @@
  * "allow nothing" or "allow everything": the operator must fix it before fleetd runs.
  */
 import { readFile } from "node:fs/promises"
-import { Cause, Data, Effect, Exit, Schema, SchemaIssue } from "effect"
+import { Data, Effect } from "effect"
+import { decodeLocated } from "../manifest/decodeLocated.ts"
 import { formatManifestIssue, type ManifestIssue } from "../manifest/ManifestError.ts"
 import { parseYaml } from "../manifest/yamlDocument.ts"
 import { emptyPolicy, Policy, PolicyAllow } from "./Policy.ts"
@@ -22,10 +23,6 @@ export class PolicyError extends Data.TaggedError("PolicyError")<{
   }
 }
 
-const leafHook = (issue: SchemaIssue.Leaf): string =>
-  issue._tag === "UnexpectedKey" ? "\u0000unexpected" : SchemaIssue.defaultLeafHook(issue)
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1({ leafHook })
-
 /** Pure: the policy file's text → Policy, or every issue with its position. */
 export const policyFromText = (text: string): Policy | ReadonlyArray<ManifestIssue> => {
   // A file of comments only is an empty policy: everything denied.
@@ -37,27 +34,13 @@ export const policyFromText = (text: string): Policy | ReadonlyArray<ManifestIss
         ? { ...i, message: "the policy must be a mapping with one key, allow:" }
         : i,
     )
-  const exit = Schema.decodeUnknownExit(Policy)(parsed.located.value, {
-    errors: "all",
-    onExcessProperty: "error",
+  return decodeLocated(Policy, parsed.located, {
+    noun: "policy",
+    knownKeys: (path) =>
+      path.length === 1
+        ? "the policy has one top-level key, allow:"
+        : `allow: takes ${Object.keys(PolicyAllow.fields).join(", ")}`,
   })
-  if (Exit.isSuccess(exit)) return exit.value
-  const error = Cause.squash(exit.cause)
-  if (!Schema.isSchemaError(error)) return [{ line: 1, column: 1, path: "", message: String(error) }]
-  return formatter(error.issue)
-    .issues.map((issue) => {
-      const path = (issue.path ?? []).map((p) => (typeof p === "object" ? p.key : p)) as Array<PropertyKey>
-      if (issue.message === "\u0000unexpected")
-        return parsed.located.issueAt(path, `unknown policy key "${String(path[path.length - 1])}"`, {
-          onKey: true,
-          hint:
-            path.length === 1
-              ? "the policy has one top-level key, allow:"
-              : `allow: takes ${Object.keys(PolicyAllow.fields).join(", ")}`,
-        })
-      return parsed.located.issueAt(path, issue.message.replace(/^Expected /, "expected "))
-    })
-    .sort((a, b) => a.line - b.line || a.column - b.column)
 }
 
 /** No file: the default-deny policy. */
