@@ -1,10 +1,11 @@
-import { readFileSync, realpathSync, statSync } from "node:fs"
-import { isAbsolute, join, normalize, resolve } from "node:path"
+import { readFileSync } from "node:fs"
+import { isAbsolute, normalize, resolve } from "node:path"
 import { Config, ConfigProvider, Data, Duration, Effect, Option, Redacted } from "effect"
 import { durationHint, parseDuration } from "../manifest/compose/duration.ts"
 import { parseProjectPatterns, patternProblem } from "../manifest/projectGlob.ts"
 import { loadPolicy } from "../policy/loadPolicy.ts"
 import { type DaemonSettings, type WebhookProvider, webhookProviders } from "./DaemonConfig.ts"
+import { checkLocalFilesDir, listenHint, parseListenAddress } from "./operatorPaths.ts"
 
 /** A setting that is missing, malformed or contradicts another: a usage error (exit 2). */
 export class SettingsError extends Data.TaggedError("SettingsError")<{ readonly message: string }> {}
@@ -80,39 +81,18 @@ const secret = (name: string, env: Readonly<Record<string, string | undefined>>)
 }
 
 const parseListen = (value: string) => {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]*)):(\d{1,5})$/.exec(value)
-  const port = Number(match?.[3])
-  if (match === null || port > 65535) {
-    return Effect.fail(
-      new SettingsError({
-        message: `--listen "${value}" must be HOST:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:8080`,
-      }),
-    )
-  }
-  return Effect.succeed({ host: match[1] ?? (match[2] || "0.0.0.0"), port })
+  const address = parseListenAddress(value)
+  return address === undefined
+    ? Effect.fail(new SettingsError({ message: `--listen "${value}" ${listenHint}` }))
+    : Effect.succeed(address)
 }
 
-/**
- * `--local-files` must be a directory, and not inside fleetd's checkout, which every
- * sync cleans: the files it holds are the ones that must survive.
- */
 const checkLocalFiles = (value: string | undefined, dataDir: string) => {
   if (value === undefined || value === "") return Effect.succeed(undefined)
-  const dir = resolve(value)
-  const fail = (why: string) =>
-    Effect.fail(new SettingsError({ message: `--local-files (FLEETD_LOCAL_FILES) ${dir} ${why}` }))
-  let isDirectory: boolean
-  try {
-    isDirectory = statSync(dir).isDirectory()
-  } catch {
-    return fail("does not exist: create it, or leave the flag out")
-  }
-  if (!isDirectory) return fail("is not a directory")
-  const checkouts = join(dataDir, "checkout")
-  if (dir === checkouts || dir.startsWith(`${checkouts}/`))
-    return fail(`is inside fleetd's checkouts (${checkouts}), which every sync cleans`)
-  // Real, as the loader reports the files found there (the daemon watches those).
-  return Effect.succeed(realpathSync(dir))
+  const checked = checkLocalFilesDir(resolve(value), dataDir)
+  return "problem" in checked
+    ? Effect.fail(new SettingsError({ message: `--local-files (FLEETD_LOCAL_FILES) ${checked.problem}` }))
+    : Effect.succeed(checked.dir)
 }
 
 /**

@@ -40,7 +40,7 @@ describe("--local-files", () => {
 
   it("refuses a missing directory, a file, and a place inside the checkouts every sync cleans", async () => {
     expect(await settings({ "local-files": join(base, "nope") })).toBe(
-      `error: --local-files (FLEETD_LOCAL_FILES) ${base}/nope does not exist: create it, or leave the flag out`,
+      `error: --local-files (FLEETD_LOCAL_FILES) ${base}/nope does not exist: create it, or leave the setting out`,
     )
     expect(await settings({ "local-files": join(base, "file") })).toBe(
       `error: --local-files (FLEETD_LOCAL_FILES) ${base}/file is not a directory`,
