@@ -9,6 +9,7 @@
  */
 import { Schema } from "effect"
 import { durationHint, parseDuration } from "../manifest/compose/duration.ts"
+import { listenHint, parseListenAddress } from "./operatorPaths.ts"
 
 const opt = Schema.optionalKey
 
@@ -99,7 +100,11 @@ export const SourceEntry = Schema.Struct({
 
 export const ConfigFile = Schema.Struct({
   listen: opt(
-    Schema.String.annotate({ description: "HOST:PORT for the HTTP listener (default 127.0.0.1:8080)" }),
+    Schema.String.annotate({ description: "HOST:PORT for the HTTP listener (default 127.0.0.1:8080)" }).check(
+      Schema.makeFilter((s: string) =>
+        parseListenAddress(s) === undefined ? `"${s}" ${listenHint}` : undefined,
+      ),
+    ),
   ),
   data_dir: opt(Path("Checkouts and state (default ./.fleetd)")),
   engine: opt(
