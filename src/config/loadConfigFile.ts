@@ -10,7 +10,7 @@ import { dirname, join, resolve } from "node:path"
 import { Data, Duration, Effect, Redacted } from "effect"
 import { parseDuration } from "../manifest/compose/duration.ts"
 import { decodeLocated } from "../manifest/decodeLocated.ts"
-import { formatManifestIssue, type ManifestIssue } from "../manifest/ManifestError.ts"
+import { formatManifestError, formatManifestIssue, type ManifestIssue } from "../manifest/ManifestError.ts"
 import { type Located, parseYaml } from "../manifest/yamlDocument.ts"
 import { loadPolicy } from "../policy/loadPolicy.ts"
 import { ConfigFile, GitSettings, SourceEntry, WebhookSettings } from "./ConfigFile.ts"
@@ -24,10 +24,7 @@ export class ConfigFileError extends Data.TaggedError("ConfigFileError")<{
   readonly issues: ReadonlyArray<ManifestIssue>
 }> {
   override get message(): string {
-    return [
-      ...this.issues.map((i) => formatManifestIssue(this.file, i)),
-      `the config file ${this.file} is invalid: fix it and start fleetd (or send SIGHUP) again`,
-    ].join("\n")
+    return `${formatManifestError(this)}\nthe config file ${this.file} is invalid: fix it and start fleetd (or send SIGHUP) again`
   }
 }
 

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises"
 import { Data, Effect } from "effect"
 import { decodeLocated } from "../manifest/decodeLocated.ts"
-import { formatManifestIssue, type ManifestIssue } from "../manifest/ManifestError.ts"
+import { formatManifestError, type ManifestIssue } from "../manifest/ManifestError.ts"
 import { parseYaml } from "../manifest/yamlDocument.ts"
 import { emptyPolicy, Policy, PolicyAllow } from "./Policy.ts"
 
@@ -16,10 +16,7 @@ export class PolicyError extends Data.TaggedError("PolicyError")<{
   readonly issues: ReadonlyArray<ManifestIssue>
 }> {
   override get message(): string {
-    return [
-      ...this.issues.map((i) => formatManifestIssue(this.file, i)),
-      `the policy file ${this.file} is invalid; fleetd does not start without a valid policy`,
-    ].join("\n")
+    return `${formatManifestError(this)}\nthe policy file ${this.file} is invalid; fleetd does not start without a valid policy`
   }
 }
 
