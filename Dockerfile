@@ -11,8 +11,19 @@
 # FLEETD_ENGINE=unix:///run/podman/podman.sock. The container needs the socket and
 # nothing else from the host: the operator policy (--policy, mounted read-only) decides
 # what fleet.yaml may ask of the host, never the repository.
+#
+# Without root: the image runs as root by default (a socket usually belongs to
+# root:docker), but it works as the unprivileged `node` user (uid 1000, which owns
+# /data) given the socket's group:
+#   docker run --user 1000:$(stat -c %g /var/run/docker.sock) ...
+#
+# BASE is any Debian bookworm image with Node 24 and npm in the PATH and a uid 1000
+# user (the public node image's layout). The test suite builds on a stand-in made
+# from Debian's packages (test/support/fleetd-image.sh), as no registry is reachable there.
 
-FROM node:24-bookworm-slim AS build
+ARG BASE=node:24-bookworm-slim
+
+FROM ${BASE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund --loglevel=error
@@ -20,11 +31,17 @@ COPY tsconfig.json rolldown.config.ts ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:24-bookworm-slim
-# git and ssh for the repository; nothing else runs in this image.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
- && rm -rf /var/lib/apt/lists/*
+FROM ${BASE}
+# git and ssh for the repository; nothing else runs in this image. A base that already
+# has them (the suite's stand-in) needs no apt run, and so no network. The data volume
+# starts as the image's /data: owned by uid 1000, so a non-root run (above) can write
+# its checkout and state there.
+RUN if ! command -v git >/dev/null || ! command -v ssh >/dev/null || [ ! -s /etc/ssl/certs/ca-certificates.crt ]; then \
+      apt-get update \
+   && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
+   && rm -rf /var/lib/apt/lists/*; \
+    fi \
+ && mkdir -p /data && chown 1000:1000 /data
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -12,6 +12,7 @@ packages=(
   busybox-static          # the root filesystem of the test and demo images
   docker-compose          # the benchmark's baseline (Debian's 1.29)
   docker-registry         # a registry on loopback, for pull tests
+  debootstrap             # the stand-in base the image test builds fleetd's Dockerfile on
   git openssh-server      # real git remotes over file:// and ssh for the daemon tests
   iproute2 procps curl ca-certificates
 )
