@@ -1,12 +1,12 @@
 /**
  * Project discovery (`--projects`): every directory the globs select that holds a
  * compose file is a project, reconciled as its own fleet. The walk reads directories
- * only through `ListDirectory`, so tests give it a tree in memory; it never follows a
- * symlinked directory (a project may not live outside the repository).
+ * only through `ListDirectory` (on disk: through Effect's FileSystem), so tests give it
+ * a tree in memory; it never follows a symlinked directory (a project may not live
+ * outside the repository).
  */
-import { readdir } from "node:fs/promises"
 import { join } from "node:path"
-import { Data, Effect } from "effect"
+import { Data, Effect, FileSystem } from "effect"
 import { type ProjectPatterns, selectDirectories, walkDepth } from "./projectGlob.ts"
 
 /** The file names a project directory may hold its manifest under; the first found wins. */
@@ -26,7 +26,9 @@ export interface DirEntry {
 }
 
 /** Lists one directory, given relative to the root ("." for the root). */
-export type ListDirectory = (relative: string) => Effect.Effect<ReadonlyArray<DirEntry>, ProjectsError>
+export type ListDirectory<R = never> = (
+  relative: string,
+) => Effect.Effect<ReadonlyArray<DirEntry>, ProjectsError, R>
 
 /** The repository could not be walked (a directory vanished or is unreadable). */
 export class ProjectsError extends Data.TaggedError("ProjectsError")<{ readonly message: string }> {}
@@ -56,7 +58,10 @@ const skipped = new Set([".git", ".fleetd", "node_modules"])
 const childPath = (parent: string, name: string) => (parent === "." ? name : `${parent}/${name}`)
 
 /** Every project the patterns select, sorted by directory. */
-export const discoverProjects = Effect.fnUntraced(function* (patterns: ProjectPatterns, list: ListDirectory) {
+export const discoverProjects = Effect.fnUntraced(function* <R>(
+  patterns: ProjectPatterns,
+  list: ListDirectory<R>,
+) {
   const depth = Math.min(walkDepth(patterns), 16)
   const entriesOf = new Map<string, ReadonlyArray<DirEntry>>()
   let frontier = ["."]
@@ -84,18 +89,22 @@ export const discoverProjects = Effect.fnUntraced(function* (patterns: ProjectPa
   return projects as ReadonlyArray<ProjectDir>
 })
 
-/** ListDirectory over the disk below `root`; symlinks are "other", so never walked into. */
+/** ListDirectory below `root` through FileSystem; symlinks are "other", so never walked into. */
 export const diskDirectory =
-  (root: string): ListDirectory =>
+  (root: string): ListDirectory<FileSystem.FileSystem> =>
   (relative) =>
-    Effect.tryPromise({
-      try: async () =>
-        (await readdir(join(root, relative), { withFileTypes: true })).map(
-          (d): DirEntry => ({
-            name: d.name,
-            kind: d.isFile() ? "file" : d.isDirectory() ? "directory" : "other",
-          }),
-        ),
-      catch: (e) =>
-        new ProjectsError({ message: `cannot list ${join(root, relative)}: ${(e as Error).message}` }),
-    })
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      // Entry types are the entries' own (lstat), never their symlink targets'.
+      const entries = yield* fs.readDirectoryEntries(join(root, relative))
+      return entries.map(
+        (e): DirEntry => ({
+          name: e.name,
+          kind: e.type === "File" ? "file" : e.type === "Directory" ? "directory" : "other",
+        }),
+      )
+    }).pipe(
+      Effect.mapError(
+        (e) => new ProjectsError({ message: `cannot list ${join(root, relative)}: ${e.message}` }),
+      ),
+    )

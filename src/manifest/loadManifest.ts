@@ -146,8 +146,7 @@ const run = Effect.fnUntraced(function* (file: string, options: LoadManifestOpti
   for (const ref of staged.refs) {
     const fact = facts.get(ref.relative)
     if (ref.kind !== "build" || fact?.kind !== "directory" || fact.context !== undefined) continue
-    // The build helper reads contexts with node:fs; not yet through FileSystem.
-    const context = yield* Effect.tryPromise(() => readBuildContext(fact.realPath))
+    const context = yield* readBuildContext(fact.realPath)
     facts.set(ref.relative, { ...fact, context })
     for (const entry of context.files) contextFiles.push(resolve(fact.realPath, entry))
   }

@@ -4,9 +4,8 @@
  * `name:` else its directory), then runs the checks across projects. An invalid project
  * is a value here, never a failure: the others proceed.
  */
-import { readFile } from "node:fs/promises"
 import { basename, join, resolve } from "node:path"
-import { Effect, Result } from "effect"
+import { Effect, FileSystem, Result } from "effect"
 import { parseDocument } from "yaml"
 import { crossProjectChecks } from "./crossProjectChecks.ts"
 import { discoverProjects, type ListDirectory, type ProjectDir } from "./discoverProjects.ts"
@@ -42,19 +41,20 @@ export interface LoadProjectsOptions {
 }
 
 /** A best guess at an invalid project's name, so status can still name it. */
-const guessName = (path: string, dir: string, root: string) =>
-  Effect.promise(async () => {
-    try {
-      const name = parseDocument(await readFile(path, "utf8")).get("name")
-      if (typeof name === "string" && name !== "") return name
-    } catch {}
-    return normalizeFleetName(basename(dir === "." ? resolve(root) : dir)) || "project"
-  })
+const guessName = Effect.fnUntraced(function* (path: string, dir: string, root: string) {
+  const fs = yield* FileSystem.FileSystem
+  const text = yield* fs.readFileString(path).pipe(Effect.orElseSucceed(() => undefined))
+  try {
+    const name = text === undefined ? undefined : parseDocument(text).get("name")
+    if (typeof name === "string" && name !== "") return name
+  } catch {}
+  return normalizeFleetName(basename(dir === "." ? resolve(root) : dir)) || "project"
+})
 
-export const loadProjects = Effect.fnUntraced(function* (
+export const loadProjects = Effect.fnUntraced(function* <R>(
   root: string,
   patterns: ProjectPatterns,
-  list: ListDirectory,
+  list: ListDirectory<R>,
   options: LoadProjectsOptions,
 ) {
   const dirs = yield* discoverProjects(patterns, list)

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect, Result } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { readBuildContext } from "../../../src/manifest/buildContext.ts"
+import { readBuildContext as readContext } from "../../../src/manifest/buildContext.ts"
 import { loadManifest } from "../../../src/manifest/loadManifest.ts"
 import { formatManifestError } from "../../../src/manifest/ManifestError.ts"
 import { issues, load } from "./support.ts"
@@ -287,6 +287,9 @@ describe("image, build and pull_policy together", () => {
     expect(step?.kind === "run" ? step.spec.image : undefined).toBe("demo-web")
   })
 })
+
+const readBuildContext = (dir: string) =>
+  Effect.runPromise(readContext(dir).pipe(Effect.provide(NodeFileSystem.layer)))
 
 describe("readBuildContext", () => {
   let dir: string

@@ -1,8 +1,11 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Compose ${VAR} syntax is the subject under test
 import { Effect, Result } from "effect"
 import { describe, expect, it } from "vitest"
+import { diskDirectory } from "../../../src/manifest/discoverProjects.ts"
 import { loadManifest } from "../../../src/manifest/loadManifest.ts"
+import { loadProjects } from "../../../src/manifest/loadProjects.ts"
 import { formatManifestError } from "../../../src/manifest/ManifestError.ts"
+import { parseProjectPatterns } from "../../../src/manifest/projectGlob.ts"
 import { type Entry, memoryFileSystem } from "../../support/memoryFileSystem.ts"
 
 const load = (entries: Record<string, Entry>, environment: Record<string, string> = {}) =>
@@ -68,5 +71,44 @@ describe("the loader on an in-memory FileSystem", () => {
     expect(Result.isFailure(result) && formatManifestError(result.failure)).toBe(
       '/repo/app/compose.yml:4:13: services.app.ports[0]: container port "nope" is not a port number or range',
     )
+  })
+
+  it("lists a build context as the builder gets it: .dockerignore applied, symlinks as symlinks", async () => {
+    const result = await load({
+      "/repo/fleet.yaml": "services:\n  app:\n    image: app:1\n    build: ./app\n",
+      "/repo/app/Dockerfile": "FROM busybox\n",
+      "/repo/app/.dockerignore": "secret.txt\n",
+      "/repo/app/secret.txt": "no\n",
+      "/repo/app/src/main.sh": "echo hi\n",
+      "/repo/app/current": { symlink: "src/main.sh" },
+    })
+    if (Result.isFailure(result)) throw new Error(formatManifestError(result.failure))
+    expect(result.success.files.filter((f) => f.startsWith("/repo/app/")).sort()).toEqual([
+      "/repo/app/.dockerignore",
+      "/repo/app/Dockerfile",
+      "/repo/app/current",
+      "/repo/app/src/main.sh",
+    ])
+  })
+
+  it("discovers projects without walking into a symlinked directory, and names an invalid one from its YAML", async () => {
+    const result = await Effect.runPromise(
+      loadProjects("/repo", parseProjectPatterns(["services/*"]), diskDirectory("/repo"), {
+        environment: {},
+      }).pipe(
+        Effect.provide(
+          memoryFileSystem({
+            "/repo/services/web/compose.yaml": "services:\n  web:\n    image: busybox\n",
+            "/repo/services/db/compose.yml": "name: database\nservices:\n  db:\n    bogus: 1\n",
+            "/repo/services/elsewhere": { symlink: "/outside" },
+            "/outside/compose.yaml": "services:\n  x:\n    image: busybox\n",
+          }),
+        ),
+      ),
+    )
+    expect(result.projects.map((p) => [p.dir, p.fleet, Result.isSuccess(p.loaded)])).toEqual([
+      ["services/db", "database", false],
+      ["services/web", "web", true],
+    ])
   })
 })
