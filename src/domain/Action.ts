@@ -136,6 +136,8 @@ export type Action =
       readonly containerId: string
       readonly containerName: string
       readonly reason: "orphan" | "leftover" | "replaced"
+      /** Grace period for its stop, when not the default (an abandoned hook container: 0). */
+      readonly stopSeconds?: number
     }
   | { readonly _tag: "Unchanged"; readonly service: string; readonly containerName: string }
   | {

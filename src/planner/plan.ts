@@ -46,6 +46,20 @@ export const plan = (desired: DesiredState, observed: ObservedState, options: Pl
   const resources = planResources(desired, observed, owned)
   actions.push(...resources.setup)
 
+  // A hook container outlives its step only when fleetd died during it: it goes before
+  // anything else changes (a step abandoned half-way must not run beside the next try),
+  // stopped at once, as its step would have been at its timeout.
+  for (const c of fleetContainers)
+    if (c.labels[Labels.hook] !== undefined)
+      actions.push({
+        _tag: "Remove",
+        service: c.labels[Labels.service] ?? c.name,
+        containerId: c.id,
+        containerName: c.name,
+        reason: "leftover",
+        stopSeconds: 0,
+      })
+
   const ordered = orderServices(desired.services)
   for (const service of ordered) {
     // Suspended by the operator: left exactly as it is, and not an orphan either.
@@ -94,16 +108,6 @@ export const plan = (desired: DesiredState, observed: ObservedState, options: Pl
       reason: "orphan",
     })
   }
-  // A hook container outlives its step only when fleetd died during it: once stopped, it goes.
-  for (const c of fleetContainers)
-    if (c.labels[Labels.hook] !== undefined && c.state !== "running")
-      actions.push({
-        _tag: "Remove",
-        service: c.labels[Labels.service] ?? c.name,
-        containerId: c.id,
-        containerName: c.name,
-        reason: "leftover",
-      })
   actions.push(...resources.teardown)
   return { fleet: desired.fleet, actions }
 }

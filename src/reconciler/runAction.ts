@@ -56,9 +56,9 @@ export const runAction = (fleet: string, revision: string, action: Action) =>
             Effect.mapError(describe(action.service, `renaming ${action.from} to ${action.to}`)),
           )
         case "Remove":
-          yield* retryEngine(engine.stopContainer(action.containerId, defaultGraceSeconds)).pipe(
-            Effect.mapError(describe(action.service, `stopping ${action.containerName}`)),
-          )
+          yield* retryEngine(
+            engine.stopContainer(action.containerId, action.stopSeconds ?? defaultGraceSeconds),
+          ).pipe(Effect.mapError(describe(action.service, `stopping ${action.containerName}`)))
           return yield* retryEngine(engine.removeContainer(action.containerId)).pipe(
             Effect.mapError(describe(action.service, `removing ${action.containerName}`)),
           )

@@ -221,7 +221,7 @@ describe("when hooks run", () => {
     }),
   )
 
-  it("hook containers are never planned as a service's container or an orphan; stopped leftovers are removed", () => {
+  it("hook containers are never planned as a service's container or an orphan; leftovers are removed first", () => {
     const svc = service("web")
     const hook = (state: string) =>
       running(svc, {
@@ -236,9 +236,16 @@ describe("when hooks run", () => {
     })
     assert.deepStrictEqual(
       planned.actions.map((a) => `${a._tag}${a._tag === "Remove" ? ` ${a.containerName} ${a.reason}` : ""}`),
-      ["Unchanged", "Remove t-web--pre_deploy-0-exited leftover"],
+      [
+        "Remove t-web--pre_deploy-0-running leftover",
+        "Remove t-web--pre_deploy-0-exited leftover",
+        "Unchanged",
+      ],
     )
     const gone = plan(desired([]), { containers: [hook("running")], images })
-    assert.deepStrictEqual(gone.actions, [])
+    assert.deepStrictEqual(
+      gone.actions.map((a) => a._tag),
+      ["Remove"],
+    )
   })
 })
