@@ -84,6 +84,22 @@ export class ContainerEngine extends Context.Service<
     readonly listNetworks: (fleet: string) => Effect.Effect<ReadonlyArray<ObservedResource>, EngineError>
     /** Lists the volumes labelled `fleetd.fleet=<fleet>`: one API call. */
     readonly listVolumes: (fleet: string) => Effect.Effect<ReadonlyArray<ObservedResource>, EngineError>
+    /**
+     * Creates a local volume named `name` with `labels` unless one of that name exists,
+     * and returns the labels of the volume that has the name: the caller's when it
+     * created it, the first creator's otherwise. Docker 20.10 and Podman 4.3 both answer
+     * concurrent creates of one name with the one volume that won (measured: docs/lease.md),
+     * which makes this the atomic step of the fleet lease.
+     */
+    readonly claimVolume: (
+      name: string,
+      labels: Readonly<Record<string, string>>,
+    ) => Effect.Effect<Readonly<Record<string, string>>, EngineError>
+    /** Lists the volumes labelled `key=value`, whatever their fleet: one API call. */
+    readonly listVolumesLabelled: (
+      key: string,
+      value: string,
+    ) => Effect.Effect<ReadonlyArray<ObservedResource>, EngineError>
     /** Removes a network by id; removing a missing one succeeds. */
     readonly removeNetwork: (id: string) => Effect.Effect<void, EngineError>
     /** Removes a volume by name; removing a missing one succeeds. */

@@ -9,6 +9,7 @@ export const mutatingMethods: ReadonlySet<Method> = new Set<Method>([
   "build",
   "ensureNetwork",
   "ensureVolume",
+  "claimVolume",
   "removeNetwork",
   "removeVolume",
   "connectNetwork",
@@ -65,6 +66,9 @@ export const CountingEngine = {
         ensureVolume: (fleet, v) => Effect.andThen(tick("ensureVolume"), inner.ensureVolume(fleet, v)),
         listNetworks: (fleet) => Effect.andThen(tick("listNetworks"), inner.listNetworks(fleet)),
         listVolumes: (fleet) => Effect.andThen(tick("listVolumes"), inner.listVolumes(fleet)),
+        claimVolume: (name, labels) => Effect.andThen(tick("claimVolume"), inner.claimVolume(name, labels)),
+        listVolumesLabelled: (key, value) =>
+          Effect.andThen(tick("listVolumesLabelled"), inner.listVolumesLabelled(key, value)),
         removeNetwork: (id) => Effect.andThen(tick("removeNetwork"), inner.removeNetwork(id)),
         removeVolume: (name) => Effect.andThen(tick("removeVolume"), inner.removeVolume(name)),
         connectNetwork: (network, id, aliases, endpoint) =>

@@ -5,6 +5,7 @@ import type { ObservedResource } from "../domain/ObservedState.ts"
 import { networkLabels } from "../domain/resourceHash.ts"
 import type { ContainerEngine } from "./ContainerEngine.ts"
 import type { EngineConnection } from "./connectEngine.ts"
+import { dialPost } from "./dial.ts"
 import type { EngineError } from "./EngineError.ts"
 import { type CallContext, succeedOnStatus } from "./engineCall.ts"
 import { reconnectEndpoint } from "./networkingBody.ts"
@@ -17,7 +18,14 @@ type Connect = (operation: string) => Effect.Effect<EngineConnection, EngineErro
 
 type ResourceMethods = Pick<
   ContainerEngine["Service"],
-  "listNetworks" | "listVolumes" | "removeNetwork" | "removeVolume" | "connectNetwork" | "disconnectNetwork"
+  | "listNetworks"
+  | "listVolumes"
+  | "claimVolume"
+  | "listVolumesLabelled"
+  | "removeNetwork"
+  | "removeVolume"
+  | "connectNetwork"
+  | "disconnectNetwork"
 >
 
 interface ListedResource {
@@ -94,6 +102,24 @@ export const dockerResources = (connect: Connect, call: Call): ResourceMethods =
     listVolumes: (fleet) =>
       run("listVolumes", `volumes of fleet ${fleet}`, async ({ docker }, abortSignal) => {
         const listed = await docker.listVolumes({ filters: { label: [fleetFilter(fleet)] }, abortSignal })
+        return listed.Volumes ?? []
+      }).pipe(Effect.map(list)),
+    claimVolume: (name, labels) =>
+      run("claimVolume", `volume ${name}`, ({ docker }, abortSignal) =>
+        // The engine answers with the volume that has the name, created now or before.
+        dialPost<ListedResource>(
+          docker,
+          {
+            path: "/volumes/create",
+            statusCodes: { 200: true, 201: true, 409: "conflict", 500: "server error" },
+          },
+          { Name: name, Driver: "local", Labels: { ...labels } },
+          abortSignal,
+        ),
+      ).pipe(Effect.map((volume) => ({ ...volume.Labels }))),
+    listVolumesLabelled: (key, value) =>
+      run("listVolumesLabelled", `volumes labelled ${key}=${value}`, async ({ docker }, abortSignal) => {
+        const listed = await docker.listVolumes({ filters: { label: [`${key}=${value}`] }, abortSignal })
         return listed.Volumes ?? []
       }).pipe(Effect.map(list)),
     removeNetwork: (id) =>

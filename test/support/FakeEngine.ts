@@ -128,7 +128,7 @@ const ensure = (
 }
 
 const isReadOnly = (call: string) =>
-  /^(info|listContainers|listManagedContainers|listImages|listNetworks|listVolumes|inspectContainer|containerLogs)\b/.test(
+  /^(info|listContainers|listManagedContainers|listImages|listNetworks|listVolumes|listVolumesLabelled|inspectContainer|containerLogs)\b/.test(
     call,
   )
 
@@ -237,6 +237,17 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
     listVolumes: (fleet) =>
       call("listVolumes", () =>
         Effect.succeed([...world.volumes.values()].filter((v) => v.labels[Labels.fleet] === fleet)),
+      ),
+    claimVolume: (name, labels) =>
+      call(`claimVolume ${name}`, () => {
+        const existing = world.volumes.get(name)
+        if (existing !== undefined) return Effect.succeed({ ...existing.labels })
+        world.volumes.set(name, { id: name, name, driver: "local", labels: { ...labels } })
+        return Effect.succeed({ ...labels })
+      }),
+    listVolumesLabelled: (key, value) =>
+      call(`listVolumesLabelled ${key}=${value}`, () =>
+        Effect.succeed([...world.volumes.values()].filter((v) => v.labels[key] === value)),
       ),
     removeNetwork: (id) =>
       call(`removeNetwork ${[...world.networks.values()].find((n) => n.id === id)?.name ?? id}`, () => {

@@ -1,0 +1,92 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect } from "effect"
+import { TestClock } from "effect/testing"
+import { makeFleetLease } from "../../../src/daemon/FleetLease.ts"
+import { emptyWorld, type FakeWorld, fakeEngineLayer } from "../../support/FakeEngine.ts"
+
+/** Two or more fleetd processes on one (fake) engine, each with its own lease object. */
+const processes = (world: FakeWorld, ...commands: ReadonlyArray<"run" | "apply">) =>
+  Effect.all(commands.map((command) => makeFleetLease({ ttl: Duration.seconds(30), command }))).pipe(
+    Effect.provide(fakeEngineLayer(world)),
+  )
+
+const leaseVolumes = (world: FakeWorld) =>
+  [...world.volumes.keys()].filter((n) => n.startsWith("fleetd-lease-"))
+
+describe("the fleet lease", () => {
+  it.effect("one process takes it, the other waits and is told who holds it", () =>
+    Effect.gen(function* () {
+      const world = emptyWorld()
+      const [a, b] = yield* processes(world, "run", "apply")
+      assert.deepStrictEqual(yield* a!.lease.acquire("web"), { _tag: "Held" })
+      const waiting = yield* b!.lease.acquire("web")
+      assert.strictEqual(waiting._tag, "Waiting")
+      if (waiting._tag === "Waiting") assert.deepStrictEqual(waiting.holder, a!.lease.me)
+      const [view] = yield* b!.lease.views
+      assert.strictEqual(view?.held, false)
+      assert.strictEqual(view?.holder.command, "run")
+      // Another fleet is another lease.
+      assert.deepStrictEqual(yield* b!.lease.acquire("db"), { _tag: "Held" })
+    }),
+  )
+
+  it.effect("a holder that renews keeps it however long the other waits", () =>
+    Effect.gen(function* () {
+      const world = emptyWorld()
+      const [a, b] = yield* processes(world, "run", "run")
+      yield* a!.lease.acquire("web")
+      for (let i = 0; i < 12; i++) {
+        yield* TestClock.adjust("10 seconds")
+        yield* a!.renewAll
+        assert.strictEqual((yield* b!.lease.acquire("web"))._tag, "Waiting")
+      }
+      // Renewals replace records instead of piling them up.
+      assert.isAtMost(leaseVolumes(world).length, 2)
+    }),
+  )
+
+  it.effect("a holder killed without releasing loses it once its expiry has passed, not before", () =>
+    Effect.gen(function* () {
+      const world = emptyWorld()
+      const [a, b] = yield* processes(world, "run", "run")
+      yield* a!.lease.acquire("web")
+      // b sees a's record; a is then killed (it renews no more).
+      assert.strictEqual((yield* b!.lease.acquire("web"))._tag, "Waiting")
+      yield* TestClock.adjust("29 seconds")
+      assert.strictEqual((yield* b!.lease.acquire("web"))._tag, "Waiting")
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(yield* b!.lease.acquire("web"), { _tag: "Held" })
+      // a, should it come back, finds out on its next renewal and waits.
+      yield* a!.renewAll
+      assert.strictEqual((yield* a!.lease.acquire("web"))._tag, "Waiting")
+      assert.deepStrictEqual((yield* a!.lease.views)[0]?.holder, b!.lease.me)
+    }),
+  )
+
+  it.effect("a released lease is taken at once", () =>
+    Effect.gen(function* () {
+      const world = emptyWorld()
+      const [a, b] = yield* processes(world, "apply", "run")
+      yield* a!.lease.acquire("web")
+      assert.strictEqual((yield* b!.lease.acquire("web"))._tag, "Waiting")
+      yield* a!.releaseAll
+      assert.deepStrictEqual(yield* b!.lease.acquire("web"), { _tag: "Held" })
+      assert.deepStrictEqual(yield* a!.lease.views, [])
+    }),
+  )
+
+  it.effect("two waiters breaking one expired lease: exactly one takes it", () =>
+    Effect.gen(function* () {
+      const world = emptyWorld()
+      const [dead, b, c] = yield* processes(world, "run", "run", "run")
+      yield* dead!.lease.acquire("web")
+      yield* b!.lease.acquire("web")
+      yield* c!.lease.acquire("web")
+      yield* TestClock.adjust("31 seconds")
+      const results = yield* Effect.all([b!.lease.acquire("web"), c!.lease.acquire("web")], {
+        concurrency: "unbounded",
+      })
+      assert.deepStrictEqual(results.map((r) => r._tag).sort(), ["Held", "Waiting"])
+    }),
+  )
+})
