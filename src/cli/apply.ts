@@ -4,6 +4,7 @@ import { canonicalJson, sha256Hex } from "../domain/specHash.ts"
 import { createDirectories } from "../manifest/hostFiles.ts"
 import { hasFailures } from "../reconciler/ChangeSet.ts"
 import { reconcile } from "../reconciler/reconcile.ts"
+import { holdLease } from "./holdLease.ts"
 import { formatViolations, loadWithPolicy } from "./loadWithPolicy.ts"
 import { Output } from "./Output.ts"
 import type { CliArgs } from "./parseCliArgs.ts"
@@ -19,6 +20,9 @@ export const apply = Effect.fn("cli.apply")(function* (args: CliArgs) {
   // Blocked services are reported in the change set; the positions go to stderr.
   if (result.violations.length > 0 && !args.json)
     yield* output.err(formatViolations(args.file, result.violations))
+  // One writer per fleet per engine: wait for the lease before touching anything.
+  const refused = yield* holdLease(args, desired.fleet)
+  if (refused !== undefined) return refused
   // Without git (the daemon's job) the revision names the manifest's content.
   // Bind sources found nowhere are a container's data, created before it starts, as in Compose.
   const created = yield* Effect.result(

@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util"
+import { Duration } from "effect"
 
 import { booleanRunFlags, type RunFlags, runFlags } from "../config/loadDaemonSettings.ts"
+import { durationHint, parseDuration } from "../manifest/compose/duration.ts"
 import { parseProjectPatterns, patternProblem } from "../manifest/projectGlob.ts"
 
 export type Command = "validate" | "plan" | "apply"
@@ -23,6 +25,10 @@ export interface CliArgs {
   readonly pruneProjects: boolean
   /** `--local-files` (or FLEETD_LOCAL_FILES): files git must not hold, laid over the repository. */
   readonly localFiles: string | undefined
+  /** apply: how long to wait for the fleet's lease while another fleetd holds it. */
+  readonly leaseWait: Duration.Duration
+  /** apply: the expiry written in its lease records (`--lease-expiry`, as for `fleetd run`). */
+  readonly leaseExpiry: Duration.Duration
 }
 
 export type ParsedArgs =
@@ -56,6 +62,10 @@ Options:
       --engine URL     the engine to use, e.g. unix:///run/podman/podman.sock
                        (default: DOCKER_HOST, else the usual Docker and Podman sockets)
       --concurrency N  apply: how many services may change at once (default: 4)
+      --lease-wait DURATION  apply: how long to wait while another fleetd holds the fleet's
+                       lease (default: 60s; docs/configuration.md)
+      --lease-expiry DURATION  how soon a holder killed without letting go loses the fleet's
+                       lease (default: 30s, 3s to 10m)
       --policy FILE    the operator policy: what fleet.yaml may ask of the host beyond a plain
                        container (default: nothing; see docs/policy.md)
       --profile NAME   enable a Compose profile (repeatable; default: COMPOSE_PROFILES, comma-separated);
@@ -72,6 +82,7 @@ Options:
       --projects GLOB           instead of --path: one fleet per matching project directory
       --prune-projects          remove the fleets of project directories that are gone
       --interval DURATION       poll interval (default: 60s, jittered)
+      --lease-expiry DURATION   as above (a waiting fleetd takes over this long after the holder's last renewal)
       --listen HOST:PORT        HTTP address for /health /ready /metrics /status /hooks (default: 127.0.0.1:8080)
       --data-dir DIR            checkout and state (default: ./.fleetd)
       --ssh-key FILE --known-hosts FILE   SSH credentials (host keys always checked)
@@ -120,6 +131,10 @@ const parseOneShot = (parsed: ReturnType<typeof parse>): ParsedArgs => {
       message: `--concurrency takes a whole number from 1 to 64, not "${values.concurrency}"`,
     }
   }
+  const leaseWait = durationFlag("lease-wait", values["lease-wait"], "60s", 0, 24 * 3600_000)
+  if (typeof leaseWait === "string") return { _tag: "UsageError", message: leaseWait }
+  const leaseExpiry = durationFlag("lease-expiry", values["lease-expiry"], "30s", 3000, 600_000)
+  if (typeof leaseExpiry === "string") return { _tag: "UsageError", message: leaseExpiry }
   if (values.fleet !== undefined && !/^[a-z0-9][a-z0-9_-]*$/.test(values.fleet)) {
     return {
       _tag: "UsageError",
@@ -155,8 +170,26 @@ const parseOneShot = (parsed: ReturnType<typeof parse>): ParsedArgs => {
       projects: projects !== undefined && projects.length > 0 ? projects : undefined,
       pruneProjects: values["prune-projects"] ?? false,
       localFiles: values["local-files"] ?? (process.env["FLEETD_LOCAL_FILES"] || undefined),
+      leaseWait,
+      leaseExpiry,
     },
   }
+}
+
+/** A duration flag within [minMs, maxMs], or the usage error's message. */
+const durationFlag = (
+  flag: string,
+  text: string | undefined,
+  fallback: string,
+  minMs: number,
+  maxMs: number,
+): Duration.Duration | string => {
+  const nanos = parseDuration(text ?? fallback)
+  if (nanos === undefined) return `--${flag}: expected ${durationHint}, not "${text}"`
+  const ms = nanos / 1e6
+  if (ms < minMs || ms > maxMs)
+    return `--${flag} must be from ${Duration.format(Duration.millis(minMs))} to ${Duration.format(Duration.millis(maxMs))}`
+  return Duration.millis(ms)
 }
 
 const parse = (argv: ReadonlyArray<string>) =>
@@ -176,6 +209,8 @@ const parse = (argv: ReadonlyArray<string>) =>
       projects: { type: "string", multiple: true },
       "prune-projects": { type: "boolean" },
       "local-files": { type: "string" },
+      "lease-wait": { type: "string" },
+      "lease-expiry": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

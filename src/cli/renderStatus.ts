@@ -1,3 +1,4 @@
+import { describeHolder } from "../daemon/leaseDecision.ts"
 import type { FleetStatus } from "../domain/FleetStatus.ts"
 
 const ago = (iso: string | undefined, now: number) => {
@@ -37,6 +38,12 @@ export const renderStatus = (s: FleetStatus, now: number): string => {
       : `pass:     ${pass.result ?? "running"} ${ago(pass.finishedAt ?? pass.startedAt, now)} (${pass.triggers.join(", ")})${pass.durationMs === undefined ? "" : ` in ${pass.durationMs} ms`}; next ${ago(s.nextPassAt, now)}`,
     `engine:   ${s.engine.reachable === false ? `UNREACHABLE: ${s.engine.error ?? ""}` : s.engine.kind === undefined ? "not contacted yet" : `${s.engine.kind} ${s.engine.version} (API ${s.engine.apiVersion})`}`,
   ]
+  for (const lease of s.leases ?? [])
+    lines.push(
+      lease.held
+        ? `lease:    fleet ${lease.fleet} held by this fleetd since ${ago(lease.since, now)}`
+        : `lease:    WAITING for fleet ${lease.fleet}: held by ${describeHolder(lease.holder)}; expires ${ago(lease.expiresAt, now)} unless renewed`,
+    )
   if (pass?.error !== undefined) lines.push(`error:    ${pass.error}`)
   if (s.stalled !== undefined) {
     lines.push(

@@ -1,4 +1,5 @@
-import { Effect, type FileSystem, Logger } from "effect"
+import { Effect, type FileSystem, Layer, Logger } from "effect"
+import { FleetLease } from "../daemon/FleetLease.ts"
 import { apply } from "./apply.ts"
 import { engineLayer } from "./engineLayer.ts"
 import { Output } from "./Output.ts"
@@ -37,7 +38,13 @@ export const runCli = (parsed: ParsedArgs): Effect.Effect<number, never, Output 
           case "plan":
             return yield* plan(args).pipe(Effect.provide(engineLayer(args)))
           case "apply":
-            return yield* apply(args).pipe(Effect.provide(engineLayer(args)))
+            return yield* apply(args).pipe(
+              Effect.provide(
+                FleetLease.layer({ ttl: args.leaseExpiry, command: "apply" }).pipe(
+                  Layer.provideMerge(engineLayer(args)),
+                ),
+              ),
+            )
         }
       }
     }

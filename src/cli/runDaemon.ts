@@ -2,6 +2,7 @@ import { join } from "node:path"
 import { Duration, Effect, type Fiber, Layer, Ref } from "effect"
 import { DaemonConfig, type DaemonSettings } from "../config/DaemonConfig.ts"
 import { loadDaemonSettings, type RunFlags } from "../config/loadDaemonSettings.ts"
+import { defaultLeaseTtl, FleetLease } from "../daemon/FleetLease.ts"
 import { emptyProjectsMemo, projectsPass } from "../daemon/projectsPass.ts"
 import { runLoop, runLoopWith } from "../daemon/runLoop.ts"
 import { StatusStore } from "../daemon/StatusStore.ts"
@@ -72,7 +73,11 @@ export const daemonLayer = (settings: DaemonSettings) => {
     PullLog.file(join(settings.dataDir, "pulls.json")),
     Draining.layer,
   ).pipe(Layer.provideMerge(source.pipe(Layer.provideMerge(metrics))))
-  const services = Layer.mergeAll(StatusStore.layer(settings.fleet), watcher).pipe(Layer.provideMerge(base))
+  // Released after the loop has stopped (it is built on top): a waiting fleetd takes over at once.
+  const lease = FleetLease.layer({ ttl: settings.leaseExpiry ?? defaultLeaseTtl, command: "run" })
+  const services = Layer.mergeAll(StatusStore.layer(settings.fleet), watcher, lease).pipe(
+    Layer.provideMerge(base),
+  )
 
   const loopFiber = Ref.makeUnsafe<Fiber.Fiber<never> | undefined>(undefined)
   const loopAlive = Effect.map(Ref.get(loopFiber), (f) => f !== undefined && f.pollUnsafe() === undefined)

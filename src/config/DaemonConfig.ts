@@ -43,6 +43,8 @@ export interface DaemonSettings {
   readonly fleet: string | undefined
   /** Poll interval (jittered by up to 10%). */
   readonly interval: Duration.Duration
+  /** The fleet lease's expiry (`--lease-expiry`); unset: defaultLeaseTtl (30 s). */
+  readonly leaseExpiry?: Duration.Duration
   readonly listen: { readonly host: string; readonly port: number }
   /** Checkout and state live here. */
   readonly dataDir: string

@@ -21,6 +21,7 @@ export const runFlags = {
   dir: "FLEETD_DIR",
   fleet: "FLEETD_FLEET",
   interval: "FLEETD_INTERVAL",
+  "lease-expiry": "FLEETD_LEASE_EXPIRY",
   listen: "FLEETD_LISTEN",
   "data-dir": "FLEETD_DATA_DIR",
   "ssh-key": "FLEETD_SSH_KEY",
@@ -190,6 +191,7 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
       pruneProjects: yield* read(Config.Boolean("FLEETD_PRUNE_PROJECTS").pipe(Config.withDefault(false))),
       fleet: yield* read(optional(Config.String("FLEETD_FLEET"))),
       interval: yield* readDuration("FLEETD_INTERVAL", "60s"),
+      leaseExpiry: yield* readDuration("FLEETD_LEASE_EXPIRY", "30s"),
       listen: yield* parseListen(
         yield* read(Config.String("FLEETD_LISTEN").pipe(Config.withDefault("127.0.0.1:8080"))),
       ),
@@ -220,6 +222,10 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
     }
     if (Duration.toMillis(settings.interval) < 1000) {
       return yield* new SettingsError({ message: "--interval must be at least 1s" })
+    }
+    const expiry = Duration.toMillis(settings.leaseExpiry ?? Duration.zero)
+    if (expiry < 3000 || expiry > 600_000) {
+      return yield* new SettingsError({ message: "--lease-expiry must be from 3s to 10m" })
     }
     if (settings.concurrency < 1 || settings.concurrency > 64) {
       return yield* new SettingsError({ message: "--concurrency takes a whole number from 1 to 64" })

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
 import { Clock, Context, Duration, Effect, Layer } from "effect"
+import type { LeaseStatus } from "../domain/FleetStatus.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import type { EngineError } from "../engine/EngineError.ts"
 import { logEvent } from "../observability/logEvent.ts"
@@ -25,18 +26,6 @@ export type LeaseAttempt =
   | { readonly _tag: "Held" }
   | { readonly _tag: "Waiting"; readonly holder: LeaseHolder; readonly expiresAt: number }
 
-/** One fleet's lease as this process knows it, for `/status` and `/ready` (docs/status.md). */
-export interface LeaseView {
-  readonly fleet: string
-  readonly held: boolean
-  /** This process when held; the other holder when waiting. */
-  readonly holder: LeaseHolder
-  /** Since when this process holds it, or has been waiting for it (ISO 8601). */
-  readonly since: string
-  /** When waiting: when the lease expires unless its holder renews it (ISO 8601). */
-  readonly expiresAt?: string
-}
-
 /**
  * One writer per fleet per engine: the lease that `fleetd run` holds across passes and
  * `fleetd apply` for its run (design and measurements in docs/lease.md). The records
@@ -56,7 +45,7 @@ export class FleetLease extends Context.Service<
     /** Lets go of the fleet's lease if held; a waiter may take it at once. Never fails. */
     readonly release: (fleet: string) => Effect.Effect<void>
     /** Every fleet this process holds or waits for. */
-    readonly views: Effect.Effect<ReadonlyArray<LeaseView>>
+    readonly views: Effect.Effect<ReadonlyArray<LeaseStatus>>
   }
 >()("fleetd/daemon/FleetLease") {
   static readonly layer = (options: LeaseOptions) =>
@@ -257,8 +246,8 @@ export const makeFleetLease = Effect.fnUntraced(function* (options: LeaseOptions
   const releaseAll = Effect.suspend(() => Effect.forEach([...fleets.keys()], release, { discard: true }))
 
   const views = Effect.sync(
-    (): ReadonlyArray<LeaseView> =>
-      [...fleets].flatMap(([fleet, state]): ReadonlyArray<LeaseView> => {
+    (): ReadonlyArray<LeaseStatus> =>
+      [...fleets].flatMap(([fleet, state]): ReadonlyArray<LeaseStatus> => {
         const since = new Date(state.since).toISOString()
         if (state.heldSeq !== undefined) return [{ fleet, held: true, holder: me, since }]
         if (state.waitingFor === undefined) return []

@@ -2,6 +2,7 @@ import { Context, Effect, Layer, Ref } from "effect"
 import type { FleetStatus } from "../domain/FleetStatus.ts"
 import type { HeldSpec } from "../planner/planService.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
+import { describeHolder } from "./leaseDecision.ts"
 
 /** The daemon's current status: written by the loop, read by `/status` and `/ready`. */
 export class StatusStore extends Context.Service<
@@ -46,5 +47,10 @@ export const notReadyReasons = (status: FleetStatus): ReadonlyArray<string> => {
     reasons.push("no pass has completed yet")
   if (status.stalled !== undefined)
     reasons.push(`stalled at revision ${status.stalled.revision}: ${status.stalled.reason}`)
+  for (const lease of status.leases ?? [])
+    if (!lease.held)
+      reasons.push(
+        `waiting for the lease of fleet ${lease.fleet}: held by ${describeHolder(lease.holder)}; it expires at ${lease.expiresAt ?? "?"} unless renewed`,
+      )
   return reasons
 }

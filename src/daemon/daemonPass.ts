@@ -4,6 +4,7 @@ import { Effect, Result } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { FleetStatus, StalledStatus } from "../domain/FleetStatus.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
+import type { EngineError } from "../engine/EngineError.ts"
 import { createDirectories } from "../manifest/hostFiles.ts"
 import { type LoadedManifest, loadManifest } from "../manifest/loadManifest.ts"
 import { formatManifestIssue } from "../manifest/ManifestError.ts"
@@ -19,15 +20,19 @@ import type { ResourceMemo } from "../reconciler/reconcile.ts"
 import { serviceStatuses } from "../reconciler/serviceStatuses.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
+import { describeHolder } from "./leaseDecision.ts"
 import { reconcileHolding } from "./reconcileHolding.ts"
 import { startPass } from "./recordPass.ts"
 import { StatusStore } from "./StatusStore.ts"
+import { waitForLease } from "./waitForLease.ts"
 
 /** What the loop needs to know about a pass: whether to back off before the next one. */
 export interface PassOutcome {
   readonly result: PassResult
   /** A retryable failure (source or engine unavailable): retry sooner, with backoff. */
   readonly retry: boolean
+  /** Start the next pass this soon instead (a pass that waited for the lease waits on). */
+  readonly waitMs?: number
 }
 
 /**
@@ -146,6 +151,31 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
     return { result: "error", retry: true } satisfies PassOutcome
   }
 
+  // 3d. Lease: one writer per fleet per engine. While another fleetd holds it this pass
+  // waits (status says who), up to a poll interval; then the next pass syncs and waits again.
+  const leased = yield* Effect.result(
+    waitForLease(desired.fleet, config.interval, (waiting) =>
+      Effect.andThen(
+        status.update((s) => ({ ...s, fleet: desired.fleet, phase: "Waiting" })),
+        logEvent("Info", `pass: waiting for the lease of fleet ${desired.fleet}`, {
+          revision,
+          holder: describeHolder(waiting.holder),
+          expiresAt: new Date(waiting.expiresAt).toISOString(),
+        }),
+      ),
+    ),
+  )
+  if (leased._tag === "Failure") return yield* engineDown(leased.failure)
+  if (leased.success._tag === "Waiting") {
+    const seconds = yield* finish("skipped", revision, (s) => ({
+      ...s,
+      fleet: desired.fleet,
+      phase: "Waiting",
+    }))
+    yield* metrics.recordPass("skipped", seconds, [])
+    return { result: "skipped", retry: false, waitMs: 0 } satisfies PassOutcome
+  }
+
   // 4. Reconcile, holding specs rolled back at this revision (reconcileHolding).
   memo.resources ??= {}
   memo.failedBuilds ??= new Map()
@@ -160,20 +190,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
     if (error._tag === "EmptyFleetRefused") {
       return yield* stall(revision, { revision, reason: error.message, issues: [] })
     }
-    yield* logEvent("Error", "pass: container engine unavailable", { revision, error: error.message })
-    const seconds = yield* finish(
-      "error",
-      revision,
-      (s) => ({
-        ...s,
-        phase: "Failing",
-        lastAttemptedRevision: revision,
-        engine: { ...s.engine, reachable: false, error: error.message },
-      }),
-      error.message,
-    )
-    yield* metrics.recordPass("error", seconds, [])
-    return { result: "error", retry: error.reason === "Unavailable" } satisfies PassOutcome
+    return yield* engineDown(error)
   }
 
   // 5. Record what happened.
@@ -212,6 +229,25 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   yield* logChangeSet(changes, triggers, seconds)
   // A registry that did not answer is asked again with backoff, not only at the next poll.
   return { result, retry } satisfies PassOutcome
+
+  function engineDown(error: EngineError) {
+    return Effect.gen(function* () {
+      yield* logEvent("Error", "pass: container engine unavailable", { revision, error: error.message })
+      const seconds = yield* finish(
+        "error",
+        revision,
+        (s) => ({
+          ...s,
+          phase: "Failing",
+          lastAttemptedRevision: revision,
+          engine: { ...s.engine, reachable: false, error: error.message },
+        }),
+        error.message,
+      )
+      yield* metrics.recordPass("error", seconds, [])
+      return { result: "error", retry: error.reason === "Unavailable" } satisfies PassOutcome
+    })
+  }
 
   function stall(revision: string, stalled: StalledStatus) {
     return Effect.gen(function* () {

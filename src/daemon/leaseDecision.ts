@@ -9,19 +9,9 @@
  * is measured on the waiter's own clock from when it first saw the newest record, so
  * clocks of other hosts (or of the engine) never matter.
  */
+import type { LeaseHolder } from "../domain/FleetStatus.ts"
 
-/** Who holds (or held) a lease, as its labels say. */
-export interface LeaseHolder {
-  /** Unique per process: tells our records from another's with the same pid or host. */
-  readonly id: string
-  /** The host name (in a container: its id). */
-  readonly host: string
-  readonly pid: number
-  /** `run` (the daemon) or `apply`. */
-  readonly command: string
-  /** When the holder process started, ISO 8601. */
-  readonly startedAt: string
-}
+export type { LeaseHolder }
 
 export interface LeaseRecord {
   readonly seq: number

@@ -46,9 +46,12 @@ export const runLoopWith = <R>(
       const startedAt = yield* Clock.currentTimeMillis
       const outcome = yield* pass(sources)
       failures = outcome.retry ? failures + 1 : 0
-      const wait = yield* failures > 0
-        ? jitter(Math.min(backoffMillis(failures), interval), 0.2)
-        : jitter(interval, 0.1)
+      const wait =
+        outcome.waitMs !== undefined
+          ? outcome.waitMs
+          : yield* failures > 0
+              ? jitter(Math.min(backoffMillis(failures), interval), 0.2)
+              : jitter(interval, 0.1)
       const now = yield* Clock.currentTimeMillis
       yield* status.update((s) => ({ ...s, nextPassAt: new Date(now + wait).toISOString() }))
       sources = yield* triggers.await(Duration.millis(wait))

@@ -63,7 +63,33 @@ export interface EngineStatus {
   readonly error?: string
 }
 
-export type Phase = "Starting" | "Reconciling" | "Synced" | "Degraded" | "Stalled" | "Failing"
+/** `Waiting`: another fleetd holds the fleet's lease (`leases` says who); nothing is applied. */
+export type Phase = "Starting" | "Reconciling" | "Synced" | "Degraded" | "Stalled" | "Failing" | "Waiting"
+
+/** Who holds (or held) a fleet's lease, as its records on the engine say (docs/lease.md). */
+export interface LeaseHolder {
+  /** Unique per process: tells one fleetd's records from another's with the same pid or host. */
+  readonly id: string
+  /** The host name (in a container: its id). */
+  readonly host: string
+  readonly pid: number
+  /** `run` (the daemon) or `apply`. */
+  readonly command: string
+  /** When the holder process started, ISO 8601. */
+  readonly startedAt: string
+}
+
+/** One fleet's lease as this daemon knows it: held by it, or waited for. */
+export interface LeaseStatus {
+  readonly fleet: string
+  readonly held: boolean
+  /** This daemon when held; the other fleetd when waiting. */
+  readonly holder: LeaseHolder
+  /** Since when this daemon holds it, or has been waiting for it. */
+  readonly since: string
+  /** When waiting: when the lease expires unless its holder renews it. */
+  readonly expiresAt?: string
+}
 
 /** One project of a `--projects` daemon: its own fleet, with its own phase. */
 export interface ProjectStatus {
@@ -104,4 +130,6 @@ export interface FleetStatus {
   readonly projects?: ReadonlyArray<ProjectStatus>
   /** With `--projects`: fleets of project directories that are gone. */
   readonly orphaned?: ReadonlyArray<OrphanedStatus>
+  /** The lease of each fleet this daemon manages (held, or waited for while another fleetd holds it). */
+  readonly leases?: ReadonlyArray<LeaseStatus>
 }

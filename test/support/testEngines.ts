@@ -38,7 +38,7 @@ export const rawClient = (engine: TestEngine): Docker =>
 
 /**
  * Removes everything a test made on `engine`: containers, networks and volumes labelled
- * with the fleet, and containers whose name starts with `<fleet>-` (the unmanaged ones
+ * with the fleet, its lease records, and containers whose name starts with `<fleet>-` (the unmanaged ones
  * tests create on purpose). Best effort: cleanup must not hide the test's own failure.
  */
 export const cleanupFleet = async (engine: TestEngine, fleet: string): Promise<void> => {
@@ -69,7 +69,13 @@ export const cleanupFleet = async (engine: TestEngine, fleet: string): Promise<v
   const volumes = await docker.listVolumes().catch(() => ({ Volumes: [] }))
   await Promise.all(
     (volumes.Volumes ?? [])
-      .filter((v) => owned(v.Labels) || v.Name.startsWith(`${fleet}-`) || v.Name.startsWith(`${fleet}_`))
+      .filter(
+        (v) =>
+          owned(v.Labels) ||
+          v.Labels?.["fleetd.lease"] === fleet ||
+          v.Name.startsWith(`${fleet}-`) ||
+          v.Name.startsWith(`${fleet}_`),
+      )
       .map((v) =>
         docker
           .getVolume(v.Name)

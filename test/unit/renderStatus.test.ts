@@ -72,6 +72,30 @@ describe("fleetd status rendering", () => {
     expect(text).toContain("engine:   UNREACHABLE: connect ENOENT")
   })
 
+  it("says who holds the lease while it waits for it", () => {
+    const holder = { id: "x", host: "box-2", pid: 42, command: "run", startedAt: "2026-11-23T00:00:00.000Z" }
+    const text = renderStatus(
+      {
+        ...status,
+        phase: "Waiting",
+        leases: [
+          {
+            fleet: "shop",
+            held: false,
+            holder,
+            since: "2026-11-23T00:59:00.000Z",
+            expiresAt: "2026-11-23T01:00:20.000Z",
+          },
+        ],
+      },
+      now,
+    )
+    expect(text).toContain("fleet shop: Waiting")
+    expect(text).toContain(
+      "lease:    WAITING for fleet shop: held by fleetd run on box-2 (pid 42, started 2026-11-23T00:00:00.000Z); expires in 20s unless renewed",
+    )
+  })
+
   it("with projects, shows one row per project, each stalled one with its positions, orphans, then the services", () => {
     const [web] = status.services
     const { stalled: _none, ...rest } = status

@@ -6,13 +6,15 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Latch, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { DaemonConfig, type DaemonSettings } from "../../src/config/DaemonConfig.ts"
+import { defaultLeaseTtl, FleetLease } from "../../src/daemon/FleetLease.ts"
+import { leaseLabels } from "../../src/daemon/leaseDecision.ts"
 import { runLoop } from "../../src/daemon/runLoop.ts"
 import { notReadyReasons, StatusStore } from "../../src/daemon/StatusStore.ts"
 import { Metrics } from "../../src/observability/Metrics.ts"
 import { ManifestSource, SourceError } from "../../src/source/ManifestSource.ts"
 import { FileWatcher } from "../../src/triggers/FileWatcher.ts"
 import { Triggers } from "../../src/triggers/Triggers.ts"
-import { emptyWorld, type FakeWorld, fakeEngineLayer } from "../support/FakeEngine.ts"
+import { emptyWorld, type FakeWorld, fakeEngineLayer, mutatingCalls } from "../support/FakeEngine.ts"
 import { imageIds } from "../support/fixtures.ts"
 
 const idle = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]`
@@ -64,10 +66,10 @@ const setup = () => {
     Triggers.layer,
     StatusStore.layer("t"),
     Layer.succeed(DaemonConfig)(settings(dir)),
-    fakeEngineLayer(world),
     FileWatcher.none,
     NodeFileSystem.layer,
-  ).pipe(Layer.provideMerge(Layer.mergeAll(source.layer, Metrics.layer)))
+    FleetLease.layer({ ttl: defaultLeaseTtl, command: "run" }),
+  ).pipe(Layer.provideMerge(Layer.mergeAll(source.layer, Metrics.layer, fakeEngineLayer(world))))
   return { dir, write, source, world, services }
 }
 
@@ -258,4 +260,68 @@ describe("the loop", () => {
       yield* Fiber.interrupt(fiber)
     }).pipe(Effect.provide(t.services))
   })
+})
+
+describe("the loop and the fleet lease", () => {
+  it.effect(
+    "waits while another fleetd holds the fleet's lease, says who, and takes over once it expires",
+    () => {
+      const t = setup()
+      // The record a fleetd killed with SIGKILL leaves behind: nobody renews it.
+      const other = {
+        id: "other",
+        host: "box-2",
+        pid: 4242,
+        command: "run",
+        startedAt: "2026-12-04T03:00:00.000Z",
+      }
+      const labels = leaseLabels("t", { seq: 1, holder: other, ttlMs: 30_000, released: false })
+      t.world.volumes.set("fleetd-lease-t-1", {
+        id: "fleetd-lease-t-1",
+        name: "fleetd-lease-t-1",
+        driver: "local",
+        labels,
+      })
+      return Effect.gen(function* () {
+        const store = yield* StatusStore
+        const lease = yield* FleetLease
+        const fiber = yield* Effect.forkChild(runLoop)
+        yield* until(() => t.world.calls.some((c) => c.startsWith("listVolumesLabelled")))
+        yield* tick
+        const waiting = { ...(yield* store.get), leases: yield* lease.views }
+        assert.strictEqual(waiting.phase, "Waiting")
+        assert.deepStrictEqual(mutatingCalls(t.world), [])
+        assert.isTrue(
+          notReadyReasons(waiting).some((r) =>
+            r.startsWith("waiting for the lease of fleet t: held by fleetd run on box-2 (pid 4242"),
+          ),
+        )
+        for (let i = 0; i < 29; i++) {
+          yield* TestClock.adjust("1 second")
+          yield* tick
+        }
+        assert.deepStrictEqual(t.world.containers, [])
+        for (let i = 0; i < 3; i++) {
+          yield* TestClock.adjust("1 second")
+          yield* tick
+        }
+        yield* settle
+        assert.strictEqual((yield* store.get).phase, "Synced")
+        assert.deepStrictEqual(
+          t.world.containers.map((c) => c.name),
+          ["t-web"],
+        )
+        assert.deepStrictEqual(
+          (yield* lease.views).map((v) => [v.fleet, v.held]),
+          [["t", true]],
+        )
+        // The dead holder's record is gone; only ours is left.
+        assert.deepStrictEqual(
+          [...t.world.volumes.keys()].filter((n) => n.startsWith("fleetd-lease-")),
+          ["fleetd-lease-t-2"],
+        )
+        yield* Fiber.interrupt(fiber)
+      }).pipe(Effect.provide(t.services))
+    },
+  )
 })
