@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
-import { Clock, Context, Duration, Effect, Layer } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Layer } from "effect"
 import type { LeaseStatus } from "../domain/FleetStatus.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import type { EngineError } from "../engine/EngineError.ts"
@@ -42,6 +42,13 @@ export class FleetLease extends Context.Service<
     readonly ttlMs: number
     /** One attempt, no waiting: takes the fleet's lease if free, expired or ours already. */
     readonly acquire: (fleet: string) => Effect.Effect<LeaseAttempt, EngineError>
+    /**
+     * Completes when this process stops holding the fleet's lease (taken over, or not
+     * renewed for two thirds of the expiry), at once when it does not hold it: a pass
+     * races its engine actions against it, so a holder that lost the lease stops
+     * between two actions.
+     */
+    readonly lost: (fleet: string) => Effect.Effect<void>
     /** Lets go of the fleet's lease if held; a waiter may take it at once. Never fails. */
     readonly release: (fleet: string) => Effect.Effect<void>
     /** Every fleet this process holds or waits for. */
@@ -74,6 +81,8 @@ interface FleetState {
   heldSeq?: number
   /** When the renewal that gave heldSeq started (our clock): the lease is ours until this + 2/3 ttl. */
   renewedAt?: number
+  /** Completed when this holding ends. */
+  ended?: Deferred.Deferred<void>
   since: number
   waitingFor?: { readonly holder: LeaseHolder; readonly expiresAt: number }
 }
@@ -143,6 +152,7 @@ export const makeFleetLease = Effect.fnUntraced(function* (options: LeaseOptions
       const hadIt = state.heldSeq !== undefined
       delete state.heldSeq
       delete state.renewedAt
+      if (state.ended !== undefined) yield* Deferred.succeed(state.ended, undefined)
       if (hadIt) {
         state.since = now
         yield* logEvent("Warn", `lease: lost the lease of fleet ${fleet}`, {
@@ -181,6 +191,7 @@ export const makeFleetLease = Effect.fnUntraced(function* (options: LeaseOptions
     }
     if (state.heldSeq === undefined) {
       state.since = now
+      state.ended = Deferred.makeUnsafe<void>()
       delete state.waitingFor
       const previous = decision._tag === "Free" || decision._tag === "Expired" ? decision.previous : undefined
       yield* logEvent("Info", `lease: holding the lease of fleet ${fleet}`, {
@@ -236,9 +247,14 @@ export const makeFleetLease = Effect.fnUntraced(function* (options: LeaseOptions
       if (state.heldSeq !== undefined)
         yield* attempt(fleet).pipe(
           Effect.catch((error) =>
-            logEvent("Warn", `lease: cannot renew the lease of fleet ${fleet}`, {
-              fleet,
-              error: error.message,
+            Effect.gen(function* () {
+              yield* logEvent("Warn", `lease: cannot renew the lease of fleet ${fleet}`, {
+                fleet,
+                error: error.message,
+              })
+              // A waiter may take it once the expiry has passed: stop applying well before.
+              const now = yield* Clock.currentTimeMillis
+              if (!fresh(state, now)) yield* lost(fleet, state, undefined, now)
             }),
           ),
         )
@@ -263,5 +279,17 @@ export const makeFleetLease = Effect.fnUntraced(function* (options: LeaseOptions
       }),
   )
 
-  return { lease: FleetLease.of({ me, ttlMs, acquire, release, views }), renewAll, releaseAll }
+  const lostLease = (fleet: string) =>
+    Effect.suspend(() => {
+      const state = fleets.get(fleet)
+      return state?.heldSeq === undefined || state.ended === undefined
+        ? Effect.void
+        : Deferred.await(state.ended)
+    })
+
+  return {
+    lease: FleetLease.of({ me, ttlMs, acquire, lost: lostLease, release, views }),
+    renewAll,
+    releaseAll,
+  }
 })

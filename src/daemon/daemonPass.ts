@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
-import { Effect, Result } from "effect"
+import { Effect, Option, Result } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { FleetStatus, StalledStatus } from "../domain/FleetStatus.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
@@ -20,6 +20,7 @@ import type { ResourceMemo } from "../reconciler/reconcile.ts"
 import { serviceStatuses } from "../reconciler/serviceStatuses.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
+import { FleetLease } from "./FleetLease.ts"
 import { describeHolder } from "./leaseDecision.ts"
 import { reconcileHolding } from "./reconcileHolding.ts"
 import { startPass } from "./recordPass.ts"
@@ -179,12 +180,27 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   // 4. Reconcile, holding specs rolled back at this revision (reconcileHolding).
   memo.resources ??= {}
   memo.failedBuilds ??= new Map()
-  const applied = yield* Effect.result(
-    reconcileHolding(desired, revision, yield* status.held, {
-      resources: memo.resources,
-      failedBuilds: memo.failedBuilds,
-    }),
+  // A lease lost mid-pass (taken over, or not renewable) stops it between two actions.
+  const reconciled = yield* Effect.raceFirst(
+    Effect.map(
+      Effect.result(
+        reconcileHolding(desired, revision, yield* status.held, {
+          resources: memo.resources,
+          failedBuilds: memo.failedBuilds,
+        }),
+      ),
+      Option.some,
+    ),
+    Effect.as((yield* FleetLease).lost(desired.fleet), Option.none()),
   )
+  if (Option.isNone(reconciled)) {
+    const reason = `lost the lease of fleet ${desired.fleet} during the pass; stopped between two actions`
+    yield* logEvent("Warn", `pass: ${reason}`, { revision })
+    const seconds = yield* finish("skipped", revision, (s) => ({ ...s, phase: "Waiting" }), reason)
+    yield* metrics.recordPass("skipped", seconds, [])
+    return { result: "skipped", retry: false, waitMs: 0 } satisfies PassOutcome
+  }
+  const applied = reconciled.value
   if (applied._tag === "Failure") {
     const error = applied.failure
     if (error._tag === "EmptyFleetRefused") {

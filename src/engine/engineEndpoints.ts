@@ -69,10 +69,18 @@ export const engineEndpoints: ReadonlyArray<EngineEndpoint> = [
   endpoint("POST", "/networks/{id}/connect", "join a container to its second and further networks"),
   endpoint("POST", "/networks/{id}/disconnect", "take a container off a network that must be recreated"),
   endpoint("DELETE", "/networks/{id}", "remove a network the fleet no longer declares"),
-  endpoint("GET", "/volumes", "list the volumes of a fleet (label filter)"),
+  endpoint("GET", "/volumes", "list the volumes of a fleet, or the records of its lease (label filter)"),
   endpoint("GET", "/volumes/{name}", "inspect a volume before creating it"),
-  endpoint("POST", "/volumes/create", "create a volume of the fleet"),
-  endpoint("DELETE", "/volumes/{name}", "remove a volume the fleet no longer declares"),
+  endpoint(
+    "POST",
+    "/volumes/create",
+    "create a volume of the fleet, or the next record of its lease (docs/lease.md)",
+  ),
+  endpoint(
+    "DELETE",
+    "/volumes/{name}",
+    "remove a volume the fleet no longer declares, or an old lease record",
+  ),
   endpoint("POST", "/v4.0.0/libpod/images/pull", "pull from a registry on loopback over plain HTTP", {
     versioned: false,
     podmanOnly: true,

@@ -60,9 +60,8 @@ for (const engine of testEngines()) {
       await eventually("a applies", async () =>
         (await envOf(`${fleet}-app`))?.includes("MODE=one") ? true : undefined,
       )
-      await eventually("a holds the lease", async () =>
-        (await a.status()).leases?.[0]?.held ? true : undefined,
-      )
+      await eventually("a synced", async () => ((await a.status()).phase === "Synced" ? true : undefined))
+      expect((await a.status()).leases?.[0]?.held).toBe(true)
       const b = await start()
       const waiting = await eventually("b waits", async () => {
         const s = await b.status()
@@ -81,6 +80,9 @@ for (const engine of testEngines()) {
       writeEnv("two")
       await eventually("a applies the edit", async () =>
         (await envOf(`${fleet}-app`))?.includes("MODE=two") ? true : undefined,
+      )
+      await eventually("a finished the replacement", async () =>
+        (await managed()).length === 1 ? true : undefined,
       )
       expect(await managed()).toEqual([`${fleet}-app`])
       const bStatus = await b.status()
@@ -106,14 +108,18 @@ for (const engine of testEngines()) {
       await eventually("b applies the next edit", async () =>
         (await envOf(`${fleet}-app`))?.includes("MODE=three") ? true : undefined,
       )
+      await eventually("b finished the replacement", async () =>
+        (await managed()).length === 1 ? true : undefined,
+      )
       expect(await managed()).toEqual([`${fleet}-app`])
     })
 
     it("fleetd apply waits while a daemon holds the fleet and fails naming it; once the daemon stops it applies at once", async () => {
       const d = await start()
-      await eventually("the daemon holds the lease", async () =>
-        (await d.status()).leases?.[0]?.held ? true : undefined,
+      await eventually("the daemon applied", async () =>
+        (await d.status()).phase === "Synced" ? true : undefined,
       )
+      expect((await d.status()).leases?.[0]?.held).toBe(true)
       // The same fleet from another checkout, with an edit the daemon does not see.
       const other = mkdtempSync(join(tmpdir(), "fleetd-lease-apply-"))
       cpSync(dir, other, { recursive: true })

@@ -8,6 +8,7 @@ import { apply } from "../../../src/cli/apply.ts"
 import { Output } from "../../../src/cli/Output.ts"
 import { parseCliArgs } from "../../../src/cli/parseCliArgs.ts"
 import { plan } from "../../../src/cli/plan.ts"
+import { defaultLeaseTtl, FleetLease } from "../../../src/daemon/FleetLease.ts"
 import { Registry } from "../../../src/registry/Registry.ts"
 import { emptyWorld, fakeEngineLayer } from "../../support/FakeEngine.ts"
 import { imageIds } from "../../support/fixtures.ts"
@@ -36,7 +37,9 @@ const run = (command: "plan" | "apply") => {
     out: (text) => Effect.sync(() => void printed.push(text)),
     err: (text) => Effect.sync(() => void printed.push(`stderr: ${text}`)),
   })
-  const layers = Layer.mergeAll(output, fakeEngineLayer(world), Registry.layer(), NodeFileSystem.layer)
+  const engine = fakeEngineLayer(world)
+  const lease = FleetLease.layer({ ttl: defaultLeaseTtl, command: "apply" }).pipe(Layer.provideMerge(engine))
+  const layers = Layer.mergeAll(output, lease, Registry.layer(), NodeFileSystem.layer)
   return (command === "plan" ? plan(parsed.args) : apply(parsed.args)).pipe(
     Effect.provide(layers),
     Effect.map((code) => ({ code, printed })),

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect } from "effect"
+import { Duration, Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { makeFleetLease } from "../../../src/daemon/FleetLease.ts"
 import { emptyWorld, type FakeWorld, fakeEngineLayer } from "../../support/FakeEngine.ts"
@@ -87,6 +87,49 @@ describe("the fleet lease", () => {
         concurrency: "unbounded",
       })
       assert.deepStrictEqual(results.map((r) => r._tag).sort(), ["Held", "Waiting"])
+    }),
+  )
+})
+
+describe("losing the fleet lease", () => {
+  it.effect("ends the holding when another took over, so a running pass stops", () =>
+    Effect.gen(function* () {
+      const world = emptyWorld()
+      const [a, b] = yield* processes(world, "run", "run")
+      yield* a!.lease.acquire("web")
+      const ended = yield* Effect.forkChild(a!.lease.lost("web"))
+      yield* b!.lease.acquire("web")
+      yield* TestClock.adjust("31 seconds") // a froze: no renewal
+      assert.deepStrictEqual(yield* b!.lease.acquire("web"), { _tag: "Held" })
+      assert.isUndefined(ended.pollUnsafe())
+      yield* a!.renewAll // a wakes up, finds b's record
+      yield* Fiber.join(ended)
+    }),
+  )
+
+  it.effect(
+    "ends the holding once renewals have failed for two thirds of the expiry, before a waiter may take it",
+    () =>
+      Effect.gen(function* () {
+        const world = emptyWorld()
+        const [a] = yield* processes(world, "run")
+        yield* a!.lease.acquire("web")
+        const ended = yield* Effect.forkChild(a!.lease.lost("web"))
+        world.unavailableFor = 1_000_000
+        yield* TestClock.adjust("10 seconds")
+        yield* a!.renewAll
+        assert.isUndefined(ended.pollUnsafe())
+        yield* TestClock.adjust("10 seconds")
+        yield* a!.renewAll
+        yield* Fiber.join(ended)
+        assert.deepStrictEqual(yield* a!.lease.views, [])
+      }),
+  )
+
+  it.effect("completes at once for a fleet this process does not hold", () =>
+    Effect.gen(function* () {
+      const [a] = yield* processes(emptyWorld(), "run")
+      yield* a!.lease.lost("web")
     }),
   )
 })
