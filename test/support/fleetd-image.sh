@@ -64,8 +64,9 @@ rootfs_tar() {
     # What a -slim image leaves out: package caches, indexes, docs, manuals, translations.
     rm -rf "$work/root"/var/cache/apt/archives/*.deb "$work/root"/var/lib/apt/lists/* \
       "$work/root"/usr/share/doc/* "$work/root"/usr/share/man/* "$work/root"/usr/share/locale/*
-    tar --numeric-owner -C "$work/root" -cf "$tar.tmp" .
-    mv "$tar.tmp" "$tar"
+    # Written aside and renamed: a concurrent run never reads half a tarball.
+    tar --numeric-owner -C "$work/root" -cf "$work/rootfs.tar" .
+    mv "$work/rootfs.tar" "$tar"
     rm -rf "$work"
   fi
   printf '%s\n' "$tar"
