@@ -23,6 +23,7 @@ export interface PlannedChange {
     | "suspended"
     | "create"
     | "replace"
+    | "handover"
     | "start"
     | "adopt"
     | "resume"
@@ -127,6 +128,29 @@ export const plannedChange = (action: Action): PlannedChange => {
         changes: action.changes,
         strategy: action.strategy,
         ...hookCounts(action.service),
+      }
+    case "Handover":
+      return {
+        action: "handover",
+        service: action.service.name,
+        container: action.service.containerName,
+        image: action.service.spec.image,
+        reason: action.reason,
+        changes: action.changes,
+      }
+    case "HandoverPending":
+      return {
+        action: "unchanged",
+        service: action.service,
+        container: action.containerName,
+        reason: "a handover is in progress: its standby is in charge",
+      }
+    case "HandoverFailed":
+      return {
+        action: "remove",
+        service: action.service,
+        container: action.containerName,
+        reason: "the standby of a handover that rolled back (reported, then removed)",
       }
     case "Start":
       return {
@@ -236,6 +260,7 @@ export const planView = (planned: Plan): PlanView => {
     suspended: 0,
     create: 0,
     replace: 0,
+    handover: 0,
     start: 0,
     adopt: 0,
     resume: 0,

@@ -60,6 +60,10 @@ const renderChange = (c: PlannedChange): string => {
       const fields = c.changes?.length ? ` (${c.changes.join(", ")})` : ""
       return `~ ${c.service}: replace ${c.container}: ${c.reason}${fields}, ${c.strategy}${describeHooks(c)}`
     }
+    case "handover": {
+      const fields = c.changes?.length ? ` (${c.changes.join(", ")})` : ""
+      return `~ ${c.service}: hand over ${c.container} to a new fleetd: ${c.reason}${fields} (docs/self-update.md)`
+    }
     case "start":
       return `> ${c.service}: start ${c.container} (not running)`
     case "adopt":
@@ -88,7 +92,7 @@ export const renderPlan = (view: PlanView): string => {
   const s = view.summary
   const total = view.inSync
     ? "In sync: nothing to do."
-    : `Plan: ${s.create} to create, ${s.replace} to replace,${s.resume ? ` ${s.resume} to resume,` : ""}${s["roll-back"] ? ` ${s["roll-back"]} to roll back,` : ""} ${s.start} to start, ${s.remove} to remove, ${s.unchanged} unchanged${s.completed ? `, ${s.completed} completed` : ""}${view.withHooks ? `, ${view.withHooks} with hooks` : ""}${s.blocked ? `, ${s.blocked} blocked` : ""}${s.held ? `, ${s.held} held` : ""}${s.suspended ? `, ${s.suspended} suspended` : ""}.`
+    : `Plan: ${s.create} to create, ${s.replace} to replace,${s.handover ? ` ${s.handover} to hand over,` : ""}${s.resume ? ` ${s.resume} to resume,` : ""}${s["roll-back"] ? ` ${s["roll-back"]} to roll back,` : ""} ${s.start} to start, ${s.remove} to remove, ${s.unchanged} unchanged${s.completed ? `, ${s.completed} completed` : ""}${view.withHooks ? `, ${view.withHooks} with hooks` : ""}${s.blocked ? `, ${s.blocked} blocked` : ""}${s.held ? `, ${s.held} held` : ""}${s.suspended ? `, ${s.suspended} suspended` : ""}.`
   return [
     `Plan for fleet "${view.fleet}":`,
     ...(view.changes.length === 0 ? ["  (no services)"] : view.changes.map((c) => `  ${renderChange(c)}`)),

@@ -2,10 +2,13 @@ import { join } from "node:path"
 import { Duration, Effect, type Fiber, Layer, Ref } from "effect"
 import { DaemonConfig, type DaemonSettings } from "../config/DaemonConfig.ts"
 import { loadDaemonSettings, type RunFlags } from "../config/loadDaemonSettings.ts"
+import { ownContainerId } from "../config/ownContainerId.ts"
 import { defaultLeaseTtl, FleetLease } from "../daemon/FleetLease.ts"
 import { emptyProjectsMemo, projectsPass } from "../daemon/projectsPass.ts"
 import { runLoop, runLoopWith } from "../daemon/runLoop.ts"
 import { StatusStore } from "../daemon/StatusStore.ts"
+import { superviseHandover } from "../daemon/superviseHandover.ts"
+import { type HandoverPlan, parseHandoverPlan, StandbyVariable } from "../domain/handover.ts"
 import { DockerEngine } from "../engine/DockerEngine.ts"
 import { Draining } from "../http/Draining.ts"
 import { serveHttp } from "../http/serveHttp.ts"
@@ -39,7 +42,7 @@ const repoName = (repo: string) =>
  * between engine actions, then the HTTP server closed. So the server is built first,
  * the loop on top of it, the draining finalizer last.
  */
-export const daemonLayer = (settings: DaemonSettings) => {
+export const daemonLayer = (settings: DaemonSettings, standby?: HandoverPlan) => {
   const metrics = Metrics.layer
   const { source: sourceConfig } = settings
   const source =
@@ -84,6 +87,17 @@ export const daemonLayer = (settings: DaemonSettings) => {
   const http = serveHttp(Layer.mergeAll(statusRoutes(loopAlive), webhookRoutes()), settings.listen)
   const loop = Layer.effectDiscard(
     Effect.gen(function* () {
+      if (standby !== undefined) {
+        // A standby applies nothing and refuses webhooks; it waits to take over (superviseHandover.ts).
+        yield* (yield* Draining).start
+        const supervisor = yield* Effect.forkScoped(
+          superviseHandover(standby).pipe(
+            Effect.catch((e) => logEvent("Error", `handover: the standby failed: ${e.message}`)),
+            Effect.andThen(Effect.never),
+          ),
+        )
+        return yield* Ref.set(loopFiber, supervisor)
+      }
       const fiber = yield* Effect.forkScoped(
         settings.projects === undefined
           ? runLoop
@@ -123,7 +137,15 @@ export const runDaemon = Effect.fn("cli.run")(function* (flags: RunFlags) {
     yield* output.err(`fleetd run: ${settings.failure.message}`)
     return 2
   }
-  return yield* Layer.launch(daemonLayer(settings.success)).pipe(
+  const raw = process.env[StandbyVariable]
+  const standby = raw === undefined || raw === "" ? undefined : parseHandoverPlan(raw)
+  if (typeof standby === "string") {
+    yield* output.err(`fleetd run: ${standby}`)
+    return 2
+  }
+  const selfContainerId = ownContainerId()
+  const resolved = selfContainerId === undefined ? settings.success : { ...settings.success, selfContainerId }
+  return yield* Layer.launch(daemonLayer(resolved, standby)).pipe(
     Effect.as(0),
     Effect.catch((error) => output.err(`fleetd run: cannot start: ${String(error)}`).pipe(Effect.as(1))),
   )

@@ -51,6 +51,8 @@ export interface DaemonSettings {
   readonly engine: string | undefined
   readonly allowEmpty: boolean
   readonly concurrency: number
+  /** The id of the container this daemon runs in, when it can tell (ownContainerId.ts). */
+  readonly selfContainerId?: string
   /**
    * `--local-files`: files git must not hold, laid over the repository at the same
    * paths (absolute; a directory that existed at start-up). Never cleaned by fleetd.

@@ -41,6 +41,9 @@ export class StatusStore extends Context.Service<
 /** Why the daemon is not ready, or an empty list when it is (`GET /ready`). */
 export const notReadyReasons = (status: FleetStatus): ReadonlyArray<string> => {
   const reasons: Array<string> = []
+  // A standby applies nothing: it is ready once the engine answered (superviseHandover.ts).
+  if (status.phase === "Standby")
+    return status.engine.reachable === true ? [] : ["standby: the container engine has not answered yet"]
   if (status.engine.reachable === false)
     reasons.push(`container engine unreachable: ${status.engine.error ?? "unknown error"}`)
   if (status.lastSuccessfulAt === undefined && status.lastAppliedRevision === undefined)

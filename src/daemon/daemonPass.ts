@@ -34,6 +34,8 @@ export interface PassOutcome {
   readonly retry: boolean
   /** Start the next pass this soon instead (a pass that waited for the lease waits on). */
   readonly waitMs?: number
+  /** This fleetd handed its own service over to a standby (handOver.ts): it must apply nothing more. */
+  readonly handedOver?: true
 }
 
 /**
@@ -210,7 +212,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   }
 
   // 5. Record what happened.
-  const { changes, observed, retry } = applied.success
+  const { changes, observed, retry, handedOver } = applied.success
   yield* status.setHeld(applied.success.held)
   const failed = hasFailures(changes)
   const result: PassResult = failed ? "partial" : "success"
@@ -244,6 +246,11 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   if (!failed) yield* metrics.setRevision(revision)
   yield* logChangeSet(changes, triggers, seconds)
   // A registry that did not answer is asked again with backoff, not only at the next poll.
+  if (handedOver) {
+    // The standby is in charge now: let the new fleetd have the lease without waiting for our exit.
+    yield* (yield* FleetLease).release(desired.fleet)
+    return { result, retry, handedOver: true } satisfies PassOutcome
+  }
   return { result, retry } satisfies PassOutcome
 
   function engineDown(error: EngineError) {

@@ -23,6 +23,7 @@ export const reconcileHolding = Effect.fnUntraced(function* (
     allowEmpty: config.allowEmpty,
     concurrency: config.concurrency,
     held,
+    ...(config.selfContainerId === undefined ? {} : { selfContainerId: config.selfContainerId }),
     ...memory,
   })
   const stillHeld = new Map(

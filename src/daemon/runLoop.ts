@@ -1,5 +1,7 @@
 import { Clock, Duration, Effect, Random } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
+import { Draining } from "../http/Draining.ts"
+import { logEvent } from "../observability/logEvent.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { Triggers } from "../triggers/Triggers.ts"
 import { daemonPass, type ManifestMemo, type PassOutcome } from "./daemonPass.ts"
@@ -45,6 +47,7 @@ export const runLoopWith = <R>(
     for (;;) {
       const startedAt = yield* Clock.currentTimeMillis
       const outcome = yield* pass(sources)
+      if (outcome.handedOver === true) return yield* handedOver
       failures = outcome.retry ? failures + 1 : 0
       const wait =
         outcome.waitMs !== undefined
@@ -67,6 +70,21 @@ export const runLoopWith = <R>(
       }
     }
   })
+
+/**
+ * After a handover this process applies nothing more and refuses webhooks (503, so a
+ * forge may retry against the new fleetd): its standby stops the container in a moment.
+ * A push in between is not lost: the new fleetd's first pass fetches the branch head.
+ */
+const handedOver = Effect.gen(function* () {
+  const draining = yield* Effect.serviceOption(Draining)
+  if (draining._tag === "Some") yield* draining.value.start
+  yield* logEvent(
+    "Info",
+    "handover: committed to the standby; this fleetd applies nothing more and waits to be stopped",
+  )
+  return yield* Effect.never
+})
 
 /** The loop over the single-manifest pass (daemonPass), with its manifest memo. */
 export const runLoop = runLoopWith(() => {

@@ -85,6 +85,34 @@ export type Action =
       readonly old: { readonly id: string; readonly name: string; readonly running: boolean }
     }
   | {
+      /**
+       * A replacement of the service that runs fleetd itself (x-fleetd.self, or its own
+       * container): a standby takes over instead of the running process (handover.ts).
+       */
+      readonly _tag: "Handover"
+      readonly service: DesiredService
+      readonly specHash: string
+      readonly imageId: string | undefined
+      readonly reason: ReplaceReason
+      readonly changes: ReadonlyArray<string>
+      readonly old: { readonly id: string; readonly name: string; readonly running: boolean }
+    }
+  | {
+      /** A handover in progress, supervised by its standby: nothing of this service is touched. */
+      readonly _tag: "HandoverPending"
+      readonly service: string
+      readonly containerName: string
+    }
+  | {
+      /** A standby that took over, saw the new fleetd fail and put the old one back: reported as rolled back, then removed. */
+      readonly _tag: "HandoverFailed"
+      readonly service: string
+      readonly containerId: string
+      readonly containerName: string
+      /** The spec that failed: held like any rolled-back spec. */
+      readonly specHash: string
+    }
+  | {
       readonly _tag: "Start"
       readonly service: string
       readonly containerId: string
@@ -227,6 +255,7 @@ export const isMutating = (action: Action): boolean =>
   action._tag !== "Blocked" &&
   action._tag !== "Held" &&
   action._tag !== "Suspended" &&
+  action._tag !== "HandoverPending" &&
   action._tag !== "CheckExternal" &&
   action._tag !== "KeepVolume" &&
   action._tag !== "ResourceBlocked"
@@ -238,6 +267,7 @@ export const actionService = (action: Action): string | undefined => {
     case "Replace":
     case "Resume":
     case "RollBack":
+    case "Handover":
       return action.service.name
     case "Start":
     case "Adopt":
@@ -247,6 +277,8 @@ export const actionService = (action: Action): string | undefined => {
     case "Blocked":
     case "Held":
     case "Suspended":
+    case "HandoverPending":
+    case "HandoverFailed":
       return action.service
     case "PullImage":
     case "BuildImage":

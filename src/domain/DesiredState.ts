@@ -109,6 +109,11 @@ export interface DesiredService {
    */
   readonly suspended?: string
   /**
+   * `x-fleetd.self: true`: this service runs fleetd itself, so a replacement is a
+   * handover (handover.ts). Not part of any hash: marking it must not replace it.
+   */
+  readonly self?: true
+  /**
    * More ownership labels for its containers (projects mode: `fleetd.project`,
    * `fleetd.project-source`). Not part of any hash: they say who owns, not what runs.
    */

@@ -63,8 +63,19 @@ export interface EngineStatus {
   readonly error?: string
 }
 
-/** `Waiting`: another fleetd holds the fleet's lease (`leases` says who); nothing is applied. */
-export type Phase = "Starting" | "Reconciling" | "Synced" | "Degraded" | "Stalled" | "Failing" | "Waiting"
+/**
+ * `Waiting`: another fleetd holds the fleet's lease (`leases` says who); nothing is applied.
+ * `Standby`: a new fleetd waiting to take over from the one that started it (docs/self-update.md).
+ */
+export type Phase =
+  | "Starting"
+  | "Reconciling"
+  | "Synced"
+  | "Degraded"
+  | "Stalled"
+  | "Failing"
+  | "Waiting"
+  | "Standby"
 
 /** Who holds (or held) a fleet's lease, as its records on the engine say (docs/lease.md). */
 export interface LeaseHolder {

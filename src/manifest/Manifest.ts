@@ -267,6 +267,12 @@ export const ServiceFleetd = Schema.Struct({
   ),
   update: opt(UpdateSettings),
   hooks: opt(Hooks),
+  self: opt(
+    Schema.Boolean.annotate({
+      description:
+        "true on the service that runs fleetd itself: it is updated by a handover to a standby, never replaced by the process it runs (docs/self-update.md)",
+    }),
+  ),
 }).annotate({
   identifier: "ServiceFleetd",
   expected: "a mapping",

@@ -6,6 +6,7 @@
 import type { PortBinding } from "../domain/ContainerSpec.ts"
 import { containerName, LabelPrefix, NextSuffix } from "../domain/labels.ts"
 import { checkContainerNames } from "./checkContainerNames.ts"
+import { checkSelfService } from "./checkSelfService.ts"
 import { keyValueEntries } from "./compose/keyValues.ts"
 import type { Manifest, Service } from "./Manifest.ts"
 import { formatPath } from "./ManifestError.ts"
@@ -176,5 +177,6 @@ export const checkManifest = (manifest: Manifest, fleet: string): Array<PathIssu
     issues.push(...checkLabels(network?.labels, ["networks", key, "labels"]))
   for (const [key, volume] of Object.entries(volumes))
     issues.push(...checkLabels(volume?.labels, ["volumes", key, "labels"]))
+  issues.push(...checkSelfService(manifest))
   return issues
 }

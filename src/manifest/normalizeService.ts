@@ -305,6 +305,7 @@ export const normalizeService = (
       update: update.update,
       ...(Object.keys(origins).length === 0 ? {} : { origins }),
       ...suspension(service["x-fleetd"]?.suspend),
+      ...(service["x-fleetd"]?.self === true ? { self: true as const } : {}),
     },
     issues,
   }

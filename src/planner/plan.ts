@@ -4,6 +4,7 @@ import { Labels } from "../domain/labels.ts"
 import type { ObservedContainer, ObservedState } from "../domain/ObservedState.ts"
 import { compareNames, orderServices } from "./orderServices.ts"
 import { planBuilds } from "./planBuilds.ts"
+import { isSelfService, planHandover } from "./planHandover.ts"
 import { type ImageFacts, planPulls, serviceImage } from "./planImages.ts"
 import { planResources } from "./planResources.ts"
 import { type HeldSpec, planService } from "./planService.ts"
@@ -29,6 +30,8 @@ export interface PlanOptions {
   readonly held?: ReadonlyMap<string, HeldSpec>
   /** Tracked digests and due periodic pulls, learned by the reconciler (planImages.ts). */
   readonly images?: ImageFacts
+  /** The id of the container this fleetd runs in, when it runs in one (ownContainerId.ts). */
+  readonly selfContainerId?: string
 }
 
 export const plan = (desired: DesiredState, observed: ObservedState, options: PlanOptions = {}): Plan => {
@@ -90,8 +93,13 @@ export const plan = (desired: DesiredState, observed: ObservedState, options: Pl
       })
       continue
     }
+    const containers = byService.get(service.name) ?? []
+    const planOne = (cs: ReadonlyArray<ObservedContainer>) =>
+      planService(planned, cs, imageId, options.held?.get(service.name))
     actions.push(
-      ...planService(planned, byService.get(service.name) ?? [], imageId, options.held?.get(service.name)),
+      ...(isSelfService(service, current, options.selfContainerId)
+        ? planHandover(planned, containers, planOne)
+        : planOne(containers)),
     )
   }
 

@@ -137,6 +137,21 @@ const resultOf = (service: string, group: ReadonlyArray<Action>): ServiceResult 
         changes: main.changes,
         container: main.service.containerName,
       }
+    case "Handover":
+      return {
+        service,
+        outcome: "replaced",
+        reason: `${main.reason}; handed over to a new fleetd`,
+        changes: main.changes,
+        container: main.service.containerName,
+      }
+    case "HandoverPending":
+      return {
+        service,
+        outcome: "unchanged",
+        reason: `a handover is in progress, supervised by ${main.containerName}`,
+        container: main.containerName,
+      }
     case "Start":
       return { service, outcome: "started", reason: "was not running", container: main.containerName }
     case "Adopt":

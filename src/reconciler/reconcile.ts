@@ -1,5 +1,5 @@
 import { Data, Effect } from "effect"
-import { type Action, isResourceSetup, isResourceTeardown } from "../domain/Action.ts"
+import { type Action, actionService, isResourceSetup, isResourceTeardown } from "../domain/Action.ts"
 import type { BuildResult } from "../domain/BuildSpec.ts"
 import type { DesiredState } from "../domain/DesiredState.ts"
 import { Labels } from "../domain/labels.ts"
@@ -28,6 +28,8 @@ export interface ReconcileOptions {
   readonly resources?: ResourceMemo
   /** The daemon's memory of failed builds: the same inputs are not built again (failedBuilds.ts). */
   readonly failedBuilds?: FailedBuilds
+  /** The container this fleetd runs in, if any: its service is handed over, never replaced (planHandover.ts). */
+  readonly selfContainerId?: string
 }
 
 /**
@@ -128,6 +130,7 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
   const checks = yield* checkImages(desired)
   const planOptions: PlanOptions = {
     ...(options.held === undefined ? {} : { held: options.held }),
+    ...(options.selfContainerId === undefined ? {} : { selfContainerId: options.selfContainerId }),
     images: checks.facts,
   }
   const memo = options.resources
@@ -179,14 +182,24 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
   // The spec each rolled-back service failed with, for the daemon to hold until something changes.
   const rolledBack = new Map<string, string>()
   for (const result of services) {
-    const replace = planned.actions.find((a) => a._tag === "Replace" && a.service.name === result.service)
-    if (result.outcome === "rolled-back" && replace?._tag === "Replace")
-      rolledBack.set(result.service, replace.specHash)
+    if (result.outcome !== "rolled-back") continue
+    const failed = planned.actions.findLast(
+      (a) =>
+        (a._tag === "Replace" || a._tag === "Handover" || a._tag === "HandoverFailed") &&
+        actionService(a) === result.service,
+    )
+    if (failed !== undefined && "specHash" in failed) rolledBack.set(result.service, failed.specHash)
   }
   return {
     changes,
     observed: first.observed,
     rolledBack: rolledBack as ReadonlyMap<string, string>,
+    /** A standby took over the service running this fleetd: it must stop applying (handOver.ts). */
+    handedOver: services.some(
+      (s) =>
+        s.outcome === "replaced" &&
+        planned.actions.some((a) => a._tag === "Handover" && a.service.name === s.service),
+    ),
     /** A registry failure that may pass (down, 5xx): worth retrying before the next poll. */
     retry: checks.retry,
   }

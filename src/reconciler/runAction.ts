@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import type { Action } from "../domain/Action.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import { ActionError } from "./ActionError.ts"
+import { handOver, reportHandoverFailed } from "./handOver.ts"
 import { retryEngine } from "./retryEngine.ts"
 import { copyIn, create, defaultGraceSeconds, describe, discardTrial, replace, resume } from "./rollout.ts"
 import { withHooks } from "./withHooks.ts"
@@ -47,6 +48,10 @@ export const runAction = (fleet: string, revision: string, action: Action) =>
             ({ hooks }) => discardTrial(action, hooks),
             false,
           ).pipe(Effect.as(undefined))
+        case "Handover":
+          return yield* handOver(fleet, revision, action)
+        case "HandoverFailed":
+          return yield* reportHandoverFailed(action)
         case "Start":
           if (action.spec !== undefined)
             yield* copyIn(action.service, action.containerId, action.containerName, action.spec)

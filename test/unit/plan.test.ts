@@ -23,6 +23,12 @@ const summarizeOne = (a: Action): string => {
       return `Create ${a.service.name}`
     case "Replace":
       return `Replace ${a.service.name} ${a.reason} ${a.strategy} [${a.changes.join(",")}]`
+    case "Handover":
+      return `Handover ${a.service.name} ${a.reason} [${a.changes.join(",")}]`
+    case "HandoverPending":
+      return `HandoverPending ${a.service}`
+    case "HandoverFailed":
+      return `HandoverFailed ${a.service} ${a.containerName}`
     case "Start":
       return `Start ${a.service}`
     case "Resume":
