@@ -8,6 +8,7 @@
  */
 
 import { posix } from "node:path"
+import { parseShortVolume } from "./compose/volumeSpec.ts"
 import { isMapping, type Mapping } from "./composeSupport.ts"
 
 /** Host paths (`/…`), `~` paths and URLs (git build contexts) are not relative. */
@@ -33,11 +34,12 @@ const rebaseVolumes = (volumes: unknown, dir: string): unknown => {
   if (!Array.isArray(volumes)) return volumes
   return volumes.map((volume) => {
     if (typeof volume === "string") {
-      const colon = volume.indexOf(":")
-      const source = colon < 0 ? undefined : volume.slice(0, colon)
-      // Only `.`-relative sources are host paths in the short form.
-      if (source === undefined || !source.startsWith(".")) return volume
-      return `${bindSource(dir, source)}${volume.slice(colon)}`
+      // Only `.`-relative sources are relative host paths in the short form; the rest
+      // of the string (target, MODE) stays as written. One the parser refuses is left
+      // for the Schema to report as the user wrote it.
+      const parsed = parseShortVolume(volume)
+      if (typeof parsed === "string" || parsed.source?.startsWith(".") !== true) return volume
+      return `${bindSource(dir, parsed.source)}${volume.slice(parsed.source.length)}`
     }
     if (isMapping(volume) && volume.type === "bind" && typeof volume.source === "string")
       return { ...volume, source: joinRelative(dir, volume.source) }

@@ -179,4 +179,18 @@ describe("include", () => {
       "app/compose.yml:5:15: services.app.volumes[0]: bind mount source ../up escapes the repository (use a path inside the directory of fleet.yaml)",
     ])
   })
+
+  it("quotes a volume entry it refuses as the included file writes it, not rebased", () => {
+    expect(
+      issues(
+        load("include: [app/compose.yml]\n", {
+          files: at({
+            "app/compose.yml": "services:\n  app:\n    image: busybox\n    volumes: ['./data:/data:ro:x']\n",
+          }),
+        }),
+      ),
+    ).toEqual([
+      'app/compose.yml:4:15: services.app.volumes[0]: "./data:/data:ro:x" has too many parts; expected SOURCE:TARGET[:ro]',
+    ])
+  })
 })
