@@ -90,10 +90,18 @@ export const daemonLayer = (settings: DaemonSettings, standby?: HandoverPlan) =>
       if (standby !== undefined) {
         // A standby applies nothing and refuses webhooks; it waits to take over (superviseHandover.ts).
         yield* (yield* Draining).start
+        // An engine that stays unreachable mid-takeover must not leave the fleet without a
+        // fleetd: the standby exits, its restart policy (unless-stopped) starts it again,
+        // and it goes on from what the container names say.
         const supervisor = yield* Effect.forkScoped(
           superviseHandover(standby).pipe(
-            Effect.catch((e) => logEvent("Error", `handover: the standby failed: ${e.message}`)),
             Effect.andThen(Effect.never),
+            Effect.catch((e) =>
+              logEvent("Error", `handover: the standby failed; exiting to be restarted: ${e.message}`).pipe(
+                Effect.andThen(Effect.sync(() => process.exit(1))),
+                Effect.andThen(Effect.never),
+              ),
+            ),
           ),
         )
         return yield* Ref.set(loopFiber, supervisor)
