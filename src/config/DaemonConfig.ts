@@ -1,14 +1,24 @@
 import { Context, type Duration, type Redacted } from "effect"
 import type { Policy } from "../policy/Policy.ts"
 
-export type WebhookProvider = "github" | "gitlab" | "gitea" | "bitbucket" | "generic"
+/** Forges: git pushes (GitHub and Gitea also send container package pushes). */
+export type ForgeProvider = "github" | "gitlab" | "gitea" | "bitbucket" | "generic"
+/** Registries: image pushes only. */
+export type RegistryProvider = "registry" | "dockerhub" | "harbor"
+export type WebhookProvider = ForgeProvider | RegistryProvider
 
-export const webhookProviders: ReadonlyArray<WebhookProvider> = [
+export const forgeProviders: ReadonlyArray<ForgeProvider> = [
   "github",
   "gitlab",
   "gitea",
   "bitbucket",
   "generic",
+]
+export const webhookProviders: ReadonlyArray<WebhookProvider> = [
+  ...forgeProviders,
+  "registry",
+  "dockerhub",
+  "harbor",
 ]
 
 /** Where the desired state comes from. */

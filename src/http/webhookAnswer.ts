@@ -63,6 +63,8 @@ export const WebhookAnswer = {
     switch (verdict._tag) {
       case "Accepted":
         return answer("accepted", 202, "pass requested")
+      case "ImagesPushed":
+        return answer("accepted", 202, "digest check requested")
       case "Ignored":
         return answer("ignored", 200, verdict.reason)
       case "Pong":

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process"
-import type { WebhookProvider } from "../../src/config/DaemonConfig.ts"
+import type { ForgeProvider as WebhookProvider } from "../../src/config/DaemonConfig.ts"
 import type { FleetStatus } from "../../src/domain/FleetStatus.ts"
 import { fleetdBin } from "./runFleetd.ts"
 import { authHeaders, pushEvent, SECRET } from "./webhookFixtures.ts"

@@ -5,6 +5,8 @@
  * - `Accepted`: authenticated, and the event moves the tracked ref: request a pass.
  * - `Ignored`: authenticated, but nothing fleetd follows changed (another branch, a tag,
  *   an unhandled event). Answered 2xx: GitLab disables hooks that keep getting 4xx.
+ * - `ImagesPushed`: authenticated; a registry or forge says these images were pushed
+ *   (normalized references). The route requests a pass only if a service tracks one.
  * - `Pong`: authenticated ping (GitHub `ping`, Bitbucket Server `diagnostics:ping`).
  * - `Unauthorized`: missing or wrong credentials; decided before any JSON is parsed.
  * - `BadRequest`: authenticated, but the body or an event header is malformed.
@@ -14,6 +16,11 @@ export type Verdict =
       readonly _tag: "Accepted"
       /** The full ref that moved (`refs/heads/main`), or undefined when the event names none (generic). */
       readonly ref: string | undefined
+      readonly deliveryId: string | undefined
+    }
+  | {
+      readonly _tag: "ImagesPushed"
+      readonly images: ReadonlyArray<string>
       readonly deliveryId: string | undefined
     }
   | { readonly _tag: "Ignored"; readonly reason: string }
@@ -27,6 +34,11 @@ export const Verdict = {
     ref,
     deliveryId,
   }),
+  /** No image at all (a layer push, an untagged version) is Ignored, not an empty push. */
+  imagesPushed: (images: ReadonlyArray<string>, deliveryId: string | undefined, what: string): Verdict =>
+    images.length === 0
+      ? { _tag: "Ignored", reason: `${what} names no tagged image` }
+      : { _tag: "ImagesPushed", images, deliveryId },
   ignored: (reason: string): Verdict => ({ _tag: "Ignored", reason }),
   pong: { _tag: "Pong" } as Verdict,
   unauthorized: (reason: string): Verdict => ({ _tag: "Unauthorized", reason }),

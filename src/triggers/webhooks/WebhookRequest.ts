@@ -6,6 +6,8 @@
 export interface WebhookRequest {
   readonly headers: Readonly<Record<string, string | undefined>>
   readonly body: Uint8Array
+  /** The URL's query parameters (Docker Hub can send a secret nowhere else). */
+  readonly query?: Readonly<Record<string, string>>
 }
 
 /** A header's value, or undefined when absent or empty. `name` must be lowercase. */

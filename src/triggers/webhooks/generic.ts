@@ -1,5 +1,6 @@
-import { Redacted, Schema } from "effect"
-import { safeEqual } from "./constantTime.ts"
+import type { Redacted } from "effect"
+import { Schema } from "effect"
+import { checkBearer } from "./bearerToken.ts"
 import { deliveryId } from "./deliveryId.ts"
 import { checkHmacSha256 } from "./hmacSignature.ts"
 import { decodeJsonBody } from "./jsonBody.ts"
@@ -20,11 +21,9 @@ const authenticate = (request: WebhookRequest, secret: Redacted.Redacted<string>
   const signature = header(request, "x-fleetd-signature")
   if (signature !== undefined)
     return checkHmacSha256(request.body, secret, "X-Fleetd-Signature", signature, "prefixed")
-  const authorization = header(request, "authorization")
-  if (authorization === undefined) return "missing X-Fleetd-Signature or Authorization: Bearer header"
-  const bearer = /^Bearer +(\S+)\s*$/i.exec(authorization)?.[1]
-  if (bearer === undefined) return "Authorization is not a Bearer token"
-  return safeEqual(bearer, Redacted.value(secret)) ? undefined : "bearer token does not match the secret"
+  if (header(request, "authorization") === undefined)
+    return "missing X-Fleetd-Signature or Authorization: Bearer header"
+  return checkBearer(request, secret)
 }
 
 const isBlank = (body: Uint8Array): boolean =>

@@ -1,4 +1,5 @@
 import { deliveryId } from "./deliveryId.ts"
+import { giteaPackageEvent } from "./giteaPackageEvent.ts"
 import { githubStyleEvent } from "./githubStyleEvent.ts"
 import { checkHmacSha256 } from "./hmacSignature.ts"
 import { shown } from "./trackedRefs.ts"
@@ -27,7 +28,7 @@ const signature = (request: WebhookRequest) => {
   return undefined
 }
 
-/** Gitea and Forgejo: hex HMAC-SHA256 of the body; push and merged pull_request. */
+/** Gitea and Forgejo: hex HMAC-SHA256 of the body; push, merged pull_request, container package pushes. */
 export const gitea: WebhookProvider = {
   deliveryId: (headers) => deliveryId(headers, deliveryHeaders),
   verify: (request, secret, tracked) => {
@@ -44,6 +45,8 @@ export const gitea: WebhookProvider = {
       case "push":
       case "pull_request":
         return githubStyleEvent("Gitea", event, request, tracked, id)
+      case "package":
+        return giteaPackageEvent(request, id)
       default:
         return Verdict.ignored(`event ${shown(event)} is not handled`)
     }

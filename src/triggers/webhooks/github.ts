@@ -1,4 +1,5 @@
 import { deliveryId } from "./deliveryId.ts"
+import { githubPackageEvent } from "./githubPackageEvent.ts"
 import { githubStyleEvent } from "./githubStyleEvent.ts"
 import { checkHmacSha256 } from "./hmacSignature.ts"
 import { shown } from "./trackedRefs.ts"
@@ -8,7 +9,7 @@ import { header } from "./WebhookRequest.ts"
 
 const deliveryHeaders = ["x-github-delivery"]
 
-/** GitHub: `X-Hub-Signature-256: sha256=<hex>`; push, merged pull_request, ping. */
+/** GitHub: `X-Hub-Signature-256: sha256=<hex>`; push, merged pull_request, container package pushes, ping. */
 export const github: WebhookProvider = {
   deliveryId: (headers) => deliveryId(headers, deliveryHeaders),
   verify: (request, secret, tracked) => {
@@ -30,6 +31,9 @@ export const github: WebhookProvider = {
       case "push":
       case "pull_request":
         return githubStyleEvent("GitHub", event, request, tracked, id)
+      case "package":
+      case "registry_package":
+        return githubPackageEvent(event, request, id)
       default:
         return Verdict.ignored(`event ${shown(event)} is not handled`)
     }

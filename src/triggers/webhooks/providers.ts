@@ -1,9 +1,12 @@
 import type { WebhookProvider as ProviderName } from "../../config/DaemonConfig.ts"
 import { bitbucket } from "./bitbucket.ts"
+import { dockerhub } from "./dockerhub.ts"
 import { generic } from "./generic.ts"
 import { gitea } from "./gitea.ts"
 import { github } from "./github.ts"
 import { gitlab } from "./gitlab.ts"
+import { harbor } from "./harbor.ts"
+import { registry } from "./registry.ts"
 import type { WebhookProvider } from "./WebhookProvider.ts"
 
 /** Every provider fleetd serves at `POST /hooks/<name>`. */
@@ -13,6 +16,9 @@ export const providers: Readonly<Record<ProviderName, WebhookProvider>> = {
   gitea,
   bitbucket,
   generic,
+  registry,
+  dockerhub,
+  harbor,
 }
 
 /** The provider named by a URL segment; `Object.hasOwn` so `/hooks/__proto__` is just unknown. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import type { WebhookProvider } from "../../../src/config/DaemonConfig.ts"
+import type { ForgeProvider as WebhookProvider } from "../../../src/config/DaemonConfig.ts"
 import {
   authHeaderName,
   authHeaders,
