@@ -89,7 +89,7 @@ Options:
       --fleet, --engine, --allow-empty, --concurrency, --policy, --local-files, --profile as above
       --git-timeout DURATION  --webhook-max-bytes N  --log-level LEVEL  --log-format json|pretty
   Secrets only from the environment: FLEETD_GIT_TOKEN, FLEETD_WEBHOOK_SECRET[_GITHUB|_GITLAB|
-  _GITEA|_BITBUCKET|_GENERIC], each also as *_FILE naming a file that holds it.
+  _GITEA|_BITBUCKET|_GENERIC|_REGISTRY|_DOCKERHUB|_HARBOR], each also as *_FILE naming a file that holds it.
 
 \`fleetd status\` options:
       --url URL    the daemon's address (default: http://127.0.0.1:8080)

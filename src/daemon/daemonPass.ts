@@ -25,6 +25,7 @@ import { describeHolder } from "./leaseDecision.ts"
 import { reconcileHolding } from "./reconcileHolding.ts"
 import { startPass } from "./recordPass.ts"
 import { StatusStore } from "./StatusStore.ts"
+import { type SnapshotMemo, syncSource } from "./syncSource.ts"
 import { waitForLease } from "./waitForLease.ts"
 
 /** What the loop needs to know about a pass: whether to back off before the next one. */
@@ -51,7 +52,7 @@ export interface PassOutcome {
  * Directory mode is never cached: an env_file may change without changing the revision;
  * nor is a repository with --local-files, which lie outside every revision.
  */
-export interface ManifestMemo {
+export interface ManifestMemo extends SnapshotMemo {
   revision?: string
   loaded?: LoadedManifest
   /** What the last pass saw of networks and volumes, so a no-op pass need not list them. */
@@ -71,7 +72,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   const { finish } = yield* startPass(triggers)
 
   // 1. Source: fetch and reset to the tracked head.
-  const snapshot = yield* Effect.result(source.sync)
+  const snapshot = yield* syncSource(triggers, memo)
   if (snapshot._tag === "Failure") {
     const error = snapshot.failure
     yield* logEvent("Error", "pass: cannot read the source", { reason: error.reason, error: error.message })

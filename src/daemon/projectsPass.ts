@@ -20,6 +20,7 @@ import { actionOutcomes, logChangeSet, type PassOutcome } from "./daemonPass.ts"
 import { reconcileProject } from "./reconcileProject.ts"
 import { startPass } from "./recordPass.ts"
 import { StatusStore } from "./StatusStore.ts"
+import { type SnapshotMemo, syncSource } from "./syncSource.ts"
 
 /**
  * What the loop keeps between passes over projects. A git revision names every file of
@@ -27,7 +28,7 @@ import { StatusStore } from "./StatusStore.ts"
  * manifest memo, per project, kept whole for the revision); directory mode reloads
  * every pass. Networks, volumes and held specs are remembered per fleet.
  */
-export interface ProjectsMemo {
+export interface ProjectsMemo extends SnapshotMemo {
   revision?: string
   loaded?: LoadedProjects
   readonly resources: Map<string, ResourceMemo>
@@ -68,7 +69,7 @@ export const projectsPass = Effect.fn("projectsPass")(function* (
   })
 
   // 1. Source: fetch and reset to the tracked head (once for every project).
-  const snapshot = yield* Effect.result(source.sync)
+  const snapshot = yield* syncSource(triggers, memo)
   if (Result.isFailure(snapshot)) {
     yield* logEvent("Error", "pass: cannot read the source", { error: snapshot.failure.message })
     return yield* failing(undefined, snapshot.failure.message, true)

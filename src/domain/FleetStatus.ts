@@ -9,6 +9,8 @@ import type { HookResult } from "./HookResult.ts"
 export interface ServiceStatus {
   readonly name: string
   readonly image: string
+  /** `x-fleetd.track: digest`: the tag's digest is followed, and pushes of it trigger a check. */
+  readonly track?: "digest"
   /** The container's name, once it exists. */
   readonly container?: string
   readonly sync: SyncStatus

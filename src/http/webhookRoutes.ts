@@ -1,9 +1,11 @@
 import { Duration, Effect, Redacted, Result } from "effect"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { DaemonConfig, webhookProviders } from "../config/DaemonConfig.ts"
+import { StatusStore } from "../daemon/StatusStore.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { Triggers } from "../triggers/Triggers.ts"
 import { providerNamed } from "../triggers/webhooks/providers.ts"
+import { trackedPushes } from "../triggers/webhooks/pushedImages.ts"
 import { RecentDeliveries } from "../triggers/webhooks/RecentDeliveries.ts"
 import { trackedRefs } from "../triggers/webhooks/trackedRefs.ts"
 import type { WebhookProvider } from "../triggers/webhooks/WebhookProvider.ts"
@@ -50,6 +52,7 @@ export const webhookRoutes = (options: WebhookRouteOptions = {}) =>
       const triggers = yield* Triggers
       const metrics = yield* Metrics
       const draining = yield* Draining
+      const status = yield* StatusStore
       const tracked = trackedRefs(config.source)
       const maxBytes = config.webhookMaxBytes
       const bodyTimeout = Duration.fromInputUnsafe(options.bodyTimeout ?? "10 seconds")
@@ -81,12 +84,29 @@ export const webhookRoutes = (options: WebhookRouteOptions = {}) =>
               ? WebhookAnswer.timeout
               : WebhookAnswer.readFailed
         }
-        const verdict = provider.verify({ headers: request.headers, body: read.success }, secret, tracked)
-        if (verdict._tag !== "Accepted") return WebhookAnswer.fromVerdict(verdict)
+        const query = Object.fromEntries(new URL(request.url, "http://fleetd").searchParams)
+        const verdict = provider.verify(
+          { headers: request.headers, body: read.success, query },
+          secret,
+          tracked,
+        )
+        if (verdict._tag !== "Accepted" && verdict._tag !== "ImagesPushed")
+          return WebhookAnswer.fromVerdict(verdict)
+        if (verdict._tag === "ImagesPushed") {
+          // A push of an image no service follows by digest changes nothing: 2xx, no pass.
+          const now = yield* status.get
+          const services = [...now.services, ...(now.projects ?? []).flatMap((p) => p.services)]
+          const matched = trackedPushes(verdict.images, services)
+          if (matched.length === 0)
+            return WebhookAnswer.fromVerdict({
+              _tag: "Ignored",
+              reason: `no service tracks ${verdict.images.join(", ")} by digest`,
+            })
+        }
         // Check-and-record is one synchronous step: two copies racing cannot both pass.
         if (verdict.deliveryId !== undefined && !recent.remember(`${name}:${verdict.deliveryId}`))
           return WebhookAnswer.duplicate
-        yield* triggers.request(`webhook:${name}`)
+        yield* triggers.request(verdict._tag === "ImagesPushed" ? `image:${name}` : `webhook:${name}`)
         return WebhookAnswer.fromVerdict(verdict)
       })
 

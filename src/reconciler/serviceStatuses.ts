@@ -33,6 +33,7 @@ export const serviceStatuses = (
     const base = {
       name: service.name,
       image: service.spec.image,
+      ...(service.track === "digest" ? { track: "digest" as const } : {}),
       ...(container !== undefined || result?.container !== undefined
         ? { container: service.containerName }
         : {}),

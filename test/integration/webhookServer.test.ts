@@ -1,11 +1,13 @@
 import { Agent, request } from "node:http"
 import { Duration, Effect, Layer, Logger, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { DaemonConfig, type DaemonSettings } from "../../src/config/DaemonConfig.ts"
+import { DaemonConfig, type DaemonSettings, webhookProviders } from "../../src/config/DaemonConfig.ts"
+import { StatusStore } from "../../src/daemon/StatusStore.ts"
 import { Draining } from "../../src/http/Draining.ts"
 import { serveHttp } from "../../src/http/serveHttp.ts"
 import { webhookRoutes } from "../../src/http/webhookRoutes.ts"
 import { Metrics } from "../../src/observability/Metrics.ts"
+import { ManifestSource } from "../../src/source/ManifestSource.ts"
 import { Triggers } from "../../src/triggers/Triggers.ts"
 import { freePort } from "../support/freePort.ts"
 import { firstResponse, openSocket, requestHead } from "../support/rawHttp.ts"
@@ -19,7 +21,7 @@ import {
 } from "../support/webhookFixtures.ts"
 
 const MiB = 1024 * 1024
-const allSecrets = Object.fromEntries(providerNames.map((p) => [p, Redacted.make(SECRET)]))
+const allSecrets = Object.fromEntries(webhookProviders.map((p) => [p, Redacted.make(SECRET)]))
 
 const settings = (secrets: DaemonSettings["webhookSecrets"], port: number): DaemonSettings => ({
   source: {
@@ -68,10 +70,15 @@ const startServer = async (secrets: DaemonSettings["webhookSecrets"]) => {
       })
     }),
   ).pipe(Layer.provide(Triggers.layer))
+  const source = Layer.succeed(ManifestSource)({
+    describe: { kind: "git", location: "file:///nowhere", ref: "main" },
+    sync: Effect.die("no source in this test"),
+  })
   const services = Layer.mergeAll(
     countingTriggers,
     Draining.layer,
     Layer.succeed(DaemonConfig)(settings(secrets, port)),
+    StatusStore.layer("webhooks").pipe(Layer.provide(source)),
   ).pipe(Layer.provideMerge(Metrics.layer))
   const server = serveHttp(webhookRoutes({ bodyTimeout: "500 millis" }), { host: "127.0.0.1", port }).pipe(
     Layer.provideMerge(services),
@@ -101,6 +108,16 @@ const startServer = async (secrets: DaemonSettings["webhookSecrets"]) => {
       return found === undefined ? 0 : Number(found.slice(line.length))
     },
     drain: () => runtime.runPromise(Effect.flatMap(Draining, (d) => d.start)),
+    /** Services as a pass would have reported them, for image-push matching. */
+    setServices: (services: ReadonlyArray<{ name: string; image: string; track?: "digest" }>) =>
+      runtime.runPromise(
+        Effect.flatMap(StatusStore, (store) =>
+          store.update((s) => ({
+            ...s,
+            services: services.map((x) => ({ ...x, sync: "Synced" as const, health: "Healthy" as const })),
+          })),
+        ),
+      ),
     pendingPasses: (idle: Duration.Input) =>
       runtime.runPromise(Effect.flatMap(Triggers, (t) => t.await(idle))),
   }
@@ -323,6 +340,48 @@ describe("webhook HTTP server", () => {
     agent.destroy()
   })
 
+  it("requests a pass for an image push only when a service tracks that image by digest", async () => {
+    await server.setServices([
+      { name: "api", image: "127.0.0.1:5000/team/api:v2", track: "digest" },
+      { name: "web", image: "127.0.0.1:5000/team/web:v2" },
+    ])
+    const notification = (repository: string, id: string) => {
+      const body = JSON.stringify({
+        events: [
+          {
+            id,
+            action: "push",
+            target: { mediaType: "application/vnd.oci.image.manifest.v1+json", repository, tag: "v2" },
+            request: { host: "127.0.0.1:5000" },
+          },
+        ],
+      })
+      return { body, headers: { "content-type": "application/json", authorization: `Bearer ${SECRET}` } }
+    }
+    const before = server.requested.length
+    expect(await post("/hooks/registry", notification("team/api", "n1"))).toEqual({
+      status: 202,
+      body: { status: "accepted", reason: "digest check requested" },
+    })
+    expect(server.requested.slice(before)).toEqual(["image:registry"])
+    // The registry retries a delivery it thinks failed: the same event id is a duplicate.
+    expect((await post("/hooks/registry", notification("team/api", "n1"))).body.status).toBe("duplicate")
+    expect(await post("/hooks/registry", notification("team/web", "n2"))).toEqual({
+      status: 200,
+      body: { status: "ignored", reason: "no service tracks 127.0.0.1:5000/team/web:v2 by digest" },
+    })
+    expect(server.requested.length).toBe(before + 1)
+  })
+
+  it("takes Docker Hub's secret from the URL, and never logs it", async () => {
+    await server.setServices([{ name: "app", image: "me/app:latest", track: "digest" }])
+    const body = JSON.stringify({ push_data: { tag: "latest" }, repository: { repo_name: "me/app" } })
+    const delivery = { body, headers: { "content-type": "application/json" } }
+    expect((await post(`/hooks/dockerhub?token=${SECRET}`, delivery)).status).toBe(202)
+    sentCredentials.add("wrong-token-in-url")
+    expect((await post("/hooks/dockerhub?token=wrong-token-in-url", delivery)).status).toBe(401)
+  })
+
   it("logs one line per request with provider, outcome and delivery, and never a secret or signature", () => {
     const lines = server.logs.map(
       (l) => JSON.parse(l) as { message: unknown; annotations?: Record<string, unknown> },
@@ -378,6 +437,6 @@ describe("webhook HTTP server with no secrets", () => {
 
   it("says at startup which providers are closed", () => {
     const closed = server.logs.filter((l) => l.includes("is closed: no secret configured"))
-    expect(closed).toHaveLength(providerNames.length)
+    expect(closed).toHaveLength(webhookProviders.length)
   })
 })

@@ -164,6 +164,27 @@ describe("the loop", () => {
     },
   )
 
+  it.effect("checks digests for an image push without fetching the source again", () => {
+    const t = setup()
+    return Effect.gen(function* () {
+      const triggers = yield* Triggers
+      const store = yield* StatusStore
+      const fiber = yield* Effect.forkChild(runLoop)
+      yield* settle
+      assert.strictEqual(t.source.state.syncs, 1)
+      yield* TestClock.adjust("10 seconds")
+      yield* triggers.request("image:registry")
+      yield* settle
+      assert.deepStrictEqual((yield* store.get).lastPass?.triggers, ["image:registry"])
+      assert.strictEqual(t.source.state.syncs, 1)
+      yield* TestClock.adjust("10 seconds")
+      yield* triggers.request("webhook:github")
+      yield* settle
+      assert.strictEqual(t.source.state.syncs, 2)
+      yield* Fiber.interrupt(fiber)
+    }).pipe(Effect.provide(t.services))
+  })
+
   it.effect("stalls on an invalid revision without touching containers, and converges on the fix", () => {
     const t = setup()
     return Effect.gen(function* () {
@@ -241,7 +262,9 @@ describe("the loop", () => {
       const fiber = yield* Effect.forkChild(runLoop)
       // The pass retries each engine call with backoff before it gives up.
       yield* until(() => t.world.calls.length > 0)
-      for (let i = 0; i < 10; i++) {
+      // Moves the clock through the backoffs until the pass gives up (as many steps as a
+      // loaded machine needs to run the retries between them).
+      for (const inTime = deadline(); inTime() && (yield* store.get).phase !== "Failing"; ) {
         yield* TestClock.adjust("10 seconds")
         yield* tick
       }

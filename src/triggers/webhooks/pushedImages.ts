@@ -29,3 +29,12 @@ export const hostOf = (url: string | undefined): string | undefined => {
 export const distinct = (images: ReadonlyArray<string | undefined>): ReadonlyArray<string> => [
   ...new Set(images.filter((i): i is string => i !== undefined)),
 ]
+
+/** The pushed images some service follows by digest (`x-fleetd.track: digest`). */
+export const trackedPushes = (
+  images: ReadonlyArray<string>,
+  services: ReadonlyArray<{ readonly image: string; readonly track?: "digest" }>,
+): ReadonlyArray<string> => {
+  const tracked = new Set(services.filter((s) => s.track === "digest").map((s) => normalizeImageRef(s.image)))
+  return images.filter((image) => tracked.has(image))
+}
