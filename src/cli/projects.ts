@@ -1,6 +1,7 @@
 import { resolve } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, Result } from "effect"
+import type { FleetLease } from "../daemon/FleetLease.ts"
 import type { DesiredState } from "../domain/DesiredState.ts"
 import { canonicalJson, sha256Hex } from "../domain/specHash.ts"
 import type { ContainerEngine } from "../engine/ContainerEngine.ts"
@@ -22,6 +23,7 @@ import { asProject, observeProjects, pruneFleet } from "../reconciler/projectFle
 import { type EmptyFleetRefused, observeAndPlan, reconcile } from "../reconciler/reconcile.ts"
 import { sharedListings } from "../reconciler/sharedListings.ts"
 import type { Registry } from "../registry/Registry.ts"
+import { awaitApplyLease, leaseHeldMessage } from "./holdLease.ts"
 import { Output } from "./Output.ts"
 import type { CliArgs } from "./parseCliArgs.ts"
 import { planView } from "./planView.ts"
@@ -123,14 +125,14 @@ export const projectsCommand = Effect.fn("cli.projects")(function* (args: CliArg
       // Projects are independent fleets: up to --concurrency of them change at once.
       const done = yield* Effect.forEach(
         checked,
-        (c): Effect.Effect<ProjectRun, never, ContainerEngine | Registry> => {
+        (c): Effect.Effect<ProjectRun, never, ContainerEngine | Registry | FleetLease | Output> => {
           if (c._tag === "Invalid")
             return Effect.succeed({ result: { ...head(c), ok: false, issues: c.issues }, text: undefined })
           const desired = asProject(c.desired, source, c.project.dir)
           const run: Effect.Effect<
             { readonly result: Record<string, unknown> & { ok: boolean }; readonly text: string },
             EngineError | EmptyFleetRefused,
-            ContainerEngine | Registry
+            ContainerEngine | Registry | FleetLease | Output
           > =
             args.command === "plan"
               ? Effect.gen(function* () {
@@ -154,6 +156,19 @@ export const projectsCommand = Effect.fn("cli.projects")(function* (args: CliArg
                   if (Result.isFailure(created)) {
                     const error = `cannot create a bind mount source: ${created.failure.message}`
                     return { result: { ...head(c), ok: false, error }, text: error }
+                  }
+                  // One writer per fleet per engine: this project waits for its own lease.
+                  const leased = yield* awaitApplyLease(args, desired.fleet)
+                  if (leased._tag === "Waiting") {
+                    const message = leaseHeldMessage(desired.fleet, leased.holder, args.leaseWait)
+                    return {
+                      result: {
+                        ...head(c),
+                        ok: false,
+                        error: { kind: "LeaseHeld", message, holder: leased.holder },
+                      },
+                      text: `fleetd apply: ${message}`,
+                    }
                   }
                   const { changes } = yield* reconcile(desired, {
                     revision,

@@ -3,12 +3,16 @@ import { FleetLease } from "../daemon/FleetLease.ts"
 import { apply } from "./apply.ts"
 import { engineLayer } from "./engineLayer.ts"
 import { Output } from "./Output.ts"
-import { type ParsedArgs, usage } from "./parseCliArgs.ts"
+import { type CliArgs, type ParsedArgs, usage } from "./parseCliArgs.ts"
 import { plan } from "./plan.ts"
 import { projectsCommand } from "./projects.ts"
 import { status } from "./status.ts"
 import { validate } from "./validate.ts"
 import { version } from "./version.ts"
+
+/** The engine, with the fleet lease apply holds for its run (released when it ends). */
+const leasedEngineLayer = (args: CliArgs) =>
+  FleetLease.layer({ ttl: args.leaseExpiry, command: "apply" }).pipe(Layer.provideMerge(engineLayer(args)))
 
 /** Runs one CLI invocation and gives its exit status: 0 ok, 1 invalid or failed, 2 usage. */
 export const runCli = (parsed: ParsedArgs): Effect.Effect<number, never, Output | FileSystem.FileSystem> =>
@@ -31,20 +35,14 @@ export const runCli = (parsed: ParsedArgs): Effect.Effect<number, never, Output 
       case "Run": {
         const { args } = parsed
         if (args.projects !== undefined)
-          return yield* projectsCommand(args).pipe(Effect.provide(engineLayer(args)))
+          return yield* projectsCommand(args).pipe(Effect.provide(leasedEngineLayer(args)))
         switch (args.command) {
           case "validate":
             return yield* validate(args)
           case "plan":
             return yield* plan(args).pipe(Effect.provide(engineLayer(args)))
           case "apply":
-            return yield* apply(args).pipe(
-              Effect.provide(
-                FleetLease.layer({ ttl: args.leaseExpiry, command: "apply" }).pipe(
-                  Layer.provideMerge(engineLayer(args)),
-                ),
-              ),
-            )
+            return yield* apply(args).pipe(Effect.provide(leasedEngineLayer(args)))
         }
       }
     }

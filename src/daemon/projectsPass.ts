@@ -1,5 +1,5 @@
 import { join } from "node:path"
-import { Effect, Result } from "effect"
+import { Duration, Effect, Result } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { OrphanedStatus, ProjectStatus } from "../domain/FleetStatus.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
@@ -17,6 +17,7 @@ import { sharedListings } from "../reconciler/sharedListings.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
 import { actionOutcomes, logChangeSet, type PassOutcome } from "./daemonPass.ts"
+import { FleetLease } from "./FleetLease.ts"
 import { reconcileProject } from "./reconcileProject.ts"
 import { startPass } from "./recordPass.ts"
 import { StatusStore } from "./StatusStore.ts"
@@ -172,6 +173,8 @@ export const projectsPass = Effect.fn("projectsPass")(function* (
   // 6. Status and metrics: one entry per project.
   const statuses: ReadonlyArray<ProjectStatus> = results.map((r) => r.status)
   const failed = statuses.some((p) => p.phase !== "Synced")
+  const waiting = results.some((r) => r.waiting === true)
+  const everyWaiting = waiting && results.every((r) => r.waiting === true)
   const engineFailed = results.find((r) => r.engineError !== undefined)?.engineError
   const result: PassResult = engineFailed !== undefined ? "error" : failed ? "partial" : "success"
   const known = before.engine.reachable === true && before.engine.kind !== undefined
@@ -181,7 +184,8 @@ export const projectsPass = Effect.fn("projectsPass")(function* (
     revision,
     (s, now) => ({
       ...s,
-      phase: engineFailed !== undefined ? "Failing" : failed ? "Degraded" : "Synced",
+      phase:
+        engineFailed !== undefined ? "Failing" : everyWaiting ? "Waiting" : failed ? "Degraded" : "Synced",
       lastAttemptedRevision: revision,
       // The revision reached every project that could take it (a stalled project waits
       // for the next one in its own entry): /ready need not wait for the slowest project.
@@ -215,5 +219,12 @@ export const projectsPass = Effect.fn("projectsPass")(function* (
   if (!failed) yield* metrics.setRevision(revision)
   for (const changes of changeSets) yield* logChangeSet(changes, triggers, seconds)
   const retry = results.some((r) => r.retry)
+  // A project waiting for its lease is asked again every third of the expiry (each pass syncs the source).
+  if (waiting)
+    return {
+      result,
+      retry,
+      waitMs: Math.min(Duration.toMillis(config.interval), (yield* FleetLease).ttlMs / 3),
+    } satisfies PassOutcome
   return { result, retry } satisfies PassOutcome
 })

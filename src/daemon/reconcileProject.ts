@@ -1,5 +1,5 @@
 import { NodeFileSystem } from "@effect/platform-node"
-import { Clock, Effect, Result } from "effect"
+import { Clock, Effect, Option, Result } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { ProjectStatus } from "../domain/FleetStatus.ts"
 import { createDirectories } from "../manifest/hostFiles.ts"
@@ -12,6 +12,7 @@ import { policyIssues } from "../policy/policyIssues.ts"
 import { type ChangeSet, hasFailures } from "../reconciler/ChangeSet.ts"
 import { asProject } from "../reconciler/projectFleets.ts"
 import { serviceStatuses } from "../reconciler/serviceStatuses.ts"
+import { FleetLease } from "./FleetLease.ts"
 import type { ProjectsMemo } from "./projectsPass.ts"
 import { reconcileHolding } from "./reconcileHolding.ts"
 import { iso } from "./recordPass.ts"
@@ -23,6 +24,8 @@ export interface ProjectPassResult {
   readonly engineError?: string
   /** Worth a pass before the next poll (engine unavailable, registry down). */
   readonly retry: boolean
+  /** Another fleetd holds this project's lease: the pass asks again soon. */
+  readonly waiting?: boolean
 }
 
 /**
@@ -91,14 +94,39 @@ export const reconcileProject = Effect.fnUntraced(function* (
       retry: true,
     } satisfies ProjectPassResult as ProjectPassResult
   }
+  // One writer per fleet per engine: a project whose lease another fleetd holds waits
+  // (the pass asks again soon); one that loses it mid-pass stops between two actions.
+  const lease = yield* FleetLease
+  const waiting = {
+    status: { ...base, phase: "Waiting", services },
+    retry: false,
+    waiting: true,
+  } satisfies ProjectPassResult as ProjectPassResult
+  const leased = yield* Effect.result(lease.acquire(fleet))
+  if (Result.isSuccess(leased) && leased.success._tag === "Waiting") return waiting
   const resources = memo.resources.get(fleet) ?? {}
   memo.resources.set(fleet, resources)
-  const applied = yield* Effect.result(
-    reconcileHolding(desired, revision, memo.held.get(fleet) ?? new Map(), {
-      resources,
-      failedBuilds: memo.failedBuilds,
-    }),
-  )
+  const reconciled = Result.isFailure(leased)
+    ? Option.some(Result.fail(leased.failure))
+    : yield* Effect.raceFirst(
+        Effect.map(
+          Effect.result(
+            reconcileHolding(desired, revision, memo.held.get(fleet) ?? new Map(), {
+              resources,
+              failedBuilds: memo.failedBuilds,
+            }),
+          ),
+          Option.some,
+        ),
+        Effect.as(lease.lost(fleet), Option.none()),
+      )
+  if (Option.isNone(reconciled)) {
+    yield* logEvent("Warn", `project ${fleet}: lost its lease during the pass; stopped between two actions`, {
+      revision,
+    })
+    return waiting
+  }
+  const applied = reconciled.value
   if (Result.isFailure(applied)) {
     const error = applied.failure
     if (error._tag === "EmptyFleetRefused") return yield* stall(error.message, [])

@@ -50,7 +50,11 @@ export const statusRoutes = (loopAlive: Effect.Effect<boolean>) =>
       yield* router.add(
         "GET",
         "/metrics",
-        Effect.map(metrics.render, ({ contentType, body }) => HttpServerResponse.text(body, { contentType })),
+        // The lease gauge is read at scrape time, like /status: it changes between passes.
+        Effect.flatMap(lease.views, metrics.setLeases).pipe(
+          Effect.andThen(metrics.render),
+          Effect.map(({ contentType, body }) => HttpServerResponse.text(body, { contentType })),
+        ),
       )
     }),
   )

@@ -45,6 +45,10 @@ export class Metrics extends Context.Service<
     readonly setRevision: (revision: string) => Effect.Effect<void>
     /** Whether the fleet is stalled on an invalid revision. */
     readonly setStalled: (stalled: boolean) => Effect.Effect<void>
+    /** Per fleet, whether this fleetd holds its lease (replaces every `fleetd_lease_held` sample). */
+    readonly setLeases: (
+      leases: ReadonlyArray<{ readonly fleet: string; readonly held: boolean }>,
+    ) => Effect.Effect<void>
     /** With projects: per fleet, whether it is stalled (replaces every `fleetd_stalled` sample). */
     readonly setStalledFleets: (
       fleets: ReadonlyArray<{ readonly fleet: string; readonly stalled: boolean }>,
@@ -87,6 +91,12 @@ export class Metrics extends Context.Service<
     const stalledGauge = new Gauge({
       name: "fleetd_stalled",
       help: "1 while the fleet is stalled on an invalid revision, else 0 (with projects, per fleet).",
+      labelNames: ["fleet"],
+      registers,
+    })
+    const leaseHeld = new Gauge({
+      name: "fleetd_lease_held",
+      help: "1 while this fleetd holds the fleet's lease, 0 while it waits for another fleetd to let go.",
       labelNames: ["fleet"],
       registers,
     })
@@ -163,6 +173,11 @@ export class Metrics extends Context.Service<
           revisionInfo.set({ revision }, 1)
         }),
       setStalled: (stalled) => Effect.sync(() => stalledGauge.set(stalled ? 1 : 0)),
+      setLeases: (leases) =>
+        Effect.sync(() => {
+          leaseHeld.reset()
+          for (const l of leases) leaseHeld.set({ fleet: l.fleet }, l.held ? 1 : 0)
+        }),
       setStalledFleets: (fleets) =>
         Effect.sync(() => {
           stalledGauge.reset()

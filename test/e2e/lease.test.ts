@@ -75,6 +75,8 @@ for (const engine of testEngines()) {
       )
       expect(notReady.body.reasons.join("\n")).toContain(`(pid ${a.process.pid},`)
       expect((await ready(a)).code).toBe(200)
+      expect(await a.metric("fleetd_lease_held")).toBe(1)
+      expect(await b.metric("fleetd_lease_held")).toBe(0)
 
       // An edit is applied by the holder alone: b never plans, never touches a container.
       writeEnv("two")

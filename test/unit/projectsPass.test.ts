@@ -5,6 +5,8 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer } from "effect"
 import { DaemonConfig, type DaemonSettings } from "../../src/config/DaemonConfig.ts"
+import { defaultLeaseTtl, FleetLease } from "../../src/daemon/FleetLease.ts"
+import { leaseLabels } from "../../src/daemon/leaseDecision.ts"
 import { emptyProjectsMemo, projectsPass } from "../../src/daemon/projectsPass.ts"
 import { StatusStore } from "../../src/daemon/StatusStore.ts"
 import { Metrics } from "../../src/observability/Metrics.ts"
@@ -61,9 +63,9 @@ const setup = (projects: number, overrides: Partial<DaemonSettings> = {}) => {
   const layer = Layer.mergeAll(
     StatusStore.layer(undefined),
     Layer.succeed(DaemonConfig)(settings),
-    fakeEngineLayer(world),
     FileWatcher.none,
     NodeFileSystem.layer,
+    FleetLease.layer({ ttl: defaultLeaseTtl, command: "run" }),
   ).pipe(
     Layer.provideMerge(
       Layer.mergeAll(
@@ -72,6 +74,7 @@ const setup = (projects: number, overrides: Partial<DaemonSettings> = {}) => {
           sync: Effect.sync(() => ({ revision: source.revision, root: dir })),
         }),
         Metrics.layer,
+        fakeEngineLayer(world),
       ),
     ),
   )
@@ -170,4 +173,49 @@ describe("a pass over projects", () => {
       }).pipe(Effect.provide(t.layer))
     },
   )
+})
+
+describe("a pass over projects and the fleet lease", () => {
+  it.effect("a project whose lease another fleetd holds waits alone, and the pass asks again soon", () => {
+    const t = setup(2)
+    const other = {
+      id: "other",
+      host: "box-2",
+      pid: 4242,
+      command: "run",
+      startedAt: "2026-12-04T03:00:00.000Z",
+    }
+    const labels = leaseLabels("p1", { seq: 1, holder: other, ttlMs: 30_000, released: false })
+    t.world.volumes.set("fleetd-lease-p1-1", {
+      id: "fleetd-lease-p1-1",
+      name: "fleetd-lease-p1-1",
+      driver: "local",
+      labels,
+    })
+    return Effect.gen(function* () {
+      const outcome = yield* projectsPass(["startup"], emptyProjectsMemo())
+      assert.deepStrictEqual(
+        t.world.containers.map((c) => c.name),
+        ["p0-app"],
+      )
+      const status = yield* (yield* StatusStore).get
+      assert.deepStrictEqual(
+        status.projects?.map((p) => [p.fleet, p.phase]),
+        [
+          ["p0", "Synced"],
+          ["p1", "Waiting"],
+        ],
+      )
+      // Every third of the expiry, not at the next poll.
+      assert.strictEqual(outcome.waitMs, 10_000)
+      const leases = yield* (yield* FleetLease).views
+      assert.deepStrictEqual(
+        leases.map((l) => [l.fleet, l.held, l.holder.host]),
+        [
+          ["p0", true, leases[0]?.holder.host],
+          ["p1", false, "box-2"],
+        ],
+      )
+    }).pipe(Effect.provide(t.layer))
+  })
 })
