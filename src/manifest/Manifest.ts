@@ -2,8 +2,8 @@
  * The fleet.yaml Schema: the Compose subset fleetd supports, and the single source of
  * truth for validation and for schemas/fleet.schema.json. It validates the Compose
  * shapes as written (after interpolation); forms with a short and a long syntax
- * (ports, service volumes, depends_on) decode to one canonical form (schema/Port.ts,
- * ServiceVolume.ts, DependsOn.ts), so no later stage parses them again, while the JSON
+ * (ports, service volumes, depends_on, service networks) decode to one canonical form
+ * (schema/Port.ts, ServiceVolume.ts, DependsOn.ts, ServiceNetworks.ts), so no later stage parses them again, while the JSON
  * Schema still describes what users write. normalizeService.ts turns the decoded
  * value into ContainerSpecs. Decode it with `onExcessProperty: "error"` so every
  * field outside the subset is reported by name instead of silently dropped.
@@ -21,13 +21,9 @@ export { Cpus, MemLimit, Port }
 
 import { buildFields } from "./schema/buildFields.ts"
 import { extendsFields, includeFields } from "./schema/composeFileFields.ts"
-import {
-  networkFields,
-  ServiceNetworkEndpoint,
-  serviceNetworkFields,
-  volumeFields,
-} from "./schema/networkFields.ts"
+import { networkFields, serviceNetworkFields, volumeFields } from "./schema/networkFields.ts"
 import { otherNetworkFields, otherServiceFields, otherTopLevelFields } from "./schema/otherFields.ts"
+import { ServiceNetworks } from "./schema/ServiceNetworks.ts"
 import { ServiceVolume } from "./schema/ServiceVolume.ts"
 import { serviceSecretFields, topLevelSecretFields } from "./schema/secretFields.ts"
 
@@ -278,11 +274,6 @@ export const ServiceFleetd = Schema.Struct({
   expected: "a mapping",
   description: "fleetd settings for this service",
 })
-
-export const ServiceNetworks = Schema.Union([
-  StringList,
-  Schema.Record(Schema.String, Schema.NullOr(ServiceNetworkEndpoint)),
-]).annotate({ identifier: "ServiceNetworks" })
 
 export const Service = Schema.StructWithRest(
   Schema.Struct({

@@ -37,10 +37,7 @@ export const buildDesiredState = (
   const usesDefault = services.some(
     ([, s]) =>
       s.network_mode === undefined &&
-      (s.networks === undefined ||
-        (Array.isArray(s.networks)
-          ? (s.networks as ReadonlyArray<string>).includes("default")
-          : "default" in s.networks)),
+      (s.networks === undefined || s.networks.some((n) => n.network === "default")),
   )
   const networks: Array<DesiredNetwork> = declaredNetworks.map(([key, n]) => ({
     key,

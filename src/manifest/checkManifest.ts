@@ -137,13 +137,7 @@ export const checkManifest = (manifest: Manifest, fleet: string): Array<PathIssu
       issues.push(
         pathIssue([...at, "networks"], "networks cannot be set together with network_mode", { onKey: true }),
       )
-    const serviceNetworks =
-      service.networks === undefined
-        ? []
-        : Array.isArray(service.networks)
-          ? (service.networks as ReadonlyArray<string>).map((n, i) => [n, i] as const)
-          : Object.keys(service.networks).map((n) => [n, n] as const)
-    for (const [network, i] of serviceNetworks)
+    for (const { network, at: i } of service.networks ?? [])
       if (network !== "default" && !(network in networks))
         issues.push(
           pathIssue(

@@ -12,6 +12,7 @@ import { keyValueEntries } from "./compose/keyValues.ts"
 import type { Network, Service } from "./Manifest.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 import { exposePattern } from "./schema/networkFields.ts"
+import type { ServiceNetwork } from "./schema/ServiceNetworks.ts"
 
 export type NetworkingFields = Pick<
   ContainerSpec,
@@ -29,7 +30,6 @@ export type NetworkingFields = Pick<
 >
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
-type Endpoint = NonNullable<Exclude<NonNullable<Service["networks"]>, ReadonlyArray<string>>[string]>
 
 const list = (v: string | ReadonlyArray<string> | undefined) =>
   v === undefined ? undefined : typeof v === "string" ? [v] : [...v]
@@ -57,15 +57,12 @@ export const serviceAttachments = (
   service: Service,
   networks: ReadonlyMap<string, string>,
 ): Array<NetworkAttachment> => {
-  const requested: ReadonlyArray<readonly [string, Endpoint | null]> =
-    service.networks === undefined
-      ? [["default", null]]
-      : Array.isArray(service.networks)
-        ? (service.networks as ReadonlyArray<string>).map((n) => [n, null] as const)
-        : Object.entries(service.networks as Record<string, Endpoint | null>)
-  const attachments = requested.map(([key, e]): NetworkAttachment => {
+  const requested: ReadonlyArray<Pick<ServiceNetwork, "network" | "endpoint">> = service.networks ?? [
+    { network: "default" },
+  ]
+  const attachments = requested.map(({ network, endpoint: e }): NetworkAttachment => {
     const attachment: Mutable<NetworkAttachment> = {
-      name: networks.get(key) ?? key,
+      name: networks.get(network) ?? network,
       aliases: [...new Set([name, ...(e?.aliases ?? [])])].sort(),
     }
     if (e?.ipv4_address !== undefined) attachment.ipv4Address = e.ipv4_address

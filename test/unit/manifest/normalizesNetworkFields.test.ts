@@ -193,6 +193,12 @@ describe("networking and container I/O fields", () => {
     expect(lines.some((l) => /^fleet\.yaml:\d+:\d+/.test(l) && l.includes(message))).toBe(true)
   })
 
+  it("points at the key of an undeclared network written as a mapping", () => {
+    expect(issues(fleet("    networks:\n      default:\n      back: { aliases: [api] }\n"))).toEqual([
+      'fleet.yaml:6:7: services.web.networks.back: network "back" is not declared under the top-level networks',
+    ])
+  })
+
   it("counts links in the dependency cycle check", () => {
     const result = load(
       "services:\n  a:\n    image: busybox\n    links: [b]\n  b:\n    image: busybox\n    depends_on: [a]\n",
