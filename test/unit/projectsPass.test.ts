@@ -6,7 +6,6 @@ import { assert, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer } from "effect"
 import { DaemonConfig, type DaemonSettings } from "../../src/config/DaemonConfig.ts"
 import { defaultLeaseTtl, FleetLease } from "../../src/daemon/FleetLease.ts"
-import { leaseLabels } from "../../src/daemon/leaseDecision.ts"
 import { emptyProjectsMemo, projectsPass } from "../../src/daemon/projectsPass.ts"
 import { StatusStore } from "../../src/daemon/StatusStore.ts"
 import { Metrics } from "../../src/observability/Metrics.ts"
@@ -14,6 +13,7 @@ import { ManifestSource } from "../../src/source/ManifestSource.ts"
 import { FileWatcher } from "../../src/triggers/FileWatcher.ts"
 import { emptyWorld, fakeEngineLayer, mutatingCalls } from "../support/FakeEngine.ts"
 import { imageIds } from "../support/fixtures.ts"
+import { foreignLease } from "../support/foreignLease.ts"
 
 const app = (env: string, extra = "") =>
   `services:\n  app:\n    image: fleetd-test/app:v1\n    environment:\n      A: "${env}"\n    x-fleetd:\n      update:\n        min_ready: 0s\n${extra}`
@@ -178,20 +178,7 @@ describe("a pass over projects", () => {
 describe("a pass over projects and the fleet lease", () => {
   it.effect("a project whose lease another fleetd holds waits alone, and the pass asks again soon", () => {
     const t = setup(2)
-    const other = {
-      id: "other",
-      host: "box-2",
-      pid: 4242,
-      command: "run",
-      startedAt: "2026-12-04T03:00:00.000Z",
-    }
-    const labels = leaseLabels("p1", { seq: 1, holder: other, ttlMs: 30_000, released: false })
-    t.world.volumes.set("fleetd-lease-p1-1", {
-      id: "fleetd-lease-p1-1",
-      name: "fleetd-lease-p1-1",
-      driver: "local",
-      labels,
-    })
+    foreignLease(t.world, "p1")
     return Effect.gen(function* () {
       const outcome = yield* projectsPass(["startup"], emptyProjectsMemo())
       assert.deepStrictEqual(

@@ -7,7 +7,6 @@ import { Duration, Effect, Fiber, Latch, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { DaemonConfig, type DaemonSettings } from "../../src/config/DaemonConfig.ts"
 import { defaultLeaseTtl, FleetLease } from "../../src/daemon/FleetLease.ts"
-import { leaseLabels } from "../../src/daemon/leaseDecision.ts"
 import { runLoop } from "../../src/daemon/runLoop.ts"
 import { notReadyReasons, StatusStore } from "../../src/daemon/StatusStore.ts"
 import { Metrics } from "../../src/observability/Metrics.ts"
@@ -16,6 +15,7 @@ import { FileWatcher } from "../../src/triggers/FileWatcher.ts"
 import { Triggers } from "../../src/triggers/Triggers.ts"
 import { emptyWorld, type FakeWorld, fakeEngineLayer, mutatingCalls } from "../support/FakeEngine.ts"
 import { imageIds } from "../support/fixtures.ts"
+import { foreignLease } from "../support/foreignLease.ts"
 
 const idle = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]`
 
@@ -290,21 +290,7 @@ describe("the loop and the fleet lease", () => {
     "waits while another fleetd holds the fleet's lease, says who, and takes over once it expires",
     () => {
       const t = setup()
-      // The record a fleetd killed with SIGKILL leaves behind: nobody renews it.
-      const other = {
-        id: "other",
-        host: "box-2",
-        pid: 4242,
-        command: "run",
-        startedAt: "2026-12-04T03:00:00.000Z",
-      }
-      const labels = leaseLabels("t", { seq: 1, holder: other, ttlMs: 30_000, released: false })
-      t.world.volumes.set("fleetd-lease-t-1", {
-        id: "fleetd-lease-t-1",
-        name: "fleetd-lease-t-1",
-        driver: "local",
-        labels,
-      })
+      foreignLease(t.world, "t")
       return Effect.gen(function* () {
         const store = yield* StatusStore
         const lease = yield* FleetLease
