@@ -2,8 +2,9 @@
  * The fleet.yaml Schema: the Compose subset fleetd supports, and the single source of
  * truth for validation and for schemas/fleet.schema.json. It validates the Compose
  * shapes as written (after interpolation); forms with a short and a long syntax
- * (ports, service volumes, depends_on, service networks) decode to one canonical form
- * (schema/Port.ts, ServiceVolume.ts, DependsOn.ts, ServiceNetworks.ts), so no later stage parses them again, while the JSON
+ * (ports, service volumes, depends_on, service networks, env_file) decode to one
+ * canonical form (schema/Port.ts, ServiceVolume.ts, DependsOn.ts, ServiceNetworks.ts,
+ * EnvFile.ts), so no later stage parses them again, while the JSON
  * Schema still describes what users write. normalizeService.ts turns the decoded
  * value into ContainerSpecs. Decode it with `onExcessProperty: "error"` so every
  * field outside the subset is reported by name instead of silently dropped.
@@ -13,6 +14,7 @@ import { parseImageRef } from "../domain/imageRef.ts"
 import { durationHint, parseDuration } from "./compose/duration.ts"
 import { parsePullPolicy } from "./compose/pullPolicy.ts"
 import { DependsOn } from "./schema/DependsOn.ts"
+import { EnvFile } from "./schema/EnvFile.ts"
 import { identityFields } from "./schema/identityFields.ts"
 import { Port } from "./schema/Port.ts"
 import { Cpus, MemLimit, resourceFields } from "./schema/resourceFields.ts"
@@ -132,24 +134,6 @@ export const Sysctls = Schema.Union([
     parsedString("name=value", (s) => (/^[^=\s]+=/.test(s) ? undefined : `"${s}" is not name=value`)),
   ),
 ]).annotate({ identifier: "Sysctls", description: "Mapping of name: value, or a list of name=value" })
-
-export const EnvFile = Schema.Union([
-  Schema.String,
-  Schema.Array(
-    Schema.Union([
-      Schema.String,
-      Schema.Struct({
-        path: Schema.String,
-        required: opt(Schema.Boolean),
-        format: opt(
-          Schema.Literals([".env", "raw"]).annotate({
-            description: "raw: lines taken literally, as docker run --env-file reads them",
-          }),
-        ),
-      }),
-    ]),
-  ),
-]).annotate({ identifier: "EnvFile", description: "Path(s) relative to fleet.yaml" })
 
 /**
  * `x-fleetd.track`: `digest` follows the tag's current digest in its registry (a

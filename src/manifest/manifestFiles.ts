@@ -62,24 +62,6 @@ export type FileFact =
   /** A symlink that leads out of the place it was found in. */
   | { readonly kind: "outside"; readonly realPath: string; readonly place: FilePlace; readonly root: string }
 
-export const envFileEntries = (
-  envFile: Service["env_file"],
-): ReadonlyArray<{ path: string; required: boolean; raw?: true; at: ReadonlyArray<PropertyKey> }> => {
-  if (envFile === undefined) return []
-  if (typeof envFile === "string") return [{ path: envFile, required: true, at: [] }]
-  return (envFile as ReadonlyArray<string | { path: string; required?: boolean; format?: string }>).map(
-    (e, i) =>
-      typeof e === "string"
-        ? { path: e, required: true, at: [i] }
-        : {
-            path: e.path,
-            required: e.required ?? true,
-            ...(e.format === "raw" ? { raw: true as const } : {}),
-            at: [i, "path"],
-          },
-  )
-}
-
 const escapeIssue = (
   kind: FileRef["kind"],
   source: string,
@@ -135,7 +117,7 @@ export const manifestFiles = (
       refs.push({ kind, relative: posix.normalize(source), at, required, ...(readOnly ? { readOnly } : {}) })
   }
   for (const [name, service] of Object.entries(manifest.services ?? {})) {
-    for (const e of envFileEntries(service.env_file))
+    for (const e of service.env_file ?? [])
       add("env_file", e.path, ["services", name, "env_file", ...e.at], e.required)
     const binds = (volumes: Service["volumes"], at: ReadonlyArray<PropertyKey>) => {
       for (const [i, v] of (volumes ?? []).entries())

@@ -22,7 +22,7 @@ import { parseRawEnvFile } from "./compose/rawEnvFile.ts"
 import { splitShell } from "./compose/shellSplit.ts"
 import { imagePolicy } from "./imagePolicy.ts"
 import type { Service } from "./Manifest.ts"
-import { envFileEntries, escapesLexically, type FileFact } from "./manifestFiles.ts"
+import { escapesLexically, type FileFact } from "./manifestFiles.ts"
 import { normalizeBuild } from "./normalizeBuild.ts"
 import { normalizeHostAccess } from "./normalizeHostAccess.ts"
 import { normalizeNetworking, serviceAttachments } from "./normalizeNetworking.ts"
@@ -104,7 +104,7 @@ export const normalizeService = (
   const serviceEnvironment = new Map(
     keyValueEntries(service.environment).flatMap((e) => (e.value === undefined ? [] : [[e.key, e.value]])),
   )
-  for (const e of envFileEntries(service.env_file)) {
+  for (const e of service.env_file ?? []) {
     const path = [...at, "env_file", ...e.at]
     if (escapesLexically(e.path, ctx.base)) continue // reported by manifestFiles
     const fact = resolve(posix.normalize(e.path), path, "env_file", e.required)
