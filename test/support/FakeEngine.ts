@@ -334,7 +334,9 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
     removeContainer: (id) =>
       call(`removeContainer ${find(id)?.name ?? id}`, () =>
         Effect.sync(() => {
-          world.containers = world.containers.filter((c) => c.id !== id)
+          // By id or name, as the Engine API takes either.
+          const gone = find(id)
+          world.containers = world.containers.filter((c) => c !== gone)
         }),
       ),
     renameContainer: (id, name) =>
