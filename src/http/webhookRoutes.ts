@@ -1,8 +1,9 @@
-import { Duration, Effect, Redacted, Result } from "effect"
+import { Duration, Effect, Option, Redacted, Result } from "effect"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { DaemonConfig, webhookProviders } from "../config/DaemonConfig.ts"
 import { StatusStore } from "../daemon/StatusStore.ts"
 import { Metrics } from "../observability/Metrics.ts"
+import { Registry } from "../registry/Registry.ts"
 import { Triggers } from "../triggers/Triggers.ts"
 import { providerNamed } from "../triggers/webhooks/providers.ts"
 import { trackedPushes } from "../triggers/webhooks/pushedImages.ts"
@@ -53,6 +54,7 @@ export const webhookRoutes = (options: WebhookRouteOptions = {}) =>
       const metrics = yield* Metrics
       const draining = yield* Draining
       const status = yield* StatusStore
+      const registry = yield* Effect.serviceOption(Registry)
       const tracked = trackedRefs(config.source)
       const maxBytes = config.webhookMaxBytes
       const bodyTimeout = Duration.fromInputUnsafe(options.bodyTimeout ?? "10 seconds")
@@ -102,6 +104,8 @@ export const webhookRoutes = (options: WebhookRouteOptions = {}) =>
               _tag: "Ignored",
               reason: `no service tracks ${verdict.images.join(", ")} by digest`,
             })
+          // The daemon caches digests for half its poll interval: the pass must ask again.
+          if (Option.isSome(registry)) yield* registry.value.forget(matched)
         }
         // Check-and-record is one synchronous step: two copies racing cannot both pass.
         if (verdict.deliveryId !== undefined && !recent.remember(`${name}:${verdict.deliveryId}`))

@@ -1,4 +1,5 @@
 import { Clock, Context, Duration, Effect, Layer } from "effect"
+import { normalizeImageRef } from "../domain/imageRef.ts"
 import { fetchManifestDigest } from "./fetchManifestDigest.ts"
 import { RegistryError } from "./RegistryError.ts"
 import { type CredentialSources, lookupCredentials } from "./registryCredentials.ts"
@@ -19,6 +20,8 @@ export class Registry extends Context.Service<
   {
     /** The digest the registry serves for a tag reference now (a digest reference is answered as it is). */
     readonly resolveDigest: (ref: string) => Effect.Effect<string, RegistryError>
+    /** Drops the cached digests of these images (normalized references): a push was announced. */
+    readonly forget: (images: ReadonlyArray<string>) => Effect.Effect<void>
   }
 >()("fleetd/registry/Registry") {
   static readonly layer = (options: RegistryOptions = {}): Layer.Layer<Registry> =>
@@ -39,6 +42,7 @@ export const makeRegistry = (options: RegistryOptions = {}): Registry["Service"]
     Duration.fromInputUnsafe(options.requestTimeout ?? Duration.seconds(10)),
   )
   const sources = options.credentials ?? { env: process.env }
+  /** By normalized reference, so a pushed image's announcement finds the entry. */
   const digests = new Map<string, { readonly digest: string; readonly at: number }>()
   const authorizations = new Map<string, { readonly header: string; readonly expiresAt: number }>()
 
@@ -53,7 +57,8 @@ export const makeRegistry = (options: RegistryOptions = {}): Registry["Service"]
         })
       if (endpoint.reference.includes(":")) return endpoint.reference
       const now = yield* Clock.currentTimeMillis
-      const cached = digests.get(ref)
+      const key = normalizeImageRef(ref)
+      const cached = digests.get(key)
       if (cached !== undefined && now - cached.at < cacheTtlMs) return cached.digest
       const outcome = yield* Effect.tryPromise({
         try: (signal) =>
@@ -72,11 +77,15 @@ export const makeRegistry = (options: RegistryOptions = {}): Registry["Service"]
           }),
       })
       if ("reason" in outcome) {
-        digests.delete(ref)
+        digests.delete(key)
         return yield* new RegistryError({ reason: outcome.reason, ref, message: outcome.message })
       }
-      digests.set(ref, { digest: outcome.digest, at: now })
+      digests.set(key, { digest: outcome.digest, at: now })
       return outcome.digest
     }),
+    forget: (images) =>
+      Effect.sync(() => {
+        for (const image of images) digests.delete(normalizeImageRef(image))
+      }),
   })
 }

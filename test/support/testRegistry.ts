@@ -25,10 +25,17 @@ const answers = async (host: string) => {
   }
 }
 
-export const startRegistry = async (): Promise<TestRegistry> => {
+/**
+ * `notify`: the registry posts its notifications there (`notifications.endpoints`), with
+ * `Authorization: Bearer <token>`, retrying each second while the listener is down.
+ */
+export const startRegistry = async (
+  options: { readonly notify?: { readonly url: string; readonly token: string } } = {},
+): Promise<TestRegistry> => {
   const dir = mkdtempSync(join(tmpdir(), "fleetd-registry-"))
   const host = `127.0.0.1:${await freePort()}`
   const config = join(dir, "config.yml")
+  const notify = options.notify
   writeFileSync(
     config,
     [
@@ -40,6 +47,19 @@ export const startRegistry = async (): Promise<TestRegistry> => {
       `    rootdirectory: ${join(dir, "storage")}`,
       "http:",
       `  addr: ${host}`,
+      ...(notify === undefined
+        ? []
+        : [
+            "notifications:",
+            "  endpoints:",
+            "    - name: fleetd",
+            `      url: ${notify.url}`,
+            "      headers:",
+            `        Authorization: [Bearer ${notify.token}]`,
+            "      timeout: 1s",
+            "      threshold: 3",
+            "      backoff: 1s",
+          ]),
       "",
     ].join("\n"),
   )
