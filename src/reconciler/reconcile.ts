@@ -183,9 +183,13 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
   const rolledBack = new Map<string, string>()
   for (const result of services) {
     if (result.outcome !== "rolled-back") continue
+    // A resumed rollout (after a crash) that rolled back is held like a replacement that did.
     const failed = planned.actions.findLast(
       (a) =>
-        (a._tag === "Replace" || a._tag === "Handover" || a._tag === "HandoverFailed") &&
+        (a._tag === "Replace" ||
+          a._tag === "Resume" ||
+          a._tag === "Handover" ||
+          a._tag === "HandoverFailed") &&
         actionService(a) === result.service,
     )
     if (failed !== undefined && "specHash" in failed) rolledBack.set(result.service, failed.specHash)

@@ -156,4 +156,21 @@ describe("a rollout killed at any step resumes on the next pass", () => {
       assert.isTrue(found, "some crash point leaves t-web--prev-2")
     }),
   )
+
+  it.live("a resumed rollout that rolls back is reported for the daemon to hold, like a replacement", () =>
+    Effect.gen(function* () {
+      const w = world()
+      w.behaviours.set(v2, { exitAt: 2 })
+      yield* pass(w, web(v1, false, {}))
+      // Killed once the trial runs (create, start): the gate is what remains.
+      yield* passCut(w, web(v2, false, {}), 2)
+      assert.deepStrictEqual(
+        w.containers.map((c) => c.name),
+        ["t-web", "t-web--next"],
+      )
+      const resumed = yield* pass(w, web(v2, false, {}))
+      assert.strictEqual(resumed.changes.services[0]?.outcome, "rolled-back")
+      assert.deepStrictEqual([...resumed.rolledBack.keys()], ["web"])
+    }),
+  )
 })
