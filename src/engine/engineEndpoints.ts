@@ -53,7 +53,11 @@ export const engineEndpoints: ReadonlyArray<EngineEndpoint> = [
   endpoint("POST", "/containers/{id}/stop", "stop a container with its grace period"),
   endpoint("POST", "/containers/{id}/kill", "kill a hook container that overran its timeout"),
   endpoint("POST", "/containers/{id}/wait", "wait for a hook container to exit"),
-  endpoint("POST", "/containers/{id}/rename", "rename during a replacement (`--next`, `--old`)"),
+  endpoint(
+    "POST",
+    "/containers/{id}/rename",
+    "rename during a rollout: `--next` until the gate passes, the old one `--prev[-k]` until post_deploy passes",
+  ),
   endpoint("GET", "/containers/{id}/logs", "the log tail of a failed gate or hook"),
   endpoint("DELETE", "/containers/{id}", "remove a container (with its anonymous volumes)"),
   endpoint("POST", "/containers/{id}/exec", "create an `exec` hook step"),
