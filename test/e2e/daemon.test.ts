@@ -69,8 +69,12 @@ for (const engine of testEngines()) {
         const sent = Date.now()
         expect(await d.webhook(provider)).toBe(202)
         await appRuns(version)
+        // The new container holds the name before the old one (now --prev) is removed
+        // and the pass ends: the revision is recorded then.
+        await eventually(`revision ${sha} applied`, async () =>
+          (await d.status()).lastAppliedRevision === sha ? true : undefined,
+        )
         const status = await d.status()
-        expect(status.lastAppliedRevision).toBe(sha)
         expect(status.services).toMatchObject([{ name: "app", sync: "Synced" }])
         console.log(`${engine.kind} ${provider}: push → container running in ${Date.now() - sent} ms`)
       }
@@ -121,7 +125,9 @@ for (const engine of testEngines()) {
       remote.push({ force: true })
       await d.webhook("github")
       await appRuns("rewritten")
-      expect((await d.status()).lastAppliedRevision).toBe(rewritten)
+      await eventually(`revision ${rewritten} applied`, async () =>
+        (await d.status()).lastAppliedRevision === rewritten ? true : undefined,
+      )
     })
 
     it("reports a remote that went away, retries, and recovers when it is back", async () => {

@@ -48,7 +48,11 @@ for (const engine of testEngines()) {
         (await envOf(`${fleet}-app`))?.includes("MODE=two") ? true : undefined,
       )
       console.log(`${engine.kind}: env_file edit → container running in ${Date.now() - edited} ms`)
-      const status = await d.status()
+      // The new container holds the name before the old one (--prev) is removed and the pass ends.
+      const status = await eventually("the pass recorded", async () => {
+        const s = await d.status()
+        return s.services[0]?.lastChange?.outcome === "replaced" ? s : undefined
+      })
       expect(status.lastPass?.triggers).toEqual(["file"])
       expect(status.services[0]?.lastChange).toMatchObject({ outcome: "replaced", reason: "spec changed" })
 

@@ -130,7 +130,12 @@ for (const engine of testEngines()) {
         await startsAre(1)
         const checkout = join(dataDir, "checkout", "remote")
         expect(existsSync(join(checkout, "data"))).toBe(false)
-        const other = await idOf("other")
+        // A first deployment takes its name only once it passed its gate.
+        const other = await eventually(
+          `${fleet}-other created`,
+          () => idOf("other").catch(() => undefined),
+          patience,
+        )
 
         // The host file changes: the watcher asks for a pass, which replaces app alone.
         await new Promise((r) => setTimeout(r, 1100)) // passes are at least 1 s apart
@@ -158,8 +163,10 @@ for (const engine of testEngines()) {
         expect(await d.webhook("github")).toBe(202)
         await appHas("VERSION=rewritten")
         await startsAre(4)
-        const status = await d.status()
-        expect(status.lastAppliedRevision).toBe(rewritten)
+        // The new container holds the name before the old one (--prev) is removed and the pass ends.
+        await eventually(`revision ${rewritten} applied`, async () =>
+          (await d.status()).lastAppliedRevision === rewritten ? true : undefined,
+        )
         expect(existsSync(join(checkout, "data"))).toBe(false)
         expect(await idOf("other")).toBe(other)
         // The container sees the data that survived all three.
@@ -206,7 +213,12 @@ for (const engine of testEngines()) {
           { dockerHost: engine.host, port },
         )
         await appHas(`TOKEN=${SECRET_VALUE}-1`)
-        const other = await idOf("other")
+        // A first deployment takes its name only once it passed its gate.
+        const other = await eventually(
+          `${fleet}-other created`,
+          () => idOf("other").catch(() => undefined),
+          patience,
+        )
         await new Promise((r) => setTimeout(r, 1100)) // passes are at least 1 s apart
         writeFileSync(join(local, "secrets/app.env"), `TOKEN=${SECRET_VALUE}-2\n`)
         await appHas(`TOKEN=${SECRET_VALUE}-2`)

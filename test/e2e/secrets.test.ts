@@ -220,7 +220,11 @@ for (const engine of testEngines()) {
         async () => ((await granted())[0] === `/run/secrets/db 644 0:0 ${fileSecret}-v2` ? true : undefined),
         120_000,
       )
-      const status = await d.status()
+      // The new container holds the name before the old one (--prev) is removed and the pass ends.
+      const status = await eventually("the pass recorded", async () => {
+        const s = await d.status()
+        return s.services[0]?.lastChange?.outcome === "replaced" ? s : undefined
+      })
       expect(status.services[0]?.lastChange).toMatchObject({ outcome: "replaced", reason: "spec changed" })
       const shown = await runFleetd(["status", "--url", d.base], { dockerHost: engine.host })
       expect(shown.code).toBe(0)
