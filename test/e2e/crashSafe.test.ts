@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { Labels } from "../../src/domain/labels.ts"
 import { execIn } from "../support/execIn.ts"
 import { applyJson, startFleetd } from "../support/runFleetd.ts"
-import { type Order, type ReleaseKind, releaseManifest } from "../support/sigkillRun.ts"
+import { leaseExpiry, type Order, type ReleaseKind, releaseManifest } from "../support/sigkillRun.ts"
 import { cleanupFleet, rawClient, testEngines, uniqueFleet } from "../support/testEngines.ts"
 
 /**
@@ -59,7 +59,10 @@ for (const engine of testEngines()) {
       when: (containers: Listed, seen: Array<Listed>) => boolean,
     ) => {
       writeFileSync(file, releaseManifest(fleet, n, kind, order))
-      const child = startFleetd(["apply", "-f", file], { dockerHost: engine.host })
+      // A short lease expiry: the next apply waits for the killed one's lease to expire.
+      const child = startFleetd(["apply", "-f", file, "--lease-expiry", leaseExpiry], {
+        dockerHost: engine.host,
+      })
       let finished = false
       const exited = new Promise((resolve) =>
         child.once("exit", (code) => {

@@ -21,6 +21,12 @@ export type ReleaseKind = "good" | "crashloop" | "hookfail"
 export type CrashMode = "apply" | "run"
 export type Order = "start-first" | "stop-first"
 
+/**
+ * The fleet's lease (lease.md) of a killed fleetd expires this long after its last
+ * renewal: the next pass waits that long first (the default, 30 s, would dominate a run).
+ */
+export const leaseExpiry = "3s"
+
 /** Gate long enough that a release exiting after 2 s fails it. */
 const minReady = "3s"
 
@@ -105,7 +111,7 @@ const phaseOf = (
 
 const startPass = (o: CrashRunOptions, file: string): ChildProcess =>
   o.mode === "apply"
-    ? startFleetd(["apply", "-f", file], { dockerHost: o.engine.host })
+    ? startFleetd(["apply", "-f", file, "--lease-expiry", leaseExpiry], { dockerHost: o.engine.host })
     : spawn(
         process.execPath,
         [
@@ -121,6 +127,8 @@ const startPass = (o: CrashRunOptions, file: string): ChildProcess =>
           join(o.dir, "data"),
           "--log-format",
           "json",
+          "--lease-expiry",
+          leaseExpiry,
         ],
         { env: { ...process.env, DOCKER_HOST: o.engine.host }, stdio: ["ignore", "ignore", "ignore"] },
       )
@@ -128,7 +136,9 @@ const startPass = (o: CrashRunOptions, file: string): ChildProcess =>
 /** The next pass, to the end: `fleetd apply`, or `fleetd run` until its first pass finished, then SIGTERM. */
 const nextPass = async (o: CrashRunOptions, file: string): Promise<string | undefined> => {
   if (o.mode === "apply") {
-    const result = await runFleetd(["apply", "-f", file], { dockerHost: o.engine.host })
+    const result = await runFleetd(["apply", "-f", file, "--lease-expiry", leaseExpiry], {
+      dockerHost: o.engine.host,
+    })
     // Exit code 1 is a service that failed or rolled back: expected for a bad release.
     return result.code === 0 || result.code === 1
       ? undefined
