@@ -271,10 +271,22 @@ describe.skipIf(dockerHost === undefined)("fleetd updates itself on docker", () 
       30_000,
     )
 
-    // 3. A broken fleetd image: it runs as a standby, then fails as the daemon.
+    // 3. A broken fleetd image: it runs as a standby, then fails as the daemon. The
+    // standby is killed (SIGKILL, as a crash would) as soon as the handover commits: its
+    // restart policy brings it back and it goes on from the containers' names.
     const bad = remote.commit({ "fleet.yaml": manifest(broken, marker) })
     remote.push()
     expect(await webhook()).toBe(202)
+    const standbyPid = await eventually(
+      "the broken handover committed",
+      async () => {
+        const names = (await docker.listContainers({ all: true })).flatMap((c) => c.Names)
+        if (!names.includes(`/${fleet}-fleetd--prev`)) return undefined
+        return (await docker.getContainer(`${fleet}-fleetd--standby`).inspect()).State.Pid
+      },
+      90_000,
+    )
+    process.kill(standbyPid, "SIGKILL")
     const refused = await eventually(
       "the old fleetd back, reporting the rollback",
       async () => {
