@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber } from "effect"
+import { Duration, Effect, Fiber, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { makeFleetLease } from "../../../src/daemon/FleetLease.ts"
+import type { ObservedResource } from "../../../src/domain/ObservedState.ts"
+import { ContainerEngine } from "../../../src/engine/ContainerEngine.ts"
 import { emptyWorld, type FakeWorld, fakeEngineLayer } from "../../support/FakeEngine.ts"
 
 /** Two or more fleetd processes on one (fake) engine, each with its own lease object. */
@@ -133,3 +135,57 @@ describe("losing the fleet lease", () => {
     }),
   )
 })
+
+describe("breaking a lease is race-free", () => {
+  it.effect(
+    "a waiter that decided on a stale listing and creates a pruned name gives up on seeing the newer record",
+    () =>
+      Effect.gen(function* () {
+        const world = emptyWorld()
+        const [a] = yield* processes(world, "run")
+        yield* a!.lease.acquire("web") // record 1
+        // b lists now, sees record 1 of a, and is then paused for longer than the expiry.
+        const stale = [...world.volumes.values()]
+        const [b] = yield* makeFleetLease({ ttl: Duration.seconds(30), command: "run" }).pipe(
+          Effect.map((made) => [made]),
+          Effect.provide(staleOnce(world, stale)),
+        )
+        assert.strictEqual((yield* b!.lease.acquire("web"))._tag, "Waiting")
+        // Meanwhile a renewed twice: record 3 is a's, record 2 already pruned.
+        for (let i = 0; i < 2; i++) {
+          yield* TestClock.adjust("10 seconds")
+          yield* a!.renewAll
+        }
+        assert.deepStrictEqual(leaseVolumes(world), ["fleetd-lease-web-3"])
+        // b resumes on its stale listing (record 1, seen 31 s ago): expired, so it creates
+        // record 2, which nobody holds any more, and wins that name...
+        yield* TestClock.adjust("11 seconds")
+        const attempt = yield* b!.lease.acquire("web")
+        // ...but its check finds a's newer record 3: it waits, and leaves no record behind.
+        assert.strictEqual(attempt._tag, "Waiting")
+        assert.deepStrictEqual(leaseVolumes(world), ["fleetd-lease-web-3"])
+        assert.deepStrictEqual(yield* a!.lease.acquire("web"), { _tag: "Held" })
+      }),
+  )
+})
+
+/**
+ * The fake engine, except that its first two volume listings answer with `stale`: a
+ * process paused between its listing and what it does next.
+ */
+const staleOnce = (world: FakeWorld, stale: ReadonlyArray<ObservedResource>) =>
+  Layer.effect(
+    ContainerEngine,
+    Effect.gen(function* () {
+      const inner = yield* ContainerEngine
+      // The first listing is b's wait; the second is the one it resumes on.
+      let staleAnswers = 2
+      return ContainerEngine.of({
+        ...inner,
+        listVolumesLabelled: (key, value) =>
+          staleAnswers-- > 0
+            ? Effect.succeed(stale.filter((v) => v.labels[key] === value))
+            : inner.listVolumesLabelled(key, value),
+      })
+    }),
+  ).pipe(Layer.provide(fakeEngineLayer(world)))
