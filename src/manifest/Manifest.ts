@@ -2,9 +2,9 @@
  * The fleet.yaml Schema: the Compose subset fleetd supports, and the single source of
  * truth for validation and for schemas/fleet.schema.json. It validates the Compose
  * shapes as written (after interpolation); forms with a short and a long syntax
- * (ports, service volumes, depends_on, service networks, env_file) decode to one
- * canonical form (schema/Port.ts, ServiceVolume.ts, DependsOn.ts, ServiceNetworks.ts,
- * EnvFile.ts), so no later stage parses them again, while the JSON
+ * (ports, service volumes, depends_on, service networks, env_file, KEY=VALUE lists)
+ * decode to one canonical form (schema/Port.ts, ServiceVolume.ts, DependsOn.ts,
+ * ServiceNetworks.ts, EnvFile.ts, KeyValues.ts), so no later stage parses them again, while the JSON
  * Schema still describes what users write. normalizeService.ts turns the decoded
  * value into ContainerSpecs. Decode it with `onExcessProperty: "error"` so every
  * field outside the subset is reported by name instead of silently dropped.
@@ -16,6 +16,7 @@ import { parsePullPolicy } from "./compose/pullPolicy.ts"
 import { DependsOn } from "./schema/DependsOn.ts"
 import { EnvFile } from "./schema/EnvFile.ts"
 import { identityFields } from "./schema/identityFields.ts"
+import { keyValues } from "./schema/KeyValues.ts"
 import { Port } from "./schema/Port.ts"
 import { Cpus, MemLimit, resourceFields } from "./schema/resourceFields.ts"
 
@@ -59,10 +60,12 @@ export const StringList = Schema.Array(Schema.String)
 const StringOrList = Schema.Union([Schema.String, StringList])
 
 /** `environment`, `labels`: a mapping, or a list of `KEY=VALUE` (or bare `KEY`). */
-export const KeyValues = Schema.Union([Schema.Record(Schema.String, ScalarValue), StringList]).annotate({
-  identifier: "KeyValues",
-  description: "Mapping of KEY: value, or a list of KEY=value strings",
-})
+export const KeyValues = keyValues(
+  Schema.Union([Schema.Record(Schema.String, ScalarValue), StringList]).annotate({
+    identifier: "KeyValues",
+    description: "Mapping of KEY: value, or a list of KEY=value strings",
+  }),
+)
 
 export const Healthcheck = Schema.Struct({
   test: opt(

@@ -7,7 +7,7 @@
 
 import type { DesiredNetwork, DesiredService, DesiredState, DesiredVolume } from "../domain/DesiredState.ts"
 import { containerName } from "../domain/labels.ts"
-import { keyValueEntries } from "./compose/keyValues.ts"
+import type { KeyValueEntry } from "./compose/keyValues.ts"
 import type { Manifest } from "./Manifest.ts"
 import { normalizeHooks } from "./normalizeHooks.ts"
 import { networkExtras } from "./normalizeNetworking.ts"
@@ -18,8 +18,8 @@ import { normalizeFleetUpdate } from "./normalizeUpdate.ts"
 import type { PathIssue } from "./PathIssue.ts"
 import { externalName, isExternal } from "./schema/networkFields.ts"
 
-const labelsOf = (labels: Parameters<typeof keyValueEntries>[0]): Record<string, string> =>
-  Object.fromEntries(keyValueEntries(labels).map((e) => [e.key, e.value ?? ""]))
+const labelsOf = (labels: ReadonlyArray<KeyValueEntry> | undefined): Record<string, string> =>
+  Object.fromEntries((labels ?? []).map((e) => [e.key, e.value ?? ""]))
 
 const engineName = (
   fleet: string,

@@ -7,7 +7,6 @@ import type { PortBinding } from "../domain/ContainerSpec.ts"
 import { containerName, LabelPrefix, NextSuffix } from "../domain/labels.ts"
 import { checkContainerNames } from "./checkContainerNames.ts"
 import { checkSelfService } from "./checkSelfService.ts"
-import { keyValueEntries } from "./compose/keyValues.ts"
 import type { Manifest, Service } from "./Manifest.ts"
 import { formatPath } from "./ManifestError.ts"
 import { checkLinks } from "./normalizeNetworking.ts"
@@ -25,7 +24,7 @@ export const servicePorts = (service: Service): ReadonlyArray<readonly [number, 
 const isWildcard = (ip: string | undefined) => ip === undefined || ip === "0.0.0.0" || ip === "::"
 
 const checkLabels = (labels: Service["labels"], path: ReadonlyArray<PropertyKey>): Array<PathIssue> =>
-  keyValueEntries(labels)
+  (labels ?? [])
     .filter((e) => e.key.startsWith(LabelPrefix))
     .map((e) =>
       pathIssue([...path, e.at], `label "${e.key}" uses the reserved prefix "${LabelPrefix}"`, {

@@ -12,7 +12,6 @@ import { LabelPrefix } from "../domain/labels.ts"
 import { canonicalJson, type ReferencedFile, sha256Hex } from "../domain/specHash.ts"
 import { type BuildPath, buildPaths } from "./buildPaths.ts"
 import { parseByteSize } from "./compose/byteSize.ts"
-import { keyValueEntries } from "./compose/keyValues.ts"
 import type { Service } from "./Manifest.ts"
 import type { FileFact } from "./manifestFiles.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
@@ -154,7 +153,7 @@ export const normalizeBuild = (
     )
 
   const args: Record<string, string> = {}
-  for (const e of keyValueEntries(long?.args)) {
+  for (const e of long?.args ?? []) {
     if (e.value !== undefined) args[e.key] = e.value
     else if (isReservedVariable(e.key))
       issues.push(pathIssue([...buildAt, "args", e.at], reservedVariableMessage(e.key)))
@@ -165,7 +164,7 @@ export const normalizeBuild = (
     }
   }
   const labels: Record<string, string> = {}
-  for (const e of keyValueEntries(long?.labels)) {
+  for (const e of long?.labels ?? []) {
     if (e.key.startsWith(LabelPrefix))
       issues.push(
         pathIssue(

@@ -8,7 +8,6 @@
 
 import type { HookPhase, HookStep, ServiceHooks } from "../domain/DesiredState.ts"
 import { parseDuration } from "./compose/duration.ts"
-import { keyValueEntries } from "./compose/keyValues.ts"
 import { splitShell } from "./compose/shellSplit.ts"
 import type { Service } from "./Manifest.ts"
 import { serviceImageName } from "./normalizeBuild.ts"
@@ -77,14 +76,13 @@ const normalizeStep = (
   const run = step.run
   const at = [...stepAt, "run"]
   if (words(run.command, [...at, "command"], issues) === undefined) return undefined
-  const inherited = keyValueEntries(service.environment)
-  const own = keyValueEntries(run.environment)
-  const asList = (e: { key: string; value: string | undefined }) =>
-    e.value === undefined ? e.key : `${e.key}=${e.value}`
+  const inherited = service.environment ?? []
+  const own = run.environment ?? []
   const synthetic: Service = {
     image: run.image ?? serviceImageName(ctx.fleet, name, service),
     command: run.command,
-    environment: [...inherited.map(asList), ...own.map(asList)],
+    // Positions in this list say whose entry an issue is about (moved back below).
+    environment: [...inherited, ...own].map((e, i) => ({ ...e, at: i })),
     ...(service.env_file === undefined ? {} : { env_file: service.env_file }),
     ...(run.volumes === undefined ? {} : { volumes: run.volumes }),
     ...(service.networks === undefined ? {} : { networks: service.networks }),

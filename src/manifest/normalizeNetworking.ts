@@ -8,7 +8,6 @@
  */
 import type { ContainerSpec, Link, NetworkAttachment } from "../domain/ContainerSpec.ts"
 import type { Dependency, DesiredNetwork, NetworkIpam } from "../domain/DesiredState.ts"
-import { keyValueEntries } from "./compose/keyValues.ts"
 import type { Network, Service } from "./Manifest.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
 import { exposePattern } from "./schema/networkFields.ts"
@@ -142,7 +141,7 @@ export const normalizeNetworking = (
       options: stringMap(Object.entries(service.logging.options ?? {})),
     }
   if (service.annotations !== undefined)
-    fields.annotations = stringMap(keyValueEntries(service.annotations).map((e) => [e.key, e.value]))
+    fields.annotations = stringMap((service.annotations ?? []).map((e) => [e.key, e.value]))
   return { fields, dependsOn, issues }
 }
 

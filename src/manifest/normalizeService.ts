@@ -17,7 +17,6 @@ import { servicePorts } from "./checkManifest.ts"
 import { parseByteSize } from "./compose/byteSize.ts"
 import { parseDuration } from "./compose/duration.ts"
 import { parseEnvFile } from "./compose/envFile.ts"
-import { keyValueEntries } from "./compose/keyValues.ts"
 import { parseRawEnvFile } from "./compose/rawEnvFile.ts"
 import { splitShell } from "./compose/shellSplit.ts"
 import { imagePolicy } from "./imagePolicy.ts"
@@ -102,7 +101,7 @@ export const normalizeService = (
 
   const env = new Map<string, string>()
   const serviceEnvironment = new Map(
-    keyValueEntries(service.environment).flatMap((e) => (e.value === undefined ? [] : [[e.key, e.value]])),
+    (service.environment ?? []).flatMap((e) => (e.value === undefined ? [] : [[e.key, e.value]])),
   )
   for (const e of service.env_file ?? []) {
     const path = [...at, "env_file", ...e.at]
@@ -125,7 +124,7 @@ export const normalizeService = (
       ctx.warn?.(path, `${e.path}:${u.line}: variable ${u.name} is not set; substituting an empty string`)
     for (const entry of parsed.entries) env.set(entry.key, entry.value)
   }
-  for (const e of keyValueEntries(service.environment)) {
+  for (const e of service.environment ?? []) {
     const path = [...at, "environment", e.at]
     if (e.value !== undefined) env.set(e.key, e.value)
     else if (isReservedVariable(e.key)) issues.push(pathIssue(path, reservedVariableMessage(e.key)))
@@ -219,7 +218,7 @@ export const normalizeService = (
   issues.push(...networking.issues)
 
   const labels: Record<string, string> = {}
-  for (const e of keyValueEntries(service.labels)) labels[e.key] = e.value ?? ""
+  for (const e of service.labels ?? []) labels[e.key] = e.value ?? ""
 
   const extraHosts = (
     service.extra_hosts === undefined

@@ -5,13 +5,20 @@
  * (`refusedBuildKeys`), instead of a bare "unknown field".
  */
 import { Schema } from "effect"
+import { keyValues } from "./KeyValues.ts"
 
 const opt = Schema.optionalKey
 
-const BuildValues = Schema.Union([
-  Schema.Record(Schema.String, Schema.NullOr(Schema.Union([Schema.String, Schema.Finite, Schema.Boolean]))),
-  Schema.Array(Schema.String),
-])
+const BuildValues = (description: string) =>
+  keyValues(
+    Schema.Union([
+      Schema.Record(
+        Schema.String,
+        Schema.NullOr(Schema.Union([Schema.String, Schema.Finite, Schema.Boolean])),
+      ),
+      Schema.Array(Schema.String),
+    ]).annotate({ description }),
+  )
 
 /** Why fleetd does not act on a build key (the classic build API, no registry, the operator policy). */
 export const refusedBuildKeys: Readonly<Record<string, string>> = {
@@ -44,9 +51,9 @@ export const BuildLong = Schema.Struct({
   ),
   dockerfile: opt(Schema.String.annotate({ description: "Relative to the context (default Dockerfile)" })),
   dockerfile_inline: opt(Schema.String.annotate({ description: "The Dockerfile's text" })),
-  args: opt(BuildValues.annotate({ description: "Build arguments: a mapping, or KEY=value strings" })),
+  args: opt(BuildValues("Build arguments: a mapping, or KEY=value strings")),
   target: opt(Schema.String.annotate({ description: "Stage to build" })),
-  labels: opt(BuildValues.annotate({ description: "Labels of the built image" })),
+  labels: opt(BuildValues("Labels of the built image")),
   no_cache: opt(Schema.Boolean),
   pull: opt(Schema.Boolean.annotate({ description: "Only false: fleetd's builds never pull base images" })),
   network: opt(Schema.String.annotate({ description: "none, or default (the engine's build network)" })),

@@ -7,6 +7,7 @@
  */
 import { isIPv4, isIPv6 } from "node:net"
 import { Schema } from "effect"
+import { keyValues } from "./KeyValues.ts"
 
 const opt = Schema.optionalKey
 const Strings = Schema.Array(Schema.String)
@@ -75,9 +76,11 @@ export const serviceNetworkFields = {
   tty: opt(Schema.Boolean),
   logging: opt(Logging),
   annotations: opt(
-    Schema.Union([Schema.Record(Schema.String, ScalarValue), Strings]).annotate({
-      description: "Mapping or KEY=VALUE list; HostConfig.Annotations (Engine API 1.43+)",
-    }),
+    keyValues(
+      Schema.Union([Schema.Record(Schema.String, ScalarValue), Strings]).annotate({
+        description: "Mapping or KEY=VALUE list; HostConfig.Annotations (Engine API 1.43+)",
+      }),
+    ),
   ),
 }
 
