@@ -12,6 +12,7 @@ import { ActionError } from "./ActionError.ts"
 import { awaitFleetdReady } from "./fleetdReady.ts"
 import { awaitReady } from "./healthGate.ts"
 import { retryEngine } from "./retryEngine.ts"
+import { createTrial } from "./rollout.ts"
 
 /** Lines of a failed fleetd's log kept for status, as for any rolled-back service. */
 const logTailLines = 20
@@ -104,8 +105,9 @@ export const handOver = Effect.fnUntraced(function* (
     })
   }
 
+  // Created as any replacement's trial is (rollout.ts): its labels say what it replaces.
   const next = name + NextSuffix
-  const nextId = yield* step(`creating ${next}`, engine.createContainer(next, service.spec, labels)).pipe(
+  const nextId = yield* createTrial(fleet, revision, service, action.specHash, action.imageId, old).pipe(
     Effect.tapError(() => dropStandby),
   )
   const dropBoth = Effect.ignore(retryEngine(engine.removeContainer(nextId))).pipe(

@@ -85,7 +85,7 @@ interface Rollout {
 const settingsOf = (r: Rollout) => r.service.update ?? defaultUpdateSettings
 
 /** Creates `<name>--next` with its trial label; a failure leaves nothing behind. */
-const createTrial = Effect.fnUntraced(function* (
+export const createTrial = Effect.fnUntraced(function* (
   fleet: string,
   revision: string,
   service: DesiredService,
