@@ -18,6 +18,9 @@ import {
   type Sighting,
 } from "./leaseDecision.ts"
 
+/** How long letting go at shutdown may take before fleetd exits anyway. */
+const releaseTimeout = Duration.seconds(5)
+
 /** The default expiry: a holder killed with SIGKILL is replaced about this long after its last renewal. */
 export const defaultLeaseTtl = Duration.seconds(30)
 
@@ -64,7 +67,10 @@ export class FleetLease extends Context.Service<
         yield* Effect.forkScoped(
           Effect.forever(Effect.andThen(Effect.sleep(Duration.millis(lease.ttlMs / 3)), renewAll)),
         )
-        yield* Effect.addFinalizer(() => Effect.uninterruptible(releaseAll))
+        // Bounded: a hung engine must not hold up shutdown; the lease then expires by itself.
+        yield* Effect.addFinalizer(() =>
+          Effect.uninterruptible(Effect.ignore(Effect.timeoutOption(releaseAll, releaseTimeout))),
+        )
         return lease
       }),
     )
