@@ -4,6 +4,7 @@ import { Duration } from "effect"
 import { booleanRunFlags, type RunFlags, runFlags } from "../config/loadDaemonSettings.ts"
 import { durationHint, parseDuration } from "../manifest/compose/duration.ts"
 import { parseProjectPatterns, patternProblem } from "../manifest/projectGlob.ts"
+import type { SyncArgs } from "./sync.ts"
 
 export type Command = "validate" | "plan" | "apply"
 
@@ -35,6 +36,7 @@ export type ParsedArgs =
   | { readonly _tag: "Run"; readonly args: CliArgs }
   | { readonly _tag: "Daemon"; readonly flags: RunFlags }
   | { readonly _tag: "Status"; readonly url: string; readonly json: boolean }
+  | { readonly _tag: "Sync"; readonly args: SyncArgs }
   | { readonly _tag: "Help"; readonly text: string }
   | { readonly _tag: "Version" }
   | { readonly _tag: "UsageError"; readonly message: string }
@@ -49,6 +51,7 @@ Commands:
   apply      Make this host match fleet.yaml in one pass
   run        Keep this host matching a git repository (or a directory), continuously
   status     Show what a running \`fleetd run\` is doing (from its /status)
+  sync       Ask a running \`fleetd run\` for a pass now (POST /sync; token from FLEETD_API_TOKEN)
 
 Options:
   -f, --file FILE      the manifest (default: ./fleet.yaml)
@@ -83,21 +86,28 @@ Options:
       --prune-projects          remove the fleets of project directories that are gone
       --interval DURATION       poll interval (default: 60s, jittered)
       --lease-expiry DURATION   as above (a waiting fleetd takes over this long after the holder's last renewal)
-      --listen HOST:PORT        HTTP address for /health /ready /metrics /status /hooks (default: 127.0.0.1:8080)
+      --listen HOST:PORT        HTTP address for /health /ready /metrics /status /hooks /sync (default: 127.0.0.1:8080)
       --data-dir DIR            checkout and state (default: ./.fleetd)
       --ssh-key FILE --known-hosts FILE   SSH credentials (host keys always checked)
       --fleet, --engine, --allow-empty, --concurrency, --policy, --local-files, --profile as above
       --git-timeout DURATION  --webhook-max-bytes N  --log-level LEVEL  --log-format json|pretty
   Secrets only from the environment: FLEETD_GIT_TOKEN, FLEETD_WEBHOOK_SECRET[_GITHUB|_GITLAB|
-  _GITEA|_BITBUCKET|_GENERIC|_REGISTRY|_DOCKERHUB|_HARBOR], each also as *_FILE naming a file that holds it.
+  _GITEA|_BITBUCKET|_GENERIC|_REGISTRY|_DOCKERHUB|_HARBOR], FLEETD_API_TOKEN (POST /sync), each also as
+  *_FILE naming a file that holds it.
 
 \`fleetd status\` options:
       --url URL    the daemon's address (default: http://127.0.0.1:8080)
       --json       print /status as it is
 
+\`fleetd sync\` options (the token from FLEETD_API_TOKEN or FLEETD_API_TOKEN_FILE; docs/api.md):
+      --url URL    the daemon's address (default: http://127.0.0.1:8080)
+      --wait       wait for the pass and print what it did to each service
+      --timeout DURATION  how long the daemon waits for it (default: 5m, at most 30m)
+      --json       print the API's answer as it is
+
 Exit status: 0 valid / converged, 1 invalid or a service failed, 2 usage error.`
 
-const commands: ReadonlyArray<string> = ["validate", "plan", "apply", "run", "status"]
+const commands: ReadonlyArray<string> = ["validate", "plan", "apply", "run", "status", "sync"]
 
 /** Reads argv (without node and the script). Never throws: bad input is a UsageError. */
 export const parseCliArgs = (argv: ReadonlyArray<string>): ParsedArgs => {
@@ -105,6 +115,7 @@ export const parseCliArgs = (argv: ReadonlyArray<string>): ParsedArgs => {
   try {
     if (first === "run") return parseRun(argv)
     if (first === "status") return parseStatus(argv)
+    if (first === "sync") return parseSync(argv)
     return parseOneShot(parse(argv))
   } catch (error) {
     return { _tag: "UsageError", message: error instanceof Error ? error.message : String(error) }
@@ -240,6 +251,14 @@ const parseRun = (argv: ReadonlyArray<string>): ParsedArgs => {
   return rest(positionals) ?? { _tag: "Daemon", flags: values as RunFlags }
 }
 
+/** The daemon's address for status and sync: --url, else FLEETD_URL, else the default; or the usage error. */
+const daemonUrl = (flag: string | undefined): string | ParsedArgs => {
+  const url = flag ?? process.env["FLEETD_URL"] ?? "http://127.0.0.1:8080"
+  return /^https?:\/\//.test(url)
+    ? url
+    : { _tag: "UsageError", message: `--url "${url}" must start with http:// or https://` }
+}
+
 const parseStatus = (argv: ReadonlyArray<string>): ParsedArgs => {
   const { values, positionals } = parseArgs({
     args: [...argv],
@@ -248,8 +267,36 @@ const parseStatus = (argv: ReadonlyArray<string>): ParsedArgs => {
     options: { url: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
   })
   if (values.help) return { _tag: "Help", text: usage }
-  const url = values.url ?? process.env["FLEETD_URL"] ?? "http://127.0.0.1:8080"
-  if (!/^https?:\/\//.test(url))
-    return { _tag: "UsageError", message: `--url "${url}" must start with http:// or https://` }
+  const url = daemonUrl(values.url)
+  if (typeof url !== "string") return url
   return rest(positionals) ?? { _tag: "Status", url, json: values.json ?? false }
+}
+
+const parseSync = (argv: ReadonlyArray<string>): ParsedArgs => {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      url: { type: "string" },
+      json: { type: "boolean" },
+      wait: { type: "boolean" },
+      timeout: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  })
+  if (values.help) return { _tag: "Help", text: usage }
+  const url = daemonUrl(values.url)
+  if (typeof url !== "string") return url
+  if (values.timeout !== undefined) {
+    const timeout = durationFlag("timeout", values.timeout, "5m", 1000, 30 * 60_000)
+    if (typeof timeout === "string") return { _tag: "UsageError", message: timeout }
+    if (values.wait !== true) return { _tag: "UsageError", message: "--timeout goes with --wait" }
+  }
+  return (
+    rest(positionals) ?? {
+      _tag: "Sync",
+      args: { url, wait: values.wait ?? false, json: values.json ?? false, timeout: values.timeout },
+    }
+  )
 }

@@ -11,7 +11,7 @@ const ago = (iso: string | undefined, now: number) => {
       : `${Math.round(seconds / 60)}m ago`
 }
 
-const short = (revision: string | undefined) =>
+export const short = (revision: string | undefined) =>
   revision === undefined ? "-" : /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 12) : revision
 
 const table = (rows: ReadonlyArray<ReadonlyArray<string>>) => {

@@ -7,6 +7,7 @@ import { type CliArgs, type ParsedArgs, usage } from "./parseCliArgs.ts"
 import { plan } from "./plan.ts"
 import { projectsCommand } from "./projects.ts"
 import { status } from "./status.ts"
+import { sync } from "./sync.ts"
 import { validate } from "./validate.ts"
 import { version } from "./version.ts"
 
@@ -27,6 +28,8 @@ export const runCli = (parsed: ParsedArgs): Effect.Effect<number, never, Output 
         return 0
       case "Status":
         return yield* status(parsed.url, parsed.json)
+      case "Sync":
+        return yield* sync(parsed.args)
       case "Daemon":
         return yield* Effect.die(new Error("the daemon is started by main.ts under NodeRuntime"))
       case "UsageError":

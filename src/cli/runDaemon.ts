@@ -13,6 +13,7 @@ import { DockerEngine } from "../engine/DockerEngine.ts"
 import { Draining } from "../http/Draining.ts"
 import { serveHttp } from "../http/serveHttp.ts"
 import { statusRoutes } from "../http/statusRoutes.ts"
+import { syncRoutes } from "../http/syncRoutes.ts"
 import { webhookRoutes } from "../http/webhookRoutes.ts"
 import { normalizeFleetName } from "../manifest/fleetName.ts"
 import { logEvent } from "../observability/logEvent.ts"
@@ -84,7 +85,10 @@ export const daemonLayer = (settings: DaemonSettings, standby?: HandoverPlan) =>
 
   const loopFiber = Ref.makeUnsafe<Fiber.Fiber<never> | undefined>(undefined)
   const loopAlive = Effect.map(Ref.get(loopFiber), (f) => f !== undefined && f.pollUnsafe() === undefined)
-  const http = serveHttp(Layer.mergeAll(statusRoutes(loopAlive), webhookRoutes()), settings.listen)
+  const http = serveHttp(
+    Layer.mergeAll(statusRoutes(loopAlive), webhookRoutes(), syncRoutes()),
+    settings.listen,
+  )
   const loop = Layer.effectDiscard(
     Effect.gen(function* () {
       if (standby !== undefined) {

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import type { FleetStatus } from "../domain/FleetStatus.ts"
+import { noAnswer } from "./noAnswer.ts"
 import { Output } from "./Output.ts"
 import { renderStatus } from "./renderStatus.ts"
 
@@ -13,11 +14,7 @@ export const status = Effect.fn("cli.status")(function* (url: string, json: bool
     return (await response.json()) as FleetStatus
   }).pipe(Effect.result)
   if (answer._tag === "Failure") {
-    const cause =
-      answer.failure.cause instanceof Error ? answer.failure.cause.message : String(answer.failure.cause)
-    yield* output.err(
-      `fleetd status: no answer from ${endpoint} (${cause}). Is \`fleetd run\` running there? Use --url to point at it.`,
-    )
+    yield* output.err(noAnswer("status", endpoint, answer.failure))
     return 1
   }
   yield* output.out(json ? JSON.stringify(answer.success, null, 2) : renderStatus(answer.success, Date.now()))

@@ -77,6 +77,8 @@ export interface DaemonSettings {
   readonly policy?: Policy
   /** Secret per provider; a provider without one refuses every delivery (fail closed). */
   readonly webhookSecrets: Readonly<Partial<Record<WebhookProvider, Redacted.Redacted<string>>>>
+  /** `FLEETD_API_TOKEN` (or `_FILE`): the bearer token of `POST /sync`; unset, the API is closed. */
+  readonly apiToken?: Redacted.Redacted<string>
   /** Webhook bodies above this many bytes are refused with 413 before authentication. */
   readonly webhookMaxBytes: number
   readonly logLevel: "debug" | "info" | "warn" | "error"

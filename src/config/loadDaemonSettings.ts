@@ -61,7 +61,7 @@ const optional = <A>(config: Config.Config<A>) =>
   Config.option(config).pipe(Config.map(Option.getOrUndefined))
 
 /** A secret from VAR, or from the file VAR_FILE names (trailing newline dropped); never both. */
-const secret = (name: string, env: Readonly<Record<string, string | undefined>>) => {
+export const secret = (name: string, env: Readonly<Record<string, string | undefined>>) => {
   const direct = env[name]
   const file = env[`${name}_FILE`]
   if (direct !== undefined && file !== undefined)
@@ -163,6 +163,7 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
       const value = own ?? shared
       if (value !== undefined) webhookSecrets[provider] = value
     }
+    const apiToken = yield* secret("FLEETD_API_TOKEN", merged)
     // Read once at start-up: the policy is the operator's, and a broken one stops fleetd.
     const policy = yield* loadPolicy(yield* read(optional(Config.String("FLEETD_POLICY")))).pipe(
       Effect.mapError((e) => new SettingsError({ message: `--policy (FLEETD_POLICY): ${e.message}` })),
@@ -206,6 +207,7 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
       concurrency: yield* read(Config.Int("FLEETD_CONCURRENCY").pipe(Config.withDefault(4))),
       policy,
       webhookSecrets,
+      ...(apiToken === undefined ? {} : { apiToken }),
       webhookMaxBytes: yield* read(
         Config.Int("FLEETD_WEBHOOK_MAX_BYTES").pipe(Config.withDefault(5 * 1024 * 1024)),
       ),

@@ -1,8 +1,11 @@
 import { Context, Effect, Layer, Ref } from "effect"
-import type { FleetStatus } from "../domain/FleetStatus.ts"
+import type { FleetStatus, PassStatus } from "../domain/FleetStatus.ts"
 import type { HeldSpec } from "../planner/planService.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
 import { describeHolder } from "./leaseDecision.ts"
+
+/** How many finished passes StatusStore remembers for `POST /sync?wait=true`. */
+const recentPasses = 16
 
 /** The daemon's current status: written by the loop, read by `/status` and `/ready`. */
 export class StatusStore extends Context.Service<
@@ -13,6 +16,13 @@ export class StatusStore extends Context.Service<
     /** Per service, the spec rolled back last and at which revision: not retried until something changes. */
     readonly held: Effect.Effect<ReadonlyMap<string, HeldSpec>>
     readonly setHeld: (held: ReadonlyMap<string, HeldSpec>) => Effect.Effect<void>
+    /** The id of the pass the loop is running (Triggers.begin); undefined outside the loop. */
+    readonly passId: Effect.Effect<number | undefined>
+    readonly setPassId: (id: number) => Effect.Effect<void>
+    /** Records a finished pass, so a waiting `POST /sync` finds it after the next one has begun. */
+    readonly passFinished: (pass: PassStatus) => Effect.Effect<void>
+    /** The first finished pass whose id is `id` or later (the later one fetched later still). */
+    readonly finishedPass: (id: number) => Effect.Effect<PassStatus | undefined>
   }
 >()("fleetd/reconciler/StatusStore") {
   static readonly layer = (fleet: string | undefined) =>
@@ -28,11 +38,23 @@ export class StatusStore extends Context.Service<
           services: [],
         })
         const held = yield* Ref.make<ReadonlyMap<string, HeldSpec>>(new Map())
+        const passId = yield* Ref.make<number | undefined>(undefined)
+        // The last few finished passes, oldest first: a waiter polls, and passes start a
+        // second apart at the most, so a handful covers any waiter that is still polling.
+        const finished = yield* Ref.make<ReadonlyArray<PassStatus>>([])
         return StatusStore.of({
           get: Ref.get(ref),
           update: (f) => Ref.update(ref, f),
           held: Ref.get(held),
           setHeld: (value) => Ref.set(held, value),
+          passId: Ref.get(passId),
+          setPassId: (id) => Ref.set(passId, id),
+          passFinished: (pass) =>
+            pass.id === undefined
+              ? Effect.void
+              : Ref.update(finished, (list) => [...list, pass].slice(-recentPasses)),
+          finishedPass: (id) =>
+            Effect.map(Ref.get(finished), (list) => list.find((p) => p.id !== undefined && p.id >= id)),
         })
       }),
     )

@@ -221,24 +221,30 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   const known = before.engine.reachable === true && before.engine.kind !== undefined
   const info = known ? undefined : yield* Effect.option((yield* ContainerEngine).info)
   let services: FleetStatus["services"] = []
-  const seconds = yield* finish(result, revision, (s, now) => {
-    services = serviceStatuses(desired, observed.containers, changes, s.services, now)
-    const { stalled: _cleared, ...rest } = s
-    return {
-      ...rest,
-      fleet: desired.fleet,
-      phase: failed ? "Degraded" : "Synced",
-      lastAttemptedRevision: revision,
-      ...(failed ? {} : { lastAppliedRevision: revision, lastSuccessfulAt: now }),
-      engine:
-        info === undefined
-          ? s.engine
-          : info._tag === "Some"
-            ? { reachable: true, ...info.value }
-            : { reachable: true },
-      services,
-    }
-  })
+  const seconds = yield* finish(
+    result,
+    revision,
+    (s, now) => {
+      services = serviceStatuses(desired, observed.containers, changes, s.services, now)
+      const { stalled: _cleared, ...rest } = s
+      return {
+        ...rest,
+        fleet: desired.fleet,
+        phase: failed ? "Degraded" : "Synced",
+        lastAttemptedRevision: revision,
+        ...(failed ? {} : { lastAppliedRevision: revision, lastSuccessfulAt: now }),
+        engine:
+          info === undefined
+            ? s.engine
+            : info._tag === "Some"
+              ? { reachable: true, ...info.value }
+              : { reachable: true },
+        services,
+      }
+    },
+    undefined,
+    [changes],
+  )
   yield* metrics.recordPass(result, seconds, actionOutcomes(changes))
   yield* metrics.setServices(
     services.map((s) => ({ fleet: desired.fleet, service: s.name, sync: s.sync, health: s.health })),

@@ -179,6 +179,10 @@ export const projectsPass = Effect.fn("projectsPass")(function* (
   const result: PassResult = engineFailed !== undefined ? "error" : failed ? "partial" : "success"
   const known = before.engine.reachable === true && before.engine.kind !== undefined
   const info = known ? undefined : yield* Effect.option((yield* ContainerEngine).info)
+  const changeSets = [
+    ...results.flatMap((r) => (r.changes === undefined ? [] : [r.changes])),
+    ...pruneResults,
+  ]
   const seconds = yield* finish(
     result,
     revision,
@@ -204,11 +208,8 @@ export const projectsPass = Effect.fn("projectsPass")(function* (
       orphaned,
     }),
     engineFailed,
+    changeSets,
   )
-  const changeSets = [
-    ...results.flatMap((r) => (r.changes === undefined ? [] : [r.changes])),
-    ...pruneResults,
-  ]
   yield* metrics.recordPass(result, seconds, changeSets.flatMap(actionOutcomes))
   yield* metrics.setServices(
     statuses.flatMap((p) =>

@@ -1,20 +1,25 @@
 import { Clock, Effect } from "effect"
 import type { FleetStatus } from "../domain/FleetStatus.ts"
 import type { PassResult } from "../observability/Metrics.ts"
+import type { ChangeSet } from "../reconciler/ChangeSet.ts"
+import { passChanges } from "./passChanges.ts"
 import { StatusStore } from "./StatusStore.ts"
 
 export const iso = (millis: number) => new Date(millis).toISOString()
 
 /**
- * The end of a pass, whatever it did: `lastPass` filled in, then `patch` applied to the
- * status. Gives the pass's duration in seconds, for the metrics.
+ * The end of a pass, whatever it did: `lastPass` filled in (with what it did to each
+ * service, when it reconciled: `changeSets`), then `patch` applied to the status; the
+ * pass is kept for a waiting `POST /sync`. Gives the pass's duration in seconds, for
+ * the metrics.
  */
-export const passFinisher = (triggers: ReadonlyArray<string>, startedAt: number) =>
+export const passFinisher = (triggers: ReadonlyArray<string>, startedAt: number, id?: number) =>
   Effect.fnUntraced(function* (
     result: PassResult,
     revision: string | undefined,
     patch: (s: FleetStatus, now: string) => FleetStatus,
     error?: string,
+    changeSets?: ReadonlyArray<ChangeSet>,
   ) {
     const status = yield* StatusStore
     const now = yield* Clock.currentTimeMillis
@@ -23,6 +28,7 @@ export const passFinisher = (triggers: ReadonlyArray<string>, startedAt: number)
         {
           ...s,
           lastPass: {
+            ...(id === undefined ? {} : { id }),
             triggers,
             startedAt: iso(startedAt),
             finishedAt: iso(now),
@@ -30,11 +36,14 @@ export const passFinisher = (triggers: ReadonlyArray<string>, startedAt: number)
             result,
             ...(revision === undefined ? {} : { revision }),
             ...(error === undefined ? {} : { error }),
+            ...(changeSets === undefined ? {} : { changes: passChanges(changeSets, s) }),
           },
         },
         iso(now),
       ),
     )
+    const finished = (yield* status.get).lastPass
+    if (finished !== undefined) yield* status.passFinished(finished)
     return (now - startedAt) / 1000
   })
 
@@ -42,10 +51,11 @@ export const passFinisher = (triggers: ReadonlyArray<string>, startedAt: number)
 export const startPass = Effect.fnUntraced(function* (triggers: ReadonlyArray<string>) {
   const status = yield* StatusStore
   const startedAt = yield* Clock.currentTimeMillis
+  const id = yield* status.passId
   yield* status.update((s) => ({
     ...s,
     phase: "Reconciling",
-    lastPass: { triggers, startedAt: iso(startedAt) },
+    lastPass: { ...(id === undefined ? {} : { id }), triggers, startedAt: iso(startedAt) },
   }))
-  return { startedAt, finish: passFinisher(triggers, startedAt) }
+  return { startedAt, finish: passFinisher(triggers, startedAt, id) }
 })

@@ -46,6 +46,7 @@ export const runLoopWith = <R>(
     yield* metrics.recordTrigger("startup")
     for (;;) {
       const startedAt = yield* Clock.currentTimeMillis
+      yield* status.setPassId(yield* triggers.begin)
       const outcome = yield* pass(sources)
       if (outcome.handedOver === true) return yield* handedOver
       failures = outcome.retry ? failures + 1 : 0

@@ -46,7 +46,26 @@ export interface StalledStatus {
   readonly issues: ReadonlyArray<string>
 }
 
+/** What one pass did to one service (`lastPass.changes`, and `POST /sync?wait=true`). */
+export interface PassChange {
+  readonly service: string
+  /** The project's fleet, for a `--projects` daemon. */
+  readonly fleet?: string
+  /** `created`, `replaced`, `unchanged`, `failed`, `rolled-back` ... (docs/json-output.md). */
+  readonly outcome: string
+  /** Why it changed ("spec changed", "image digest changed"), or why it failed. */
+  readonly reason?: string
+  /** The fields that changed, for a replacement. */
+  readonly fields?: ReadonlyArray<string>
+  /** The revision of the service's previous change, when this daemon saw it. */
+  readonly fromRevision?: string
+  /** The revision this pass applied (for a change: what the service now runs). */
+  readonly toRevision?: string
+}
+
 export interface PassStatus {
+  /** The pass's number since fleetd started (1, 2, ...): what `POST /sync` answers. */
+  readonly id?: number
   readonly triggers: ReadonlyArray<string>
   readonly startedAt: string
   readonly finishedAt?: string
@@ -54,6 +73,8 @@ export interface PassStatus {
   readonly result?: PassResult
   readonly revision?: string
   readonly error?: string
+  /** Per service, what the pass did (once it has reconciled; absent when it stopped before). */
+  readonly changes?: ReadonlyArray<PassChange>
 }
 
 export interface EngineStatus {

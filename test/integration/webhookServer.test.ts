@@ -66,6 +66,7 @@ const startServer = async (secrets: DaemonSettings["webhookSecrets"]) => {
             Effect.sync(() => requested.push(source)),
             real.request(source),
           ),
+        begin: real.begin,
         await: real.await,
       })
     }),

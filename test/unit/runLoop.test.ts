@@ -3,9 +3,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Latch, Layer } from "effect"
+import { Duration, Effect, Fiber, Latch, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
 import { DaemonConfig, type DaemonSettings } from "../../src/config/DaemonConfig.ts"
+import { awaitPass } from "../../src/daemon/awaitPass.ts"
 import { defaultLeaseTtl, FleetLease } from "../../src/daemon/FleetLease.ts"
 import { runLoop } from "../../src/daemon/runLoop.ts"
 import { notReadyReasons, StatusStore } from "../../src/daemon/StatusStore.ts"
@@ -159,6 +160,51 @@ describe("the loop", () => {
         yield* triggers.request("file")
         yield* settle
         assert.strictEqual(t.source.state.syncs, 3)
+        yield* Fiber.interrupt(fiber)
+      }).pipe(Effect.provide(t.services))
+    },
+  )
+
+  it.effect(
+    "numbers passes; a request during a pass is told the follow-up's id, whose result names what changed",
+    () => {
+      const t = setup()
+      return Effect.gen(function* () {
+        const triggers = yield* Triggers
+        const store = yield* StatusStore
+        const gate = yield* Latch.make(false)
+        t.source.state.gate = gate
+        const fiber = yield* Effect.forkChild(runLoop)
+        yield* until(() => t.source.state.syncs === 1)
+        assert.strictEqual((yield* store.get).lastPass?.id, 1)
+        // Pass 1 is running: a request now is served by the follow-up, pass 2.
+        const id = yield* triggers.request("api")
+        assert.strictEqual(id, 2)
+        assert.strictEqual(yield* triggers.request("webhook:github"), 2)
+        const waiter = yield* Effect.forkChild(awaitPass(id, "5 minutes"))
+        yield* gate.open
+        yield* settle
+        t.write("2")
+        t.source.state.revision = "r2"
+        yield* TestClock.adjust("1 second")
+        yield* settle
+        yield* TestClock.adjust("100 millis")
+        const pass = Option.getOrUndefined(yield* Fiber.join(waiter))
+        assert.strictEqual(pass?.id, 2)
+        assert.deepStrictEqual(pass?.triggers, ["api", "webhook:github"])
+        assert.strictEqual(pass?.result, "success")
+        assert.deepStrictEqual(pass?.changes, [
+          {
+            service: "web",
+            outcome: "replaced",
+            reason: "spec changed",
+            fields: ["environment.A"],
+            fromRevision: "r1",
+            toRevision: "r2",
+          },
+        ])
+        // The idle daemon's next request is the next pass.
+        assert.strictEqual(yield* triggers.request("api"), 3)
         yield* Fiber.interrupt(fiber)
       }).pipe(Effect.provide(t.services))
     },

@@ -59,6 +59,10 @@ const supervise = (w: FakeWorld, plan: HandoverPlan) =>
       update: (f) => Ref.update(ref, f),
       held: Effect.succeed(new Map()),
       setHeld: () => Effect.void,
+      passId: Effect.succeed(undefined),
+      setPassId: () => Effect.void,
+      passFinished: () => Effect.void,
+      finishedPass: () => Effect.succeed(undefined),
     })
     yield* superviseHandover(plan).pipe(Effect.provide(Layer.merge(store, fakeEngineLayer(w))))
     return yield* Ref.get(ref)
