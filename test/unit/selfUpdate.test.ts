@@ -7,7 +7,7 @@ import type { FleetStatus } from "../../src/domain/FleetStatus.ts"
 import { type HandoverPlan, parseHandoverPlan, StandbyVariable } from "../../src/domain/handover.ts"
 import { fleetdReadyCommand } from "../../src/reconciler/fleetdReady.ts"
 import { type ReconcileOptions, reconcile } from "../../src/reconciler/reconcile.ts"
-import { emptyWorld, type FakeWorld, fakeEngineLayer } from "../support/FakeEngine.ts"
+import { emptyWorld, type FakeWorld, fakeEngineLayer, mutatingCalls } from "../support/FakeEngine.ts"
 import { desired, imageIds, service } from "../support/fixtures.ts"
 
 /** Self-update (docs/self-update.md) on the in-memory engine: both halves of a handover. */
@@ -174,4 +174,79 @@ describe("self-update: the standby's half", () => {
       assert.strictEqual(named(w, "t-fleetd")?.id, plan.old)
     }),
   )
+})
+
+/** Runs `effect` dying before its mutating call number `cut`; true when it died. */
+const cutAt = <A, E>(w: FakeWorld, cut: number, effect: Effect.Effect<A, E>) =>
+  Effect.gen(function* () {
+    w.crashAfterMutations = mutatingCalls(w).length + cut
+    const exit = yield* Effect.exit(effect)
+    w.crashAfterMutations = undefined
+    return exit._tag === "Failure"
+  })
+
+/** Whoever runs next: the old fleetd's pass (restarted), and the standby (restarted) while one is there. */
+const recover = (w: FakeWorld) =>
+  Effect.gen(function* () {
+    for (let round = 0; round < 4; round++) {
+      const standby = named(w, "t-fleetd--standby")
+      if (standby !== undefined && named(w, "t-fleetd--prev") !== undefined) {
+        // A committed handover: the standby (restarted by its policy) finishes it.
+        standby.state = "running"
+        yield* supervise(w, planOf(w))
+        continue
+      }
+      const applied = yield* pass(w, [fleetd(v2), web])
+      if (!applied.handedOver) return
+    }
+  })
+
+describe("self-update: killed at every step", () => {
+  it.live("the old fleetd killed anywhere in its half: the next process converges on the new fleetd", () =>
+    Effect.gen(function* () {
+      for (let cut = 0; ; cut++) {
+        const w = world()
+        yield* pass(w, [fleetd(), web])
+        const died = yield* cutAt(w, cut, pass(w, [fleetd(v2), web]))
+        yield* recover(w)
+        assert.deepStrictEqual(names(w), ["t-fleetd:running", "t-web:running"], `killed before call ${cut}`)
+        assert.strictEqual(named(w, "t-fleetd")?.spec?.image, v2, `killed before call ${cut}`)
+        if (!died) {
+          // Every mutating call of the old fleetd's half was a kill point.
+          assert.isAtLeast(cut, 5)
+          return
+        }
+      }
+    }),
+  )
+
+  for (const broken of [false, true])
+    it.live(
+      `the standby killed anywhere in its half (${broken ? "a failing" : "a good"} new fleetd): restarted, it finishes`,
+      () =>
+        Effect.gen(function* () {
+          for (let cut = 0; ; cut++) {
+            const w = world()
+            yield* committed(w)
+            const plan = planOf(w)
+            if (broken) w.behaviours.set(v2, { exitAt: 1, logs: "broken fleetd" })
+            const died = yield* cutAt(w, cut, supervise(w, plan))
+            // Restarted by its policy, under whichever name it had reached.
+            const again = named(w, "t-fleetd--standby") ?? named(w, "t-fleetd--rolledback")
+            if (died && again !== undefined) {
+              again.state = "running"
+              yield* supervise(w, plan)
+            }
+            const expected = broken
+              ? ["t-fleetd--rolledback:exited", "t-fleetd:running", "t-web:running"]
+              : ["t-fleetd:running", "t-web:running"]
+            assert.deepStrictEqual(names(w), expected, `killed before call ${cut}`)
+            assert.strictEqual(named(w, "t-fleetd")?.id === plan.old, broken, `killed before call ${cut}`)
+            if (!died) {
+              assert.isAtLeast(cut, broken ? 6 : 5)
+              return
+            }
+          }
+        }),
+    )
 })
