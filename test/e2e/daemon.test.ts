@@ -5,6 +5,7 @@ import { Labels } from "../../src/domain/labels.ts"
 import { type Daemon, eventually, startDaemon, stopDaemon } from "../support/daemon.ts"
 import { freePort } from "../support/freePort.ts"
 import { type GitRemote, makeGitRemote } from "../support/gitRemote.ts"
+import { runFleetd } from "../support/runFleetd.ts"
 import { cleanupFleet, rawClient, runningEnv, testEngines, uniqueFleet } from "../support/testEngines.ts"
 import { SECRET } from "../support/webhookFixtures.ts"
 
@@ -82,6 +83,42 @@ for (const engine of testEngines()) {
       const labels = (await docker.getContainer(`${fleet}-app`).inspect()).Config.Labels
       expect(labels[Labels.revision]).toBe(remote.git("rev-parse", "HEAD"))
     })
+
+    // The API does not depend on the engine: one engine is enough.
+    it.runIf(engine.kind === testEngines()[0]?.kind)(
+      "fleetd sync --wait after a push applies it and names the replaced service",
+      async () => {
+        const token = "e2e-sync-token-5f0c1d2b"
+        const d = await start([], { FLEETD_API_TOKEN: token })
+        await appRuns("1")
+        const before = remote.git("rev-parse", "HEAD")
+        const sha = remote.commit({ "fleet.yaml": manifest(fleet, "2") })
+        remote.push()
+        const cli = { dockerHost: engine.host, env: { FLEETD_API_TOKEN: token } }
+        const synced = await runFleetd(["sync", "--wait", "--url", d.base], cli)
+        expect(synced.stderr).toBe("")
+        expect(synced.code).toBe(0)
+        expect(synced.stdout).toMatch(new RegExp(`^pass \\d+: success at ${sha.slice(0, 12)} `))
+        expect(synced.stdout).toContain(
+          `  app: replaced (spec changed) ${before.slice(0, 12)} → ${sha.slice(0, 12)}`,
+        )
+        expect(await envOf(`${fleet}-app`)).toContain("VERSION=2")
+        // --json gives the API's answer; with nothing pushed the pass changes nothing.
+        const json = await runFleetd(["sync", "--wait", "--json", "--url", d.base], cli)
+        expect(json.code).toBe(0)
+        const answer = JSON.parse(json.stdout)
+        expect(answer).toMatchObject({ status: "done", pass: { result: "success", revision: sha } })
+        expect(answer.pass.changes).toMatchObject([{ service: "app", outcome: "unchanged" }])
+        // A wrong token is refused, and no token is ever logged.
+        const wrong = await runFleetd(["sync", "--url", d.base], {
+          ...cli,
+          env: { FLEETD_API_TOKEN: "nope" },
+        })
+        expect(wrong.code).toBe(1)
+        expect(wrong.stderr).toContain("answered 401: wrong token")
+        expect(d.logs()).not.toContain(token)
+      },
+    )
 
     it("stalls on an invalid commit with containers untouched, then converges on the fix", async () => {
       const d = await start()
