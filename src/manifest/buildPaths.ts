@@ -39,9 +39,8 @@ export const buildPaths = (
 ): { readonly context: BuildPath; readonly dockerfile?: BuildPath } | undefined => {
   const build = service.build
   if (build === undefined) return undefined
-  const long = typeof build === "string" ? undefined : build
-  const written = typeof build === "string" ? build : (build.context ?? ".")
-  const at = long === undefined ? ["build"] : long.context === undefined ? ["build"] : ["build", "context"]
+  const written = build.context
+  const at = ["build", ...build.contextAt]
   if (remote.test(written))
     return {
       context: {
@@ -50,9 +49,9 @@ export const buildPaths = (
       },
     }
   const context = inside(written, at, "build context", base)
-  if (long?.dockerfile_inline !== undefined || context.relative === undefined) return { context }
-  const dockerfile = long?.dockerfile ?? "Dockerfile"
-  const dockerfileAt = long?.dockerfile === undefined ? at : ["build", "dockerfile"]
+  if (build.dockerfile_inline !== undefined || context.relative === undefined) return { context }
+  const dockerfile = build.dockerfile ?? "Dockerfile"
+  const dockerfileAt = build.dockerfile === undefined ? at : ["build", "dockerfile"]
   if (dockerfile.startsWith("/") || dockerfile.startsWith("~"))
     return {
       context,

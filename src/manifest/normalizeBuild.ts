@@ -63,17 +63,17 @@ export const normalizeBuild = (
         },
       ),
     )
-  const long = typeof service.build === "string" ? undefined : service.build
+  const long = service.build
   const buildAt = [...at, "build"]
 
   for (const key of Object.keys(refusedBuildKeys))
-    if (long !== undefined && (long as Record<string, unknown>)[key] !== undefined)
+    if ((long as Record<string, unknown>)[key] !== undefined)
       issues.push(
         pathIssue([...buildAt, key], `build.${key} is not supported: ${refusedBuildKeys[key]}`, {
           onKey: true,
         }),
       )
-  if (long?.pull === true)
+  if (long.pull === true)
     issues.push(
       pathIssue(
         [...buildAt, "pull"],
@@ -83,7 +83,7 @@ export const normalizeBuild = (
         },
       ),
     )
-  if (long?.dockerfile !== undefined && long.dockerfile_inline !== undefined)
+  if (long.dockerfile !== undefined && long.dockerfile_inline !== undefined)
     issues.push(
       pathIssue(
         [...buildAt, "dockerfile_inline"],
@@ -93,7 +93,7 @@ export const normalizeBuild = (
         },
       ),
     )
-  const network = long?.network
+  const network = long.network
   if (network !== undefined && network !== "none" && network !== "default")
     issues.push(
       pathIssue(
@@ -103,8 +103,8 @@ export const normalizeBuild = (
           : `build.network "${network}" is not supported: builds join no fleet network; use none or default`,
       ),
     )
-  const shmSize = long?.shm_size === undefined ? undefined : parseByteSize(long.shm_size)
-  if (long?.shm_size !== undefined && shmSize === undefined)
+  const shmSize = long.shm_size === undefined ? undefined : parseByteSize(long.shm_size)
+  if (long.shm_size !== undefined && shmSize === undefined)
     issues.push(pathIssue([...buildAt, "shm_size"], `"${long.shm_size}" is not a size such as 64m`))
 
   const located = (path: BuildPath, what: string, kind: FileFact["kind"]) => {
@@ -135,7 +135,7 @@ export const normalizeBuild = (
   const listing = context.context ?? { files: [], sha256: "" }
 
   let dockerfile = addedDockerfileName
-  let content: string | undefined = long?.dockerfile_inline
+  let content: string | undefined = long.dockerfile_inline
   if (content === undefined) {
     if (dockerfileFact?.kind !== "file") return { image, files: [], issues }
     const inContext = posix.relative(paths.context.relative ?? ".", paths.dockerfile?.relative ?? "")
@@ -153,7 +153,7 @@ export const normalizeBuild = (
     )
 
   const args: Record<string, string> = {}
-  for (const e of long?.args ?? []) {
+  for (const e of long.args ?? []) {
     if (e.value !== undefined) args[e.key] = e.value
     else if (isReservedVariable(e.key))
       issues.push(pathIssue([...buildAt, "args", e.at], reservedVariableMessage(e.key)))
@@ -164,7 +164,7 @@ export const normalizeBuild = (
     }
   }
   const labels: Record<string, string> = {}
-  for (const e of long?.labels ?? []) {
+  for (const e of long.labels ?? []) {
     if (e.key.startsWith(LabelPrefix))
       issues.push(
         pathIssue(
@@ -189,7 +189,7 @@ export const normalizeBuild = (
     dockerfile: { name: dockerfile, sha256: dockerfileSha },
     args,
     labels,
-    ...(long?.target === undefined ? {} : { target: long.target }),
+    ...(long.target === undefined ? {} : { target: long.target }),
     ...(network === "none" ? { network } : {}),
     ...(shmSize === undefined ? {} : { shmSize }),
   }
@@ -202,9 +202,9 @@ export const normalizeBuild = (
       ? {}
       : { dockerfileContent: content }),
     args,
-    ...(long?.target === undefined ? {} : { target: long.target }),
+    ...(long.target === undefined ? {} : { target: long.target }),
     labels,
-    ...(long?.no_cache === true ? { noCache: true as const } : {}),
+    ...(long.no_cache === true ? { noCache: true as const } : {}),
     ...(network === "none" ? { network: "none" as const } : {}),
     ...(shmSize === undefined ? {} : { shmSizeBytes: shmSize }),
     hash,

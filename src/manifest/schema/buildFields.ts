@@ -1,11 +1,15 @@
 /**
- * Compose `build:`: the context as a string, or the long form. The keys fleetd
+ * Compose `build:`: the context as a string, or the long form, decoded to the long
+ * form with its context filled in (`.` by default) and `contextAt` saying where the
+ * context is written below `build` ([] for the string form or no `context:` key), so
+ * buildPaths.ts and normalizeBuild.ts never branch on the form. The keys fleetd
  * supports are typed here; the other keys of the Compose Specification are accepted
  * by the Schema only so normalizeBuild.ts can refuse each by name with the reason
  * (`refusedBuildKeys`), instead of a bare "unknown field".
  */
 import { Schema } from "effect"
 import { keyValues } from "./KeyValues.ts"
+import { parsedForm } from "./parsedForm.ts"
 
 const opt = Schema.optionalKey
 
@@ -61,13 +65,34 @@ export const BuildLong = Schema.Struct({
   ...refused,
 }).annotate({ identifier: "BuildLong" })
 
-export const Build = Schema.Union([
-  Schema.String.annotate({ description: "The build context" }),
-  BuildLong,
-]).annotate({
-  identifier: "Build",
-  description: "Build the image from the repository: the context, or the long form",
-})
+export type CanonicalBuild = Omit<typeof BuildLong.Type, "context"> & {
+  readonly context: string
+  readonly contextAt: ReadonlyArray<"context">
+}
+
+/** The decoded value is already checked field by field; this only names its type. */
+const Canonical = Schema.declare(
+  (u: unknown): u is CanonicalBuild =>
+    typeof u === "object" && u !== null && typeof (u as { context?: unknown }).context === "string",
+)
+
+export const Build = parsedForm(
+  Schema.Union([Schema.String.annotate({ description: "The build context" }), BuildLong]).annotate({
+    identifier: "Build",
+    description: "Build the image from the repository: the context, or the long form",
+  }),
+  Canonical,
+  (written): CanonicalBuild =>
+    typeof written === "string"
+      ? { context: written, contextAt: [] }
+      : {
+          ...written,
+          context: written.context ?? ".",
+          contextAt: written.context === undefined ? [] : ["context"],
+        },
+  ({ contextAt, ...long }) =>
+    contextAt.length === 0 && Object.keys(long).length === 1 ? long.context : long,
+)
 
 /** Spread into the Service struct of Manifest.ts. */
 export const buildFields = { build: opt(Build) }
