@@ -220,6 +220,8 @@ export const projectsPass = Effect.fn("projectsPass")(function* (
   if (!failed) yield* metrics.setRevision(revision)
   for (const changes of changeSets) yield* logChangeSet(changes, triggers, seconds)
   const retry = results.some((r) => r.retry)
+  if (results.some((r) => r.handedOver === true))
+    return { result, retry, handedOver: true } satisfies PassOutcome
   // A project waiting for its lease is asked again every third of the expiry (each pass syncs the source).
   if (waiting)
     return {

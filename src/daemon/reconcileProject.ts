@@ -26,6 +26,8 @@ export interface ProjectPassResult {
   readonly retry: boolean
   /** Another fleetd holds this project's lease: the pass asks again soon. */
   readonly waiting?: boolean
+  /** This fleetd handed its own service (in this project) over to a standby: it applies nothing more. */
+  readonly handedOver?: true
 }
 
 /**
@@ -140,8 +142,10 @@ export const reconcileProject = Effect.fnUntraced(function* (
       retry: error.reason === "Unavailable",
     } satisfies ProjectPassResult as ProjectPassResult
   }
-  const { changes, observed, retry } = applied.success
+  const { changes, observed, retry, handedOver } = applied.success
   memo.held.set(fleet, applied.success.held)
+  // The standby is in charge now: the new fleetd may take the lease without waiting for our exit.
+  if (handedOver) yield* lease.release(fleet)
   const failed = hasFailures(changes)
   const now = iso(yield* Clock.currentTimeMillis)
   return {
@@ -153,5 +157,6 @@ export const reconcileProject = Effect.fnUntraced(function* (
     },
     changes,
     retry,
+    ...(handedOver ? { handedOver: true } : {}),
   } satisfies ProjectPassResult as ProjectPassResult
 })
