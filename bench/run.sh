@@ -7,7 +7,8 @@
 # its own fleet/project names and removes only what carries them.
 #
 # Environment: BENCH_PASSES (no-op passes, default 30), BENCH_ROUNDS (compose rounds,
-# default 5), BENCH_HOOK_ROUNDS (webhook → running rounds, default 10), BENCH_PODMAN=0 to
+# default 5), BENCH_HOOK_ROUNDS (webhook → running rounds, default 10), BENCH_LEASE_ROUNDS
+# (lease takeovers, default 10), BENCH_PODMAN=0 to
 # skip the Podman no-op passes; FLEETD_ENGINES_DIR as for engines.sh (engines of another
 # checkout).
 set -euo pipefail
@@ -67,4 +68,10 @@ node bench/rollbackRecovery.ts docker "${BENCH_ROLLBACK_ROUNDS:-5}"
 if [[ ${BENCH_PODMAN:-1} != 0 ]]; then
   echo
   node bench/rollbackRecovery.ts podman "${BENCH_ROLLBACK_ROUNDS:-5}"
+fi
+echo
+node bench/leaseTakeover.ts docker "${BENCH_LEASE_ROUNDS:-10}"
+if [[ ${BENCH_PODMAN:-1} != 0 ]]; then
+  echo
+  node bench/leaseTakeover.ts podman "${BENCH_LEASE_ROUNDS:-10}"
 fi
