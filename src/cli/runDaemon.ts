@@ -26,6 +26,7 @@ import { GitSource } from "../source/GitSource.ts"
 import { redactUrl } from "../source/redactUrl.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
 import { Triggers } from "../triggers/Triggers.ts"
+import { describeStartError } from "./describeStartError.ts"
 import { Output } from "./Output.ts"
 
 /** The repository's name, for its checkout directory: `https://host/org/app.git` → `app`. */
@@ -140,7 +141,7 @@ export const daemonLayer = (settings: DaemonSettings, standby?: HandoverPlan) =>
 /**
  * Runs the daemon until it is interrupted (SIGTERM, SIGINT: exit 0 once the current
  * engine action has finished). Bad settings are a usage error (2); a daemon that
- * cannot start (the HTTP address is taken) exits 1 with the reason.
+ * cannot start (the HTTP address is taken) exits 1 with what, where and what to do.
  */
 export const runDaemon = Effect.fn("cli.run")(function* (flags: RunFlags) {
   const output = yield* Output
@@ -159,6 +160,8 @@ export const runDaemon = Effect.fn("cli.run")(function* (flags: RunFlags) {
   const resolved = selfContainerId === undefined ? settings.success : { ...settings.success, selfContainerId }
   return yield* Layer.launch(daemonLayer(resolved, standby)).pipe(
     Effect.as(0),
-    Effect.catch((error) => output.err(`fleetd run: cannot start: ${String(error)}`).pipe(Effect.as(1))),
+    Effect.catch((error) =>
+      output.err(`fleetd run: ${describeStartError(error, resolved.listen)}`).pipe(Effect.as(1)),
+    ),
   )
 })

@@ -68,8 +68,18 @@ export const notReadyReasons = (status: FleetStatus): ReadonlyArray<string> => {
     return status.engine.reachable === true ? [] : ["standby: the container engine has not answered yet"]
   if (status.engine.reachable === false)
     reasons.push(`container engine unreachable: ${status.engine.error ?? "unknown error"}`)
-  if (status.lastSuccessfulAt === undefined && status.lastAppliedRevision === undefined)
+  if (status.lastSuccessfulAt === undefined && status.lastAppliedRevision === undefined) {
     reasons.push("no pass has completed yet")
+    // Say why, so a repository unreachable at start-up is named on /ready, not only in the
+    // log. Once a pass has completed, a source outage leaves the daemon ready (it serves
+    // the last revision and retries): /status says it is Failing.
+    if (
+      status.phase === "Failing" &&
+      status.engine.reachable !== false &&
+      status.lastPass?.error !== undefined
+    )
+      reasons.push(`the last pass failed: ${status.lastPass.error}`)
+  }
   if (status.stalled !== undefined)
     reasons.push(`stalled at revision ${status.stalled.revision}: ${status.stalled.reason}`)
   for (const lease of status.leases ?? [])

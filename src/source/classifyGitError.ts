@@ -23,7 +23,8 @@ const patterns: ReadonlyArray<readonly [SourceErrorReason, RegExp]> = [
 ]
 
 const hints: Record<SourceErrorReason, string> = {
-  Unavailable: "check that the remote is reachable; fleetd keeps retrying with backoff",
+  Unavailable:
+    "check the URL (--repo) and that the remote is reachable from this host; fleetd keeps retrying with backoff",
   AuthFailed: "check the SSH key (--ssh-key) or the HTTPS token, and that it may read the repository",
   HostKeyMismatch:
     "the server's host key does not match the pinned known_hosts; if the key was rotated on purpose, update the --known-hosts file, otherwise treat it as an attack",

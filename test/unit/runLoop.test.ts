@@ -284,6 +284,10 @@ describe("the loop", () => {
       const status = yield* (yield* StatusStore).get
       assert.strictEqual(status.phase, "Failing")
       assert.strictEqual(status.lastPass?.error, "remote down")
+      assert.deepStrictEqual(notReadyReasons(status), [
+        "no pass has completed yet",
+        "the last pass failed: remote down",
+      ])
       // Retries come after ~1 s, ~2 s, ~4 s (±20%), not after the 60 s poll interval.
       yield* TestClock.adjust("1300 millis")
       yield* settle
