@@ -8,6 +8,7 @@ import { logEvent } from "../observability/logEvent.ts"
 import { awaitFleetdReady } from "../reconciler/fleetdReady.ts"
 import { awaitReady } from "../reconciler/healthGate.ts"
 import { retryEngine } from "../reconciler/retryEngine.ts"
+import { failedPrefix } from "../reconciler/standbyVerdict.ts"
 import { StatusStore } from "./StatusStore.ts"
 
 /** How often a standby looks for the commit (the old container renamed `--prev`). */
@@ -112,7 +113,7 @@ export const superviseHandover = Effect.fn("superviseHandover")(function* (plan:
     yield* retry(engine.removeContainer(plan.old))
     return yield* retry(engine.removeContainer(standby))
   }
-  yield* logEvent("Error", `handover: the new fleetd failed: ${failure.reason}`, {
+  yield* logEvent("Error", `${failedPrefix}${failure.reason}`, {
     service: plan.service,
     ...(failure.logs === "" ? {} : { logs: failure.logs }),
   })

@@ -13,6 +13,7 @@ import { awaitFleetdReady } from "./fleetdReady.ts"
 import { awaitReady } from "./healthGate.ts"
 import { retryEngine } from "./retryEngine.ts"
 import { createTrial } from "./rollout.ts"
+import { standbyVerdict } from "./standbyVerdict.ts"
 
 /** Lines of a failed fleetd's log kept for status, as for any rolled-back service. */
 const logTailLines = 20
@@ -145,10 +146,12 @@ export const reportHandoverFailed = Effect.fnUntraced(function* (
         }),
     ),
   )
+  // The standby's own verdict when its log still has it: the reason and the new fleetd's lines.
+  const verdict = standbyVerdict(logs)
   return yield* new ActionError({
     service: action.service,
-    message: `the new fleetd took over but did not become ready; its standby put the old one back (see its log)`,
+    message: `the new fleetd took over but did not become ready (${verdict?.reason ?? "see the standby's log"}); its standby put the old one back`,
     rolledBack: true,
-    ...(logs === "" ? {} : { logs }),
+    ...(verdict?.logs !== undefined ? { logs: verdict.logs } : logs === "" ? {} : { logs }),
   })
 })

@@ -296,7 +296,10 @@ describe.skipIf(dockerHost === undefined)("fleetd updates itself on docker", () 
       },
       150_000,
     )
-    expect(refused.service.lastError?.message).toMatch(/did not become ready/)
+    // The standby's verdict: why (its gate's words about the new container) and its last lines.
+    expect(refused.service.lastError?.message).toMatch(
+      /did not become ready \(\S+-fleetd (exited|restarted|is unhealthy)/,
+    )
     expect(refused.service.lastError?.message).toContain("broken fleetd")
     const kept = await inspect("fleetd")
     expect(kept.Id).toBe(updated.Id)
