@@ -75,12 +75,14 @@ const normalizeStep = (
   if (step.run === undefined) return undefined // refused by the Schema
   const run = step.run
   const at = [...stepAt, "run"]
-  if (words(run.command, [...at, "command"], issues) === undefined) return undefined
+  // Split once here; the synthetic service gets the words.
+  const command = words(run.command, [...at, "command"], issues)
+  if (command === undefined) return undefined
   const inherited = service.environment ?? []
   const own = run.environment ?? []
   const synthetic: Service = {
     image: run.image ?? serviceImageName(ctx.fleet, name, service),
-    command: run.command,
+    command,
     // Positions in this list say whose entry an issue is about (moved back below).
     environment: [...inherited, ...own].map((e, i) => ({ ...e, at: i })),
     ...(service.env_file === undefined ? {} : { env_file: service.env_file }),
