@@ -1,4 +1,4 @@
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Redacted } from "effect"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import { awaitPass } from "../daemon/awaitPass.ts"
@@ -34,8 +34,8 @@ const answer = (httpStatus: number, outcome: string, body: Record<string, unknow
  * `POST /sync`: starts a pass now (trigger `api`), authenticated by the bearer token of
  * `FLEETD_API_TOKEN` (docs/api.md). In order: draining (503), no token configured (403,
  * fail closed), token missing or wrong (401), query not understood (400); then 202 with
- * the pass id, or with `?wait=true` the pass's result (200) or 504 when `timeout` ran
- * out first. One log line per request; never the token.
+ * the pass id, or with `?wait=true` the pass's result (200), 504 when `timeout` ran
+ * out first, 503 when the daemon began shutting down first. One log line per request; never the token.
  */
 export const syncRoutes = () =>
   HttpRouter.use(
@@ -71,15 +71,23 @@ export const syncRoutes = () =>
         if (typeof query === "string") return answer(400, "bad_request", { reason: query })
         const id = yield* target.triggers.request("api")
         if (!query.wait) return answer(202, "accepted", { id, reason: "pass requested" })
-        const finished = yield* awaitPass(id, query.timeoutMs).pipe(
+        const awaited = yield* awaitPass(id, query.timeoutMs, draining.isDraining).pipe(
           Effect.provideService(StatusStore, target.status),
         )
-        return Option.isSome(finished)
-          ? answer(200, "done", { id: finished.value.id, pass: finished.value })
-          : answer(504, "timeout", {
+        switch (awaited._tag) {
+          case "Finished":
+            return answer(200, "done", { id: awaited.pass.id, pass: awaited.pass })
+          case "Abandoned":
+            return answer(503, "draining", {
+              id,
+              reason: `fleetd is shutting down before pass ${id} finished; retry against the next fleetd`,
+            })
+          case "TimedOut":
+            return answer(504, "timeout", {
               id,
               reason: `pass ${id} did not finish within ${query.timeoutMs / 1000}s; it goes on: see /status`,
             })
+        }
       })
 
       yield* router.add("POST", "/sync", (request) =>

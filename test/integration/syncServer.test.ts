@@ -158,6 +158,16 @@ describe("POST /sync", () => {
     expect(answer.body).toMatchObject({ status: "timeout", id: 1 })
   })
 
+  it("answers a waiting request 503 when the daemon starts shutting down before its pass finished", async () => {
+    const s = await start(TOKEN, 5000)
+    const waiting = s.post("/sync?wait=true")
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await s.drain()
+    const answer = await waiting
+    expect(answer.status).toBe(503)
+    expect(answer.body).toMatchObject({ status: "draining", id: 1 })
+  })
+
   it("answers 400 for a query it does not understand, and 503 while draining", async () => {
     const s = await start(TOKEN)
     expect((await s.post("/sync?wait=true&timeout=2h")).status).toBe(400)

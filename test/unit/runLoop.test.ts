@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Latch, Layer, Option } from "effect"
+import { Duration, Effect, Fiber, Latch, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { DaemonConfig, type DaemonSettings } from "../../src/config/DaemonConfig.ts"
 import { awaitPass } from "../../src/daemon/awaitPass.ts"
@@ -189,7 +189,8 @@ describe("the loop", () => {
         yield* TestClock.adjust("1 second")
         yield* settle
         yield* TestClock.adjust("100 millis")
-        const pass = Option.getOrUndefined(yield* Fiber.join(waiter))
+        const awaited = yield* Fiber.join(waiter)
+        const pass = awaited._tag === "Finished" ? awaited.pass : undefined
         assert.strictEqual(pass?.id, 2)
         assert.deepStrictEqual(pass?.triggers, ["api", "webhook:github"])
         assert.strictEqual(pass?.result, "success")

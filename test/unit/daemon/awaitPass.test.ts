@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Option } from "effect"
+import { Effect, Fiber, Layer, Ref } from "effect"
 import { TestClock } from "effect/testing"
+import type { AwaitedPass } from "../../../src/daemon/awaitPass.ts"
 import { awaitPass } from "../../../src/daemon/awaitPass.ts"
 import { StatusStore } from "../../../src/daemon/StatusStore.ts"
 import { ManifestSource } from "../../../src/source/ManifestSource.ts"
@@ -22,7 +23,21 @@ const finished = (id: number) => ({
   result: "success" as const,
 })
 
+const idOf = (awaited: AwaitedPass) => (awaited._tag === "Finished" ? awaited.pass.id : awaited._tag)
+
 describe("awaitPass", () => {
+  it.effect("gives up when abandon holds first (the daemon is shutting down)", () =>
+    Effect.gen(function* () {
+      const draining = yield* Ref.make(false)
+      const waiter = yield* Effect.forkChild(awaitPass(1, "1 minute", Ref.get(draining)))
+      yield* TestClock.adjust("1 second")
+      assert.isUndefined(waiter.pollUnsafe())
+      yield* Ref.set(draining, true)
+      yield* TestClock.adjust("100 millis")
+      assert.deepStrictEqual(yield* Fiber.join(waiter), { _tag: "Abandoned" })
+    }).pipe(Effect.provide(store)),
+  )
+
   it.effect("gives the pass once it has finished, polling the status store", () =>
     Effect.gen(function* () {
       const status = yield* StatusStore
@@ -33,7 +48,7 @@ describe("awaitPass", () => {
       yield* status.passFinished(finished(2))
       yield* TestClock.adjust("100 millis")
       const pass = yield* Fiber.join(waiter)
-      assert.strictEqual(Option.getOrUndefined(pass)?.id, 2)
+      assert.strictEqual(idOf(pass), 2)
     }).pipe(Effect.provide(store)),
   )
 
@@ -43,7 +58,7 @@ describe("awaitPass", () => {
       yield* status.passFinished(finished(1))
       yield* status.passFinished(finished(4))
       const pass = yield* awaitPass(3, "1 minute")
-      assert.strictEqual(Option.getOrUndefined(pass)?.id, 4)
+      assert.strictEqual(idOf(pass), 4)
     }).pipe(Effect.provide(store)),
   )
 
@@ -53,7 +68,7 @@ describe("awaitPass", () => {
       yield* TestClock.adjust("9 seconds")
       assert.isUndefined(waiter.pollUnsafe())
       yield* TestClock.adjust("1 second")
-      assert.isTrue(Option.isNone(yield* Fiber.join(waiter)))
+      assert.deepStrictEqual(yield* Fiber.join(waiter), { _tag: "TimedOut" })
     }).pipe(Effect.provide(store)),
   )
 
