@@ -53,7 +53,7 @@ export interface PassChange {
   readonly fleet?: string
   /** `created`, `replaced`, `unchanged`, `failed`, `rolled-back` ... (docs/json-output.md). */
   readonly outcome: string
-  /** Why it changed ("spec changed", "image digest changed"), or why it failed. */
+  /** Why it changed ("spec changed", "image changed"), or why it failed. */
   readonly reason?: string
   /** The fields that changed, for a replacement. */
   readonly fields?: ReadonlyArray<string>

@@ -145,6 +145,14 @@ describe("a pass over projects", () => {
             ["p2", "Stalled"],
           ],
         )
+        // lastPass names each project's fleet; the stalled project reconciled nothing.
+        assert.deepStrictEqual(
+          s.lastPass?.changes?.map((c) => [c.fleet, c.service, c.outcome, c.fromRevision, c.toRevision]),
+          [
+            ["p0", "app", "unchanged", "r1", undefined],
+            ["p1", "app", "replaced", "r1", "r2"],
+          ],
+        )
         assert.deepStrictEqual(s.projects?.[2]?.stalled?.issues, [
           'services/p2/compose.yaml:9:5: services.app.bogus: unknown or unsupported service field "bogus" (fleetd accepts a subset of Compose (see schemas/fleet.schema.json); put extensions under x-*)',
         ])
