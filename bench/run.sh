@@ -56,6 +56,8 @@ node bench/webhookToRunning.ts "${BENCH_HOOK_ROUNDS:-10}"
 echo
 node bench/webhookBurst.ts 1000
 echo
+node bench/imagePushToRunning.ts docker "${BENCH_HOOK_ROUNDS:-10}"
+echo
 node bench/idleDaemon.ts 60
 echo
 node bench/daemonNoopPass.ts docker 20

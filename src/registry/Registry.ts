@@ -5,6 +5,12 @@ import { RegistryError } from "./RegistryError.ts"
 import { type CredentialSources, lookupCredentials } from "./registryCredentials.ts"
 import { registryEndpoint } from "./registryEndpoint.ts"
 
+/** A digest a push announcement names, and the time of that push (epoch ms). */
+export interface AnnouncedDigest {
+  readonly digest: string
+  readonly at: number
+}
+
 export interface RegistryOptions {
   /** A resolved digest is reused this long (the daemon: half its poll interval). Default 0: ask every time. */
   readonly cacheTtl?: Duration.Input
@@ -20,8 +26,17 @@ export class Registry extends Context.Service<
   {
     /** The digest the registry serves for a tag reference now (a digest reference is answered as it is). */
     readonly resolveDigest: (ref: string) => Effect.Effect<string, RegistryError>
-    /** Drops the cached digests of these images (normalized references): a push was announced. */
-    readonly forget: (images: ReadonlyArray<string>) => Effect.Effect<void>
+    /**
+     * A push of these images (normalized references) was announced: their cached digests
+     * are dropped, or replaced by the digest the announcement names, which the next
+     * `resolveDigest` then answers for the cache's lifetime. An announcement older than
+     * one already taken for that image only drops the cache (deliveries may come out of
+     * order, and a retried old one must not bring back an older digest).
+     */
+    readonly announce: (
+      images: ReadonlyArray<string>,
+      digests: Readonly<Record<string, AnnouncedDigest>>,
+    ) => Effect.Effect<void>
   }
 >()("fleetd/registry/Registry") {
   static readonly layer = (options: RegistryOptions = {}): Layer.Layer<Registry> =>
@@ -44,6 +59,8 @@ export const makeRegistry = (options: RegistryOptions = {}): Registry["Service"]
   const sources = options.credentials ?? { env: process.env }
   /** By normalized reference, so a pushed image's announcement finds the entry. */
   const digests = new Map<string, { readonly digest: string; readonly at: number }>()
+  /** By normalized reference, the time of the newest push announcement taken. */
+  const newest = new Map<string, number>()
   const authorizations = new Map<string, { readonly header: string; readonly expiresAt: number }>()
 
   return Registry.of({
@@ -83,9 +100,19 @@ export const makeRegistry = (options: RegistryOptions = {}): Registry["Service"]
       digests.set(key, { digest: outcome.digest, at: now })
       return outcome.digest
     }),
-    forget: (images) =>
-      Effect.sync(() => {
-        for (const image of images) digests.delete(normalizeImageRef(image))
-      }),
+    announce: (images, announced) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.sync(() => {
+          for (const image of images) {
+            const key = normalizeImageRef(image)
+            const news = announced[image]
+            if (news === undefined || news.at <= (newest.get(key) ?? 0)) digests.delete(key)
+            else {
+              newest.set(key, news.at)
+              digests.set(key, { digest: news.digest, at: now })
+            }
+          }
+        }),
+      ),
   })
 }

@@ -115,6 +115,7 @@ const startServer = async (secrets: DaemonSettings["webhookSecrets"]) => {
         Effect.flatMap(StatusStore, (store) =>
           store.update((s) => ({
             ...s,
+            lastAppliedRevision: "r1",
             services: services.map((x) => ({ ...x, sync: "Synced" as const, health: "Healthy" as const })),
           })),
         ),
@@ -342,10 +343,6 @@ describe("webhook HTTP server", () => {
   })
 
   it("requests a pass for an image push only when a service tracks that image by digest", async () => {
-    await server.setServices([
-      { name: "api", image: "127.0.0.1:5000/team/api:v2", track: "digest" },
-      { name: "web", image: "127.0.0.1:5000/team/web:v2" },
-    ])
     const notification = (repository: string, id: string) => {
       const body = JSON.stringify({
         events: [
@@ -359,6 +356,14 @@ describe("webhook HTTP server", () => {
       })
       return { body, headers: { "content-type": "application/json", authorization: `Bearer ${SECRET}` } }
     }
+    // Before any pass has read the manifest, nothing is known to be untracked.
+    const early = server.requested.length
+    expect((await post("/hooks/registry", notification("team/web", "n0"))).status).toBe(202)
+    expect(server.requested.slice(early)).toEqual(["image:registry"])
+    await server.setServices([
+      { name: "api", image: "127.0.0.1:5000/team/api:v2", track: "digest" },
+      { name: "web", image: "127.0.0.1:5000/team/web:v2" },
+    ])
     const before = server.requested.length
     expect(await post("/hooks/registry", notification("team/api", "n1"))).toEqual({
       status: 202,

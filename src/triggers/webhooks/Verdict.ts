@@ -1,3 +1,5 @@
+import type { AnnouncedDigest } from "../../registry/Registry.ts"
+
 /**
  * What a provider's pure logic decides about one delivery. The HTTP route maps it to a
  * status code; nothing here performs I/O.
@@ -22,6 +24,12 @@ export type Verdict =
       readonly _tag: "ImagesPushed"
       readonly images: ReadonlyArray<string>
       readonly deliveryId: string | undefined
+      /**
+       * Image → the digest the sender says it now has, and when (epoch ms), when it says
+       * so. The Docker registry notifies before it moves the tag: asking it back at once
+       * can still give the old digest.
+       */
+      readonly digests?: Readonly<Record<string, AnnouncedDigest>>
     }
   | { readonly _tag: "Ignored"; readonly reason: string }
   | { readonly _tag: "Pong" }
@@ -35,10 +43,15 @@ export const Verdict = {
     deliveryId,
   }),
   /** No image at all (a layer push, an untagged version) is Ignored, not an empty push. */
-  imagesPushed: (images: ReadonlyArray<string>, deliveryId: string | undefined, what: string): Verdict =>
+  imagesPushed: (
+    images: ReadonlyArray<string>,
+    deliveryId: string | undefined,
+    what: string,
+    digests: Readonly<Record<string, AnnouncedDigest>> = {},
+  ): Verdict =>
     images.length === 0
       ? { _tag: "Ignored", reason: `${what} names no tagged image` }
-      : { _tag: "ImagesPushed", images, deliveryId },
+      : { _tag: "ImagesPushed", images, deliveryId, ...(Object.keys(digests).length > 0 ? { digests } : {}) },
   ignored: (reason: string): Verdict => ({ _tag: "Ignored", reason }),
   pong: { _tag: "Pong" } as Verdict,
   unauthorized: (reason: string): Verdict => ({ _tag: "Unauthorized", reason }),

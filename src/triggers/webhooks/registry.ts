@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import type { AnnouncedDigest } from "../../registry/Registry.ts"
 import { checkBearer } from "./bearerToken.ts"
 import { decodeJsonBody } from "./jsonBody.ts"
 import { distinct, hostOf, pushedImage } from "./pushedImages.ts"
@@ -12,8 +13,9 @@ const Envelope = Schema.Struct({
   events: Schema.Array(
     Schema.Struct({
       id: opt(Text),
+      timestamp: opt(Text),
       action: Schema.String,
-      target: Schema.Struct({ repository: Schema.String, tag: opt(Text), url: opt(Text) }),
+      target: Schema.Struct({ repository: Schema.String, tag: opt(Text), digest: opt(Text), url: opt(Text) }),
       request: opt(Schema.NullOr(Schema.Struct({ host: opt(Text) }))),
     }),
   ),
@@ -34,14 +36,25 @@ export const registry: WebhookProvider = {
     const decoded = decodeJsonBody(Envelope, request.body, "registry notification")
     if (decoded._tag === "Invalid") return Verdict.badRequest(decoded.reason)
     const events = decoded.value.events.filter((e) => e.action === "push")
-    const images = events.map((e) =>
-      pushedImage(
+    const digests: Record<string, AnnouncedDigest> = {}
+    const images = events.map((e) => {
+      const image = pushedImage(
         e.request?.host ?? hostOf(e.target.url ?? undefined),
         e.target.repository,
         e.target.tag ?? undefined,
-      ),
-    )
+      )
+      const at = Date.parse(e.timestamp ?? "")
+      // The newest event per image wins: a retried old one must not name an older digest.
+      if (image !== undefined && e.target.digest && Number.isFinite(at) && at > (digests[image]?.at ?? 0))
+        digests[image] = { digest: e.target.digest, at }
+      return image
+    })
     // The envelope has no id of its own; its first event's does, and retries resend it.
-    return Verdict.imagesPushed(distinct(images), events[0]?.id ?? undefined, "the registry notification")
+    return Verdict.imagesPushed(
+      distinct(images),
+      events[0]?.id ?? undefined,
+      "the registry notification",
+      digests,
+    )
   },
 }

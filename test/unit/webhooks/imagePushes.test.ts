@@ -74,6 +74,13 @@ describe("image pushes", () => {
       _tag: "ImagesPushed",
       images: ["127.0.0.1:5000/team/app:v2"],
       deliveryId: "320678d8-ca14-430f-8bb6-4ca139cd83f7",
+      // The registry notifies before it moves the tag: the digest it names is taken as is.
+      digests: {
+        "127.0.0.1:5000/team/app:v2": {
+          digest: "sha256:fea8895f450959fa676bcc1df0611ea93823a735a01205fd8622846041d0c7cf",
+          at: Date.parse("2026-12-04T03:00:00Z"),
+        },
+      },
     })
     expect(run("registry", { events: [envelope.events[1]] }, bearer)).toEqual({
       _tag: "Ignored",
