@@ -1,6 +1,9 @@
 import type { PassStatus } from "../domain/FleetStatus.ts"
 import { short } from "./renderStatus.ts"
 
+/** `sha256:` and 12 hex digits: enough of an image id to tell two apart, as `docker images` does. */
+const shortImage = (id: string) => id.replace(/^(sha256:)?([0-9a-f]{12})[0-9a-f]+$/, "$1$2")
+
 /**
  * `fleetd sync --wait` for a terminal: the pass's result, then one line per service
  * that did something (unchanged ones are counted), failures with their reason.
@@ -15,7 +18,11 @@ export const renderSync = (pass: PassStatus): string => {
       c.toRevision === undefined
         ? ""
         : ` ${c.fromRevision === undefined ? "" : `${short(c.fromRevision)} → `}${short(c.toRevision)}`
-    return `  ${name}: ${c.outcome}${c.reason === undefined ? "" : ` (${c.reason})`}${revisions}`
+    const image =
+      c.fromImage === undefined || c.toImage === undefined
+        ? ""
+        : `${revisions === "" ? " " : ", "}image ${shortImage(c.fromImage)} → ${shortImage(c.toImage)}`
+    return `  ${name}: ${c.outcome}${c.reason === undefined ? "" : ` (${c.reason})`}${revisions}${image}`
   })
   const unchanged = changes.length - changed.length
   return [

@@ -30,6 +30,7 @@ export const passChanges = (
         ...(s.changes === undefined || s.changes.length === 0 ? {} : { fields: s.changes }),
         ...(from === undefined ? {} : { fromRevision: from }),
         ...(changed ? { toRevision: set.revision } : {}),
+        ...(s.image === undefined ? {} : { fromImage: s.image.from, toImage: s.image.to }),
       }
     }),
   )

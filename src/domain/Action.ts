@@ -82,7 +82,13 @@ export type Action =
       /** Field paths that differ (values of environment variables never shown). */
       readonly changes: ReadonlyArray<string>
       readonly strategy: "start-first" | "stop-first"
-      readonly old: { readonly id: string; readonly name: string; readonly running: boolean }
+      /** The container replaced; `imageId`: the image it runs (reported with the new one). */
+      readonly old: {
+        readonly id: string
+        readonly name: string
+        readonly running: boolean
+        readonly imageId?: string
+      }
     }
   | {
       /**
@@ -95,7 +101,12 @@ export type Action =
       readonly imageId: string | undefined
       readonly reason: ReplaceReason
       readonly changes: ReadonlyArray<string>
-      readonly old: { readonly id: string; readonly name: string; readonly running: boolean }
+      readonly old: {
+        readonly id: string
+        readonly name: string
+        readonly running: boolean
+        readonly imageId?: string
+      }
     }
   | {
       /** A handover in progress, supervised by its standby: nothing of this service is touched. */

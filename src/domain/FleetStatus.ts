@@ -61,6 +61,10 @@ export interface PassChange {
   readonly fromRevision?: string
   /** The revision this pass applied (for a change: what the service now runs). */
   readonly toRevision?: string
+  /** For a replacement that changed the image: the image id (sha256 digest) it ran. */
+  readonly fromImage?: string
+  /** ... and the one it runs now. */
+  readonly toImage?: string
 }
 
 export interface PassStatus {

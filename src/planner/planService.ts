@@ -136,7 +136,7 @@ const planSettled = (
         reason,
         changes: reason === "spec changed" ? changedFields(service, primary) : [],
         strategy: strategyOf(service),
-        old: { id: primary.id, name: primary.name, running: isRunning(primary) },
+        old: { id: primary.id, name: primary.name, running: isRunning(primary), imageId: primary.imageId },
       },
     ]
   }

@@ -39,6 +39,8 @@ export interface ServiceResult {
   readonly hooks?: ReadonlyArray<HookResult>
   /** The build of the service's image this pass (`build:`): its output's tail, its error. */
   readonly build?: BuildResult
+  /** For `replaced`, when the image changed: the image id (sha256 digest) it ran and runs now. */
+  readonly image?: { readonly from: string; readonly to: string }
 }
 
 export interface ResourceResult {

@@ -123,6 +123,12 @@ const runGroupActions = (options: ApplyOptions, service: string, group: Readonly
     ),
   )
 
+/** The image a replacement moved from and to, when both are known and differ. */
+const imageChange = (action: Extract<Action, { _tag: "Replace" | "Handover" }>) =>
+  action.imageId !== undefined && action.old.imageId !== undefined && action.imageId !== action.old.imageId
+    ? { image: { from: action.old.imageId, to: action.imageId } }
+    : {}
+
 /** What a group of actions amounts to, once they all succeeded. */
 const resultOf = (service: string, group: ReadonlyArray<Action>): ServiceResult => {
   const main = group.findLast((a) => a._tag !== "Remove" || a.reason === "orphan") ?? group[group.length - 1]
@@ -136,6 +142,7 @@ const resultOf = (service: string, group: ReadonlyArray<Action>): ServiceResult 
         reason: main.reason,
         changes: main.changes,
         container: main.service.containerName,
+        ...imageChange(main),
       }
     case "Handover":
       return {
@@ -144,6 +151,7 @@ const resultOf = (service: string, group: ReadonlyArray<Action>): ServiceResult 
         reason: `${main.reason}; handed over to a new fleetd`,
         changes: main.changes,
         container: main.service.containerName,
+        ...imageChange(main),
       }
     case "HandoverPending":
       return {

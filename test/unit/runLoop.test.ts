@@ -204,8 +204,27 @@ describe("the loop", () => {
             toRevision: "r2",
           },
         ])
-        // The idle daemon's next request is the next pass.
+        // The idle daemon's next request is the next pass; a new image is named by its ids.
+        writeFileSync(
+          join(t.dir, "fleet.yaml"),
+          `services:\n  web:\n    image: fleetd-test/app:v2\n    command: ${idle}\n    environment:\n      A: "2"\n    x-fleetd:\n      update:\n        min_ready: 0s\n`,
+        )
+        t.source.state.revision = "r3"
+        yield* TestClock.adjust("1 second")
         assert.strictEqual(yield* triggers.request("api"), 3)
+        yield* settle
+        assert.deepStrictEqual((yield* store.get).lastPass?.changes, [
+          {
+            service: "web",
+            outcome: "replaced",
+            reason: "spec changed",
+            fields: ["image"],
+            fromRevision: "r2",
+            toRevision: "r3",
+            fromImage: "sha256:aaaa",
+            toImage: "sha256:bbbb",
+          },
+        ])
         yield* Fiber.interrupt(fiber)
       }).pipe(Effect.provide(t.services))
     },

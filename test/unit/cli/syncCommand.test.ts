@@ -42,6 +42,8 @@ describe("fleetd sync", () => {
           reason: "spec changed",
           fromRevision: "9a0b3c4d5e6f9a0b3c4d5e6f9a0b3c4d5e6f9a0b",
           toRevision: "4f1c2a9e0b1d4f1c2a9e0b1d4f1c2a9e0b1d4f1c",
+          fromImage: `sha256:3f5e5d0c9b8a${"0".repeat(52)}`,
+          toImage: `sha256:a81c2b3d4e5f${"1".repeat(52)}`,
         },
         {
           service: "api",
@@ -55,7 +57,7 @@ describe("fleetd sync", () => {
     expect(text).toBe(
       [
         "pass 7: partial at 4f1c2a9e0b1d in 1510 ms (api)",
-        "  web: replaced (spec changed) 9a0b3c4d5e6f → 4f1c2a9e0b1d",
+        "  web: replaced (spec changed) 9a0b3c4d5e6f → 4f1c2a9e0b1d, image sha256:3f5e5d0c9b8a → sha256:a81c2b3d4e5f",
         "  api: failed (image not found) 4f1c2a9e0b1d",
         "  1 unchanged",
       ].join("\n"),
