@@ -200,7 +200,9 @@ export const makeFleetLease = Effect.fnUntraced(function* (options: LeaseOptions
       state.ended = Deferred.makeUnsafe<void>()
       delete state.waitingFor
       const previous = decision._tag === "Free" || decision._tag === "Expired" ? decision.previous : undefined
-      yield* logEvent("Info", `lease: holding the lease of fleet ${fleet}`, {
+      // A one-shot apply's stderr is for what the user must know: taking a lease nobody held is not.
+      const level = options.command === "run" || decision._tag === "Expired" ? "Info" : "Debug"
+      yield* logEvent(level, `lease: holding the lease of fleet ${fleet}`, {
         fleet,
         ...(previous === undefined
           ? {}
@@ -238,7 +240,11 @@ export const makeFleetLease = Effect.fnUntraced(function* (options: LeaseOptions
         if (result.won) yield* prune(fleet, result.found, newest.seq + 1)
       }
       fleets.delete(fleet)
-      yield* logEvent("Info", `lease: released the lease of fleet ${fleet}`, { fleet })
+      yield* logEvent(
+        options.command === "run" ? "Info" : "Debug",
+        `lease: released the lease of fleet ${fleet}`,
+        { fleet },
+      )
     }).pipe(
       Effect.catch((error) =>
         logEvent("Warn", `lease: cannot release the lease of fleet ${fleet}; it expires by itself`, {
