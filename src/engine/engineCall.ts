@@ -85,10 +85,20 @@ export const toEngineError = (context: CallContext, cause: unknown): EngineError
     reason: unavailable ? "Unavailable" : "Unknown",
     operation: context.operation,
     message: unavailable
-      ? `${context.target}: engine unreachable (${code}): ${detail}`
-      : `${context.target}: ${detail}`,
+      ? `${context.target}: engine unreachable (${code}): ${detail} (${unreachableHint(code)})`
+      : code === "EACCES"
+        ? `${context.target}: ${detail} (permission denied: run fleetd as a user in the socket's group, or as root)`
+        : `${context.target}: ${detail}`,
   })
 }
+
+/** What to do about an engine that cannot be reached, by the connection's error code. */
+const unreachableHint = (code: string) =>
+  code === "ENOENT"
+    ? "no socket at that path: start Docker or Podman, or point --engine (or DOCKER_HOST) at its socket"
+    : code === "ECONNREFUSED"
+      ? "nothing accepts connections there: start the engine, or point --engine (or DOCKER_HOST) at it"
+      : "check that the engine runs and that --engine (or DOCKER_HOST) points at it"
 
 /**
  * The one place a dockerode promise becomes an Effect: failures become EngineError,

@@ -36,6 +36,18 @@ describe("toEngineError", () => {
     },
   )
 
+  it("says what to do about an engine it cannot reach or may not use", () => {
+    expect(toEngineError(context, socketError("ENOENT")).message).toMatch(
+      /\(no socket at that path: start Docker or Podman, or point --engine \(or DOCKER_HOST\) at its socket\)$/,
+    )
+    expect(toEngineError(context, socketError("ECONNREFUSED")).message).toMatch(
+      /\(nothing accepts connections there: start the engine, or point --engine \(or DOCKER_HOST\) at it\)$/,
+    )
+    expect(toEngineError(context, socketError("EACCES")).message).toMatch(
+      /\(permission denied: run fleetd as a user in the socket's group, or as root\)$/,
+    )
+  })
+
   it("reads Podman's 500 for a name in use as Conflict", () => {
     const podman = httpError(
       500,
