@@ -94,24 +94,26 @@ export const webhookRoutes = (options: WebhookRouteOptions = {}) =>
         )
         if (verdict._tag !== "Accepted" && verdict._tag !== "ImagesPushed")
           return WebhookAnswer.fromVerdict(verdict)
+        let matched: ReadonlyArray<string> = []
         if (verdict._tag === "ImagesPushed") {
           // A push of an image no service follows by digest changes nothing: 2xx, no pass.
           const now = yield* status.get
           const services = [...now.services, ...(now.projects ?? []).flatMap((p) => p.services)]
           // Before the first pass has read the manifest nothing is known to be tracked: ask anyway.
           const known = now.lastAppliedRevision !== undefined || now.stalled !== undefined
-          const matched = known ? trackedPushes(verdict.images, services) : verdict.images
+          matched = known ? trackedPushes(verdict.images, services) : verdict.images
           if (matched.length === 0)
             return WebhookAnswer.fromVerdict({
               _tag: "Ignored",
               reason: `no service tracks ${verdict.images.join(", ")} by digest`,
             })
-          // The daemon caches digests for half its poll interval: the pass must not use the old one.
-          if (Option.isSome(registry)) yield* registry.value.announce(matched, verdict.digests ?? {})
         }
         // Check-and-record is one synchronous step: two copies racing cannot both pass.
         if (verdict.deliveryId !== undefined && !recent.remember(`${name}:${verdict.deliveryId}`))
           return WebhookAnswer.duplicate
+        // The daemon caches digests for half its poll interval: the pass must not use the old one.
+        if (verdict._tag === "ImagesPushed" && Option.isSome(registry))
+          yield* registry.value.announce(matched, verdict.digests ?? {})
         yield* triggers.request(verdict._tag === "ImagesPushed" ? `image:${name}` : `webhook:${name}`)
         return WebhookAnswer.fromVerdict(verdict)
       })
