@@ -1,6 +1,6 @@
 import { Clock, Effect } from "effect"
 import type { FleetStatus } from "../domain/FleetStatus.ts"
-import type { PassResult } from "../observability/Metrics.ts"
+import type { PassResult } from "../domain/statusVocabulary.ts"
 import type { ChangeSet } from "../reconciler/ChangeSet.ts"
 import { passChanges } from "./passChanges.ts"
 import { StatusStore } from "./StatusStore.ts"

@@ -1,6 +1,6 @@
-import type { HealthStatus, PassResult, SyncStatus } from "../observability/Metrics.ts"
 import type { BuildResult } from "./BuildSpec.ts"
 import type { HookResult } from "./HookResult.ts"
+import type { HealthStatus, PassResult, SyncStatus } from "./statusVocabulary.ts"
 
 /**
  * What `/status` answers and `fleetd status` renders (docs/status.md). Times are ISO

@@ -1,13 +1,13 @@
 import { Context, Effect, Layer } from "effect"
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client"
 
-export type SyncStatus = "Synced" | "OutOfSync" | "Failed" | "Suspended" | "RolledBack"
-/** `Completed`: a job (restart "no" or "on-failure") that ran and exited with code 0. */
-export type HealthStatus = "Healthy" | "Unhealthy" | "Starting" | "Missing" | "Completed"
-export type PassResult = "success" | "partial" | "stalled" | "error" | "skipped"
-
-const syncStates: ReadonlyArray<SyncStatus> = ["Synced", "OutOfSync", "Failed", "Suspended", "RolledBack"]
-const healthStates: ReadonlyArray<HealthStatus> = ["Healthy", "Unhealthy", "Starting", "Missing", "Completed"]
+import {
+  type HealthStatus,
+  healthStates,
+  type PassResult,
+  type SyncStatus,
+  syncStates,
+} from "../domain/statusVocabulary.ts"
 
 /**
  * fleetd's Prometheus metrics, on a registry of its own (never prom-client's global

@@ -1,7 +1,7 @@
 import type { DesiredState } from "../domain/DesiredState.ts"
 import type { ServiceStatus } from "../domain/FleetStatus.ts"
 import type { ObservedContainer } from "../domain/ObservedState.ts"
-import type { HealthStatus } from "../observability/Metrics.ts"
+import type { HealthStatus } from "../domain/statusVocabulary.ts"
 import type { ChangeSet } from "./ChangeSet.ts"
 
 const changedOutcomes = new Set(["created", "replaced", "started", "adopted"])
