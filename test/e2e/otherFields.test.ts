@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { type RecordedCreate, startRecordingProxy } from "../support/recordingProxy.ts"
+import { createsFor, type RecordedCreate, startRecordingProxy } from "../support/recordingProxy.ts"
 import { runFleetd } from "../support/runFleetd.ts"
 import { cleanupFleet, rawClient, testEngines, uniqueFleet } from "../support/testEngines.ts"
 
@@ -58,7 +58,7 @@ for (const engine of testEngines()) {
       }
     }
     const created = (name: string): RecordedCreate => {
-      const found = proxy!.creates.filter((c) => c.name === `${fleet}-${name}`)
+      const found = createsFor(proxy!.creates, `${fleet}-${name}`)
       // A create the engine refuses is tried again: the last one is what was sent.
       expect(found.length, `create requests for ${name}`).toBeGreaterThan(0)
       return found.at(-1)!

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { type RecordedCreate, startRecordingProxy } from "../support/recordingProxy.ts"
+import { createsFor, type RecordedCreate, startRecordingProxy } from "../support/recordingProxy.ts"
 import { runFleetd } from "../support/runFleetd.ts"
 import { cleanupFleet, rawClient, testEngines, uniqueFleet } from "../support/testEngines.ts"
 
@@ -110,7 +110,7 @@ for (const engine of testEngines()) {
       }
     }
     const created = (service: string): RecordedCreate => {
-      const found = proxy!.creates.filter((c) => c.name === `${fleet}-${service}`)
+      const found = createsFor(proxy!.creates, `${fleet}-${service}`)
       expect(found, `one create request for ${service}`).toHaveLength(1)
       return found[0]!
     }

@@ -52,3 +52,12 @@ export const startRecordingProxy = async (
       }),
   }
 }
+
+/**
+ * The create requests for a service's container: fleetd creates every new container
+ * as `<name>--next`, its trial, and renames it once it passes its gate.
+ */
+export const createsFor = (
+  creates: ReadonlyArray<RecordedCreate>,
+  container: string,
+): Array<RecordedCreate> => creates.filter((c) => c.name === `${container}--next` || c.name === container)
