@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fleetd-image.sh base|build [--print-ref]
+# fleetd-image.sh base|build|podman
 #
 # Builds fleetd's own Dockerfile on the private Docker engine ($FLEETD_TEST_DOCKER_HOST),
 # on a stand-in for its public base image (node:24-bookworm-slim), because no image
@@ -14,8 +14,13 @@
 #   build  base, then `docker build --build-arg BASE=<stand-in> -t $FLEETD_IMAGE_REF`
 #          (default fleetd-test/fleetd:e2e) with --network host: on these engines a build
 #          reaches the npm registry only through the host's network.
+#   podman build, then the same image into the private Podman engine
+#          ($FLEETD_TEST_PODMAN_HOST) with no registry: `docker save` streamed into
+#          Podman's `POST /images/load`. Podman names it localhost/$FLEETD_IMAGE_REF, which
+#          the short name finds. The image id (its config digest) is the same on both
+#          engines, so an image Podman already has is not loaded again.
 #
-# Both steps do nothing when their image already exists on the engine (build: the
+# Each step does nothing when its image already exists on the engine (build: the
 # engine's layer cache makes an unchanged rebuild take seconds). The debootstrap
 # result is cached as a tar under $FLEETD_ENGINES_DIR/images (git-ignored), so a lost
 # engine costs an import, not a download. Timings go to stderr; bench/RESULTS.md has
@@ -144,11 +149,42 @@ build_image() {
   log "image $image_ref built in $((SECONDS - started))s ($(docker image inspect -f '{{.Size}}' "$image_ref") bytes)"
 }
 
+# The id of REF on the Podman engine, empty when it has none (404).
+podman_image_id() { # REF
+  local json
+  json=$(engine_api "$FLEETD_TEST_PODMAN_HOST" "/images/$1/json" -sS --fail --max-time 30 2>/dev/null) || return 0
+  grep -o '"Id":"sha256:[0-9a-f]\{64\}"' <<<"$json" | head -n 1 | cut -d'"' -f4
+}
+
+load_into_podman() {
+  : "${FLEETD_TEST_PODMAN_HOST:?set FLEETD_TEST_PODMAN_HOST (source .engines/env after test/support/engines.sh start)}"
+  # shellcheck source=engine-images.sh
+  source "$here/engine-images.sh"
+  build_image
+  local started=$SECONDS want had out
+  want=$(docker image inspect -f '{{.Id}}' "$image_ref")
+  had=$(podman_image_id "$image_ref")
+  [[ $had == "$want" ]] && return 0
+  out=$(docker save "$image_ref" | engine_api "$FLEETD_TEST_PODMAN_HOST" /images/load -sS --fail-with-body \
+    --max-time 600 -X POST -H 'Content-Type: application/x-tar' --data-binary @-) ||
+    die "loading $image_ref into Podman ($FLEETD_TEST_PODMAN_HOST) failed: $out"
+  [[ $(podman_image_id "$image_ref") == "$want" ]] ||
+    die "Podman ($FLEETD_TEST_PODMAN_HOST) answered the load of $image_ref with: $out; but has no image $want under that name"
+  # The build it replaces, left untagged by the load: removed unless it has other names
+  # or a container still uses it (then the engine refuses, which is fine).
+  if [[ -n $had ]] && engine_api "$FLEETD_TEST_PODMAN_HOST" "/images/$had/json" -sS --max-time 30 |
+    grep -q '"RepoTags":\(null\|\[\]\)'; then
+    engine_api "$FLEETD_TEST_PODMAN_HOST" "/images/$had" -sS -o /dev/null --max-time 60 -X DELETE || true
+  fi
+  log "image $image_ref loaded into Podman in $((SECONDS - started))s"
+}
+
 case ${1:-} in
 base) build_base ;;
 build) build_image ;;
+podman) load_into_podman ;;
 *)
-  echo "usage: fleetd-image.sh base|build   (engine: \$FLEETD_TEST_DOCKER_HOST)" >&2
+  echo "usage: fleetd-image.sh base|build|podman   (engines: \$FLEETD_TEST_DOCKER_HOST, podman: also \$FLEETD_TEST_PODMAN_HOST)" >&2
   exit 2
   ;;
 esac
