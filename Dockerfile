@@ -16,6 +16,8 @@
 # root:docker), but it works as the unprivileged `node` user (uid 1000, which owns
 # /data) given the socket's group:
 #   docker run --user 1000:$(stat -c %g /var/run/docker.sock) ...
+# A socket only its owner may use (a Podman socket of mode 0600) needs root. Podman
+# without systemd never runs the HEALTHCHECK by itself: `podman healthcheck run`.
 #
 # BASE is any Debian bookworm image with Node 24 and npm in the PATH and a uid 1000
 # user (the public node image's layout). The test suite builds on a stand-in made
