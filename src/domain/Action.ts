@@ -82,11 +82,16 @@ export type Action =
       /** Field paths that differ (values of environment variables never shown). */
       readonly changes: ReadonlyArray<string>
       readonly strategy: "start-first" | "stop-first"
-      /** The container replaced; `imageId`: the image it runs (reported with the new one). */
+      /**
+       * The container replaced; `imageId`: the image it runs (reported with the new one).
+       * `stoppedFromOutside`: exited by a stop or kill (drift, which a pass would start
+       * again, or a rollback killed before its restart): a rollback starts it again.
+       */
       readonly old: {
         readonly id: string
         readonly name: string
         readonly running: boolean
+        readonly stoppedFromOutside?: boolean
         readonly imageId?: string
       }
     }

@@ -13,6 +13,10 @@ export const leavesExited = (spec: ContainerSpec): boolean =>
 /** Exit codes of a container stopped from outside (`docker stop`, `kill`: SIGINT, SIGKILL, SIGTERM). */
 const stoppedCodes = new Set([130, 137, 143])
 
+/** Exited because something stopped or killed it, not on its own: it is meant to run. */
+export const stoppedFromOutside = (c: ObservedContainer): boolean =>
+  c.state === "exited" && c.exitCode !== undefined && stoppedCodes.has(c.exitCode)
+
 /**
  * A job that has run: its container exited on its own and its restart policy leaves it
  * exited. fleetd leaves it so until its spec changes instead of starting it again every

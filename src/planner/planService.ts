@@ -1,7 +1,7 @@
 import type { Action, ReplacedContainer, ReplaceReason } from "../domain/Action.ts"
 import { type DesiredService, defaultUpdateSettings } from "../domain/DesiredState.ts"
 import { copiedGrants } from "../domain/FileGrant.ts"
-import { finishedJob } from "../domain/jobs.ts"
+import { finishedJob, stoppedFromOutside } from "../domain/jobs.ts"
 import { Labels, NextSuffix, prevHooksDone } from "../domain/labels.ts"
 import type { ObservedContainer } from "../domain/ObservedState.ts"
 import { specHash } from "../domain/specHash.ts"
@@ -136,7 +136,13 @@ const planSettled = (
         reason,
         changes: reason === "spec changed" ? changedFields(service, primary) : [],
         strategy: strategyOf(service),
-        old: { id: primary.id, name: primary.name, running: isRunning(primary), imageId: primary.imageId },
+        old: {
+          id: primary.id,
+          name: primary.name,
+          running: isRunning(primary),
+          ...(stoppedFromOutside(primary) ? { stoppedFromOutside: true } : {}),
+          imageId: primary.imageId,
+        },
       },
     ]
   }

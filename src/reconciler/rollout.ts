@@ -84,6 +84,10 @@ interface Rollout {
 
 const settingsOf = (r: Rollout) => r.service.update ?? defaultUpdateSettings
 
+/** Whether the replaced container must serve again if the new one fails. */
+const meantToRun = (old: { readonly running: boolean; readonly stoppedFromOutside?: boolean } | undefined) =>
+  old !== undefined && (old.running || old.stoppedFromOutside === true)
+
 /** Creates `<name>--next` with its trial label; a failure leaves nothing behind. */
 export const createTrial = Effect.fnUntraced(function* (
   fleet: string,
@@ -91,7 +95,7 @@ export const createTrial = Effect.fnUntraced(function* (
   service: DesiredService,
   specHash: string,
   imageId: string | undefined,
-  old: { readonly id: string; readonly running: boolean } | undefined,
+  old: { readonly id: string; readonly running: boolean; readonly stoppedFromOutside?: boolean } | undefined,
 ) {
   const engine = yield* ContainerEngine
   const next = `${service.containerName}${NextSuffix}`
@@ -100,7 +104,7 @@ export const createTrial = Effect.fnUntraced(function* (
     ...trialLabel({
       since: new Date().toISOString(),
       ...(old === undefined ? {} : { replaces: old.id }),
-      wasRunning: old?.running ?? false,
+      wasRunning: meantToRun(old),
     }),
   }
   return yield* retryEngine(engine.createContainer(next, service.spec, labels)).pipe(
@@ -133,8 +137,8 @@ const stopOldFirst = Effect.fnUntraced(function* (r: Rollout) {
 /**
  * Puts the old container back and fails with `reason`. Every step is safe to repeat from
  * the next pass: the new container goes back to `--next` first (a `--next` is never
- * adopted), is stopped (so a fixed port is free), the old one takes the name and is
- * started when it ran before, and only then is the new one removed. A first deployment
+ * adopted), is stopped (so a fixed port is free), the old one takes the name, the new
+ * one is removed, and the old one is started when it ran before. A first deployment
  * keeps its failed container under the name, for its logs.
  */
 const rollBack = (r: Rollout, reason: string, logs: { logs?: string }) =>
@@ -168,6 +172,12 @@ const rollBack = (r: Rollout, reason: string, logs: { logs?: string }) =>
       )
       old.name = service.containerName
     }
+    // Removed before the old one starts: Podman tears down a stopped container's port
+    // forwarding late, and would take the old one's fixed host port with it. A kill here
+    // leaves the old one stopped under its name, which the next pass starts.
+    yield* retryEngine(engine.removeContainer(r.id)).pipe(
+      Effect.mapError(fail(`removing ${next} (${old.name} has its name back)`)),
+    )
     if (old.wasRunning && !old.running)
       yield* retryEngine(engine.startContainer(old.id)).pipe(
         Effect.mapError(
@@ -179,9 +189,6 @@ const rollBack = (r: Rollout, reason: string, logs: { logs?: string }) =>
             }),
         ),
       )
-    yield* retryEngine(engine.removeContainer(r.id)).pipe(
-      Effect.mapError(fail(`removing ${next} (${old.name} serves again)`)),
-    )
     return yield* new ActionError({
       service: service.name,
       message: `${reason}; rolled back to ${old.name}`,
@@ -358,7 +365,7 @@ export const replace = Effect.fnUntraced(function* (
     service,
     id,
     name: `${service.containerName}${NextSuffix}`,
-    old: { id: old.id, name: old.name, running: old.running, wasRunning: old.running },
+    old: { id: old.id, name: old.name, running: old.running, wasRunning: meantToRun(old) },
     stopFirst: action.strategy === "stop-first",
     hooks,
   }

@@ -103,8 +103,9 @@ describe("health gate", () => {
         "stopContainer t-web",
         "startContainer t-web--next",
         "stopContainer t-web--next",
-        "startContainer t-web",
+        // Removed before the old one starts: Podman would take the shared host port with it.
         "removeContainer t-web--next",
+        "startContainer t-web",
       ])
       assert.deepStrictEqual(names(w), ["t-web:running:sha256:aaaa"])
     }),
