@@ -12,6 +12,11 @@ import type { AnnouncedDigest } from "../../registry/Registry.ts"
  * - `Pong`: authenticated ping (GitHub `ping`, Bitbucket Server `diagnostics:ping`).
  * - `Unauthorized`: missing or wrong credentials; decided before any JSON is parsed.
  * - `BadRequest`: authenticated, but the body or an event header is malformed.
+ *
+ * `repository` on `Accepted` and `Ignored`: every name the payload gives for the
+ * repository it is about (`acme/shop`, its clone and web URLs), validated and bounded by
+ * `repositoryNames`; absent when the payload names none. At the shared
+ * `/hooks/<provider>` URL it selects the source(s) (`routeDelivery`).
  */
 export type Verdict =
   | {
@@ -19,6 +24,7 @@ export type Verdict =
       /** The full ref that moved (`refs/heads/main`), or undefined when the event names none (generic). */
       readonly ref: string | undefined
       readonly deliveryId: string | undefined
+      readonly repository?: ReadonlyArray<string>
     }
   | {
       readonly _tag: "ImagesPushed"
@@ -31,7 +37,7 @@ export type Verdict =
        */
       readonly digests?: Readonly<Record<string, AnnouncedDigest>>
     }
-  | { readonly _tag: "Ignored"; readonly reason: string }
+  | { readonly _tag: "Ignored"; readonly reason: string; readonly repository?: ReadonlyArray<string> }
   | { readonly _tag: "Pong" }
   | { readonly _tag: "Unauthorized"; readonly reason: string }
   | { readonly _tag: "BadRequest"; readonly reason: string }
@@ -56,4 +62,12 @@ export const Verdict = {
   pong: { _tag: "Pong" } as Verdict,
   unauthorized: (reason: string): Verdict => ({ _tag: "Unauthorized", reason }),
   badRequest: (reason: string): Verdict => ({ _tag: "BadRequest", reason }),
+  /**
+   * `verdict` with the repository names its payload gives (`Accepted` and `Ignored`
+   * only; the key stays absent when there are none, so a verdict reads the same as before).
+   */
+  naming: (verdict: Verdict, repository: ReadonlyArray<string>): Verdict =>
+    repository.length > 0 && (verdict._tag === "Accepted" || verdict._tag === "Ignored")
+      ? { ...verdict, repository }
+      : verdict,
 } as const

@@ -2,7 +2,8 @@ import { Schema } from "effect"
 import { deliveryId } from "./deliveryId.ts"
 import { checkHmacSha256 } from "./hmacSignature.ts"
 import { decodeJsonBody } from "./jsonBody.ts"
-import { branchRef, shown, type TrackedRefs, untrackedReason } from "./trackedRefs.ts"
+import { repositoryNames } from "./repositoryNames.ts"
+import { branchRef, shown, type TrackedRefs, untrackedReason, verdictForRef } from "./trackedRefs.ts"
 import { Verdict } from "./Verdict.ts"
 import type { WebhookProvider } from "./WebhookProvider.ts"
 import { header } from "./WebhookRequest.ts"
@@ -50,7 +51,10 @@ const pushVerdict = (
   return Verdict.ignored(first === undefined ? "push changed no existing ref" : untrackedReason(first))
 }
 
-/** Bitbucket Cloud and Server: `X-Hub-Signature: sha256=<hex>`; pushes and merged pull requests. */
+/**
+ * Bitbucket Cloud and Server: `X-Hub-Signature: sha256=<hex>`; pushes and merged pull
+ * requests, naming the payload's repository.
+ */
 export const bitbucket: WebhookProvider = {
   deliveryId: (headers) => deliveryId(headers, deliveryHeaders),
   verify: (request, secret, tracked) => {
@@ -79,25 +83,25 @@ export const bitbucket: WebhookProvider = {
               ? branchRef(pushed.name)
               : `refs/tags/${pushed.name}`,
         )
-        return pushVerdict(refs, tracked, id)
+        return Verdict.naming(pushVerdict(refs, tracked, id), repositoryNames.bitbucket(push.json))
       }
       case "repo:refs_changed": {
         const push = decodeJsonBody(ServerRefsChanged, request.body, "Bitbucket repo:refs_changed")
         if (push._tag === "Invalid") return Verdict.badRequest(push.reason)
         const refs = push.value.changes.map((c) => (c.type === "DELETE" ? undefined : c.ref.id))
-        return pushVerdict(refs, tracked, id)
+        return Verdict.naming(pushVerdict(refs, tracked, id), repositoryNames.bitbucket(push.json))
       }
       case "pullrequest:fulfilled": {
         const pr = decodeJsonBody(CloudMerged, request.body, "Bitbucket pullrequest:fulfilled")
         if (pr._tag === "Invalid") return Verdict.badRequest(pr.reason)
         const ref = branchRef(pr.value.pullrequest.destination.branch.name)
-        return tracked.includes(ref) ? Verdict.accepted(ref, id) : Verdict.ignored(untrackedReason(ref))
+        return Verdict.naming(verdictForRef(ref, tracked, id), repositoryNames.bitbucket(pr.json))
       }
       case "pr:merged": {
         const pr = decodeJsonBody(ServerMerged, request.body, "Bitbucket pr:merged")
         if (pr._tag === "Invalid") return Verdict.badRequest(pr.reason)
         const ref = pr.value.pullRequest.toRef.id
-        return tracked.includes(ref) ? Verdict.accepted(ref, id) : Verdict.ignored(untrackedReason(ref))
+        return Verdict.naming(verdictForRef(ref, tracked, id), repositoryNames.bitbucket(pr.json))
       }
       default:
         return Verdict.ignored(`event ${shown(event)} is not handled`)

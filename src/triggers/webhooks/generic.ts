@@ -4,7 +4,8 @@ import { checkBearer } from "./bearerToken.ts"
 import { deliveryId } from "./deliveryId.ts"
 import { checkHmacSha256 } from "./hmacSignature.ts"
 import { decodeJsonBody } from "./jsonBody.ts"
-import { branchRef, untrackedReason } from "./trackedRefs.ts"
+import { repositoryNames } from "./repositoryNames.ts"
+import { branchRef, verdictForRef } from "./trackedRefs.ts"
 import { Verdict } from "./Verdict.ts"
 import type { WebhookProvider } from "./WebhookProvider.ts"
 import { header, type WebhookRequest } from "./WebhookRequest.ts"
@@ -12,6 +13,7 @@ import { header, type WebhookRequest } from "./WebhookRequest.ts"
 const Body = Schema.Struct({
   ref: Schema.optionalKey(Schema.String),
   branch: Schema.optionalKey(Schema.String),
+  repository: Schema.optionalKey(Schema.String),
 })
 
 const deliveryHeaders = ["x-fleetd-delivery"]
@@ -32,7 +34,8 @@ const isBlank = (body: Uint8Array): boolean =>
 /**
  * For CI jobs and scripts: `X-Fleetd-Signature: sha256=<hex>` over the body, or
  * `Authorization: Bearer <secret>`. The body is optional; `{ "ref": "refs/heads/x" }`
- * or `{ "branch": "x" }` narrows the request to one ref, ignored unless it is tracked.
+ * or `{ "branch": "x" }` narrows the request to one ref, ignored unless it is tracked;
+ * `{ "repository": "acme/shop" }` names the repository, for the shared URL.
  */
 export const generic: WebhookProvider = {
   deliveryId: (headers) => deliveryId(headers, deliveryHeaders),
@@ -43,9 +46,15 @@ export const generic: WebhookProvider = {
     if (isBlank(request.body)) return Verdict.accepted(undefined, id)
     const body = decodeJsonBody(Body, request.body, "generic")
     if (body._tag === "Invalid") return Verdict.badRequest(body.reason)
-    const { ref: rawRef, branch } = body.value
+    const { ref: rawRef, branch, repository } = body.value
+    const named = repositoryNames.generic(body.json)
+    // A name that was given but cannot be used must not widen the routing to "names none".
+    if (repository !== undefined && named.length === 0)
+      return Verdict.badRequest(
+        "repository is not a repository name (printable ASCII, at most 512 characters)",
+      )
     const ref = rawRef ?? (branch === undefined ? undefined : branchRef(branch))
-    if (ref === undefined) return Verdict.accepted(undefined, id)
-    return tracked.includes(ref) ? Verdict.accepted(ref, id) : Verdict.ignored(untrackedReason(ref))
+    const verdict = ref === undefined ? Verdict.accepted(undefined, id) : verdictForRef(ref, tracked, id)
+    return Verdict.naming(verdict, named)
   },
 }

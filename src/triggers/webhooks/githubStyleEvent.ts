@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { decodeJsonBody } from "./jsonBody.ts"
-import { branchRef, isZeroSha, shown, untrackedReason } from "./trackedRefs.ts"
+import { repositoryNames } from "./repositoryNames.ts"
+import { branchRef, isZeroSha, shown, verdictForRef } from "./trackedRefs.ts"
 import { Verdict, type Verdict as VerdictType } from "./Verdict.ts"
 import type { WebhookRequest } from "./WebhookRequest.ts"
 
@@ -21,8 +22,9 @@ const PullRequest = Schema.Struct({
 /**
  * The verdict for a `push` or `pull_request` event in GitHub's payload format, which
  * Gitea and Forgejo copy: a push to a tracked branch (not its deletion) or a pull
- * request merged into one triggers; anything else is ignored. Call it only after the
- * request was authenticated: it is the first thing that parses the body.
+ * request merged into one triggers; anything else is ignored. Either verdict names the
+ * payload's `repository`. Call it only after the request was authenticated: it is the
+ * first thing that parses the body.
  */
 export const githubStyleEvent = (
   forge: string,
@@ -35,15 +37,19 @@ export const githubStyleEvent = (
     const push = decodeJsonBody(Push, request.body, `${forge} push`)
     if (push._tag === "Invalid") return Verdict.badRequest(push.reason)
     const { ref, deleted, after } = push.value
-    if (!tracked.includes(ref)) return Verdict.ignored(untrackedReason(ref))
-    if (deleted === true || isZeroSha(after)) return Verdict.ignored(`${shown(ref)} was deleted`)
-    return Verdict.accepted(ref, id)
+    const verdict =
+      tracked.includes(ref) && (deleted === true || isZeroSha(after))
+        ? Verdict.ignored(`${shown(ref)} was deleted`)
+        : verdictForRef(ref, tracked, id)
+    return Verdict.naming(verdict, repositoryNames.github(push.json))
   }
   const pr = decodeJsonBody(PullRequest, request.body, `${forge} pull_request`)
   if (pr._tag === "Invalid") return Verdict.badRequest(pr.reason)
   const { action, pull_request } = pr.value
-  if (action !== "closed" || pull_request.merged !== true)
-    return Verdict.ignored(`pull_request ${shown(action)} is not a merge`)
   const ref = branchRef(pull_request.base.ref)
-  return tracked.includes(ref) ? Verdict.accepted(ref, id) : Verdict.ignored(untrackedReason(ref))
+  const verdict =
+    action !== "closed" || pull_request.merged !== true
+      ? Verdict.ignored(`pull_request ${shown(action)} is not a merge`)
+      : verdictForRef(ref, tracked, id)
+  return Verdict.naming(verdict, repositoryNames.github(pr.json))
 }

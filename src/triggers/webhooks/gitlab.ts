@@ -2,7 +2,8 @@ import { Redacted, Schema } from "effect"
 import { safeEqual } from "./constantTime.ts"
 import { deliveryId } from "./deliveryId.ts"
 import { decodeJsonBody } from "./jsonBody.ts"
-import { branchRef, isZeroSha, shown, untrackedReason } from "./trackedRefs.ts"
+import { repositoryNames } from "./repositoryNames.ts"
+import { branchRef, isZeroSha, shown, verdictForRef } from "./trackedRefs.ts"
 import { Verdict } from "./Verdict.ts"
 import type { WebhookProvider } from "./WebhookProvider.ts"
 import { header } from "./WebhookRequest.ts"
@@ -27,8 +28,9 @@ const deliveryHeaders = ["x-gitlab-event-uuid", "idempotency-key"]
 
 /**
  * GitLab: `X-Gitlab-Token` carries the secret itself (no HMAC), compared in constant
- * time; Push Hook and merged Merge Request Hook. GitLab disables a hook after repeated
- * 4xx answers, so everything authenticated but uninteresting is 2xx Ignored.
+ * time; Push Hook and merged Merge Request Hook, naming the payload's `project`. GitLab
+ * disables a hook after repeated 4xx answers, so everything authenticated but
+ * uninteresting is 2xx Ignored.
  */
 export const gitlab: WebhookProvider = {
   deliveryId: (headers) => deliveryId(headers, deliveryHeaders),
@@ -46,18 +48,22 @@ export const gitlab: WebhookProvider = {
         const push = decodeJsonBody(Push, request.body, "GitLab Push Hook")
         if (push._tag === "Invalid") return Verdict.badRequest(push.reason)
         const { ref, after, checkout_sha } = push.value
-        if (!tracked.includes(ref)) return Verdict.ignored(untrackedReason(ref))
-        if (isZeroSha(after) || checkout_sha === null) return Verdict.ignored(`${shown(ref)} was deleted`)
-        return Verdict.accepted(ref, id)
+        const verdict =
+          tracked.includes(ref) && (isZeroSha(after) || checkout_sha === null)
+            ? Verdict.ignored(`${shown(ref)} was deleted`)
+            : verdictForRef(ref, tracked, id)
+        return Verdict.naming(verdict, repositoryNames.gitlab(push.json))
       }
       case "Merge Request Hook": {
         const mr = decodeJsonBody(MergeRequest, request.body, "GitLab Merge Request Hook")
         if (mr._tag === "Invalid") return Verdict.badRequest(mr.reason)
         const { action, state, target_branch } = mr.value.object_attributes
-        if (action !== "merge" && !(action == null && state === "merged"))
-          return Verdict.ignored(`merge request ${shown(action ?? state ?? "event")} is not a merge`)
         const ref = branchRef(target_branch)
-        return tracked.includes(ref) ? Verdict.accepted(ref, id) : Verdict.ignored(untrackedReason(ref))
+        const verdict =
+          action !== "merge" && !(action == null && state === "merged")
+            ? Verdict.ignored(`merge request ${shown(action ?? state ?? "event")} is not a merge`)
+            : verdictForRef(ref, tracked, id)
+        return Verdict.naming(verdict, repositoryNames.gitlab(mr.json))
       }
       default:
         return Verdict.ignored(`event ${shown(event)} is not handled`)

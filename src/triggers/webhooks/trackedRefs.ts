@@ -1,4 +1,5 @@
 import type { SourceConfig } from "../../config/DaemonConfig.ts"
+import { Verdict } from "./Verdict.ts"
 
 /** Full refs (`refs/heads/main`) whose movement should start a pass. */
 export type TrackedRefs = ReadonlyArray<string>
@@ -26,6 +27,10 @@ export const shown = (value: string): string => {
 /** The verdict reason for an authenticated push or merge that fleetd does not follow. */
 export const untrackedReason = (ref: string): string =>
   ref.startsWith("refs/tags/") ? `tag ${shown(ref)} is not tracked` : `${shown(ref)} is not the tracked ref`
+
+/** A push or merge that moved `ref`: accepted when `ref` is tracked, else ignored. */
+export const verdictForRef = (ref: string, tracked: TrackedRefs, id: string | undefined): Verdict =>
+  tracked.includes(ref) ? Verdict.accepted(ref, id) : Verdict.ignored(untrackedReason(ref))
 
 /** Git's all-zero object id: the `after` of a push that deleted the ref. */
 export const isZeroSha = (sha: string | null | undefined): boolean =>

@@ -101,4 +101,70 @@ describe("Bitbucket webhooks", () => {
       reason: "body is not a Bitbucket pr:merged payload",
     })
   })
+
+  it("names a Cloud repository: full_name and its web link (Cloud sends no clone URL)", () => {
+    const repository = {
+      type: "repository",
+      full_name: "acme/shop",
+      name: "shop",
+      uuid: "{5a1c2b3d-0000-4000-8000-000000000000}",
+      links: {
+        self: { href: "https://api.bitbucket.org/2.0/repositories/acme/shop" },
+        html: { href: "https://bitbucket.org/acme/shop" },
+      },
+    }
+    const push = { ...cloudPush({ type: "branch", name: "main" }), repository }
+    expect(verify("bitbucket", deliver("repo:push", push))).toMatchObject({
+      _tag: "Accepted",
+      repository: ["acme/shop", "https://bitbucket.org/acme/shop"],
+    })
+    const merged = { pullrequest: { destination: { branch: { name: "dev" } } }, repository }
+    expect(verify("bitbucket", deliver("pullrequest:fulfilled", merged))).toMatchObject({
+      _tag: "Ignored",
+      repository: ["acme/shop", "https://bitbucket.org/acme/shop"],
+    })
+  })
+
+  // Bitbucket Server / Data Center's repository entity.
+  const serverRepository = {
+    slug: "shop",
+    id: 656,
+    name: "shop",
+    project: { key: "ACME", id: 389, name: "Acme" },
+    links: {
+      clone: [
+        { href: "ssh://git@bitbucket.example.com:7999/acme/shop.git", name: "ssh" },
+        { href: "https://bitbucket.example.com/scm/acme/shop.git", name: "http" },
+      ],
+      self: [{ href: "https://bitbucket.example.com/projects/ACME/repos/shop/browse" }],
+    },
+  }
+  const serverNames = [
+    "ACME/shop",
+    "ssh://git@bitbucket.example.com:7999/acme/shop.git",
+    "https://bitbucket.example.com/scm/acme/shop.git",
+  ]
+
+  it("names a Server repository: PROJECT/slug and its clone links", () => {
+    const push = { ...serverPush(["refs/heads/main", "UPDATE"]), repository: serverRepository }
+    expect(verify("bitbucket", deliver("repo:refs_changed", push))).toMatchObject({
+      _tag: "Accepted",
+      repository: serverNames,
+    })
+  })
+
+  it("names the target repository of a Server pr:merged", () => {
+    const merged = { pullRequest: { toRef: { id: "refs/heads/main", repository: serverRepository } } }
+    expect(verify("bitbucket", deliver("pr:merged", merged))).toMatchObject({
+      _tag: "Accepted",
+      repository: serverNames,
+    })
+  })
+
+  it("keeps a bounded number of clone links", () => {
+    const clone = Array.from({ length: 100 }, (_, i) => ({ href: `https://h/scm/p/r${i}.git` }))
+    const push = { ...serverPush(["refs/heads/main", "UPDATE"]), repository: { links: { clone } } }
+    const verdict = verify("bitbucket", deliver("repo:refs_changed", push))
+    expect(verdict._tag === "Accepted" && verdict.repository?.length).toBe(16)
+  })
 })

@@ -75,4 +75,34 @@ describe("generic webhook", () => {
     expect(verify("generic", bearer(SECRET), [])._tag).toBe("Accepted")
     expect(verify("generic", bearer(SECRET, `{"branch":"main"}`), [])._tag).toBe("Ignored")
   })
+
+  it("takes an optional repository, with or without a ref", () => {
+    expect(verify("generic", bearer(SECRET, `{"repository":"acme/shop"}`))).toEqual({
+      _tag: "Accepted",
+      ref: undefined,
+      deliveryId: undefined,
+      repository: ["acme/shop"],
+    })
+    expect(verify("generic", bearer(SECRET, `{"branch":"dev","repository":"acme/shop"}`))).toEqual({
+      _tag: "Ignored",
+      reason: "refs/heads/dev is not the tracked ref",
+      repository: ["acme/shop"],
+    })
+  })
+
+  it.each([
+    ["a control character", JSON.stringify({ repository: "acme/shop\nInjected: 1" })],
+    ["a space", JSON.stringify({ repository: "acme shop" })],
+    ["an empty name", JSON.stringify({ repository: "" })],
+    ["a very long name", JSON.stringify({ repository: `acme/${"x".repeat(600)}` })],
+  ])("refuses a repository with %s (400) rather than routing as if it named none", (_, body) => {
+    expect(verify("generic", bearer(SECRET, body))).toEqual({
+      _tag: "BadRequest",
+      reason: "repository is not a repository name (printable ASCII, at most 512 characters)",
+    })
+  })
+
+  it("refuses a repository that is not a string", () => {
+    expect(verify("generic", bearer(SECRET, `{"repository":["acme/shop"]}`))._tag).toBe("BadRequest")
+  })
 })

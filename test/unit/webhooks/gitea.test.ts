@@ -83,4 +83,29 @@ describe("Gitea and Forgejo webhooks", () => {
       reason: "missing X-Gitea-Event or X-Forgejo-Event header",
     })
   })
+
+  it("names the repository as Gitea and Forgejo send it: full_name, clone, ssh and web URLs", () => {
+    const body = JSON.stringify({
+      ref: "refs/heads/main",
+      after: "b".repeat(40),
+      repository: {
+        id: 3,
+        name: "shop",
+        full_name: "acme/shop",
+        html_url: "http://localhost:3000/acme/shop",
+        ssh_url: "ssh://git@localhost:2222/acme/shop.git",
+        clone_url: "http://localhost:3000/acme/shop.git",
+      },
+    })
+    const headers = { "x-forgejo-signature": hmacHex(body), "x-forgejo-event": "push" }
+    expect(verify("gitea", { body, headers })).toMatchObject({
+      _tag: "Accepted",
+      repository: [
+        "acme/shop",
+        "http://localhost:3000/acme/shop.git",
+        "ssh://git@localhost:2222/acme/shop.git",
+        "http://localhost:3000/acme/shop",
+      ],
+    })
+  })
 })

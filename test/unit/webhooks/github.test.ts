@@ -95,4 +95,65 @@ describe("GitHub webhooks", () => {
     expect(verify("github", deliver("push", { ref: "refs/tags/v1" }), tracked)._tag).toBe("Accepted")
     expect(verify("github", deliver("push", { ref: "refs/heads/main" }), tracked)._tag).toBe("Ignored")
   })
+
+  // The repository object as GitHub sends it (push and pull_request: the base repository).
+  const repository = {
+    id: 1296269,
+    name: "shop",
+    full_name: "acme/shop",
+    html_url: "https://github.com/acme/shop",
+    url: "https://api.github.com/repos/acme/shop",
+    git_url: "git://github.com/acme/shop.git",
+    ssh_url: "git@github.com:acme/shop.git",
+    clone_url: "https://github.com/acme/shop.git",
+    svn_url: "https://github.com/acme/shop",
+  }
+  const names = [
+    "acme/shop",
+    "https://github.com/acme/shop.git",
+    "git@github.com:acme/shop.git",
+    "git://github.com/acme/shop.git",
+    "https://github.com/acme/shop",
+  ]
+
+  it.each([
+    ["a push", "push", { ref: "refs/heads/main", after: "a".repeat(40), repository }, "Accepted"],
+    ["a push of another branch", "push", { ref: "refs/heads/dev", repository }, "Ignored"],
+    ["a merged pull request", "pull_request", { ...pr("closed", true), repository }, "Accepted"],
+    ["an unmerged pull request", "pull_request", { ...pr("opened", false), repository }, "Ignored"],
+  ])(
+    "names the repository of %s: full_name and its clone and web URLs, not the API URL",
+    (_, event, payload, tag) => {
+      const verdict = verify("github", deliver(event, payload))
+      expect(verdict._tag).toBe(tag)
+      expect(verdict).toMatchObject({ repository: names })
+    },
+  )
+
+  it("names no repository when the payload has none, or one of another shape", () => {
+    expect(verify("github", deliver("push", { ref: "refs/heads/main" }))).not.toHaveProperty("repository")
+    const odd = { ref: "refs/heads/main", repository: { full_name: 42, clone_url: null, html_url: ["x"] } }
+    expect(verify("github", deliver("push", odd))).toEqual({
+      _tag: "Accepted",
+      ref: "refs/heads/main",
+      deliveryId: "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+    })
+  })
+
+  it("drops hostile names whole (control characters, non-ASCII, over 512 characters), keeping the rest", () => {
+    const hostile = {
+      full_name: "acme/shop\u001b[31m",
+      clone_url: `https://github.com/${"a".repeat(600)}/shop.git`,
+      ssh_url: "git@github.com:acme/shöp.git",
+      git_url: "git://github.com/acme/shop.git\nInjected: 1",
+      html_url: "https://github.com/acme/shop",
+    }
+    expect(verify("github", deliver("push", { ref: "refs/heads/main", repository: hostile }))).toMatchObject({
+      repository: ["https://github.com/acme/shop"],
+    })
+    const all = { ...hostile, html_url: "\u0000" }
+    expect(verify("github", deliver("push", { ref: "refs/heads/main", repository: all }))).not.toHaveProperty(
+      "repository",
+    )
+  })
 })

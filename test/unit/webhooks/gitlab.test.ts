@@ -91,4 +91,63 @@ describe("GitLab webhooks", () => {
       "Unauthorized",
     )
   })
+
+  // `project` as GitLab sends it (a subgroup), and the older `repository` it still sends on pushes.
+  const project = {
+    id: 15,
+    name: "shop",
+    web_url: "https://gitlab.example.com/acme/team/shop",
+    git_ssh_url: "git@gitlab.example.com:acme/team/shop.git",
+    git_http_url: "https://gitlab.example.com/acme/team/shop.git",
+    namespace: "team",
+    path_with_namespace: "acme/team/shop",
+    ssh_url: "git@gitlab.example.com:acme/team/shop.git",
+    http_url: "https://gitlab.example.com/acme/team/shop.git",
+  }
+  const repository = {
+    name: "shop",
+    url: "git@gitlab.example.com:acme/team/shop.git",
+    homepage: "https://gitlab.example.com/acme/team/shop",
+    git_http_url: "https://gitlab.example.com/acme/team/shop.git",
+    git_ssh_url: "git@gitlab.example.com:acme/team/shop.git",
+  }
+  const names = [
+    "acme/team/shop",
+    "https://gitlab.example.com/acme/team/shop.git",
+    "git@gitlab.example.com:acme/team/shop.git",
+    "https://gitlab.example.com/acme/team/shop",
+  ]
+
+  it("names the project of a push: path_with_namespace and its URLs, each once", () => {
+    const payload = { object_kind: "push", ref: "refs/heads/main", project, repository }
+    expect(verify("gitlab", deliver("Push Hook", payload))).toMatchObject({
+      _tag: "Accepted",
+      repository: names,
+    })
+  })
+
+  it("names the target project of a merge request, merged or not", () => {
+    const merged = { ...mr({ action: "merge" }), project }
+    expect(verify("gitlab", deliver("Merge Request Hook", merged))).toMatchObject({
+      _tag: "Accepted",
+      repository: names,
+    })
+    const opened = { ...mr({ action: "open" }), project }
+    expect(verify("gitlab", deliver("Merge Request Hook", opened))).toMatchObject({
+      _tag: "Ignored",
+      repository: names,
+    })
+  })
+
+  it("takes the older repository object alone", () => {
+    const payload = { ref: "refs/heads/dev", repository }
+    expect(verify("gitlab", deliver("Push Hook", payload))).toMatchObject({
+      _tag: "Ignored",
+      repository: [
+        "https://gitlab.example.com/acme/team/shop.git",
+        "git@gitlab.example.com:acme/team/shop.git",
+        "https://gitlab.example.com/acme/team/shop",
+      ],
+    })
+  })
 })
