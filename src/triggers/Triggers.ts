@@ -3,7 +3,7 @@ import { Metrics } from "../observability/Metrics.ts"
 
 /**
  * Where a pass request came from: `startup`, `poll`, `file`, `webhook:<provider>`, `api`,
- * `retry`. Logged and counted (`fleetd_triggers_total{source}`); a pass never
+ * `retry`. Logged and counted (`fleetd_triggers_total{trigger}`); a pass never
  * branches on it.
  */
 export type TriggerSource = string

@@ -217,10 +217,10 @@ for (const engine of testEngines()) {
         expect(synced.projects?.map((p) => p.fleet).sort()).toEqual([...fleetsOf(run)].sort())
         const before = await containers()
         expect(Object.keys(before)).toHaveLength(6)
-        // Metrics are labelled by fleet.
+        // Metrics are labelled by source (`default` without a config file) and fleet.
         const metrics = await (await fetch(`${d.base}/metrics`)).text()
         expect(metrics).toContain(
-          `fleetd_service_sync_status{fleet="${run}-web",service="app",status="Synced"} 1`,
+          `fleetd_service_sync_status{source="default",fleet="${run}-web",service="app",status="Synced"} 1`,
         )
 
         // A commit editing one project's bind-mounted config replaces only that container.

@@ -161,8 +161,10 @@ describe("a pass over projects", () => {
         expect(after["p1-app"]).not.toBe(before["p1-app"])
         expect(after["p2-app"]).toBe(before["p2-app"])
         const metrics = (yield* (yield* Metrics).render).body
-        expect(metrics).toContain('fleetd_stalled{fleet="p2"} 1')
-        expect(metrics).toContain('fleetd_service_sync_status{fleet="p1",service="app",status="Synced"} 1')
+        expect(metrics).toContain('fleetd_stalled{source="default",fleet="p2"} 1')
+        expect(metrics).toContain(
+          'fleetd_service_sync_status{source="default",fleet="p1",service="app",status="Synced"} 1',
+        )
 
         // The same revision is not loaded again: the memo holds every project of it.
         t.write({ "services/p0/compose.yaml": app("changed on disk, not in a commit") })
