@@ -1,0 +1,62 @@
+import { join } from "node:path"
+import { Effect, Layer } from "effect"
+import { DaemonConfig, type DaemonSettings } from "../config/DaemonConfig.ts"
+import { normalizeFleetName } from "../manifest/fleetName.ts"
+import { Metrics } from "../observability/Metrics.ts"
+import { PullLog } from "../reconciler/PullLog.ts"
+import { DirSource } from "../source/DirSource.ts"
+import { GitSource } from "../source/GitSource.ts"
+import { FileWatcher } from "../triggers/FileWatcher.ts"
+import { Triggers } from "../triggers/Triggers.ts"
+import { defaultLeaseTtl, FleetLease } from "./FleetLease.ts"
+import { StatusStore } from "./StatusStore.ts"
+
+/** The repository's name, for its checkout directory: `https://host/org/app.git` → `app`. */
+const repoName = (repo: string) =>
+  normalizeFleetName(
+    repo
+      .replace(/\.git\/?$/, "")
+      .split(/[/:]/)
+      .pop() ?? "",
+  ) || "repo"
+
+/**
+ * The services one source's loop runs with: its settings, checkout, pass requests,
+ * status, watched files, fleet leases and pull log. Each source builds its own, so one
+ * source's fetch, stall or backoff is nobody else's; the engine, the registry's digest
+ * cache, the metrics registry and draining are the daemon's and come from outside.
+ */
+export const sourceLayer = (settings: DaemonSettings) => {
+  const { source: sourceConfig } = settings
+  const source =
+    sourceConfig._tag === "Git"
+      ? Layer.unwrap(
+          Effect.map(Metrics, (m) =>
+            GitSource.layer(sourceConfig, join(settings.dataDir, "checkout", repoName(sourceConfig.repo)), {
+              onFetch: m.recordGitFetch,
+            }),
+          ),
+        )
+      : DirSource.layer(sourceConfig.dir, settings.projects === undefined ? settings.path : undefined)
+  // In git mode only local files can change under fleetd: watch them, if there are any.
+  // With projects, each pass follows the files of the projects it loaded.
+  const watcher =
+    sourceConfig._tag === "Dir"
+      ? FileWatcher.layer(
+          settings.projects !== undefined
+            ? []
+            : [join(sourceConfig.dir, settings.path), join(sourceConfig.dir, ".env")],
+        )
+      : settings.localFiles === undefined
+        ? FileWatcher.none
+        : FileWatcher.layer([])
+  const base = Layer.mergeAll(
+    Triggers.layer,
+    Layer.succeed(DaemonConfig)(settings),
+    PullLog.file(join(settings.dataDir, "pulls.json")),
+    source,
+  )
+  // The lease is released when the source stops (its scope closes after its loop's).
+  const lease = FleetLease.layer({ ttl: settings.leaseExpiry ?? defaultLeaseTtl, command: "run" })
+  return Layer.mergeAll(StatusStore.layer(settings.fleet), watcher, lease).pipe(Layer.provideMerge(base))
+}

@@ -1,0 +1,218 @@
+import { randomUUID } from "node:crypto"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Exit, Scope } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { DaemonStatus, SourceStatus } from "../../src/domain/FleetStatus.ts"
+import { type Daemon, eventually, startDaemon, stopDaemon } from "../support/daemon.ts"
+import { freePort } from "../support/freePort.ts"
+import { type GitRemote, makeGitRemote } from "../support/gitRemote.ts"
+import { cleanupFleet, rawClient, runningEnv, testEngines, uniqueFleet } from "../support/testEngines.ts"
+import { hmacHex } from "../support/webhookFixtures.ts"
+
+const idle = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]`
+const manifest = (fleet: string, version: string) =>
+  `name: ${fleet}\nservices:\n  app:\n    image: fleetd-test/app:v1\n    command: ${idle}\n    stop_grace_period: 3s\n    x-fleetd:\n      update:\n        min_ready: 500ms\n    environment:\n      VERSION: "${version}"\n`
+
+/** A GitHub push event for `repository`, signed with `secret`. */
+const githubPush = (repository: string, secret: string) => {
+  const body = JSON.stringify({
+    ref: "refs/heads/main",
+    after: "b".repeat(40),
+    repository: { full_name: repository, clone_url: `https://github.com/${repository}.git` },
+  })
+  return {
+    body,
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "push",
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": `sha256=${hmacHex(body, secret)}`,
+    },
+  }
+}
+
+interface Source {
+  readonly name: string
+  readonly fleet: string
+  readonly secret: string
+  remote: GitRemote
+}
+
+// The sources share one engine the same way on Docker and Podman: one engine is enough
+// (defined once, not skipped on the other).
+const [engine] = testEngines()
+if (engine !== undefined)
+  describe(`one fleetd, several sources, on ${engine.kind}`, () => {
+    const docker = rawClient(engine)
+    const scope = Effect.runSync(Scope.make())
+    const dir = mkdtempSync(join(tmpdir(), "fleetd-sources-"))
+    const configFile = join(dir, "fleetd.yaml")
+    const sources: Array<Source> = ["a", "b", "c", "d"].map((name) => ({
+      name,
+      fleet: uniqueFleet(`src${name}`),
+      secret: `secret-of-${name}-${randomUUID()}`,
+      remote: undefined as unknown as GitRemote,
+    }))
+    const [a, b, c, d] = sources as [Source, Source, Source, Source]
+    let daemon: Daemon | undefined
+
+    /** The config file listing `listed`, each answering to `acme/<name>` with its own secret. */
+    const writeConfig = (listed: ReadonlyArray<Source>) =>
+      writeFileSync(
+        configFile,
+        [
+          `data_dir: ${join(dir, "data")}`,
+          "sources:",
+          ...listed.flatMap((s) => [
+            `  - name: ${s.name}`,
+            `    repo: ${s.remote.url}`,
+            "    interval: 1h",
+            "    webhook:",
+            `      repository: acme/${s.name}`,
+            `      secret_env: SECRET_${s.name.toUpperCase()}`,
+          ]),
+        ].join("\n"),
+      )
+    const status = async () => (await (await fetch(`${daemon?.base}/status`)).json()) as DaemonStatus
+    const sourceStatus = async (name: string) =>
+      (await status()).sources.find((s) => s.name === name) as SourceStatus | undefined
+    const runs = (s: Source, version: string) =>
+      eventually(`${s.fleet}-app with VERSION=${version}`, async () =>
+        (await runningEnv(docker, `${s.fleet}-app`))?.includes(`VERSION=${version}`) ? true : undefined,
+      )
+    const post = async (path: string, delivery: { body: string; headers: Record<string, string> }) =>
+      (
+        await fetch(`${daemon?.base}${path}`, {
+          method: "POST",
+          headers: delivery.headers,
+          body: delivery.body,
+        })
+      ).status
+    const push = (s: Source, content: string) => {
+      const sha = s.remote.commit({ "fleet.yaml": content })
+      s.remote.push()
+      return sha
+    }
+
+    beforeAll(async () => {
+      for (const s of sources) {
+        s.remote = await Effect.runPromise(makeGitRemote().pipe(Scope.provide(scope)))
+        push(s, manifest(s.fleet, "1"))
+      }
+      writeConfig([a, b, c])
+      daemon = startDaemon(["--config", configFile], {
+        dockerHost: engine.host,
+        port: await freePort(),
+        env: Object.fromEntries(sources.map((s) => [`SECRET_${s.name.toUpperCase()}`, s.secret])),
+      })
+      await eventually(
+        "every source's first pass",
+        async () => {
+          const all = (await status()).sources
+          return all.length === 3 && all.every((s) => s.lastPass?.result === "success") ? true : undefined
+        },
+        60_000,
+      )
+    }, 90_000)
+    afterAll(async () => {
+      const logs = await stopDaemon(daemon)
+      for (const s of sources) {
+        await cleanupFleet(engine, s.fleet)
+        // No secret of any source reached the log.
+        expect(logs).not.toContain(s.secret)
+      }
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+      rmSync(dir, { recursive: true, force: true })
+    })
+
+    it("a signed push to each repository at one URL lands only its own fleet", async () => {
+      for (const s of [a, b, c]) await runs(s, "1")
+      for (const s of [a, b, c]) {
+        const others = await Promise.all(
+          [a, b, c].filter((o) => o !== s).map(async (o) => (await sourceStatus(o.name))?.lastPass?.id),
+        )
+        const sha = push(s, manifest(s.fleet, "2"))
+        const sent = Date.now()
+        expect(await post("/hooks/github", githubPush(`acme/${s.name}`, s.secret))).toBe(202)
+        await runs(s, "2")
+        await eventually(`${s.name} at ${sha}`, async () =>
+          (await sourceStatus(s.name))?.lastAppliedRevision === sha ? true : undefined,
+        )
+        console.log(`${engine.kind} source ${s.name}: push → container running in ${Date.now() - sent} ms`)
+        // The other sources ran no pass for it.
+        const after = await Promise.all(
+          [a, b, c].filter((o) => o !== s).map(async (o) => (await sourceStatus(o.name))?.lastPass?.id),
+        )
+        expect(after).toEqual(others)
+      }
+    }, 90_000)
+
+    it("refuses a delivery signed with another source's secret, and one naming no source", async () => {
+      push(b, manifest(b.fleet, "3"))
+      // Signed with a's secret, naming b's repository: refused, and b does not move.
+      expect(await post("/hooks/github", githubPush("acme/b", a.secret))).toBe(401)
+      // Signed with no source's secret.
+      expect(await post("/hooks/github", githubPush("acme/b", "not-a-secret"))).toBe(401)
+      // Authenticated, but no source follows that repository: answered 2xx, nothing runs.
+      expect(await post("/hooks/github", githubPush("acme/zzz", a.secret))).toBe(200)
+      // The source's own URL takes its own secret only.
+      expect(await post("/hooks/github/b", githubPush("acme/b", a.secret))).toBe(401)
+      expect(await post("/hooks/github/nope", githubPush("acme/b", b.secret))).toBe(404)
+      expect(await post("/hooks/github/b", githubPush("acme/b", b.secret))).toBe(202)
+      await runs(b, "3")
+    }, 60_000)
+
+    it("one source with an invalid manifest stalls alone while the others take pushes", async () => {
+      const bad = push(b, "services: [this is not a manifest")
+      expect(await post("/hooks/github", githubPush("acme/b", b.secret))).toBe(202)
+      await eventually("b stalled", async () =>
+        (await sourceStatus("b"))?.stalled?.revision === bad ? true : undefined,
+      )
+      const ready = await fetch(`${daemon?.base}/ready`)
+      expect(ready.status).toBe(503)
+      expect(((await ready.json()) as { reasons: Array<string> }).reasons.join("\n")).toContain(
+        `source b: stalled at revision ${bad}`,
+      )
+      push(c, manifest(c.fleet, "4"))
+      expect(await post("/hooks/github", githubPush("acme/c", c.secret))).toBe(202)
+      await runs(c, "4")
+      expect((await sourceStatus("c"))?.phase).toBe("Synced")
+      // b's containers were left as they ran.
+      expect(await runningEnv(docker, `${b.fleet}-app`)).toContain("VERSION=3")
+      push(b, manifest(b.fleet, "5"))
+      expect(await post("/hooks/github", githubPush("acme/b", b.secret))).toBe(202)
+      await runs(b, "5")
+    }, 60_000)
+
+    it("a fourth source added to the file converges without a restart; an invalid file is refused", async () => {
+      const pid = daemon?.process.pid
+      writeConfig([a, b, c, d])
+      await runs(d, "1")
+      await eventually("d listed", async () => ((await status()).sources.length === 4 ? true : undefined))
+      // An invalid file keeps the running configuration and says why.
+      writeFileSync(configFile, `sources:\n  - name: Bad Name\n    repo: ${a.remote.url}\n`)
+      process.kill(pid as number, "SIGHUP")
+      const refused = await eventually("the reload refused", async () => {
+        const s = await status()
+        return s.config?.error === undefined ? undefined : s
+      })
+      expect(refused.config?.error?.message).toMatch(/fleetd\.yaml:2:\d+: .*name/)
+      expect(refused.sources.map((s) => s.name)).toEqual(["a", "b", "c", "d"])
+      const ready = (await (await fetch(`${daemon?.base}/ready`)).json()) as { reasons: Array<string> }
+      expect(ready.reasons.join("\n")).toContain("was not reloaded")
+      // d still takes pushes; removing it from the file stops it and leaves its container running.
+      push(d, manifest(d.fleet, "2"))
+      expect(await post("/hooks/github", githubPush("acme/d", d.secret))).toBe(202)
+      await runs(d, "2")
+      writeConfig([a, b, c])
+      await eventually("d removed", async () => {
+        const s = await status()
+        return s.sources.length === 3 && s.config?.error === undefined ? true : undefined
+      })
+      expect(await runningEnv(docker, `${d.fleet}-app`)).toContain("VERSION=2")
+      expect(daemon?.process.pid).toBe(pid)
+      expect(daemon?.process.exitCode).toBeNull()
+    }, 90_000)
+  })
