@@ -1,6 +1,8 @@
 import { Effect, Layer } from "effect"
-import { loadDaemonSettings, type RunFlags } from "../config/loadDaemonSettings.ts"
+import type { RunFlags } from "../config/loadDaemonSettings.ts"
+import { loadDaemonSetup } from "../config/loadDaemonSetup.ts"
 import { ownContainerId } from "../config/ownContainerId.ts"
+import { daemonWide } from "../daemon/DaemonSetup.ts"
 import { daemonLayer } from "../daemon/daemonLayer.ts"
 import { parseHandoverPlan, StandbyVariable } from "../domain/handover.ts"
 import { describeStartError } from "./describeStartError.ts"
@@ -8,14 +10,18 @@ import { Output } from "./Output.ts"
 
 /**
  * Runs the daemon until it is interrupted (SIGTERM, SIGINT: exit 0 once the current
- * engine action has finished). Bad settings are a usage error (2); a daemon that
- * cannot start (the HTTP address is taken) exits 1 with what, where and what to do.
+ * engine action has finished). Bad settings or an invalid config file are a usage
+ * error (2); a daemon that cannot start (the HTTP address is taken) exits 1 with what,
+ * where and what to do.
  */
 export const runDaemon = Effect.fn("cli.run")(function* (flags: RunFlags) {
   const output = yield* Output
-  const settings = yield* Effect.result(loadDaemonSettings(flags, process.env))
-  if (settings._tag === "Failure") {
-    yield* output.err(`fleetd run: ${settings.failure.message}`)
+  const selfContainerId = ownContainerId()
+  const setup = yield* Effect.result(
+    loadDaemonSetup(flags, process.env, selfContainerId === undefined ? {} : { selfContainerId }),
+  )
+  if (setup._tag === "Failure") {
+    yield* output.err(`fleetd run: ${setup.failure.message}`)
     return 2
   }
   const raw = process.env[StandbyVariable]
@@ -24,12 +30,11 @@ export const runDaemon = Effect.fn("cli.run")(function* (flags: RunFlags) {
     yield* output.err(`fleetd run: ${standby}`)
     return 2
   }
-  const selfContainerId = ownContainerId()
-  const resolved = selfContainerId === undefined ? settings.success : { ...settings.success, selfContainerId }
-  return yield* Layer.launch(daemonLayer(resolved, standby)).pipe(
+  const listen = daemonWide(setup.success).listen
+  return yield* Layer.launch(daemonLayer(setup.success, standby)).pipe(
     Effect.as(0),
     Effect.catch((error) =>
-      output.err(`fleetd run: ${describeStartError(error, resolved.listen)}`).pipe(Effect.as(1)),
+      output.err(`fleetd run: ${describeStartError(error, listen)}`).pipe(Effect.as(1)),
     ),
   )
 })

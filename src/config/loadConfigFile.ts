@@ -33,7 +33,11 @@ export interface ConfiguredSource {
   readonly name: string
   /** As `fleetd run`'s flags would give them for this source alone; its own data directory. */
   readonly settings: DaemonSettings
-  /** The repository deliveries at the shared /hooks/<provider> URL must name to reach it. */
+  /**
+   * The repository deliveries at the shared /hooks/<provider> URL must name to reach it:
+   * `webhook.repository`, else its git `repo`. Undefined (a dir source, or fleetd run from
+   * flags): any delivery its secret authenticates.
+   */
   readonly webhookRepository: string | undefined
   /** Remove its containers when it leaves the file. */
   readonly prune: boolean
@@ -167,7 +171,7 @@ export const loadConfigFile = (file: string, env: Readonly<Record<string, string
       )
       sources.push({
         name: s.name,
-        webhookRepository: s.webhook?.repository,
+        webhookRepository: s.webhook?.repository ?? s.repo,
         prune: s.prune ?? false,
         settings: {
           source:

@@ -12,6 +12,7 @@ export class SettingsError extends Data.TaggedError("SettingsError")<{ readonly 
 
 /** `fleetd run` flags and the FLEETD_* variable each one overrides (docs/configuration.md). */
 export const runFlags = {
+  config: "FLEETD_CONFIG",
   repo: "FLEETD_REPO",
   branch: "FLEETD_BRANCH",
   ref: "FLEETD_REF",

@@ -1,5 +1,6 @@
 import type { Effect } from "effect"
 import type { ConfiguredSource } from "../config/loadConfigFile.ts"
+import type { Metrics } from "../observability/Metrics.ts"
 import type { Triggers } from "../triggers/Triggers.ts"
 import type { FleetLease } from "./FleetLease.ts"
 import type { StatusStore } from "./StatusStore.ts"
@@ -16,6 +17,8 @@ export interface RunningSource {
   readonly triggers: Triggers["Service"]
   readonly status: StatusStore["Service"]
   readonly lease: FleetLease["Service"]
+  /** Its view of the daemon's metrics (every sample labelled `source`). */
+  readonly metrics: Metrics["Service"]
   /** False once its loop has died (it never ends on its own). */
   readonly alive: Effect.Effect<boolean>
   /** Stops its loop between engine actions; its leases stay held until `stop`. */

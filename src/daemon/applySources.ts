@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import type { ConfiguredSource } from "../config/loadConfigFile.ts"
 import { logEvent } from "../observability/logEvent.ts"
+import { MetricsRegistry } from "../observability/MetricsRegistry.ts"
 import { pruneFleet } from "../reconciler/projectFleets.ts"
 import type { RunningSource } from "./RunningSource.ts"
 import { Sources } from "./Sources.ts"
@@ -35,6 +36,8 @@ const retire = (source: RunningSource) =>
             )
       }
     yield* source.stop
+    // Its series go with it; a source that only restarts keeps its counters.
+    yield* (yield* MetricsRegistry).removeSource(source.name)
   })
 
 /**

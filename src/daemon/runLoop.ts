@@ -44,7 +44,11 @@ export const runLoopWith = <R>(
     let failures = 0
     let sources: ReadonlyArray<string> = ["startup"]
     yield* metrics.recordTrigger("startup")
+    const draining = yield* Effect.serviceOption(Draining)
     for (;;) {
+      // A daemon that is draining (shutting down, or handed over to a new fleetd by another
+      // source's pass) starts no pass: it waits to be stopped.
+      if (draining._tag === "Some" && (yield* draining.value.isDraining)) return yield* Effect.never
       const startedAt = yield* Clock.currentTimeMillis
       yield* status.setPassId(yield* triggers.begin)
       const outcome = yield* pass(sources)

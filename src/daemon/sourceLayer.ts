@@ -26,7 +26,7 @@ const repoName = (repo: string) =>
  * source's fetch, stall or backoff is nobody else's; the engine, the registry's digest
  * cache, the metrics registry and draining are the daemon's and come from outside.
  */
-export const sourceLayer = (settings: DaemonSettings) => {
+export const sourceLayer = (name: string, settings: DaemonSettings) => {
   const { source: sourceConfig } = settings
   const source =
     sourceConfig._tag === "Git"
@@ -58,5 +58,9 @@ export const sourceLayer = (settings: DaemonSettings) => {
   )
   // The lease is released when the source stops (its scope closes after its loop's).
   const lease = FleetLease.layer({ ttl: settings.leaseExpiry ?? defaultLeaseTtl, command: "run" })
-  return Layer.mergeAll(StatusStore.layer(settings.fleet), watcher, lease).pipe(Layer.provideMerge(base))
+  return Layer.mergeAll(StatusStore.layer(settings.fleet), watcher, lease).pipe(
+    Layer.provideMerge(base),
+    // Its metrics: the daemon's registry, every sample labelled with the source's name.
+    Layer.provideMerge(Metrics.layerFor(name)),
+  )
 }

@@ -1,5 +1,6 @@
 import { Context, Effect, Exit, Fiber, Layer, Scope } from "effect"
 import type { ConfiguredSource } from "../config/loadConfigFile.ts"
+import { Metrics } from "../observability/Metrics.ts"
 import { Triggers } from "../triggers/Triggers.ts"
 import { FleetLease } from "./FleetLease.ts"
 import { emptyProjectsMemo, projectsPass } from "./projectsPass.ts"
@@ -29,7 +30,7 @@ export const startSource = (configured: ConfiguredSource) => startSourceWith(con
 export const startSourceWith = <R>(configured: ConfiguredSource, run: Effect.Effect<unknown, never, R>) =>
   Effect.gen(function* () {
     const scope = yield* Scope.make()
-    const context = yield* Layer.buildWithScope(sourceLayer(configured.settings), scope)
+    const context = yield* Layer.buildWithScope(sourceLayer(configured.name, configured.settings), scope)
     const fiber = yield* Effect.forkIn(
       run.pipe(Effect.provideContext(context), Effect.annotateLogs({ source: configured.name })),
       scope,
@@ -40,6 +41,7 @@ export const startSourceWith = <R>(configured: ConfiguredSource, run: Effect.Eff
       triggers: Context.get(context, Triggers),
       status: Context.get(context, StatusStore),
       lease: Context.get(context, FleetLease),
+      metrics: Context.get(context, Metrics),
       alive: Effect.sync(() => fiber.pollUnsafe() === undefined),
       halt: Fiber.interrupt(fiber),
       stop: Scope.close(scope, Exit.void),

@@ -171,3 +171,30 @@ export interface FleetStatus {
   /** The lease of each fleet this daemon manages (held, or waited for while another fleetd holds it). */
   readonly leases?: ReadonlyArray<LeaseStatus>
 }
+
+/** One source of the daemon (`sources[]` of `/status`): its name, then its fleet status. */
+export interface SourceStatus extends FleetStatus {
+  /** The config file's source name (`default` when fleetd runs from flags). */
+  readonly name: string
+}
+
+/** The config file as last read (docs/config-file.md); absent when fleetd runs from flags. */
+export interface ConfigFileStatus {
+  readonly file: string
+  readonly loadedAt: string
+  /** Why the last reload was refused; the configuration loaded at `loadedAt` still runs. */
+  readonly error?: { readonly at: string; readonly message: string }
+}
+
+/**
+ * What `/status` answers: every source, and with exactly one source (fleetd run from
+ * flags, or a config file with one entry) that source's fields at the top level too,
+ * as before sources existed. With several, the top level has the daemon's phase (the
+ * worst of its sources') and engine only.
+ */
+export interface DaemonStatus extends Partial<FleetStatus> {
+  readonly phase: Phase
+  readonly engine: EngineStatus
+  readonly sources: ReadonlyArray<SourceStatus>
+  readonly config?: ConfigFileStatus
+}

@@ -1,41 +1,50 @@
 import { Effect } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
-import { FleetLease } from "../daemon/FleetLease.ts"
-import { notReadyReasons, StatusStore } from "../daemon/StatusStore.ts"
-import { Metrics } from "../observability/Metrics.ts"
+import { daemonNotReady, daemonStatus } from "../daemon/daemonStatus.ts"
+import { Sources } from "../daemon/Sources.ts"
+import { MetricsRegistry } from "../observability/MetricsRegistry.ts"
 
 /**
- * `GET /health` (liveness: the process answers and its loop has not died), `/ready`
- * (engine reachable, a pass completed, not stalled, every lease held — with the reasons when not),
- * `/status` (the whole FleetStatus, docs/status.md) and `/metrics` (Prometheus text).
+ * `GET /health` (liveness: the process answers and every source's loop is alive),
+ * `/ready` (per source: engine reachable, a pass completed, not stalled, every lease held;
+ * and the config file's last reload accepted — with the reasons when not), `/status`
+ * (DaemonStatus, docs/status.md) and `/metrics` (Prometheus text).
  */
-export const statusRoutes = (loopAlive: Effect.Effect<boolean>) =>
+export const statusRoutes = () =>
   HttpRouter.use(
     Effect.fnUntraced(function* (router) {
-      const store = yield* StatusStore
-      const lease = yield* FleetLease
-      const metrics = yield* Metrics
+      const sources = yield* Sources
+      const metrics = yield* MetricsRegistry
       // The leases as of now: a lease lost or taken between passes shows at once.
-      const status = {
-        get: Effect.map(Effect.all([store.get, lease.views]), ([s, leases]) =>
-          leases.length === 0 ? s : { ...s, leases },
-        ),
-      }
+      const status = Effect.gen(function* () {
+        const all = yield* sources.all
+        const each = yield* Effect.forEach(all, (source) =>
+          Effect.map(Effect.all([source.status.get, source.lease.views]), ([s, leases]) => ({
+            name: source.name,
+            ...s,
+            ...(leases.length === 0 ? {} : { leases }),
+          })),
+        )
+        return daemonStatus(each, yield* sources.config)
+      })
       yield* router.add(
         "GET",
         "/health",
-        Effect.map(loopAlive, (alive) =>
-          HttpServerResponse.jsonUnsafe(
-            { status: alive ? "ok" : "loop stopped" },
-            { status: alive ? 200 : 503 },
-          ),
-        ),
+        Effect.gen(function* () {
+          const all = yield* sources.all
+          const stopped = []
+          for (const s of all) if (!(yield* s.alive)) stopped.push(s.name)
+          return HttpServerResponse.jsonUnsafe(
+            stopped.length === 0 ? { status: "ok" } : { status: "loop stopped", sources: stopped },
+            { status: stopped.length === 0 ? 200 : 503 },
+          )
+        }),
       )
       yield* router.add(
         "GET",
         "/ready",
-        Effect.map(status.get, (s) => {
-          const reasons = notReadyReasons(s)
+        Effect.map(status, (s) => {
+          const reasons = daemonNotReady(s)
           return HttpServerResponse.jsonUnsafe(
             { ready: reasons.length === 0, phase: s.phase, reasons },
             { status: reasons.length === 0 ? 200 : 503 },
@@ -45,16 +54,17 @@ export const statusRoutes = (loopAlive: Effect.Effect<boolean>) =>
       yield* router.add(
         "GET",
         "/status",
-        Effect.map(status.get, (s) => HttpServerResponse.jsonUnsafe(s)),
+        Effect.map(status, (s) => HttpServerResponse.jsonUnsafe(s)),
       )
       yield* router.add(
         "GET",
         "/metrics",
         // The lease gauge is read at scrape time, like /status: it changes between passes.
-        Effect.flatMap(lease.views, metrics.setLeases).pipe(
-          Effect.andThen(metrics.render),
-          Effect.map(({ contentType, body }) => HttpServerResponse.text(body, { contentType })),
-        ),
+        Effect.gen(function* () {
+          for (const source of yield* sources.all) yield* source.metrics.setLeases(yield* source.lease.views)
+          const { contentType, body } = yield* metrics.render
+          return HttpServerResponse.text(body, { contentType })
+        }),
       )
     }),
   )

@@ -178,7 +178,7 @@ if (engine !== undefined)
       push(c, manifest(c.fleet, "4"))
       expect(await post("/hooks/github", githubPush("acme/c", c.secret))).toBe(202)
       await runs(c, "4")
-      expect((await sourceStatus("c"))?.phase).toBe("Synced")
+      await eventually("c synced", async () => ((await sourceStatus("c"))?.phase === "Synced" ? true : undefined))
       // b's containers were left as they ran.
       expect(await runningEnv(docker, `${b.fleet}-app`)).toContain("VERSION=3")
       push(b, manifest(b.fleet, "5"))

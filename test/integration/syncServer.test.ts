@@ -9,6 +9,7 @@ import { Metrics } from "../../src/observability/Metrics.ts"
 import { ManifestSource } from "../../src/source/ManifestSource.ts"
 import { Triggers } from "../../src/triggers/Triggers.ts"
 import { freePort } from "../support/freePort.ts"
+import { oneSource } from "../support/sourcesOf.ts"
 
 const TOKEN = "sync-test-token-0123456789"
 
@@ -76,7 +77,7 @@ const startServer = async (apiToken: string | undefined, passMs = 50) => {
   )
   const server = serveHttp(syncRoutes(), { host: "127.0.0.1", port }).pipe(
     Layer.provideMerge(loop),
-    Layer.provideMerge(services),
+    Layer.provideMerge(oneSource(settings(port, apiToken)).pipe(Layer.provideMerge(services))),
     Layer.provide(Logger.layer([capture])),
   )
   const runtime = ManagedRuntime.make(server)
@@ -129,7 +130,10 @@ describe("POST /sync", () => {
   it("answers 202 with the pass id, which counts up", async () => {
     const s = await start(TOKEN)
     const first = await s.post("/sync")
-    expect(first).toEqual({ status: 202, body: { status: "accepted", id: 1, reason: "pass requested" } })
+    expect(first).toEqual({
+      status: 202,
+      body: { status: "accepted", source: "default", id: 1, reason: "pass requested" },
+    })
     const done = await s.post("/sync?wait=true")
     expect(done.status).toBe(200)
     expect((done.body["id"] as number) >= 1).toBe(true)

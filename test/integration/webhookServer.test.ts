@@ -11,6 +11,7 @@ import { ManifestSource } from "../../src/source/ManifestSource.ts"
 import { Triggers } from "../../src/triggers/Triggers.ts"
 import { freePort } from "../support/freePort.ts"
 import { firstResponse, openSocket, requestHead } from "../support/rawHttp.ts"
+import { oneSource } from "../support/sourcesOf.ts"
 import {
   authHeaders,
   type Delivery,
@@ -82,7 +83,7 @@ const startServer = async (secrets: DaemonSettings["webhookSecrets"]) => {
     StatusStore.layer("webhooks").pipe(Layer.provide(source)),
   ).pipe(Layer.provideMerge(Metrics.layer))
   const server = serveHttp(webhookRoutes({ bodyTimeout: "500 millis" }), { host: "127.0.0.1", port }).pipe(
-    Layer.provideMerge(services),
+    Layer.provideMerge(oneSource(settings(secrets, port)).pipe(Layer.provideMerge(services))),
     Layer.provide(Logger.layer([capture])),
   )
   const runtime = ManagedRuntime.make(server)

@@ -4,6 +4,7 @@ import type { FleetLease } from "../../src/daemon/FleetLease.ts"
 import type { RunningSource } from "../../src/daemon/RunningSource.ts"
 import { Sources } from "../../src/daemon/Sources.ts"
 import { StatusStore } from "../../src/daemon/StatusStore.ts"
+import { Metrics } from "../../src/observability/Metrics.ts"
 import { Triggers } from "../../src/triggers/Triggers.ts"
 
 /** A lease service that holds nothing: the HTTP routes only read its views. */
@@ -24,6 +25,7 @@ export const oneSource = (settings: DaemonSettings, name = "default", webhookRep
         triggers: yield* Triggers,
         status: yield* StatusStore,
         lease: noLeases,
+        metrics: yield* Metrics,
         alive: Effect.succeed(true),
         halt: Effect.void,
         stop: Effect.void,
