@@ -99,7 +99,8 @@ Options:
       --url URL    the daemon's address (default: http://127.0.0.1:8080)
       --json       print /status as it is
 
-\`fleetd sync\` options (the token from FLEETD_API_TOKEN or FLEETD_API_TOKEN_FILE; docs/api.md):
+\`fleetd sync [SOURCE]\` options (the token from FLEETD_API_TOKEN or FLEETD_API_TOKEN_FILE; docs/api.md;
+  SOURCE: one source of a daemon run with --config, else every source):
       --url URL    the daemon's address (default: http://127.0.0.1:8080)
       --wait       wait for the pass and print what it did to each service
       --timeout DURATION  how long the daemon waits for it (default: 5m, at most 30m)
@@ -293,10 +294,17 @@ const parseSync = (argv: ReadonlyArray<string>): ParsedArgs => {
     if (typeof timeout === "string") return { _tag: "UsageError", message: timeout }
     if (values.wait !== true) return { _tag: "UsageError", message: "--timeout goes with --wait" }
   }
-  return (
-    rest(positionals) ?? {
-      _tag: "Sync",
-      args: { url, wait: values.wait ?? false, json: values.json ?? false, timeout: values.timeout },
-    }
-  )
+  // `fleetd sync [SOURCE]`: one source of a daemon run from a config file, else all.
+  const [, source, ...extra] = positionals
+  if (extra.length > 0) return { _tag: "UsageError", message: `unexpected argument "${extra[0]}"` }
+  return {
+    _tag: "Sync",
+    args: {
+      url,
+      wait: values.wait ?? false,
+      json: values.json ?? false,
+      timeout: values.timeout,
+      ...(source === undefined ? {} : { source }),
+    },
+  }
 }

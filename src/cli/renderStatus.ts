@@ -1,5 +1,5 @@
 import { describeHolder } from "../daemon/leaseDecision.ts"
-import type { FleetStatus } from "../domain/FleetStatus.ts"
+import type { DaemonStatus, FleetStatus } from "../domain/FleetStatus.ts"
 
 const ago = (iso: string | undefined, now: number) => {
   if (iso === undefined) return "never"
@@ -115,4 +115,43 @@ const renderProjects = (s: FleetStatus, now: number): ReadonlyArray<string> => {
       ...table([["PROJECT", "SERVICE", "SYNC", "HEALTH", "IMAGE", "LAST CHANGE", "NOTE"], ...rows]),
     )
   return lines
+}
+
+/**
+ * `fleetd status` for the whole daemon: one source run from flags renders as above; a
+ * config file adds its state, a table of the sources (fleets, revision, last pass, next
+ * poll) and then each source in full.
+ */
+export const renderDaemonStatus = (d: DaemonStatus, now: number): string => {
+  const [only] = d.sources
+  if (d.sources.length === 1 && d.config === undefined && only !== undefined) return renderStatus(only, now)
+  const lines = [`fleetd: ${d.phase}, ${d.sources.length} source${d.sources.length === 1 ? "" : "s"}`]
+  if (d.config !== undefined)
+    lines.push(
+      `config:   ${d.config.file}, loaded ${ago(d.config.loadedAt, now)}`,
+      ...(d.config.error === undefined
+        ? []
+        : [
+            `RELOAD REFUSED ${ago(d.config.error.at, now)} (the loaded configuration runs):`,
+            `  ${d.config.error.message}`,
+          ]),
+    )
+  lines.push(
+    "",
+    ...table([
+      ["SOURCE", "PHASE", "FLEETS", "APPLIED", "LAST PASS", "NEXT POLL"],
+      ...d.sources.map((s) => [
+        s.name,
+        s.phase,
+        s.projects !== undefined ? s.projects.map((p) => p.fleet).join(",") || "-" : (s.fleet ?? "-"),
+        short(s.lastAppliedRevision),
+        s.lastPass === undefined
+          ? "none yet"
+          : `${s.lastPass.result ?? "running"} ${ago(s.lastPass.finishedAt ?? s.lastPass.startedAt, now)}`,
+        ago(s.nextPassAt, now),
+      ]),
+    ]),
+  )
+  for (const s of d.sources) lines.push("", `── source ${s.name} ──`, renderStatus(s, now))
+  return lines.join("\n")
 }

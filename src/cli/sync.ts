@@ -11,13 +11,18 @@ export interface SyncArgs {
   readonly json: boolean
   /** How long the daemon waits for the pass (`--timeout`), as the API's query parameter. */
   readonly timeout: string | undefined
+  /** One source of the daemon (`POST /sync/<source>`); unset: every source. */
+  readonly source?: string
 }
 
 interface SyncAnswer {
   readonly status: string
   readonly reason?: string
+  readonly source?: string
   readonly id?: number
   readonly pass?: PassStatus
+  /** With several sources: each one's answer. */
+  readonly sources?: ReadonlyArray<SyncAnswer>
 }
 
 /**
@@ -42,7 +47,7 @@ export const sync = Effect.fn("cli.sync")(function* (args: SyncArgs) {
   const query = new URLSearchParams()
   if (args.wait) query.set("wait", "true")
   if (args.wait && args.timeout !== undefined) query.set("timeout", args.timeout)
-  const endpoint = `${args.url.replace(/\/+$/, "")}/sync`
+  const endpoint = `${args.url.replace(/\/+$/, "")}/sync${args.source === undefined ? "" : `/${encodeURIComponent(args.source)}`}`
   const bearer = Redacted.value(token.success)
   const answer = yield* Effect.tryPromise(async () => {
     const response = await fetch(`${endpoint}${query.size > 0 ? `?${query}` : ""}`, {
@@ -59,13 +64,21 @@ export const sync = Effect.fn("cli.sync")(function* (args: SyncArgs) {
   }
   const { code, body } = answer.success
   if (args.json) yield* output.out(JSON.stringify(body, null, 2))
+  const each = body.sources ?? [body]
+  const named = (a: SyncAnswer) => (body.sources === undefined ? "" : `source ${a.source}: `)
   if (code === 202) {
-    if (!args.json) yield* output.out(`pass ${body.id} requested; see fleetd status`)
+    if (!args.json)
+      for (const a of each) yield* output.out(`${named(a)}pass ${a.id} requested; see fleetd status`)
     return 0
   }
-  if (code === 200 && body.pass !== undefined) {
-    if (!args.json) yield* output.out(renderSync(body.pass))
-    return body.pass.result === "success" ? 0 : 1
+  const passes = each.flatMap((a) => (a.pass === undefined ? [] : [{ answer: a, pass: a.pass }]))
+  if (code === 200 && passes.length === each.length) {
+    if (!args.json)
+      for (const { answer, pass } of passes)
+        yield* output.out(
+          body.sources === undefined ? renderSync(pass) : `${named(answer)}${renderSync(pass)}`,
+        )
+    return passes.every((p) => p.pass.result === "success") ? 0 : 1
   }
   if (!args.json)
     yield* output.err(`fleetd sync: ${endpoint} answered ${code}: ${body.reason ?? body.status}`)

@@ -14,6 +14,13 @@ describe("fleetd sync", () => {
     })
   })
 
+  it("takes one source name: fleetd sync SOURCE", () => {
+    expect(parseCliArgs(["sync", "shop", "--wait"])).toEqual({
+      _tag: "Sync",
+      args: { url: "http://127.0.0.1:8080", wait: true, json: false, timeout: undefined, source: "shop" },
+    })
+  })
+
   it("refuses a timeout without --wait, a bad timeout, a bad URL and extra arguments", () => {
     expect(parseCliArgs(["sync", "--timeout", "2m"])).toEqual({
       _tag: "UsageError",
@@ -21,7 +28,7 @@ describe("fleetd sync", () => {
     })
     expect(parseCliArgs(["sync", "--wait", "--timeout", "2h"])).toMatchObject({ _tag: "UsageError" })
     expect(parseCliArgs(["sync", "--url", "ftp://x"])).toMatchObject({ _tag: "UsageError" })
-    expect(parseCliArgs(["sync", "extra"])).toEqual({
+    expect(parseCliArgs(["sync", "shop", "extra"])).toEqual({
       _tag: "UsageError",
       message: 'unexpected argument "extra"',
     })
