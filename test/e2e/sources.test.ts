@@ -8,6 +8,7 @@ import type { DaemonStatus, SourceStatus } from "../../src/domain/FleetStatus.ts
 import { type Daemon, eventually, startDaemon, stopDaemon } from "../support/daemon.ts"
 import { freePort } from "../support/freePort.ts"
 import { type GitRemote, makeGitRemote } from "../support/gitRemote.ts"
+import { runFleetd } from "../support/runFleetd.ts"
 import { cleanupFleet, rawClient, runningEnv, testEngines, uniqueFleet } from "../support/testEngines.ts"
 import { hmacHex } from "../support/webhookFixtures.ts"
 
@@ -57,9 +58,10 @@ if (engine !== undefined)
     }))
     const [a, b, c, d] = sources as [Source, Source, Source, Source]
     let daemon: Daemon | undefined
+    const token = `sources-api-${randomUUID()}`
 
     /** The config file listing `listed`, each answering to `acme/<name>` with its own secret. */
-    const writeConfig = (listed: ReadonlyArray<Source>) =>
+    const writeConfig = (listed: ReadonlyArray<Source>, interval: (s: Source) => string = () => "1h") =>
       writeFileSync(
         configFile,
         [
@@ -68,7 +70,7 @@ if (engine !== undefined)
           ...listed.flatMap((s) => [
             `  - name: ${s.name}`,
             `    repo: ${s.remote.url}`,
-            "    interval: 1h",
+            `    interval: ${interval(s)}`,
             "    webhook:",
             `      repository: acme/${s.name}`,
             `      secret_env: SECRET_${s.name.toUpperCase()}`,
@@ -105,7 +107,10 @@ if (engine !== undefined)
       daemon = startDaemon(["--config", configFile], {
         dockerHost: engine.host,
         port: await freePort(),
-        env: Object.fromEntries(sources.map((s) => [`SECRET_${s.name.toUpperCase()}`, s.secret])),
+        env: {
+          FLEETD_API_TOKEN: token,
+          ...Object.fromEntries(sources.map((s) => [`SECRET_${s.name.toUpperCase()}`, s.secret])),
+        },
       })
       await eventually(
         "every source's first pass",
@@ -178,7 +183,9 @@ if (engine !== undefined)
       push(c, manifest(c.fleet, "4"))
       expect(await post("/hooks/github", githubPush("acme/c", c.secret))).toBe(202)
       await runs(c, "4")
-      await eventually("c synced", async () => ((await sourceStatus("c"))?.phase === "Synced" ? true : undefined))
+      await eventually("c synced", async () =>
+        (await sourceStatus("c"))?.phase === "Synced" ? true : undefined,
+      )
       // b's containers were left as they ran.
       expect(await runningEnv(docker, `${b.fleet}-app`)).toContain("VERSION=3")
       push(b, manifest(b.fleet, "5"))
@@ -215,4 +222,44 @@ if (engine !== undefined)
       expect(daemon?.process.pid).toBe(pid)
       expect(daemon?.process.exitCode).toBeNull()
     }, 90_000)
+    it("fleetd sync SOURCE --wait passes one source; POST /sync passes every source", async () => {
+      const cli = { dockerHost: engine.host, env: { FLEETD_API_TOKEN: token } }
+      const sha = push(a, manifest(a.fleet, "6"))
+      const one = await runFleetd(["sync", "a", "--wait", "--url", daemon?.base ?? ""], cli)
+      expect(one.stderr).toBe("")
+      expect(one.code).toBe(0)
+      expect(one.stdout).toMatch(new RegExp(`^pass \\d+: success at ${sha.slice(0, 12)} `))
+      expect(one.stdout).toContain("  app: replaced (spec changed)")
+      const all = await fetch(`${daemon?.base}/sync?wait=true`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+      })
+      expect(all.status).toBe(200)
+      const body = (await all.json()) as {
+        status: string
+        sources: Array<{ source: string; pass: { result: string } }>
+      }
+      expect(body.status).toBe("done")
+      expect(body.sources.map((s) => [s.source, s.pass.result])).toEqual([
+        ["a", "success"],
+        ["b", "success"],
+        ["c", "success"],
+      ])
+      const unknown = await runFleetd(["sync", "zzz", "--url", daemon?.base ?? ""], cli)
+      expect(unknown.code).toBe(1)
+      expect(unknown.stderr).toContain("answered 404: no source is named")
+    }, 60_000)
+
+    it("a changed entry restarts that source alone", async () => {
+      const before = await Promise.all([a, b].map(async (s) => (await sourceStatus(s.name))?.lastPass?.id))
+      writeConfig([a, b, c], (s) => (s === c ? "30m" : "1h"))
+      // c starts anew: its pass ids count from 1 again; a and b ran no pass.
+      await eventually("c restarted", async () => {
+        const s = await sourceStatus("c")
+        return s?.lastPass?.id === 1 && s.lastPass.result === "success" ? true : undefined
+      })
+      const after = await Promise.all([a, b].map(async (s) => (await sourceStatus(s.name))?.lastPass?.id))
+      expect(after).toEqual(before)
+      expect(daemon?.logs()).toContain("source c restarted: its settings changed")
+    }, 60_000)
   })

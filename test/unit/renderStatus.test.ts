@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { renderStatus } from "../../src/cli/renderStatus.ts"
+import { renderDaemonStatus, renderStatus } from "../../src/cli/renderStatus.ts"
+import { daemonStatus } from "../../src/daemon/daemonStatus.ts"
 import type { FleetStatus } from "../../src/domain/FleetStatus.ts"
 
 const now = Date.parse("2026-11-23T01:00:00.000Z")
@@ -141,5 +142,41 @@ describe("fleetd status rendering", () => {
       "ORPHANED old: services/old is no longer a project; left running (old-app); --prune-projects removes it",
     )
     expect(text).toMatch(/blog\s+web\s+Synced\s+Healthy\s+app:1/)
+  })
+})
+
+describe("fleetd status for a daemon with several sources", () => {
+  const synced: FleetStatus = { ...status, fleet: "blog", phase: "Synced", stalled: undefined as never }
+  it("renders one source run from flags exactly as before", () => {
+    const single = daemonStatus([{ ...status, name: "default" }], { loadedAt: "2026-11-23T00:00:00.000Z" })
+    expect(renderDaemonStatus(single, now)).toBe(renderStatus(status, now))
+  })
+
+  it("shows the config file, a refused reload, a table of the sources, then each source", () => {
+    const text = renderDaemonStatus(
+      daemonStatus(
+        [
+          { ...status, name: "shop" },
+          { ...synced, name: "blog" },
+        ],
+        {
+          file: "/etc/fleetd/fleetd.yaml",
+          loadedAt: "2026-11-23T00:58:00.000Z",
+          error: { at: "2026-11-23T00:59:30.000Z", message: "fleetd.yaml:4:13: sources[0].name: bad" },
+        },
+      ),
+      now,
+    )
+    const lines = text.split("\n")
+    expect(lines.slice(0, 4)).toEqual([
+      "fleetd: Stalled, 2 sources",
+      "config:   /etc/fleetd/fleetd.yaml, loaded 2m ago",
+      "RELOAD REFUSED 30s ago (the loaded configuration runs):",
+      "  fleetd.yaml:4:13: sources[0].name: bad",
+    ])
+    expect(lines).toContain("SOURCE  PHASE    FLEETS  APPLIED       LAST PASS       NEXT POLL")
+    expect(lines).toContain("shop    Stalled  shop    aaaaaaaaaaaa  stalled 9s ago  in 30s")
+    expect(lines).toContain("── source blog ──")
+    expect(text).toContain("fleet blog: Synced")
   })
 })
