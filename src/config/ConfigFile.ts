@@ -9,6 +9,7 @@
  */
 import { Schema } from "effect"
 import { durationHint, parseDuration } from "../manifest/compose/duration.ts"
+import { webhookProviders } from "./DaemonConfig.ts"
 import { listenHint, parseListenAddress } from "./operatorPaths.ts"
 
 const opt = Schema.optionalKey
@@ -53,6 +54,22 @@ export const WebhookSettings = Schema.Struct({
   secret_file: opt(Path("File holding this source's webhook secret")),
   secret_env: opt(VariableName),
 }).annotate({ identifier: "WebhookSettings", description: "This source's webhook" })
+
+export const ProviderSecret = Schema.Struct({
+  secret_file: opt(Path("File holding the provider's secret")),
+  secret_env: opt(VariableName),
+}).annotate({ identifier: "ProviderSecret", description: "One provider's secret, for every source" })
+
+/** Daemon-wide secrets per provider: a registry notifies one URL with one token, whatever the source. */
+export const DaemonWebhooks = Schema.Struct(
+  Object.fromEntries(webhookProviders.map((p) => [p, opt(ProviderSecret)])) as {
+    readonly [K in (typeof webhookProviders)[number]]: Schema.optionalKey<typeof ProviderSecret>
+  },
+).annotate({
+  identifier: "DaemonWebhooks",
+  description:
+    "A provider's secret for every source (it wins over a source's own webhook secret for that provider); typically the registries' (registry, dockerhub, harbor)",
+})
 
 export const SourceEntry = Schema.Struct({
   name: Schema.String.annotate({
@@ -122,6 +139,7 @@ export const ConfigFile = Schema.Struct({
       Schema.isGreaterThan(0),
     ),
   ),
+  webhooks: opt(DaemonWebhooks),
   log_level: opt(Schema.Literals(["debug", "info", "warn", "error"])),
   log_format: opt(Schema.Literals(["json", "pretty"])),
   sources: Schema.Array(SourceEntry).annotate({ description: "The repositories and directories to follow" }),

@@ -64,6 +64,13 @@ export const checkConfigFile = (config: ConfigFile, located: Located): ReadonlyA
   const issues: Array<ManifestIssue> = []
   if (config.sources.length === 0)
     issues.push(located.issueAt(["sources"], "list at least one source (name: and repo: or dir:)"))
+  for (const [provider, secret] of Object.entries(config.webhooks ?? {}))
+    if (secret?.secret_file !== undefined && secret.secret_env !== undefined)
+      issues.push(
+        located.issueAt(["webhooks", provider], "give secret_file: or secret_env:, not both", {
+          onKey: true,
+        }),
+      )
   const names = new Map<string, number>()
   const origins = new Map<string, number>()
   const fleets = new Map<string, number>()

@@ -13,9 +13,16 @@ import { decodeLocated } from "../manifest/decodeLocated.ts"
 import { formatManifestError, formatManifestIssue, type ManifestIssue } from "../manifest/ManifestError.ts"
 import { type Located, parseYaml } from "../manifest/yamlDocument.ts"
 import { loadPolicy } from "../policy/loadPolicy.ts"
-import { ConfigFile, GitSettings, SourceEntry, WebhookSettings } from "./ConfigFile.ts"
+import {
+  ConfigFile,
+  DaemonWebhooks,
+  GitSettings,
+  ProviderSecret,
+  SourceEntry,
+  WebhookSettings,
+} from "./ConfigFile.ts"
 import { checkConfigFile } from "./checkConfigFile.ts"
-import { type DaemonSettings, webhookProviders } from "./DaemonConfig.ts"
+import { type DaemonSettings, type WebhookProvider, webhookProviders } from "./DaemonConfig.ts"
 import { checkLocalFilesDir, parseListenAddress } from "./operatorPaths.ts"
 
 /** The config file cannot be read or is invalid; nothing starts (or, on reload, changes). */
@@ -52,13 +59,17 @@ const keysOf = (path: ReadonlyArray<PropertyKey>): string | undefined => {
   const fields =
     path.length === 1
       ? ConfigFile.fields
-      : path.length === 3
-        ? SourceEntry.fields
-        : path[2] === "git"
-          ? GitSettings.fields
-          : path[2] === "webhook"
-            ? WebhookSettings.fields
-            : undefined
+      : path[0] === "webhooks"
+        ? path.length === 2
+          ? DaemonWebhooks.fields
+          : ProviderSecret.fields
+        : path.length === 3
+          ? SourceEntry.fields
+          : path[2] === "git"
+            ? GitSettings.fields
+            : path[2] === "webhook"
+              ? WebhookSettings.fields
+              : undefined
   return fields === undefined ? undefined : `allowed here: ${Object.keys(fields).join(", ")}`
 }
 
@@ -126,6 +137,23 @@ export const loadConfigFile = (file: string, env: Readonly<Record<string, string
     const dataDir = path(config.data_dir ?? ".fleetd")
     const issues: Array<ManifestIssue> = []
     const sources: Array<ConfiguredSource> = []
+    // The daemon-wide secret of each provider that has one: it wins over a source's own.
+    const daemonSecrets: Partial<Record<WebhookProvider, Redacted.Redacted<string>>> = {}
+    for (const [provider, given] of Object.entries(config.webhooks ?? {})) {
+      const read = readSecret(
+        given?.secret_file === undefined ? undefined : path(given.secret_file),
+        given?.secret_env,
+        env,
+      )
+      if ("problem" in read)
+        issues.push(
+          located.issueAt(
+            ["webhooks", provider, given?.secret_env === undefined ? "secret_file" : "secret_env"],
+            read.problem,
+          ),
+        )
+      else if (read.value !== undefined) daemonSecrets[provider as WebhookProvider] = read.value
+    }
     for (const [i, s] of config.sources.entries()) {
       const at = (keys: ReadonlyArray<string>, message: string) =>
         issues.push(located.issueAt(["sources", i, ...keys], message))
@@ -166,9 +194,12 @@ export const loadConfigFile = (file: string, env: Readonly<Record<string, string
             )
       const interval = Duration.millis((parseDuration(s.interval ?? "60s") ?? 0) / 1e6)
       if (Duration.toMillis(interval) < 1000) at(["interval"], "the poll interval must be at least 1s")
-      const webhookSecrets = Object.fromEntries(
-        webhookSecret === undefined ? [] : webhookProviders.map((p) => [p, webhookSecret]),
-      )
+      const webhookSecrets = {
+        ...Object.fromEntries(
+          webhookSecret === undefined ? [] : webhookProviders.map((p) => [p, webhookSecret]),
+        ),
+        ...daemonSecrets,
+      }
       sources.push({
         name: s.name,
         webhookRepository: s.webhook?.repository ?? s.repo,

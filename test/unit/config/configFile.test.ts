@@ -102,6 +102,18 @@ describe("the config file", () => {
       ["fleetd.yaml:4:5: sources[0].webhook: give secret_file: or secret_env:, not both"],
     ],
     [
+      "a daemon-wide secret as a file and a variable",
+      ["webhooks:", "  harbor: { secret_file: s, secret_env: S }", "sources: [{ name: a, dir: /srv }]"],
+      ["fleetd.yaml:2:3: webhooks.harbor: give secret_file: or secret_env:, not both"],
+    ],
+    [
+      "a daemon-wide secret of an unknown provider",
+      ["webhooks:", "  quay: { secret_env: S }", "sources: [{ name: a, dir: /srv }]"],
+      [
+        'fleetd.yaml:2:3: webhooks.quay: unknown config key "quay" (allowed here: github, gitlab, gitea, bitbucket, generic, registry, dockerhub, harbor)',
+      ],
+    ],
+    [
       "an unknown key, a bad name, a bad duration and a bad listen address",
       ["listen: nowhere", "sources:", "  - name: A_b", "    dir: /srv", "    interval: ten", "    secret: x"],
       [
@@ -139,6 +151,8 @@ describe("loading the config file", () => {
       [
         "data_dir: state",
         "concurrency: 6",
+        "webhooks:",
+        "  registry: { secret_env: REGISTRY_TOKEN }",
         "sources:",
         "  - name: infra",
         "    repo: file:///srv/infra.git",
@@ -153,7 +167,10 @@ describe("loading the config file", () => {
       ].join("\n"),
     )
     return Effect.gen(function* () {
-      const loaded = yield* loadConfigFile(join(dir, "fleetd.yaml"), { INFRA_HOOK: "hook-secret" })
+      const loaded = yield* loadConfigFile(join(dir, "fleetd.yaml"), {
+        INFRA_HOOK: "hook-secret",
+        REGISTRY_TOKEN: "registry-token",
+      })
       const [infra, home] = loaded.sources
       expect(infra?.settings.source).toMatchObject({
         _tag: "Git",
@@ -171,10 +188,14 @@ describe("loading the config file", () => {
       expect(infra?.webhookRepository).toBe("me/infra")
       expect(home?.settings.source).toEqual({ _tag: "Dir", dir: join(dir, "fleet") })
       expect(home?.prune).toBe(true)
-      expect(home?.settings.webhookSecrets).toEqual({})
+      // The daemon-wide registry token is every source's, over a source's own secret.
+      expect(Object.keys(home?.settings.webhookSecrets ?? {})).toEqual(["registry"])
+      for (const source of [infra, home])
+        expect(Redacted.value(source!.settings.webhookSecrets.registry!)).toBe("registry-token")
       // The secret is in no rendering of the settings.
       expect(JSON.stringify(loaded)).not.toContain("hook-secret")
       expect(JSON.stringify(loaded)).not.toContain("tok-123")
+      expect(JSON.stringify(loaded)).not.toContain("registry-token")
     })
   })
 
