@@ -10,6 +10,7 @@ import { freePort } from "../support/freePort.ts"
 import { type GitRemote, makeGitRemote } from "../support/gitRemote.ts"
 import { runFleetd } from "../support/runFleetd.ts"
 import { cleanupFleet, rawClient, runningEnv, testEngines, uniqueFleet } from "../support/testEngines.ts"
+import { imageId, pushImage, startRegistry, type TestRegistry } from "../support/testRegistry.ts"
 import { hmacHex } from "../support/webhookFixtures.ts"
 
 const idle = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]`
@@ -59,6 +60,8 @@ if (engine !== undefined)
     const [a, b, c, d] = sources as [Source, Source, Source, Source]
     let daemon: Daemon | undefined
     const token = `sources-api-${randomUUID()}`
+    const registryToken = `registry-${randomUUID()}`
+    let registry: TestRegistry | undefined
 
     /** The config file listing `listed`, each answering to `acme/<name>` with its own secret. */
     const writeConfig = (listed: ReadonlyArray<Source>, interval: (s: Source) => string = () => "1h") =>
@@ -66,6 +69,9 @@ if (engine !== undefined)
         configFile,
         [
           `data_dir: ${join(dir, "data")}`,
+          // The registry's one token is every source's: each checks the images it tracks.
+          "webhooks:",
+          "  registry: { secret_env: REGISTRY_TOKEN }",
           "sources:",
           ...listed.flatMap((s) => [
             `  - name: ${s.name}`,
@@ -104,11 +110,16 @@ if (engine !== undefined)
         push(s, manifest(s.fleet, "1"))
       }
       writeConfig([a, b, c])
+      const port = await freePort()
+      registry = await startRegistry({
+        notify: { url: `http://127.0.0.1:${port}/hooks/registry`, token: registryToken },
+      })
       daemon = startDaemon(["--config", configFile], {
         dockerHost: engine.host,
-        port: await freePort(),
+        port,
         env: {
           FLEETD_API_TOKEN: token,
+          REGISTRY_TOKEN: registryToken,
           ...Object.fromEntries(sources.map((s) => [`SECRET_${s.name.toUpperCase()}`, s.secret])),
         },
       })
@@ -128,6 +139,15 @@ if (engine !== undefined)
         // No secret of any source reached the log.
         expect(logs).not.toContain(s.secret)
       }
+      expect(logs).not.toContain(registryToken)
+      await registry?.remove()
+      for (const image of await docker.listImages())
+        for (const tag of image.RepoTags ?? [])
+          if (registry !== undefined && tag.startsWith(registry.host) && !tag.includes("@"))
+            await docker
+              .getImage(tag)
+              .remove()
+              .catch(() => undefined)
       await Effect.runPromise(Scope.close(scope, Exit.void))
       rmSync(dir, { recursive: true, force: true })
     })
@@ -262,4 +282,67 @@ if (engine !== undefined)
       expect(after).toEqual(before)
       expect(daemon?.logs()).toContain("source c restarted: its settings changed")
     }, 60_000)
+    it("a registry push of a tracked tag rolls out in the one source that tracks it, with no git push", async () => {
+      const host = registry?.host ?? ""
+      const tag = `${host}/fleetd/${c.fleet}:stable`
+      const [v1, v2] = [
+        await imageId(docker, "fleetd-test/app:v1"),
+        await imageId(docker, "fleetd-test/app:v2"),
+      ]
+      /** Pushes `from` under the tag, then points the local tag back at v1: only the registry knows. */
+      const publish = async (from: string) => {
+        await pushImage(engine, docker, from, tag)
+        await docker.getImage("fleetd-test/app:v1").tag({ repo: `${host}/fleetd/${c.fleet}`, tag: "stable" })
+      }
+      const image = async () =>
+        (
+          await docker
+            .getContainer(`${c.fleet}-app`)
+            .inspect()
+            .catch(() => undefined)
+        )?.Image
+      await publish("fleetd-test/app:v1")
+      push(c, `x-fleetd:\n  track: digest\n${manifest(c.fleet, "7").replace("fleetd-test/app:v1", tag)}`)
+      expect(await post("/hooks/github", githubPush("acme/c", c.secret))).toBe(202)
+      await eventually(
+        "c runs the tracked tag",
+        async () => ((await image()) === v1 ? true : undefined),
+        30_000,
+      )
+      await eventually("c synced", async () =>
+        (await sourceStatus("c"))?.phase === "Synced" ? true : undefined,
+      )
+      // The first push's notifications may still be retried: wait until they are all answered.
+      let answered = -1
+      await eventually(
+        "earlier notifications answered",
+        async () => {
+          const text = await (await fetch(`${daemon?.base}/metrics`)).text()
+          const now = text
+            .split("\n")
+            .filter((l) => l.startsWith('fleetd_webhook_requests_total{provider="registry"'))
+            .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0)
+          const quiet = now === answered
+          answered = now
+          await new Promise((r) => setTimeout(r, 1500))
+          return quiet ? true : undefined
+        },
+        30_000,
+      )
+      const others = await Promise.all([a, b].map(async (s) => (await sourceStatus(s.name))?.lastPass?.id))
+      const pushed = Date.now()
+      await publish("fleetd-test/app:v2")
+      await eventually(
+        "the new digest rolled out in c",
+        async () => ((await image()) === v2 ? true : undefined),
+        30_000,
+      )
+      console.log(`${engine.kind} registry push → container running in ${Date.now() - pushed} ms (3 sources)`)
+      const c2 = await sourceStatus("c")
+      expect(c2?.lastPass?.triggers).toContain("image:registry")
+      // a and b track nothing in that registry: no pass of theirs.
+      expect(await Promise.all([a, b].map(async (s) => (await sourceStatus(s.name))?.lastPass?.id))).toEqual(
+        others,
+      )
+    }, 90_000)
   })
