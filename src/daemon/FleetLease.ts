@@ -79,6 +79,8 @@ export class FleetLease extends Context.Service<
 export interface LeaseOptions {
   readonly ttl: Duration.Duration
   readonly command: "run" | "apply"
+  /** The config file's source this lease serves: named in its records, so a second source claiming one fleet is told whose it is. */
+  readonly source?: string
 }
 
 interface FleetState {
@@ -107,6 +109,7 @@ export const makeFleetLease = Effect.fnUntraced(function* (options: LeaseOptions
     host: hostname(),
     pid: process.pid,
     command: options.command,
+    ...(options.source === undefined ? {} : { source: options.source }),
     startedAt: new Date(started).toISOString(),
   }
   const fleets = new Map<string, FleetState>()

@@ -66,7 +66,7 @@ export const decideLease = (
 
 /** `fleetd run on web-1 (pid 42, started 2026-12-04T03:00:00.000Z)`: the holder, for messages. */
 export const describeHolder = (holder: LeaseHolder): string =>
-  `fleetd ${holder.command} on ${holder.host} (pid ${holder.pid}, started ${holder.startedAt})`
+  `fleetd ${holder.command}${holder.source === undefined ? "" : ` (source ${holder.source})`} on ${holder.host} (pid ${holder.pid}, started ${holder.startedAt})`
 
 /** The engine object of record `seq`; Docker's and Podman's volume-name rules accept every fleet name. */
 export const leaseVolumeName = (fleet: string, seq: number): string => `fleetd-lease-${fleet}-${seq}`
@@ -78,6 +78,8 @@ export const LeaseLabels = {
   host: "fleetd.lease.host",
   pid: "fleetd.lease.pid",
   command: "fleetd.lease.command",
+  /** The config file's source whose loop holds it (absent for apply and a daemon run from flags). */
+  source: "fleetd.lease.source",
   startedAt: "fleetd.lease.started-at",
   ttlMs: "fleetd.lease.ttl-ms",
   released: "fleetd.lease.released",
@@ -90,6 +92,7 @@ export const leaseLabels = (fleet: string, record: LeaseRecord): Record<string, 
   [LeaseLabels.host]: record.holder.host,
   [LeaseLabels.pid]: String(record.holder.pid),
   [LeaseLabels.command]: record.holder.command,
+  ...(record.holder.source === undefined ? {} : { [LeaseLabels.source]: record.holder.source }),
   [LeaseLabels.startedAt]: record.holder.startedAt,
   [LeaseLabels.ttlMs]: String(record.ttlMs),
   ...(record.released ? { [LeaseLabels.released]: "true" } : {}),
@@ -114,6 +117,7 @@ export const leaseRecordOf = (labels: Readonly<Record<string, string>>): LeaseRe
       pid,
       host: labels[LeaseLabels.host] ?? "unknown host",
       command: labels[LeaseLabels.command] ?? "unknown",
+      ...(labels[LeaseLabels.source] === undefined ? {} : { source: labels[LeaseLabels.source] }),
       startedAt: labels[LeaseLabels.startedAt] ?? "unknown",
     },
   }

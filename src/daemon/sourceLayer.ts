@@ -8,6 +8,7 @@ import { DirSource } from "../source/DirSource.ts"
 import { GitSource } from "../source/GitSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
 import { Triggers } from "../triggers/Triggers.ts"
+import { flagsSourceName } from "./DaemonSetup.ts"
 import { defaultLeaseTtl, FleetLease } from "./FleetLease.ts"
 import { StatusStore } from "./StatusStore.ts"
 
@@ -57,7 +58,11 @@ export const sourceLayer = (name: string, settings: DaemonSettings) => {
     source,
   )
   // The lease is released when the source stops (its scope closes after its loop's).
-  const lease = FleetLease.layer({ ttl: settings.leaseExpiry ?? defaultLeaseTtl, command: "run" })
+  const lease = FleetLease.layer({
+    ttl: settings.leaseExpiry ?? defaultLeaseTtl,
+    command: "run",
+    ...(name === flagsSourceName ? {} : { source: name }),
+  })
   return Layer.mergeAll(StatusStore.layer(settings.fleet), watcher, lease).pipe(
     Layer.provideMerge(base),
     // Its metrics: the daemon's registry, every sample labelled with the source's name.

@@ -113,6 +113,8 @@ export interface LeaseHolder {
   readonly pid: number
   /** `run` (the daemon) or `apply`. */
   readonly command: string
+  /** For a daemon run from a config file: the source whose loop holds it. */
+  readonly source?: string
   /** When the holder process started, ISO 8601. */
   readonly startedAt: string
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import {
   decideLease,
+  describeHolder,
   type LeaseHolder,
   type LeaseRecord,
   leaseLabels,
@@ -105,6 +106,14 @@ describe("lease records as labels", () => {
   it("round-trip through labels", () => {
     const r = record(12, "abc", { released: true, ttlMs: 9_000 })
     expect(leaseRecordOf(leaseLabels("web", r))).toEqual(r)
+  })
+
+  it("name the config file's source that holds the lease, so a second source claiming the fleet is told whose it is", () => {
+    const r = record(3, "abc")
+    const held = { ...r, holder: { ...r.holder, source: "shop" } }
+    expect(leaseRecordOf(leaseLabels("web", held))).toEqual(held)
+    expect(describeHolder(held.holder)).toMatch(/^fleetd run \(source shop\) on /)
+    expect(describeHolder(r.holder)).not.toContain("source")
   })
 
   it.each([
