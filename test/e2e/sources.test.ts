@@ -51,13 +51,13 @@ if (engine !== undefined)
     const scope = Effect.runSync(Scope.make())
     const dir = mkdtempSync(join(tmpdir(), "fleetd-sources-"))
     const configFile = join(dir, "fleetd.yaml")
-    const sources: Array<Source> = ["a", "b", "c", "d"].map((name) => ({
+    const sources: Array<Source> = ["a", "b", "c", "d", "e"].map((name) => ({
       name,
       fleet: uniqueFleet(`src${name}`),
       secret: `secret-of-${name}-${randomUUID()}`,
       remote: undefined as unknown as GitRemote,
     }))
-    const [a, b, c, d] = sources as [Source, Source, Source, Source]
+    const [a, b, c, d, e] = sources as [Source, Source, Source, Source, Source]
     let daemon: Daemon | undefined
     const token = `sources-api-${randomUUID()}`
     const registryToken = `registry-${randomUUID()}`
@@ -282,6 +282,24 @@ if (engine !== undefined)
       expect(after).toEqual(before)
       expect(daemon?.logs()).toContain("source c restarted: its settings changed")
     }, 60_000)
+    it("a source whose manifest claims another source's fleet waits, told whose fleet it is", async () => {
+      // e's manifest names a's fleet: a holds its lease, so e changes nothing.
+      push(e, manifest(a.fleet, "99"))
+      writeConfig([a, b, c, e], (s) => (s === c ? "30m" : "1h"))
+      const waiting = await eventually("e waiting", async () => {
+        const s = await sourceStatus("e")
+        return s?.phase === "Waiting" ? s : undefined
+      })
+      expect(waiting.leases?.[0]).toMatchObject({ fleet: a.fleet, held: false, holder: { source: "a" } })
+      const ready = (await (await fetch(`${daemon?.base}/ready`)).json()) as { reasons: Array<string> }
+      expect(ready.reasons.join("\n")).toContain(
+        `source e: waiting for the lease of fleet ${a.fleet}: held by fleetd run (source a) on `,
+      )
+      expect(await runningEnv(docker, `${a.fleet}-app`)).not.toContain("VERSION=99")
+      writeConfig([a, b, c], (s) => (s === c ? "30m" : "1h"))
+      await eventually("e removed", async () => ((await status()).sources.length === 3 ? true : undefined))
+    }, 60_000)
+
     it("a registry push of a tracked tag rolls out in the one source that tracks it, with no git push", async () => {
       const host = registry?.host ?? ""
       const tag = `${host}/fleetd/${c.fleet}:stable`
