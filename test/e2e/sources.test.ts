@@ -64,7 +64,11 @@ if (engine !== undefined)
     let registry: TestRegistry | undefined
 
     /** The config file listing `listed`, each answering to `acme/<name>` with its own secret. */
-    const writeConfig = (listed: ReadonlyArray<Source>, interval: (s: Source) => string = () => "1h") =>
+    const writeConfig = (
+      listed: ReadonlyArray<Source>,
+      interval: (s: Source) => string = () => "1h",
+      pruned: ReadonlyArray<Source> = [],
+    ) =>
       writeFileSync(
         configFile,
         [
@@ -77,6 +81,7 @@ if (engine !== undefined)
             `  - name: ${s.name}`,
             `    repo: ${s.remote.url}`,
             `    interval: ${interval(s)}`,
+            ...(pruned.includes(s) ? ["    prune: true"] : []),
             "    webhook:",
             `      repository: acme/${s.name}`,
             `      secret_env: SECRET_${s.name.toUpperCase()}`,
@@ -239,9 +244,43 @@ if (engine !== undefined)
         return s.sources.length === 3 && s.config?.error === undefined ? true : undefined
       })
       expect(await runningEnv(docker, `${d.fleet}-app`)).toContain("VERSION=2")
+      // With prune: true, a source leaving the file takes its containers with it.
+      writeConfig([a, b, c, d], undefined, [d])
+      await eventually("d back", async () =>
+        (await sourceStatus("d"))?.phase === "Synced" ? true : undefined,
+      )
+      writeConfig([a, b, c])
+      await eventually("d pruned", async () =>
+        (await docker.listContainers({ all: true })).some((x) => x.Names.includes(`/${d.fleet}-app`))
+          ? undefined
+          : true,
+      )
+      expect((await status()).sources.map((s) => s.name)).toEqual(["a", "b", "c"])
       expect(daemon?.process.pid).toBe(pid)
       expect(daemon?.process.exitCode).toBeNull()
     }, 90_000)
+    it("fleetd run --config with an invalid file exits 2 with each problem at its position", async () => {
+      const bad = join(dir, "bad.yaml")
+      const refused = async (text: string, ...extra: Array<string>) => {
+        writeFileSync(bad, text)
+        const run = await runFleetd(["run", "--config", bad, "--listen", "127.0.0.1:1", ...extra], {
+          dockerHost: engine.host,
+        })
+        expect(run.code).toBe(2)
+        return run.stderr
+      }
+      const twice = `sources:\n  - name: a\n    repo: ${a.remote.url}\n  - name: a\n    dir: ${dir}\n`
+      expect(await refused(twice)).toContain(
+        `${bad}:4:11: sources[1].name: the name "a" is already source "a" (line 2)'s`,
+      )
+      expect(await refused(`${twice}    colour: blue\n`)).toContain(
+        `${bad}:6:5: sources[1].colour: unknown config key "colour"`,
+      )
+      expect(
+        await refused(twice.replace("name: a\n    dir", "name: b\n    dir"), "--repo", a.remote.url),
+      ).toContain("--repo: with --config FILE the sources are set in the file")
+    })
+
     it("fleetd sync SOURCE --wait passes one source; POST /sync passes every source", async () => {
       const cli = { dockerHost: engine.host, env: { FLEETD_API_TOKEN: token } }
       const sha = push(a, manifest(a.fleet, "6"))
