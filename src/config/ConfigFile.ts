@@ -8,8 +8,8 @@
  * ...) are in checkConfigFile.ts, with positions.
  */
 import { Schema } from "effect"
+import { webhookProviders } from "../domain/webhookProviders.ts"
 import { durationHint, parseDuration } from "../manifest/compose/duration.ts"
-import { webhookProviders } from "./DaemonConfig.ts"
 import { listenHint, parseListenAddress } from "./operatorPaths.ts"
 
 const opt = Schema.optionalKey

@@ -1,45 +1,7 @@
 import { Context, type Duration, type Redacted } from "effect"
+import type { SourceConfig } from "../domain/SourceConfig.ts"
+import type { WebhookProvider } from "../domain/webhookProviders.ts"
 import type { Policy } from "../policy/Policy.ts"
-
-/** Forges: git pushes (GitHub and Gitea also send container package pushes). */
-export type ForgeProvider = "github" | "gitlab" | "gitea" | "bitbucket" | "generic"
-/** Registries: image pushes only. */
-export type RegistryProvider = "registry" | "dockerhub" | "harbor"
-export type WebhookProvider = ForgeProvider | RegistryProvider
-
-export const forgeProviders: ReadonlyArray<ForgeProvider> = [
-  "github",
-  "gitlab",
-  "gitea",
-  "bitbucket",
-  "generic",
-]
-export const webhookProviders: ReadonlyArray<WebhookProvider> = [
-  ...forgeProviders,
-  "registry",
-  "dockerhub",
-  "harbor",
-]
-
-/** Where the desired state comes from. */
-export type SourceConfig =
-  | {
-      readonly _tag: "Git"
-      /** https://, ssh:// (or scp-like user@host:path) or file:// URL, never with credentials in it. */
-      readonly repo: string
-      /** A branch to track (its head is followed) ... */
-      readonly branch: string
-      /** ... or a pinned tag or commit (then `branch` is ignored). */
-      readonly ref: string | undefined
-      /** SSH private key file; host-key checking against `knownHostsFile` is always on. */
-      readonly sshKeyFile: string | undefined
-      readonly knownHostsFile: string | undefined
-      /** HTTPS token (sent as basic auth), never logged. */
-      readonly httpsToken: Redacted.Redacted<string> | undefined
-      /** How long one git command may take before it is abandoned (a hanging remote). */
-      readonly timeout: Duration.Duration
-    }
-  | { readonly _tag: "Dir"; readonly dir: string }
 
 /** Everything `fleetd run` is configured with: flags first, then FLEETD_* variables, then defaults. */
 export interface DaemonSettings {

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs"
 import { readFile } from "node:fs/promises"
 import { dirname, join, resolve } from "node:path"
 import { Data, Duration, Effect, Redacted } from "effect"
+import { type WebhookProvider, webhookProviders } from "../domain/webhookProviders.ts"
 import { parseDuration } from "../manifest/compose/duration.ts"
 import { decodeLocated } from "../manifest/decodeLocated.ts"
 import { formatManifestError, formatManifestIssue, type ManifestIssue } from "../manifest/ManifestError.ts"
@@ -22,7 +23,7 @@ import {
   WebhookSettings,
 } from "./ConfigFile.ts"
 import { checkConfigFile } from "./checkConfigFile.ts"
-import { type DaemonSettings, type WebhookProvider, webhookProviders } from "./DaemonConfig.ts"
+import type { DaemonSettings } from "./DaemonConfig.ts"
 import { checkLocalFilesDir, parseListenAddress } from "./operatorPaths.ts"
 
 /** The config file cannot be read or is invalid; nothing starts (or, on reload, changes). */

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs"
 import { isAbsolute, normalize, resolve } from "node:path"
 import { Config, ConfigProvider, Data, Duration, Effect, Option, Redacted } from "effect"
+import { type WebhookProvider, webhookProviders } from "../domain/webhookProviders.ts"
 import { durationHint, parseDuration } from "../manifest/compose/duration.ts"
 import { parseProjectPatterns, patternProblem } from "../manifest/projectGlob.ts"
 import { loadPolicy } from "../policy/loadPolicy.ts"
-import { type DaemonSettings, type WebhookProvider, webhookProviders } from "./DaemonConfig.ts"
+import type { DaemonSettings } from "./DaemonConfig.ts"
 import { checkLocalFilesDir, listenHint, parseListenAddress } from "./operatorPaths.ts"
 
 /** A setting that is missing, malformed or contradicts another: a usage error (exit 2). */

@@ -1,12 +1,9 @@
 import { Duration, Effect, Option, Redacted, Result } from "effect"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
-import {
-  DaemonConfig,
-  type WebhookProvider as ProviderName,
-  webhookProviders,
-} from "../config/DaemonConfig.ts"
+import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { RunningSource } from "../daemon/RunningSource.ts"
 import { Sources } from "../daemon/Sources.ts"
+import { type WebhookProvider as ProviderName, webhookProviders } from "../domain/webhookProviders.ts"
 import { MetricsRegistry } from "../observability/MetricsRegistry.ts"
 import { Registry } from "../registry/Registry.ts"
 import { providerNamed } from "../triggers/webhooks/providers.ts"

@@ -3,7 +3,7 @@
  * value starting with `-` would be read by git as an option (`--upload-pack=...`
  * runs a command), so it is refused here, and `--` still precedes every positional.
  */
-import type { SourceConfig } from "../config/DaemonConfig.ts"
+import type { SourceConfig } from "../domain/SourceConfig.ts"
 import { redactUrl } from "./redactUrl.ts"
 
 export type GitConfig = Extract<SourceConfig, { readonly _tag: "Git" }>

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
-import type { ForgeProvider as WebhookProvider } from "../../src/config/DaemonConfig.ts"
 import type { FleetStatus } from "../../src/domain/FleetStatus.ts"
+import type { ForgeProvider as WebhookProvider } from "../../src/domain/webhookProviders.ts"
 import { fleetdBin } from "./runFleetd.ts"
 import { authHeaders, pushEvent, SECRET } from "./webhookFixtures.ts"
 

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto"
-import type { ForgeProvider as WebhookProvider } from "../../src/config/DaemonConfig.ts"
+import type { ForgeProvider as WebhookProvider } from "../../src/domain/webhookProviders.ts"
 
 /** Test deliveries in each forge's own format, signed the way that forge signs them. */
 

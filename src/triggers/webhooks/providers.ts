@@ -1,4 +1,4 @@
-import type { WebhookProvider as ProviderName } from "../../config/DaemonConfig.ts"
+import type { WebhookProvider as ProviderName } from "../../domain/webhookProviders.ts"
 import { bitbucket } from "./bitbucket.ts"
 import { dockerhub } from "./dockerhub.ts"
 import { generic } from "./generic.ts"

@@ -1,4 +1,4 @@
-import type { SourceConfig } from "../../config/DaemonConfig.ts"
+import type { SourceConfig } from "../../domain/SourceConfig.ts"
 import { Verdict } from "./Verdict.ts"
 
 /** Full refs (`refs/heads/main`) whose movement should start a pass. */

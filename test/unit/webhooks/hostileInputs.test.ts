@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import type { ForgeProvider as WebhookProvider } from "../../../src/config/DaemonConfig.ts"
+import type { ForgeProvider as WebhookProvider } from "../../../src/domain/webhookProviders.ts"
 import {
   authHeaderName,
   authHeaders,

@@ -1,5 +1,5 @@
 import { Redacted } from "effect"
-import type { WebhookProvider as ProviderName } from "../../../src/config/DaemonConfig.ts"
+import type { WebhookProvider as ProviderName } from "../../../src/domain/webhookProviders.ts"
 import { providers } from "../../../src/triggers/webhooks/providers.ts"
 import type { Verdict } from "../../../src/triggers/webhooks/Verdict.ts"
 import { type Delivery, SECRET } from "../../support/webhookFixtures.ts"
