@@ -14,6 +14,7 @@ packages=(
   docker-registry         # a registry on loopback, for pull tests
   debootstrap             # the stand-in base the image test builds fleetd's Dockerfile on
   git openssh-server      # real git remotes over file:// and ssh for the daemon tests
+  chromium                # the real browser the status page's tests drive (playwright-core, no download)
   iproute2 procps curl ca-certificates
 )
 missing=()
