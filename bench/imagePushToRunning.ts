@@ -29,6 +29,7 @@ import {
   promptStopCommand,
   rawClient,
   removeFleet,
+  removeImageReferences,
   stats,
   verdict,
 } from "./support/benchKit.ts"
@@ -118,5 +119,6 @@ try {
   await daemon.stop()
   await removeFleet(host, fleet)
   await registry.remove()
+  await removeImageReferences(host, `${registry.host}/bench/${fleet}`)
   rmSync(dir, { recursive: true, force: true })
 }

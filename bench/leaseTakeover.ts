@@ -110,16 +110,6 @@ const main = async () => {
       if (d.process.exitCode === null && d.process.signalCode === null) d.process.kill("SIGKILL")
     await Promise.all(daemons.map((d) => d.exited))
     await removeFleet(host, fleet)
-    const docker = rawClient(host)
-    const leases = await docker.listVolumes({ filters: { label: [`fleetd.lease=${fleet}`] } })
-    await Promise.all(
-      (leases.Volumes ?? []).map((v) =>
-        docker
-          .getVolume(v.Name)
-          .remove()
-          .catch(() => undefined),
-      ),
-    )
     rmSync(dir, { recursive: true, force: true })
   }
   const k = stats(killed)

@@ -7,7 +7,7 @@
 # its own fleet/project names and removes only what carries them.
 #
 # Environment: BENCH_PASSES (no-op passes, default 30), BENCH_ROUNDS (compose rounds,
-# default 5), BENCH_HOOK_ROUNDS (webhook → running rounds, default 10), BENCH_LEASE_ROUNDS
+# default 5), BENCH_HOOK_ROUNDS (webhook/registry push → running rounds, default 10), BENCH_LEASE_ROUNDS
 # (lease takeovers, default 10), BENCH_PODMAN=0 to
 # skip the Podman no-op passes; FLEETD_ENGINES_DIR as for engines.sh (engines of another
 # checkout).
@@ -57,6 +57,12 @@ echo
 node bench/webhookBurst.ts 1000
 echo
 node bench/imagePushToRunning.ts docker "${BENCH_HOOK_ROUNDS:-10}"
+echo
+node bench/manySources.ts docker "${BENCH_HOOK_ROUNDS:-10}" 60 "${BENCH_HOOK_ROUNDS:-10}"
+if [[ ${BENCH_PODMAN:-1} != 0 ]]; then
+  echo
+  node bench/manySources.ts podman "${BENCH_HOOK_ROUNDS:-10}" 60 "${BENCH_HOOK_ROUNDS:-10}"
+fi
 echo
 node bench/idleDaemon.ts 60
 echo

@@ -28,7 +28,7 @@ import {
   type ReleaseKind,
   releaseManifest,
 } from "../test/support/sigkillRun.ts"
-import { benchFleet, type EngineKind, engineHost, rawClient, removeFleet } from "./support/benchKit.ts"
+import { benchFleet, type EngineKind, engineHost, removeFleet } from "./support/benchKit.ts"
 
 const kind: EngineKind = process.argv[2] === "podman" ? "podman" : "docker"
 const runs = Number(process.argv[3] ?? 20)
@@ -118,18 +118,8 @@ try {
     } else if (result.serving !== undefined) serving = result.serving
   }
 } finally {
+  // The fleet's containers, networks and lease records (lease.md).
   await removeFleet(host, fleet)
-  // The fleet's lease records (lease.md): volumes labelled with the fleet.
-  const docker = rawClient(host)
-  const leases = await docker.listVolumes({ filters: { label: [`fleetd.lease=${fleet}`] } })
-  await Promise.all(
-    (leases.Volumes ?? []).map((v) =>
-      docker
-        .getVolume(v.Name)
-        .remove()
-        .catch(() => undefined),
-    ),
-  )
   rmSync(dir, { recursive: true, force: true })
 }
 

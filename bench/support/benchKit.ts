@@ -49,21 +49,31 @@ export const fleetYaml = (
   envValue: (i: number) => string = () => "1",
   command: string = sleeperCommand,
   minReady?: string,
+  tracked?: TrackedService,
 ): string => {
   const lines = ["services:"]
   for (let i = 0; i < count; i++) {
+    const tracks = tracked?.index === i
     lines.push(
       `  ${serviceName(i)}:`,
-      `    image: ${benchImage}`,
+      `    image: ${tracks ? tracked.image : benchImage}`,
       `    command: ${command}`,
       `    stop_grace_period: 2s`,
       `    environment:`,
       `      BENCH_INDEX: "${i}"`,
       `      BENCH_VALUE: "${envValue(i)}"`,
     )
-    if (minReady !== undefined) lines.push(`    x-fleetd:`, `      update:`, `        min_ready: ${minReady}`)
+    if (minReady !== undefined || tracks) lines.push(`    x-fleetd:`)
+    if (tracks) lines.push(`      track: digest`)
+    if (minReady !== undefined) lines.push(`      update:`, `        min_ready: ${minReady}`)
   }
   return `${lines.join("\n")}\n`
+}
+
+/** One service of a `fleetYaml` fleet that runs `image` and follows its tag by digest (`x-fleetd.track`). */
+export interface TrackedService {
+  readonly index: number
+  readonly image: string
 }
 
 /** A fleet (and compose project) name no other run or test uses. */
@@ -107,7 +117,11 @@ export const engineVersion = async (host: string): Promise<string> => {
   return `${product} ${v.Version} (API ${v.ApiVersion})`
 }
 
-/** Removes the containers and networks labelled `fleetd.fleet=<fleet>`, and nothing else. */
+/**
+ * Removes the containers and networks labelled `fleetd.fleet=<fleet>` and the fleet's
+ * lease records (volumes labelled `fleetd.lease=<fleet>`, which a daemon leaves behind
+ * when it lets go: docs/lease.md), and nothing else.
+ */
 export const removeFleet = async (host: string, fleet: string): Promise<number> => {
   const docker = rawClient(host)
   const filters = { label: [`${Labels.fleet}=${fleet}`] }
@@ -115,7 +129,40 @@ export const removeFleet = async (host: string, fleet: string): Promise<number> 
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })))
   const networks = await docker.listNetworks({ filters })
   await Promise.all(networks.map((n) => retry(() => docker.getNetwork(n.Id).remove())))
+  const leases = await docker.listVolumes({ filters: { label: [`fleetd.lease=${fleet}`] } })
+  // A record may already be gone: the holder removes older ones as it renews.
+  await Promise.all(
+    (leases.Volumes ?? []).map((v) =>
+      docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined),
+    ),
+  )
   return containers.length
+}
+
+/**
+ * Removes the engine's references to `repository` (`127.0.0.1:PORT/bench/<fleet>`): the
+ * tags a push made (`repository:tag`) and the digests a pull made (`repository@sha256:...`).
+ * Never forced: an image that other names or containers still use keeps them (the test
+ * images behind a pushed tag stay), only these references go.
+ */
+export const removeImageReferences = async (host: string, repository: string): Promise<number> => {
+  const docker = rawClient(host)
+  const references = (await docker.listImages()).flatMap((image) => [
+    ...(image.RepoTags ?? []).filter((t) => t.startsWith(`${repository}:`)),
+    ...(image.RepoDigests ?? []).filter((d) => d.startsWith(`${repository}@`)),
+  ])
+  let removed = 0
+  // A digest reference can go with its tag (Podman lists both for one name).
+  for (const reference of new Set(references))
+    await docker
+      .getImage(reference)
+      .remove()
+      .then(() => removed++)
+      .catch(() => undefined)
+  return removed
 }
 
 /**
@@ -149,6 +196,7 @@ export const countComposeContainers = (host: string, project: string): Promise<n
 export interface Stats {
   readonly n: number
   readonly median: number
+  readonly p90: number
   readonly p95: number
   readonly min: number
   readonly max: number
@@ -169,6 +217,7 @@ export const stats = (samples: ReadonlyArray<number>): Stats => {
   return {
     n: sorted.length,
     median: quantile(sorted, 0.5),
+    p90: quantile(sorted, 0.9),
     p95: quantile(sorted, 0.95),
     min: sorted[0] ?? Number.NaN,
     max: sorted[sorted.length - 1] ?? Number.NaN,

@@ -8,11 +8,13 @@ import { execFileSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type Docker from "dockerode"
 import { Effect, Exit, Scope } from "effect"
+import type { DaemonStatus, SourceStatus } from "../../src/domain/FleetStatus.ts"
 import { type Daemon, eventually, startDaemon } from "../../test/support/daemon.ts"
 import { freePort } from "../../test/support/freePort.ts"
 import { type GitRemote, makeGitRemote } from "../../test/support/gitRemote.ts"
-import { benchFleet, fleetYaml, removeFleet } from "./benchKit.ts"
+import { benchFleet, fleetYaml, removeFleet, stats } from "./benchKit.ts"
 
 export interface BenchDaemon {
   readonly daemon: Daemon
@@ -39,19 +41,28 @@ export interface BenchDaemonOptions {
   readonly minReady?: string
   /** How long the first pass may take (creating 100 containers on a busy machine is slow). */
   readonly convergeTimeoutMs?: number
+  /**
+   * Follow this repository (its fleet.yaml already pushed) instead of a fresh one made
+   * from `services`/`envValue`/`command`/`minReady`; the caller removes it.
+   */
+  readonly remote?: GitRemote
+}
+
+/** Commits `manifest` as fleet.yaml and pushes it; returns the commit. */
+export const pushManifest = (remote: GitRemote, manifest: string): string => {
+  const sha = remote.commit({ "fleet.yaml": manifest })
+  remote.push()
+  return sha
 }
 
 /** Starts `fleetd run` on a fresh fleet of `services` and waits until every one is Synced. */
 export const startBenchDaemon = async (options: BenchDaemonOptions): Promise<BenchDaemon> => {
   const fleet = benchFleet(options.what)
   const scope = Effect.runSync(Scope.make())
-  const remote = await Effect.runPromise(makeGitRemote().pipe(Scope.provide(scope)))
-  const push = (manifest: string) => {
-    const sha = remote.commit({ "fleet.yaml": manifest })
-    remote.push()
-    return sha
-  }
-  push(fleetYaml(options.services, options.envValue, options.command, options.minReady))
+  const remote = options.remote ?? (await Effect.runPromise(makeGitRemote().pipe(Scope.provide(scope))))
+  const push = (manifest: string) => pushManifest(remote, manifest)
+  if (options.remote === undefined)
+    push(fleetYaml(options.services, options.envValue, options.command, options.minReady))
   const dataDir = mkdtempSync(join(tmpdir(), "fleetd-bench-data-"))
   const daemon = startDaemon(
     ["--repo", remote.url, "--fleet", fleet, "--interval", options.interval, "--data-dir", dataDir],
@@ -146,16 +157,43 @@ export const passRecords = (logs: string): ReadonlyArray<PassRecord> => {
   return out
 }
 
-/** Waits until at least `millis` have passed since the last pass started (runLoop spaces passes 1 s apart). */
-export const awaitPassSpacing = async (daemon: Daemon, millis = 1200): Promise<void> => {
+/**
+ * Waits until at least `millis` have passed since the last pass started (runLoop spaces
+ * passes 1 s apart); of the daemon's only source, or of `source` (`sources[]` of /status).
+ */
+export const awaitPassSpacing = async (daemon: Daemon, millis = 1200, source?: string): Promise<void> => {
   const started = await eventually("the last pass to finish", async () => {
-    const s = await daemon.status()
-    return s.phase !== "Reconciling" && s.lastPass?.finishedAt !== undefined
+    const s = source === undefined ? await daemon.status() : await sourceStatus(daemon, source)
+    return s !== undefined && s.phase !== "Reconciling" && s.lastPass?.finishedAt !== undefined
       ? Date.parse(s.lastPass.startedAt)
       : undefined
   })
   const wait = started + millis - Date.now()
   if (wait > 0) await sleep(wait)
+}
+
+/** One source's part of /status (a daemon run with --config). */
+export const sourceStatus = async (daemon: Daemon, name: string): Promise<SourceStatus | undefined> =>
+  ((await daemon.status()) as unknown as DaemonStatus).sources.find((s) => s.name === name)
+
+/**
+ * Polls `current` every `pollMillis` until it finds a running container other than
+ * `oldId` (a replacement: fleetd's `<name>--next`, or the renamed one); returns it and
+ * the ms since `t0`.
+ */
+export const awaitNewRunning = async (
+  current: () => Promise<ReadonlyArray<Docker.ContainerInfo>>,
+  oldId: string | undefined,
+  t0: number,
+  what: string,
+  pollMillis = 10,
+  timeoutMs = 30_000,
+): Promise<{ readonly ms: number; readonly id: string }> => {
+  for (const deadline = t0 + timeoutMs; performance.now() < deadline; await sleep(pollMillis)) {
+    const fresh = (await current()).find((c) => c.Id !== oldId && c.State === "running")
+    if (fresh !== undefined) return { ms: performance.now() - t0, id: fresh.Id }
+  }
+  throw new Error(`${what}: no new container ran within ${timeoutMs / 1000} s`)
 }
 
 export const sleep = (millis: number): Promise<void> => new Promise((done) => setTimeout(done, millis))
@@ -196,3 +234,51 @@ export const cpuPercent = (from: ProcSample, to: ProcSample): number =>
   ((to.cpuSeconds - from.cpuSeconds) / ((to.at - from.at) / 1000)) * 100
 
 export const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`
+
+export interface IdleFigures {
+  /** Length of the window, s. */
+  readonly seconds: number
+  /** utime+stime over the window, summed over the processes, s. */
+  readonly cpuSeconds: number
+  /** Median over the samples of the processes' summed VmRSS. */
+  readonly rssMedianKb: number
+  /** The summed VmRSS of each sample (start, every `everySeconds`, end). */
+  readonly rssSumsKb: ReadonlyArray<number>
+  /** Summed peak RSS (VmHWM) at the end. */
+  readonly hwmKb: number
+  /** Each process's VmRSS at the end. */
+  readonly rssEachKb: ReadonlyArray<number>
+}
+
+/**
+ * CPU and memory of idle processes over `seconds`, from /proc only (a request to a
+ * daemon would cost it CPU): CPU time at the start and end, summed VmRSS at the start,
+ * every `everySeconds` and at the end.
+ */
+export const idleWindow = async (
+  pids: ReadonlyArray<number>,
+  seconds: number,
+  everySeconds = 5,
+): Promise<IdleFigures> => {
+  const take = () => pids.map(procSample)
+  const total = (samples: ReadonlyArray<ProcSample>, pick: (s: ProcSample) => number) =>
+    samples.reduce((sum, s) => sum + pick(s), 0)
+  const first = take()
+  const t0 = first[0]?.at ?? performance.now()
+  const rssSumsKb = [total(first, (s) => s.rssKb)]
+  for (let t = everySeconds; t < seconds; t += everySeconds) {
+    await sleep(t0 + t * 1000 - performance.now())
+    rssSumsKb.push(total(take(), (s) => s.rssKb))
+  }
+  await sleep(t0 + seconds * 1000 - performance.now())
+  const last = take()
+  rssSumsKb.push(total(last, (s) => s.rssKb))
+  return {
+    seconds: ((last[0]?.at ?? t0) - t0) / 1000,
+    cpuSeconds: total(last, (s) => s.cpuSeconds) - total(first, (s) => s.cpuSeconds),
+    rssMedianKb: stats(rssSumsKb).median,
+    rssSumsKb,
+    hwmKb: total(last, (s) => s.hwmKb),
+    rssEachKb: last.map((s) => s.rssKb),
+  }
+}

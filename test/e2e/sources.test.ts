@@ -11,29 +11,11 @@ import { type GitRemote, makeGitRemote } from "../support/gitRemote.ts"
 import { runFleetd } from "../support/runFleetd.ts"
 import { cleanupFleet, rawClient, runningEnv, testEngines, uniqueFleet } from "../support/testEngines.ts"
 import { imageId, pushImage, startRegistry, type TestRegistry } from "../support/testRegistry.ts"
-import { hmacHex } from "../support/webhookFixtures.ts"
+import { githubPush } from "../support/webhookFixtures.ts"
 
 const idle = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]`
 const manifest = (fleet: string, version: string) =>
   `name: ${fleet}\nservices:\n  app:\n    image: fleetd-test/app:v1\n    command: ${idle}\n    stop_grace_period: 3s\n    x-fleetd:\n      update:\n        min_ready: 500ms\n    environment:\n      VERSION: "${version}"\n`
-
-/** A GitHub push event for `repository`, signed with `secret`. */
-const githubPush = (repository: string, secret: string) => {
-  const body = JSON.stringify({
-    ref: "refs/heads/main",
-    after: "b".repeat(40),
-    repository: { full_name: repository, clone_url: `https://github.com/${repository}.git` },
-  })
-  return {
-    body,
-    headers: {
-      "content-type": "application/json",
-      "x-github-event": "push",
-      "x-github-delivery": randomUUID(),
-      "x-hub-signature-256": `sha256=${hmacHex(body, secret)}`,
-    },
-  }
-}
 
 interface Source {
   readonly name: string

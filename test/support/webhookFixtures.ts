@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto"
+import { createHmac, randomUUID } from "node:crypto"
 import type { ForgeProvider as WebhookProvider } from "../../src/domain/webhookProviders.ts"
 
 /** Test deliveries in each forge's own format, signed the way that forge signs them. */
@@ -97,6 +97,27 @@ export const signedPush = (provider: WebhookProvider, ref: string, deliveryId?: 
       ...event.headers,
       ...authHeaders(provider, event.body),
       ...(deliveryId === undefined ? {} : { [deliveryHeaderName[provider]]: deliveryId }),
+    },
+  }
+}
+
+/**
+ * A GitHub push of `main` naming `repository` (`owner/name`), signed with `secret`, with
+ * a fresh delivery id: what a source's forge sends to the shared `/hooks/github` URL.
+ */
+export const githubPush = (repository: string, secret: string): Delivery => {
+  const body = JSON.stringify({
+    ref: "refs/heads/main",
+    after: "b".repeat(40),
+    repository: { full_name: repository, clone_url: `https://github.com/${repository}.git` },
+  })
+  return {
+    body,
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "push",
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": `sha256=${hmacHex(body, secret)}`,
     },
   }
 }
