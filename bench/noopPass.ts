@@ -10,13 +10,14 @@
  * Targets: ≤ 2 engine calls, 0 mutating, median < 50 ms.
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Ref } from "effect"
 import { ContainerEngine } from "../src/engine/ContainerEngine.ts"
 import { CountingEngine, EngineCallCounter } from "../src/engine/CountingEngine.ts"
 import { DockerEngine } from "../src/engine/DockerEngine.ts"
 import { loadManifest } from "../src/manifest/loadManifest.ts"
 import { hasFailures } from "../src/reconciler/ChangeSet.ts"
-import { reconcile } from "../src/reconciler/reconcile.ts"
+import { rememberedIn } from "../src/reconciler/Remembered.ts"
+import { type ResourceMemo, reconcile } from "../src/reconciler/reconcile.ts"
 import {
   benchFleet,
   countingProxy,
@@ -41,7 +42,12 @@ const services = 100
 const host = engineHost(kind)
 const fleet = benchFleet("noop")
 // The daemon's memory of networks and volumes (ResourceMemo): its no-op passes need not list them.
-const options = { revision: "bench", allowEmpty: false, concurrency: 4, resources: {} }
+const options = {
+  revision: "bench",
+  allowEmpty: false,
+  concurrency: 4,
+  resources: rememberedIn(Ref.makeUnsafe<ResourceMemo>({})),
+}
 
 const engineAt = (endpoint: string) =>
   CountingEngine.layer.pipe(Layer.provideMerge(DockerEngine.layer({ endpoint })))

@@ -1,6 +1,5 @@
 import { Context, Effect, Layer, Ref } from "effect"
 import type { FleetStatus, PassStatus } from "../domain/FleetStatus.ts"
-import type { HeldSpec } from "../planner/planService.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
 import { describeHolder } from "./leaseDecision.ts"
 
@@ -13,9 +12,6 @@ export class StatusStore extends Context.Service<
   {
     readonly get: Effect.Effect<FleetStatus>
     readonly update: (f: (status: FleetStatus) => FleetStatus) => Effect.Effect<void>
-    /** Per service, the spec rolled back last and at which revision: not retried until something changes. */
-    readonly held: Effect.Effect<ReadonlyMap<string, HeldSpec>>
-    readonly setHeld: (held: ReadonlyMap<string, HeldSpec>) => Effect.Effect<void>
     /** The id of the pass the loop is running (Triggers.begin); undefined outside the loop. */
     readonly passId: Effect.Effect<number | undefined>
     readonly setPassId: (id: number) => Effect.Effect<void>
@@ -37,7 +33,6 @@ export class StatusStore extends Context.Service<
           engine: { reachable: undefined },
           services: [],
         })
-        const held = yield* Ref.make<ReadonlyMap<string, HeldSpec>>(new Map())
         const passId = yield* Ref.make<number | undefined>(undefined)
         // The last few finished passes, oldest first: a waiter polls, and passes start a
         // second apart at the most, so a handful covers any waiter that is still polling.
@@ -45,8 +40,6 @@ export class StatusStore extends Context.Service<
         return StatusStore.of({
           get: Ref.get(ref),
           update: (f) => Ref.update(ref, f),
-          held: Ref.get(held),
-          setHeld: (value) => Ref.set(held, value),
           passId: Ref.get(passId),
           setPassId: (id) => Ref.set(passId, id),
           passFinished: (pass) =>

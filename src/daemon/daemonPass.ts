@@ -7,7 +7,7 @@ import type { PassResult } from "../domain/statusVocabulary.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import type { EngineError } from "../engine/EngineError.ts"
 import { createDirectories } from "../manifest/hostFiles.ts"
-import { type LoadedManifest, loadManifest } from "../manifest/loadManifest.ts"
+import { loadManifest } from "../manifest/loadManifest.ts"
 import { formatManifestIssue } from "../manifest/ManifestError.ts"
 import { withProfiles } from "../manifest/withProfiles.ts"
 import { logEvent } from "../observability/logEvent.ts"
@@ -16,17 +16,16 @@ import { applyPolicy } from "../policy/applyPolicy.ts"
 import { emptyPolicy } from "../policy/Policy.ts"
 import { policyIssues } from "../policy/policyIssues.ts"
 import { type ChangeSet, hasFailures, isFailure, type ServiceResult } from "../reconciler/ChangeSet.ts"
-import type { FailedBuilds } from "../reconciler/failedBuilds.ts"
-import type { ResourceMemo } from "../reconciler/reconcile.ts"
 import { serviceStatuses } from "../reconciler/serviceStatuses.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
 import { FleetLease } from "./FleetLease.ts"
 import { describeHolder } from "./leaseDecision.ts"
+import { fleetMemory, PassMemory } from "./PassMemory.ts"
 import { reconcileHolding } from "./reconcileHolding.ts"
 import { startPass } from "./recordPass.ts"
 import { StatusStore } from "./StatusStore.ts"
-import { type SnapshotMemo, syncSource } from "./syncSource.ts"
+import { syncSource } from "./syncSource.ts"
 import { waitForLease } from "./waitForLease.ts"
 
 /** What the loop needs to know about a pass: whether to back off before the next one. */
@@ -46,34 +45,18 @@ export interface PassOutcome {
  * never fails: every error is a status, a metric and a log line, and the loop decides
  * when to run again. A pass never branches on why it runs, except that a file change
  * re-reads a stalled revision (in directory mode a fix may not change the manifest).
+ * What it remembers for the next pass is in PassMemory.
  */
-/**
- * The manifest last loaded from a git revision. A commit names its files for ever, so
- * the same revision needs no second read and decode (most of a no-op pass's CPU).
- * Directory mode is never cached: an env_file may change without changing the revision;
- * nor is a repository with --local-files, which lie outside every revision.
- */
-export interface ManifestMemo extends SnapshotMemo {
-  revision?: string
-  loaded?: LoadedManifest
-  /** What the last pass saw of networks and volumes, so a no-op pass need not list them. */
-  resources?: ResourceMemo
-  /** Builds that failed, by inputs: not built again until the inputs change. */
-  failedBuilds?: FailedBuilds
-}
-
-export const daemonPass = Effect.fn("daemonPass")(function* (
-  triggers: ReadonlyArray<string>,
-  memo: ManifestMemo = {},
-) {
+export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyArray<string>) {
   const config = yield* DaemonConfig
+  const memory = yield* PassMemory
   const source = yield* ManifestSource
   const status = yield* StatusStore
   const metrics = yield* Metrics
   const { finish } = yield* startPass(triggers)
 
   // 1. Source: fetch and reset to the tracked head.
-  const snapshot = yield* syncSource(triggers, memo)
+  const snapshot = yield* syncSource(triggers)
   if (snapshot._tag === "Failure") {
     const error = snapshot.failure
     yield* logEvent("Error", "pass: cannot read the source", { reason: error.reason, error: error.message })
@@ -100,9 +83,10 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   // 3. Manifest: a revision that fails validation is rejected whole; nothing is touched.
   const git = source.describe.kind === "git"
   const cacheable = git && config.localFiles === undefined
+  const remembered = cacheable ? (yield* memory.get).manifest : undefined
   const loaded =
-    cacheable && memo.revision === revision && memo.loaded !== undefined
-      ? Result.succeed(memo.loaded)
+    remembered?.revision === revision
+      ? Result.succeed(remembered.loaded)
       : yield* Effect.result(
           loadManifest(join(root, config.path), {
             fleet: config.fleet,
@@ -114,8 +98,8 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
           }),
         )
   if (cacheable && loaded._tag === "Success") {
-    memo.revision = revision
-    memo.loaded = loaded.success
+    const manifest = { revision, loaded: loaded.success }
+    yield* memory.update((m) => ({ ...m, manifest }))
   }
   if (loaded._tag === "Failure") {
     const error = loaded.failure
@@ -182,15 +166,14 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
   }
 
   // 4. Reconcile, holding specs rolled back at this revision (reconcileHolding).
-  memo.resources ??= {}
-  memo.failedBuilds ??= new Map()
+  const remember = fleetMemory(memory, desired.fleet)
   // A lease lost mid-pass (taken over, or not renewable) stops it between two actions.
   const reconciled = yield* Effect.raceFirst(
     Effect.map(
       Effect.result(
-        reconcileHolding(desired, revision, yield* status.held, {
-          resources: memo.resources,
-          failedBuilds: memo.failedBuilds,
+        reconcileHolding(desired, revision, yield* remember.held, {
+          resources: remember.resources,
+          failedBuilds: remember.failedBuilds,
         }),
       ),
       Option.some,
@@ -215,7 +198,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (
 
   // 5. Record what happened.
   const { changes, observed, retry, handedOver } = applied.success
-  yield* status.setHeld(applied.success.held)
+  yield* remember.setHeld(applied.success.held)
   const failed = hasFailures(changes)
   const result: PassResult = failed ? "partial" : "success"
   // Which engine answered: asked once, and again after it was unreachable (it may have changed).

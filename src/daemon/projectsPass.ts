@@ -10,52 +10,29 @@ import { parseProjectPatterns } from "../manifest/projectGlob.ts"
 import { withProfiles } from "../manifest/withProfiles.ts"
 import { logEvent } from "../observability/logEvent.ts"
 import { Metrics } from "../observability/Metrics.ts"
-import type { HeldSpec } from "../planner/planService.ts"
-import type { FailedBuilds } from "../reconciler/failedBuilds.ts"
 import { observeProjects, pruneFleet } from "../reconciler/projectFleets.ts"
-import type { ResourceMemo } from "../reconciler/reconcile.ts"
 import { sharedListings } from "../reconciler/sharedListings.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
 import { actionOutcomes, logChangeSet, type PassOutcome } from "./daemonPass.ts"
 import { FleetLease } from "./FleetLease.ts"
+import { PassMemory } from "./PassMemory.ts"
 import { reconcileProject } from "./reconcileProject.ts"
 import { startPass } from "./recordPass.ts"
 import { StatusStore } from "./StatusStore.ts"
-import { type SnapshotMemo, syncSource } from "./syncSource.ts"
-
-/**
- * What the loop keeps between passes over projects. A git revision names every file of
- * every project for ever, so its projects are discovered and loaded once (the
- * manifest memo, per project, kept whole for the revision); directory mode reloads
- * every pass. Networks, volumes and held specs are remembered per fleet.
- */
-export interface ProjectsMemo extends SnapshotMemo {
-  revision?: string
-  loaded?: LoadedProjects
-  readonly resources: Map<string, ResourceMemo>
-  readonly held: Map<string, ReadonlyMap<string, HeldSpec>>
-  /** Builds that failed, by the hash of their inputs: shared, since the hash says it all. */
-  readonly failedBuilds: FailedBuilds
-}
-
-export const emptyProjectsMemo = (): ProjectsMemo => ({
-  resources: new Map(),
-  held: new Map(),
-  failedBuilds: new Map(),
-})
+import { syncSource } from "./syncSource.ts"
 
 /**
  * One pass of a `--projects` daemon: sync the source once, discover and load the
  * projects, observe the engine once for all of them (two list calls), reconcile each
  * project as its own fleet (an invalid or failing one alone), report or prune the
- * orphaned ones, record status and metrics per project. Never fails.
+ * orphaned ones, record status and metrics per project. Never fails. A git revision
+ * names every file of every project for ever, so its projects are discovered and loaded
+ * once (PassMemory); directory mode reloads every pass.
  */
-export const projectsPass = Effect.fn("projectsPass")(function* (
-  triggers: ReadonlyArray<string>,
-  memo: ProjectsMemo,
-) {
+export const projectsPass = Effect.fn("projectsPass")(function* (triggers: ReadonlyArray<string>) {
   const config = yield* DaemonConfig
+  const memory = yield* PassMemory
   const source = yield* ManifestSource
   const status = yield* StatusStore
   const metrics = yield* Metrics
@@ -71,7 +48,7 @@ export const projectsPass = Effect.fn("projectsPass")(function* (
   })
 
   // 1. Source: fetch and reset to the tracked head (once for every project).
-  const snapshot = yield* syncSource(triggers, memo)
+  const snapshot = yield* syncSource(triggers)
   if (Result.isFailure(snapshot)) {
     yield* logEvent("Error", "pass: cannot read the source", { error: snapshot.failure.message })
     return yield* failing(undefined, snapshot.failure.message, true)
@@ -82,8 +59,9 @@ export const projectsPass = Effect.fn("projectsPass")(function* (
   // --local-files, whose files change outside git).
   const git = source.describe.kind === "git"
   const cacheable = git && config.localFiles === undefined
+  const remembered = cacheable ? (yield* memory.get).projects : undefined
   let loaded: LoadedProjects
-  if (cacheable && memo.revision === revision && memo.loaded !== undefined) loaded = memo.loaded
+  if (remembered?.revision === revision) loaded = remembered.loaded
   else {
     const found = yield* Effect.result(
       loadProjects(root, parseProjectPatterns(config.projects ?? []), diskDirectory(root), {
@@ -99,8 +77,8 @@ export const projectsPass = Effect.fn("projectsPass")(function* (
     }
     loaded = found.success
     if (cacheable) {
-      memo.revision = revision
-      memo.loaded = loaded
+      const projects = { revision, loaded }
+      yield* memory.update((m) => ({ ...m, projects }))
     }
   }
   const { projects, warnings } = loaded
@@ -133,7 +111,7 @@ export const projectsPass = Effect.fn("projectsPass")(function* (
   // Up to --concurrency projects change at once: they are independent fleets.
   const results = yield* Effect.forEach(
     projects,
-    (project) => reconcileProject(project, revision, sourceId, memo, before.projects ?? []),
+    (project) => reconcileProject(project, revision, sourceId, before.projects ?? []),
     { concurrency: config.concurrency },
   ).pipe(Effect.provide(sharedListings(observed.success.managed, observed.success.images)))
 

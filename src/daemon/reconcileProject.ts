@@ -13,7 +13,7 @@ import { type ChangeSet, hasFailures } from "../reconciler/ChangeSet.ts"
 import { asProject } from "../reconciler/projectFleets.ts"
 import { serviceStatuses } from "../reconciler/serviceStatuses.ts"
 import { FleetLease } from "./FleetLease.ts"
-import type { ProjectsMemo } from "./projectsPass.ts"
+import { fleetMemory, PassMemory } from "./PassMemory.ts"
 import { reconcileHolding } from "./reconcileHolding.ts"
 import { iso } from "./recordPass.ts"
 
@@ -39,7 +39,6 @@ export const reconcileProject = Effect.fnUntraced(function* (
   project: ProjectOutcome,
   revision: string,
   sourceId: string,
-  memo: ProjectsMemo,
   previous: ReadonlyArray<ProjectStatus>,
 ) {
   const config = yield* DaemonConfig
@@ -106,16 +105,15 @@ export const reconcileProject = Effect.fnUntraced(function* (
   } satisfies ProjectPassResult as ProjectPassResult
   const leased = yield* Effect.result(lease.acquire(fleet))
   if (Result.isSuccess(leased) && leased.success._tag === "Waiting") return waiting
-  const resources = memo.resources.get(fleet) ?? {}
-  memo.resources.set(fleet, resources)
+  const remember = fleetMemory(yield* PassMemory, fleet)
   const reconciled = Result.isFailure(leased)
     ? Option.some(Result.fail(leased.failure))
     : yield* Effect.raceFirst(
         Effect.map(
           Effect.result(
-            reconcileHolding(desired, revision, memo.held.get(fleet) ?? new Map(), {
-              resources,
-              failedBuilds: memo.failedBuilds,
+            reconcileHolding(desired, revision, yield* remember.held, {
+              resources: remember.resources,
+              failedBuilds: remember.failedBuilds,
             }),
           ),
           Option.some,
@@ -143,7 +141,7 @@ export const reconcileProject = Effect.fnUntraced(function* (
     } satisfies ProjectPassResult as ProjectPassResult
   }
   const { changes, observed, retry, handedOver } = applied.success
-  memo.held.set(fleet, applied.success.held)
+  yield* remember.setHeld(applied.success.held)
   // The standby is in charge now: the new fleetd may take the lease without waiting for our exit.
   if (handedOver) yield* lease.release(fleet)
   const failed = hasFailures(changes)

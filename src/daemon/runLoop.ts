@@ -4,7 +4,7 @@ import { Draining } from "../http/Draining.ts"
 import { logEvent } from "../observability/logEvent.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { Triggers } from "../triggers/Triggers.ts"
-import { daemonPass, type ManifestMemo, type PassOutcome } from "./daemonPass.ts"
+import { daemonPass, type PassOutcome } from "./daemonPass.ts"
 import { StatusStore } from "./StatusStore.ts"
 
 /**
@@ -28,11 +28,11 @@ const jitter = (millis: number, spread: number) =>
  * during a pass wait in Triggers and start exactly one follow-up pass. After a
  * retryable failure the wait shrinks to a jittered backoff (never longer than the poll
  * interval). Interrupting the fiber (shutdown) stops it between engine actions: each
- * action is uninterruptible (runAction).
+ * action is uninterruptible (runAction). What passes remember for the next is in
+ * PassMemory, the source's own.
  */
 export const runLoopWith = <R>(
-  /** Makes the pass function, once per loop: it may keep memory across passes (a memo). */
-  makePass: () => (triggers: ReadonlyArray<string>) => Effect.Effect<PassOutcome, never, R>,
+  pass: (triggers: ReadonlyArray<string>) => Effect.Effect<PassOutcome, never, R>,
 ) =>
   Effect.gen(function* () {
     const config = yield* DaemonConfig
@@ -40,7 +40,6 @@ export const runLoopWith = <R>(
     const metrics = yield* Metrics
     const status = yield* StatusStore
     const interval = Duration.toMillis(config.interval)
-    const pass = makePass()
     let failures = 0
     let sources: ReadonlyArray<string> = ["startup"]
     yield* metrics.recordTrigger("startup")
@@ -91,8 +90,5 @@ const handedOver = Effect.gen(function* () {
   return yield* Effect.never
 })
 
-/** The loop over the single-manifest pass (daemonPass), with its manifest memo. */
-export const runLoop = runLoopWith(() => {
-  const memo: ManifestMemo = {}
-  return (triggers) => daemonPass(triggers, memo)
-})
+/** The loop over the single-manifest pass (daemonPass). */
+export const runLoop = runLoopWith(daemonPass)

@@ -10,6 +10,7 @@ import { FileWatcher } from "../triggers/FileWatcher.ts"
 import { Triggers } from "../triggers/Triggers.ts"
 import { flagsSourceName } from "./DaemonSetup.ts"
 import { defaultLeaseTtl, FleetLease } from "./FleetLease.ts"
+import { PassMemory } from "./PassMemory.ts"
 import { StatusStore } from "./StatusStore.ts"
 
 /** The repository's name, for its checkout directory: `https://host/org/app.git` → `app`. */
@@ -23,7 +24,7 @@ const repoName = (repo: string) =>
 
 /**
  * The services one source's loop runs with: its settings, checkout, pass requests,
- * status, watched files, fleet leases and pull log. Each source builds its own, so one
+ * status, memory across passes, watched files, fleet leases and pull log. Each source builds its own, so one
  * source's fetch, stall or backoff is nobody else's; the engine, the registry's digest
  * cache, the metrics registry and draining are the daemon's and come from outside.
  */
@@ -53,6 +54,7 @@ export const sourceLayer = (name: string, settings: DaemonSettings) => {
         : FileWatcher.layer([])
   const base = Layer.mergeAll(
     Triggers.layer,
+    PassMemory.layer,
     Layer.succeed(DaemonConfig)(settings),
     PullLog.file(join(settings.dataDir, "pulls.json")),
     source,

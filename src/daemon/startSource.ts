@@ -3,20 +3,15 @@ import type { ConfiguredSource } from "../config/loadConfigFile.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { Triggers } from "../triggers/Triggers.ts"
 import { FleetLease } from "./FleetLease.ts"
-import { emptyProjectsMemo, projectsPass } from "./projectsPass.ts"
+import { projectsPass } from "./projectsPass.ts"
 import type { RunningSource } from "./RunningSource.ts"
 import { runLoop, runLoopWith } from "./runLoop.ts"
 import { StatusStore } from "./StatusStore.ts"
 import { sourceLayer } from "./sourceLayer.ts"
 
-/** A source's loop: over its one manifest, or over its projects with their memo. */
+/** A source's loop: over its one manifest, or over its projects. */
 const loopOf = (configured: ConfiguredSource) =>
-  configured.settings.projects === undefined
-    ? runLoop
-    : runLoopWith(() => {
-        const memo = emptyProjectsMemo()
-        return (triggers) => projectsPass(triggers, memo)
-      })
+  configured.settings.projects === undefined ? runLoop : runLoopWith(projectsPass)
 
 /**
  * Starts one source: its services in a scope of its own and its loop forked into that

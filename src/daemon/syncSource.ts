@@ -1,21 +1,19 @@
 import { Effect, Result } from "effect"
-import { ManifestSource, type SourceSnapshot } from "../source/ManifestSource.ts"
-
-/** Where a pass keeps the snapshot it read, for the next image-push pass. */
-export interface SnapshotMemo {
-  snapshot?: SourceSnapshot
-}
+import { ManifestSource } from "../source/ManifestSource.ts"
+import { PassMemory } from "./PassMemory.ts"
 
 /**
  * Fetches the source, except for a pass that only image pushes asked for: a pushed tag
  * changes digests, not the repository, so the snapshot the last pass read is checked
  * again without a fetch (which may take seconds on a slow remote).
  */
-export const syncSource = (triggers: ReadonlyArray<string>, memo: SnapshotMemo) =>
+export const syncSource = (triggers: ReadonlyArray<string>) =>
   Effect.gen(function* () {
+    const memory = yield* PassMemory
     const imagesOnly = triggers.length > 0 && triggers.every((t) => t.startsWith("image:"))
-    if (imagesOnly && memo.snapshot !== undefined) return Result.succeed(memo.snapshot)
+    const { snapshot } = yield* memory.get
+    if (imagesOnly && snapshot !== undefined) return Result.succeed(snapshot)
     const synced = yield* Effect.result((yield* ManifestSource).sync)
-    if (Result.isSuccess(synced)) memo.snapshot = synced.success
+    if (Result.isSuccess(synced)) yield* memory.update((m) => ({ ...m, snapshot: synced.success }))
     return synced
   })

@@ -9,7 +9,7 @@ import type { ResourceResult } from "./ChangeSet.ts"
  * not built again until they change (a commit, an edited context file) or the daemon
  * restarts. `fleetd apply` has no such memory and always tries.
  */
-export type FailedBuilds = Map<string, BuildResult>
+export type FailedBuilds = ReadonlyMap<string, BuildResult>
 
 type BuildAction = Extract<Action, { _tag: "BuildImage" }>
 
@@ -34,19 +34,20 @@ export const heldBuilds = (actions: ReadonlyArray<Action>, memory: FailedBuilds 
   return { held: held as ReadonlyArray<Action>, failed, builds, results }
 }
 
-/** Remembers this pass's failed builds and forgets inputs no service asks for any more. */
+/** The memory after this pass: its failed builds added, inputs no service asks for any more forgotten. */
 export const rememberBuilds = (
-  memory: FailedBuilds | undefined,
+  memory: FailedBuilds,
   desired: DesiredState,
   actions: ReadonlyArray<Action>,
   builds: ReadonlyMap<string, BuildResult>,
-) => {
-  if (memory === undefined) return
+): FailedBuilds => {
+  const next = new Map(memory)
   for (const action of actions) {
     if (action._tag !== "BuildImage") continue
     const result = action.services.map((s) => builds.get(s)).find((b) => b !== undefined)
-    if (result !== undefined && !result.ok) memory.set(action.build.hash, result)
+    if (result !== undefined && !result.ok) next.set(action.build.hash, result)
   }
   const wanted = new Set(desired.services.flatMap((s) => (s.build === undefined ? [] : [s.build.hash])))
-  for (const hash of memory.keys()) if (!wanted.has(hash)) memory.delete(hash)
+  for (const hash of next.keys()) if (!wanted.has(hash)) next.delete(hash)
+  return next
 }

@@ -13,6 +13,7 @@ import { applyServices } from "./applyServices.ts"
 import { type ChangeSet, hasFailures, type ServiceResult } from "./ChangeSet.ts"
 import { checkImages, recordPulls } from "./checkImages.ts"
 import { type FailedBuilds, heldBuilds, rememberBuilds } from "./failedBuilds.ts"
+import type { Remembered } from "./Remembered.ts"
 import { retryEngine } from "./retryEngine.ts"
 
 export interface ReconcileOptions {
@@ -25,9 +26,9 @@ export interface ReconcileOptions {
   /** Specs rolled back earlier, per service, not to be retried (the daemon's memory; see planService). */
   readonly held?: ReadonlyMap<string, HeldSpec>
   /** The daemon's memory of the last resource observation; without it every pass lists networks and volumes. */
-  readonly resources?: ResourceMemo
+  readonly resources?: Remembered<ResourceMemo>
   /** The daemon's memory of failed builds: the same inputs are not built again (failedBuilds.ts). */
-  readonly failedBuilds?: FailedBuilds
+  readonly failedBuilds?: Remembered<FailedBuilds>
   /** The container this fleetd runs in, if any: its service is handed over, never replaced (planHandover.ts). */
   readonly selfContainerId?: string
 }
@@ -44,9 +45,9 @@ export interface ReconcileOptions {
  */
 export interface ResourceMemo {
   /** resourcesKey of the desired state of the pass that left `listing`. */
-  key?: string
+  readonly key?: string
   /** The fleet's networks and volumes as that pass left them; unset: list. */
-  listing?: Required<Pick<ObservedState, "networks" | "volumes">>
+  readonly listing?: Required<Pick<ObservedState, "networks" | "volumes">>
 }
 
 /** An empty manifest would remove the whole fleet: only with an explicit opt-in. */
@@ -134,17 +135,24 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
     images: checks.facts,
   }
   const memo = options.resources
-  const first = yield* observeAndPlan(desired, options.allowEmpty, planOptions, memo)
+  const first = yield* observeAndPlan(
+    desired,
+    options.allowEmpty,
+    planOptions,
+    memo === undefined ? undefined : yield* memo.get,
+  )
   // Until this pass has finished, the next one must look for itself.
-  if (memo !== undefined) delete memo.listing
+  if (memo !== undefined) yield* memo.update(({ listing: _, ...rest }) => rest)
   let planned: Plan = first.planned
   const imageActions = planned.actions.filter(isImage)
-  const held = heldBuilds(imageActions, options.failedBuilds)
+  const failedBuilds = options.failedBuilds
+  const held = heldBuilds(imageActions, failedBuilds === undefined ? undefined : yield* failedBuilds.get)
   const ran = yield* applyResources(
     desired,
     imageActions.filter((a) => !held.held.includes(a)),
   )
-  rememberBuilds(options.failedBuilds, desired, imageActions, ran.builds)
+  if (failedBuilds !== undefined)
+    yield* failedBuilds.update((memory) => rememberBuilds(memory, desired, imageActions, ran.builds))
   const pulls = {
     results: [...ran.results, ...held.results],
     failed: new Map([...ran.failed, ...held.failed]),
@@ -175,10 +183,8 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
     services: services.map((s) => withBuild(uncheckedResult(s, checks.unchecked), pulls.builds)),
     resources: [...checks.results, ...pulls.results, ...resources.results, ...teardown.results],
   }
-  if (memo !== undefined && settled(planned, changes)) {
-    memo.key = resourcesKey(desired)
-    memo.listing = leftListing(desired, first.observed)
-  }
+  if (memo !== undefined && settled(planned, changes))
+    yield* memo.update(() => ({ key: resourcesKey(desired), listing: leftListing(desired, first.observed) }))
   // The spec each rolled-back service failed with, for the daemon to hold until something changes.
   const rolledBack = new Map<string, string>()
   for (const result of services) {

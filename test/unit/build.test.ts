@@ -7,6 +7,7 @@ import { plan } from "../../src/planner/plan.ts"
 import { buildReason } from "../../src/planner/planBuilds.ts"
 import type { ChangeSet } from "../../src/reconciler/ChangeSet.ts"
 import type { FailedBuilds } from "../../src/reconciler/failedBuilds.ts"
+import { type Remembered, remembered } from "../../src/reconciler/Remembered.ts"
 import { reconcile } from "../../src/reconciler/reconcile.ts"
 import { serviceStatuses } from "../../src/reconciler/serviceStatuses.ts"
 import { emptyWorld, type FakeWorld, fakeEngineLayer, mutatingCalls } from "../support/FakeEngine.ts"
@@ -29,7 +30,7 @@ const built = (name: string, hash: string, extra: Partial<DesiredService> = {}):
 
 const options = { revision: "rev1", allowEmpty: false, concurrency: 4 }
 
-const pass = (world: FakeWorld, state: DesiredState, failedBuilds?: FailedBuilds) =>
+const pass = (world: FakeWorld, state: DesiredState, failedBuilds?: Remembered<FailedBuilds>) =>
   reconcile(state, { ...options, ...(failedBuilds === undefined ? {} : { failedBuilds }) }).pipe(
     Effect.map((r) => r.changes),
     Effect.provide(fakeEngineLayer(world)),
@@ -144,7 +145,7 @@ describe("reconciling a built service", () => {
   it.effect("in the daemon, does not build failed inputs again until they change", () =>
     Effect.gen(function* () {
       const world = emptyWorld()
-      const memory: FailedBuilds = new Map()
+      const memory = yield* remembered<FailedBuilds>(new Map())
       world.buildFailures.set("t-web", "unknown instruction: RUNN")
       yield* pass(world, desired([built("web", "h1")]), memory)
       world.calls.length = 0
@@ -157,7 +158,7 @@ describe("reconciling a built service", () => {
       world.buildFailures.delete("t-web")
       const fixed = yield* pass(world, desired([built("web", "h2")]), memory)
       assert.deepStrictEqual(outcomes(fixed), { web: "created" })
-      assert.deepStrictEqual([...memory.keys()], [])
+      assert.deepStrictEqual([...(yield* memory.get).keys()], [])
     }),
   )
 })

@@ -6,7 +6,8 @@ import { assert, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer } from "effect"
 import { DaemonConfig, type DaemonSettings } from "../../src/config/DaemonConfig.ts"
 import { defaultLeaseTtl, FleetLease } from "../../src/daemon/FleetLease.ts"
-import { emptyProjectsMemo, projectsPass } from "../../src/daemon/projectsPass.ts"
+import { PassMemory } from "../../src/daemon/PassMemory.ts"
+import { projectsPass } from "../../src/daemon/projectsPass.ts"
 import { StatusStore } from "../../src/daemon/StatusStore.ts"
 import { Metrics } from "../../src/observability/Metrics.ts"
 import { ManifestSource } from "../../src/source/ManifestSource.ts"
@@ -62,6 +63,7 @@ const setup = (projects: number, overrides: Partial<DaemonSettings> = {}) => {
   }
   const layer = Layer.mergeAll(
     StatusStore.layer(undefined),
+    PassMemory.layer,
     Layer.succeed(DaemonConfig)(settings),
     FileWatcher.none,
     NodeFileSystem.layer,
@@ -88,7 +90,7 @@ describe("a pass over projects", () => {
     const names = (profiles: ReadonlyArray<string>) => {
       const t = setup(1, { profiles })
       t.write({ "services/p0/compose.yaml": app("1") + debug })
-      return projectsPass(["startup"], emptyProjectsMemo()).pipe(
+      return projectsPass(["startup"]).pipe(
         Effect.map(() => t.world.containers.map((c) => c.name).sort()),
         Effect.provide(t.layer),
       )
@@ -102,15 +104,14 @@ describe("a pass over projects", () => {
   it.effect("costs two engine calls when nothing changed, for twelve projects", () => {
     const t = setup(12)
     return Effect.gen(function* () {
-      const memo = emptyProjectsMemo()
-      yield* projectsPass(["startup"], memo)
+      yield* projectsPass(["startup"])
       const first = yield* (yield* StatusStore).get
       assert.deepStrictEqual(
         first.projects?.map((p) => p.phase),
         Array(12).fill("Synced"),
       )
       t.world.calls = []
-      yield* projectsPass(["poll"], memo)
+      yield* projectsPass(["poll"])
       assert.deepStrictEqual(t.world.calls, ["listManagedContainers", "listImages"])
       const second = yield* (yield* StatusStore).get
       expect(second.phase).toBe("Synced")
@@ -122,9 +123,8 @@ describe("a pass over projects", () => {
     () => {
       const t = setup(3)
       return Effect.gen(function* () {
-        const memo = emptyProjectsMemo()
         const status = yield* StatusStore
-        yield* projectsPass(["startup"], memo)
+        yield* projectsPass(["startup"])
         const ids = () => Object.fromEntries(t.world.containers.map((c) => [c.name, c.id]))
         const before = ids()
 
@@ -134,7 +134,7 @@ describe("a pass over projects", () => {
         })
         t.source.revision = "r2"
         t.world.calls = []
-        const outcome = yield* projectsPass(["webhook:github"], memo)
+        const outcome = yield* projectsPass(["webhook:github"])
         expect(outcome.result).toBe("partial")
         const s = yield* status.get
         assert.deepStrictEqual(
@@ -168,13 +168,13 @@ describe("a pass over projects", () => {
 
         // The same revision is not loaded again: the memo holds every project of it.
         t.write({ "services/p0/compose.yaml": app("changed on disk, not in a commit") })
-        yield* projectsPass(["poll"], memo)
+        yield* projectsPass(["poll"])
         expect(ids()["p0-app"]).toBe(before["p0-app"])
 
         t.write({ "services/p0": null, "services/p2/compose.yaml": app("1") })
         t.source.revision = "r3"
         t.world.calls = []
-        yield* projectsPass(["poll"], memo)
+        yield* projectsPass(["poll"])
         const orphaned = yield* status.get
         assert.deepStrictEqual(orphaned.orphaned, [
           { fleet: "p0", dir: "services/p0", containers: ["p0-app"], pruned: false },
@@ -190,7 +190,7 @@ describe("a pass over projects and the fleet lease", () => {
     const t = setup(2)
     foreignLease(t.world, "p1")
     return Effect.gen(function* () {
-      const outcome = yield* projectsPass(["startup"], emptyProjectsMemo())
+      const outcome = yield* projectsPass(["startup"])
       assert.deepStrictEqual(
         t.world.containers.map((c) => c.name),
         ["p0-app"],

@@ -3,7 +3,13 @@ import { Effect } from "effect"
 import type { DesiredState } from "../../src/domain/DesiredState.ts"
 import { plan } from "../../src/planner/plan.ts"
 import type { ChangeSet } from "../../src/reconciler/ChangeSet.ts"
-import { observe, reconcile } from "../../src/reconciler/reconcile.ts"
+import { remembered } from "../../src/reconciler/Remembered.ts"
+import {
+  observe,
+  type ReconcileOptions,
+  type ResourceMemo,
+  reconcile,
+} from "../../src/reconciler/reconcile.ts"
 import { emptyWorld, type FakeWorld, fakeEngineLayer, mutatingCalls } from "../support/FakeEngine.ts"
 import { desired, imageIds, service } from "../support/fixtures.ts"
 
@@ -15,7 +21,7 @@ const worldWithImages = (): FakeWorld => {
   return world
 }
 
-const pass = (world: FakeWorld, state: DesiredState, opts = options) =>
+const pass = (world: FakeWorld, state: DesiredState, opts: ReconcileOptions = options) =>
   reconcile(state, opts).pipe(
     Effect.map((r) => r.changes),
     Effect.provide(fakeEngineLayer(world)),
@@ -34,7 +40,7 @@ describe("reconcile", () => {
       const world = worldWithImages()
       const state = desired([service("web"), service("db")])
       // The daemon's memory: its first pass lists networks and volumes, later no-op passes need not.
-      const daemon = { ...options, resources: {} }
+      const daemon = { ...options, resources: yield* remembered<ResourceMemo>({}) }
       const first = yield* pass(world, state, daemon)
       assert.deepStrictEqual(outcomes(first), { db: "created", web: "created" })
       assert.deepStrictEqual(names(world), ["t-db:running", "t-web:running"])

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import type { DesiredState } from "../../src/domain/DesiredState.ts"
 import type { ChangeSet } from "../../src/reconciler/ChangeSet.ts"
+import { type Remembered, remembered } from "../../src/reconciler/Remembered.ts"
 import { type ReconcileOptions, type ResourceMemo, reconcile } from "../../src/reconciler/reconcile.ts"
 import { serviceStatuses } from "../../src/reconciler/serviceStatuses.ts"
 import { emptyWorld, type FakeWorld, fakeEngineLayer, mutatingCalls } from "../support/FakeEngine.ts"
@@ -23,7 +24,7 @@ const world = (): FakeWorld => {
   return w
 }
 
-const pass = (w: FakeWorld, state: DesiredState, resources?: ResourceMemo) => {
+const pass = (w: FakeWorld, state: DesiredState, resources?: Remembered<ResourceMemo>) => {
   const options: ReconcileOptions = { revision: "r", allowEmpty: true, concurrency: 4 }
   return reconcile(state, resources === undefined ? options : { ...options, resources }).pipe(
     Effect.map((r) => r.changes),
@@ -136,7 +137,7 @@ describe("reconcile: networks and volumes", () => {
   it.effect("a daemon's no-op pass makes two engine calls; it lists resources again only when it must", () =>
     Effect.gen(function* () {
       const w = world()
-      const memo: ResourceMemo = {}
+      const memo = yield* remembered<ResourceMemo>({})
       const calls = Effect.sync(() => {
         const made = [...w.calls]
         w.calls.length = 0

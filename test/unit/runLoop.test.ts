@@ -8,6 +8,7 @@ import { TestClock } from "effect/testing"
 import { DaemonConfig, type DaemonSettings } from "../../src/config/DaemonConfig.ts"
 import { awaitPass } from "../../src/daemon/awaitPass.ts"
 import { defaultLeaseTtl, FleetLease } from "../../src/daemon/FleetLease.ts"
+import { PassMemory } from "../../src/daemon/PassMemory.ts"
 import { runLoop } from "../../src/daemon/runLoop.ts"
 import { notReadyReasons, StatusStore } from "../../src/daemon/StatusStore.ts"
 import { Metrics } from "../../src/observability/Metrics.ts"
@@ -66,6 +67,7 @@ const setup = () => {
   const services = Layer.mergeAll(
     Triggers.layer,
     StatusStore.layer("t"),
+    PassMemory.layer,
     Layer.succeed(DaemonConfig)(settings(dir)),
     FileWatcher.none,
     NodeFileSystem.layer,

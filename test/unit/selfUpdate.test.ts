@@ -57,8 +57,6 @@ const supervise = (w: FakeWorld, plan: HandoverPlan) =>
     const store = Layer.succeed(StatusStore)({
       get: Ref.get(ref),
       update: (f) => Ref.update(ref, f),
-      held: Effect.succeed(new Map()),
-      setHeld: () => Effect.void,
       passId: Effect.succeed(undefined),
       setPassId: () => Effect.void,
       passFinished: () => Effect.void,

@@ -2,24 +2,25 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import type { DesiredState } from "../../src/domain/DesiredState.ts"
 import { asProject, observeProjects } from "../../src/reconciler/projectFleets.ts"
+import { type Remembered, remembered } from "../../src/reconciler/Remembered.ts"
 import { type ResourceMemo, reconcile } from "../../src/reconciler/reconcile.ts"
 import { sharedListings } from "../../src/reconciler/sharedListings.ts"
 import { emptyWorld, fakeEngineLayer, mutatingCalls } from "../support/FakeEngine.ts"
 import { desired, imageIds, service } from "../support/fixtures.ts"
 
 /** One daemon pass over projects, as the daemon runs it: one observation shared by all. */
-const pass = (projects: ReadonlyArray<DesiredState>, memos: Map<string, ResourceMemo>) =>
+const pass = (projects: ReadonlyArray<DesiredState>, memos: Map<string, Remembered<ResourceMemo>>) =>
   Effect.gen(function* () {
     const current = projects.map((p) => ({ dir: `services/${p.fleet}`, fleet: p.fleet }))
     const observed = yield* observeProjects("/repo", current)
+    for (const p of projects) if (!memos.has(p.fleet)) memos.set(p.fleet, yield* remembered<ResourceMemo>({}))
     return yield* Effect.forEach(projects, (p) => {
-      const memo = memos.get(p.fleet) ?? {}
-      memos.set(p.fleet, memo)
+      const memo = memos.get(p.fleet)
       return reconcile(asProject(p, "/repo", `services/${p.fleet}`), {
         revision: "r1",
         allowEmpty: false,
         concurrency: 4,
-        resources: memo,
+        ...(memo === undefined ? {} : { resources: memo }),
       }).pipe(Effect.map((r) => r.changes.services.map((s) => `${p.fleet}/${s.service}:${s.outcome}`)))
     }).pipe(Effect.provide(sharedListings(observed.managed, observed.images)))
   })
@@ -32,7 +33,7 @@ describe("projects share one engine observation per pass", () => {
       const projects = ["a", "b", "c", "d", "e", "f"].map((f) =>
         desired([service("app", {}, {}, f), service("worker", {}, {}, f)], f),
       )
-      const memos = new Map<string, ResourceMemo>()
+      const memos = new Map<string, Remembered<ResourceMemo>>()
       const first = yield* pass(projects, memos).pipe(Effect.provide(fakeEngineLayer(world)))
       assert.deepStrictEqual(
         first.flat().filter((s) => !s.endsWith(":created")),
