@@ -7,7 +7,7 @@ import { Draining } from "../http/Draining.ts"
 import { serveHttp } from "../http/serveHttp.ts"
 import { statusRoutes } from "../http/statusRoutes.ts"
 import { syncRoutes } from "../http/syncRoutes.ts"
-import { webhookRoutes } from "../http/webhookRoutes.ts"
+import { closedProviders, webhookRoutes } from "../http/webhookRoutes.ts"
 import { logEvent } from "../observability/logEvent.ts"
 import { loggerLayer } from "../observability/loggerLayer.ts"
 import { MetricsRegistry } from "../observability/MetricsRegistry.ts"
@@ -58,16 +58,22 @@ export const daemonLayer = (setup: DaemonSetup, standby?: HandoverPlan) => {
     }),
   )
   const started = Layer.effectDiscard(
-    logEvent("Info", "fleetd started", {
-      ...(setup.config === undefined ? {} : { config: setup.config.file }),
-      sources: setup.sources
-        .map((s) => {
-          const from = s.settings.source
-          return `${s.name}=${from._tag === "Git" ? redactUrl(from.repo) : from.dir}`
-        })
-        .join(" "),
-      listen: `${settings.listen.host}:${settings.listen.port}`,
-    }),
+    Effect.forEach(closedProviders(setup.sources), (provider) =>
+      Effect.logWarning(`webhook provider ${provider} is closed: no secret configured`),
+    ).pipe(
+      Effect.andThen(
+        logEvent("Info", "fleetd started", {
+          ...(setup.config === undefined ? {} : { config: setup.config.file }),
+          sources: setup.sources
+            .map((s) => {
+              const from = s.settings.source
+              return `${s.name}=${from._tag === "Git" ? redactUrl(from.repo) : from.dir}`
+            })
+            .join(" "),
+          listen: `${settings.listen.host}:${settings.listen.port}`,
+        }),
+      ),
+    ),
   )
   return Draining.startOnShutdown.pipe(
     Layer.provideMerge(started),

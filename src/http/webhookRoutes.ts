@@ -1,6 +1,7 @@
 import { Duration, Effect, Option, Redacted, Result } from "effect"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
+import type { ConfiguredSource } from "../config/loadConfigFile.ts"
 import type { RunningSource } from "../daemon/RunningSource.ts"
 import { Sources } from "../daemon/Sources.ts"
 import { type WebhookProvider as ProviderName, webhookProviders } from "../domain/webhookProviders.ts"
@@ -38,10 +39,14 @@ const notFound = (reason: string) =>
 const unknownProvider = notFound(`unknown webhook provider; use one of ${webhookProviders.join(", ")}`)
 
 /** A source's secret for a provider, when it has a usable one: an empty secret is no secret. */
-const secretOf = (source: RunningSource, provider: ProviderName) => {
-  const secret = source.configured.settings.webhookSecrets[provider]
+const secretOf = (source: ConfiguredSource, provider: ProviderName) => {
+  const secret = source.settings.webhookSecrets[provider]
   return secret === undefined || Redacted.value(secret) === "" ? undefined : secret
 }
+
+/** The providers no source has a secret for: every delivery to them is refused (403). Logged at start-up. */
+export const closedProviders = (sources: ReadonlyArray<ConfiguredSource>): ReadonlyArray<ProviderName> =>
+  webhookProviders.filter((provider) => sources.every((s) => secretOf(s, provider) === undefined))
 
 /** One source's verdict as a routing: refused, or for that source. */
 const directRoute = (source: string, verdict: Verdict): Routing =>
@@ -90,11 +95,6 @@ export const webhookRoutes = (options: WebhookRouteOptions = {}) =>
       const bodyTimeout = Duration.fromInputUnsafe(options.bodyTimeout ?? "10 seconds")
       const recent = new RecentDeliveries(options.recentDeliveries ?? 1000)
 
-      const initial = yield* sources.all
-      for (const provider of webhookProviders)
-        if (initial.every((s) => secretOf(s, provider) === undefined))
-          yield* Effect.logWarning(`webhook provider ${provider} is closed: no secret configured`)
-
       /** What one source makes of a verdict meant for it. */
       const deliver = Effect.fnUntraced(function* (
         name: ProviderName,
@@ -140,7 +140,7 @@ export const webhookRoutes = (options: WebhookRouteOptions = {}) =>
       ) {
         if (yield* draining.isDraining) return { answer: WebhookAnswer.draining, routed: [] }
         const candidates = targets.flatMap((s) => {
-          const secret = secretOf(s, name)
+          const secret = secretOf(s.configured, name)
           return secret === undefined ? [] : [{ source: s, secret }]
         })
         if (candidates.length === 0) return { answer: WebhookAnswer.notConfigured(name), routed: [] }
