@@ -1,5 +1,6 @@
 import type { Effect } from "effect"
 import type { ConfiguredSource } from "../config/loadConfigFile.ts"
+import type { PassJournal } from "../history/PassJournal.ts"
 import type { Metrics } from "../observability/Metrics.ts"
 import type { Triggers } from "../triggers/Triggers.ts"
 import type { FleetLease } from "./FleetLease.ts"
@@ -19,6 +20,8 @@ export interface RunningSource {
   readonly lease: FleetLease["Service"]
   /** Its view of the daemon's metrics (every sample labelled `source`). */
   readonly metrics: Metrics["Service"]
+  /** Its pass history (docs/history.md). */
+  readonly history: PassJournal["Service"]
   /** False once its loop has died (it never ends on its own). */
   readonly alive: Effect.Effect<boolean>
   /** Stops its loop between engine actions; its leases stay held until `stop`. */

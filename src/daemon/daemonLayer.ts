@@ -4,6 +4,7 @@ import type { HandoverPlan } from "../domain/handover.ts"
 import { BoundedEngine } from "../engine/BoundedEngine.ts"
 import { DockerEngine } from "../engine/DockerEngine.ts"
 import { Draining } from "../http/Draining.ts"
+import { historyRoutes } from "../http/historyRoutes.ts"
 import { serveHttp } from "../http/serveHttp.ts"
 import { statusRoutes } from "../http/statusRoutes.ts"
 import { syncRoutes } from "../http/syncRoutes.ts"
@@ -42,7 +43,10 @@ export const daemonLayer = (setup: DaemonSetup, standby?: HandoverPlan) => {
     Layer.succeed(DaemonConfig)(settings),
   ).pipe(Layer.provideMerge(MetricsRegistry.layer))
 
-  const http = serveHttp(Layer.mergeAll(statusRoutes(), webhookRoutes(), syncRoutes()), settings.listen)
+  const http = serveHttp(
+    Layer.mergeAll(statusRoutes(), historyRoutes(), webhookRoutes(), syncRoutes()),
+    settings.listen,
+  )
   const sources = Layer.effectDiscard(
     Effect.gen(function* () {
       const running = yield* Sources

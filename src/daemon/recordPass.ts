@@ -1,6 +1,7 @@
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Option } from "effect"
 import type { FleetStatus } from "../domain/FleetStatus.ts"
 import type { PassResult } from "../domain/statusVocabulary.ts"
+import { PassJournal } from "../history/PassJournal.ts"
 import type { ChangeSet } from "../reconciler/ChangeSet.ts"
 import { passChanges } from "./passChanges.ts"
 import { StatusStore } from "./StatusStore.ts"
@@ -10,7 +11,8 @@ export const iso = (millis: number) => new Date(millis).toISOString()
 /**
  * The end of a pass, whatever it did: `lastPass` filled in (with what it did to each
  * service, when it reconciled: `changeSets`), then `patch` applied to the status; the
- * pass is kept for a waiting `POST /sync`. Gives the pass's duration in seconds, for
+ * pass is kept for a waiting `POST /sync` and recorded in the source's history, when it
+ * has one (the daemon's sources do; one-shot commands and most tests do not). Gives the pass's duration in seconds, for
  * the metrics.
  */
 export const passFinisher = (triggers: ReadonlyArray<string>, startedAt: number, id?: number) =>
@@ -42,8 +44,13 @@ export const passFinisher = (triggers: ReadonlyArray<string>, startedAt: number,
         iso(now),
       ),
     )
-    const finished = (yield* status.get).lastPass
-    if (finished !== undefined) yield* status.passFinished(finished)
+    const after = yield* status.get
+    const finished = after.lastPass
+    if (finished !== undefined) {
+      yield* status.passFinished(finished)
+      const journal = yield* Effect.serviceOption(PassJournal)
+      if (Option.isSome(journal)) yield* journal.value.record(finished, after)
+    }
     return (now - startedAt) / 1000
   })
 

@@ -1,6 +1,7 @@
 import { join } from "node:path"
 import { Effect, Layer } from "effect"
 import { DaemonConfig, type DaemonSettings } from "../config/DaemonConfig.ts"
+import { defaultHistoryLimit, PassJournal } from "../history/PassJournal.ts"
 import { normalizeFleetName } from "../manifest/fleetName.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { PullLog } from "../reconciler/PullLog.ts"
@@ -24,7 +25,7 @@ const repoName = (repo: string) =>
 
 /**
  * The services one source's loop runs with: its settings, checkout, pass requests,
- * status, memory across passes, watched files, fleet leases and pull log. Each source builds its own, so one
+ * status, memory across passes, history, watched files, fleet leases and pull log. Each source builds its own, so one
  * source's fetch, stall or backoff is nobody else's; the engine, the registry's digest
  * cache, the metrics registry and draining are the daemon's and come from outside.
  */
@@ -57,6 +58,7 @@ export const sourceLayer = (name: string, settings: DaemonSettings) => {
     PassMemory.layer,
     Layer.succeed(DaemonConfig)(settings),
     PullLog.file(join(settings.dataDir, "pulls.json")),
+    PassJournal.file(join(settings.dataDir, "history.jsonl"), { source: name, limit: defaultHistoryLimit }),
     source,
   )
   // The lease is released when the source stops (its scope closes after its loop's).

@@ -1,5 +1,6 @@
 import { Context, Effect, Exit, Fiber, Layer, Scope } from "effect"
 import type { ConfiguredSource } from "../config/loadConfigFile.ts"
+import { PassJournal } from "../history/PassJournal.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { Triggers } from "../triggers/Triggers.ts"
 import { FleetLease } from "./FleetLease.ts"
@@ -37,6 +38,7 @@ export const startSourceWith = <R>(configured: ConfiguredSource, run: Effect.Eff
       status: Context.get(context, StatusStore),
       lease: Context.get(context, FleetLease),
       metrics: Context.get(context, Metrics),
+      history: Context.get(context, PassJournal),
       alive: Effect.sync(() => fiber.pollUnsafe() === undefined),
       halt: Fiber.interrupt(fiber),
       stop: Scope.close(scope, Exit.void),

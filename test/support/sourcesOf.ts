@@ -26,6 +26,7 @@ export const oneSource = (settings: DaemonSettings, name = "default", webhookRep
         status: yield* StatusStore,
         lease: noLeases,
         metrics: yield* Metrics,
+        history: { record: () => Effect.void, read: Effect.succeed([]) },
         alive: Effect.succeed(true),
         halt: Effect.void,
         stop: Effect.void,
