@@ -49,7 +49,8 @@ Commands:
   validate   Check fleet.yaml and report every problem with its file:line:column
   plan       Show what apply would change on this host, and why
   apply      Make this host match fleet.yaml in one pass
-  run        Keep this host matching a git repository (or a directory), continuously
+  run        Keep this host matching a git repository (or a directory), continuously;
+             with --config FILE, every repository and directory the file lists
   status     Show what a running \`fleetd run\` is doing (from its /status)
   sync       Ask a running \`fleetd run\` for a pass now (POST /sync; token from FLEETD_API_TOKEN)
 
@@ -79,6 +80,8 @@ Options:
   -v, --version        show fleetd's version
 
 \`fleetd run\` options (each also a FLEETD_* variable; see docs/configuration.md):
+      --config FILE             follow every source of a config file (docs/config-file.md); then only
+                                --listen, --log-level and --log-format may be added
       --repo URL | --dir PATH   the git repository (https, ssh, file) or a local directory
       --branch NAME             branch to track (default: main), or --ref TAG|COMMIT to pin
       --path FILE               the manifest inside the repository (default: fleet.yaml)
