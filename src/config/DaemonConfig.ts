@@ -1,6 +1,7 @@
 import { Context, type Duration, type Redacted } from "effect"
 import type { SourceConfig } from "../domain/SourceConfig.ts"
 import type { WebhookProvider } from "../domain/webhookProviders.ts"
+import type { NotifySettings } from "../notify/NotifySettings.ts"
 import type { Policy } from "../policy/Policy.ts"
 
 /** Everything `fleetd run` is configured with: flags first, then FLEETD_* variables, then defaults. */
@@ -43,6 +44,10 @@ export interface DaemonSettings {
   readonly apiToken?: Redacted.Redacted<string>
   /** Webhook bodies above this many bytes are refused with 413 before authentication. */
   readonly webhookMaxBytes: number
+  /** `FLEETD_NOTIFY_URLS` (or `_FILE`), or the config file's `notify:`; unset, nothing is sent. */
+  readonly notify?: NotifySettings
+  /** `FLEETD_PUBLIC_URL` / `public_url`: the daemon's address as users reach it, linked from messages. */
+  readonly publicUrl?: string
   readonly logLevel: "debug" | "info" | "warn" | "error"
   readonly logFormat: "json" | "pretty"
 }

@@ -4,6 +4,8 @@ import { Config, ConfigProvider, Data, Duration, Effect, Option, Redacted } from
 import { type WebhookProvider, webhookProviders } from "../domain/webhookProviders.ts"
 import { durationHint, parseDuration } from "../manifest/compose/duration.ts"
 import { parseProjectPatterns, patternProblem } from "../manifest/projectGlob.ts"
+import { parseTargets } from "../notify/parseTargets.ts"
+import { defaultNoticeOptions } from "../notify/stateChanges.ts"
 import { loadPolicy } from "../policy/loadPolicy.ts"
 import type { DaemonSettings } from "./DaemonConfig.ts"
 import { checkLocalFilesDir, listenHint, parseListenAddress } from "./operatorPaths.ts"
@@ -166,6 +168,16 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
       if (value !== undefined) webhookSecrets[provider] = value
     }
     const apiToken = yield* secret("FLEETD_API_TOKEN", merged)
+    const notifyUrls = yield* secret("FLEETD_NOTIFY_URLS", merged)
+    const notify =
+      notifyUrls === undefined ? undefined : parseTargets(Redacted.value(notifyUrls), "FLEETD_NOTIFY_URLS")
+    if (notify !== undefined && "problem" in notify)
+      return yield* new SettingsError({ message: notify.problem })
+    const publicUrl = yield* read(optional(Config.String("FLEETD_PUBLIC_URL")))
+    if (publicUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(publicUrl))
+      return yield* new SettingsError({
+        message: `FLEETD_PUBLIC_URL: expected http(s)://HOST[:PORT][/PATH] (the address users open), not "${publicUrl}"`,
+      })
     // Read once at start-up: the policy is the operator's, and a broken one stops fleetd.
     const policy = yield* loadPolicy(yield* read(optional(Config.String("FLEETD_POLICY")))).pipe(
       Effect.mapError((e) => new SettingsError({ message: `--policy (FLEETD_POLICY): ${e.message}` })),
@@ -210,6 +222,8 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
       policy,
       webhookSecrets,
       ...(apiToken === undefined ? {} : { apiToken }),
+      ...(notify === undefined ? {} : { notify: { targets: notify.targets, notice: defaultNoticeOptions } }),
+      ...(publicUrl === undefined ? {} : { publicUrl }),
       webhookMaxBytes: yield* read(
         Config.Int("FLEETD_WEBHOOK_MAX_BYTES").pipe(Config.withDefault(5 * 1024 * 1024)),
       ),

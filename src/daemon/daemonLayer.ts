@@ -9,6 +9,7 @@ import { serveHttp } from "../http/serveHttp.ts"
 import { statusRoutes } from "../http/statusRoutes.ts"
 import { syncRoutes } from "../http/syncRoutes.ts"
 import { closedProviders, webhookRoutes } from "../http/webhookRoutes.ts"
+import { notifierLayer } from "../notify/notifierLayer.ts"
 import { logEvent } from "../observability/logEvent.ts"
 import { loggerLayer } from "../observability/loggerLayer.ts"
 import { MetricsRegistry } from "../observability/MetricsRegistry.ts"
@@ -39,6 +40,7 @@ export const daemonLayer = (setup: DaemonSetup, standby?: HandoverPlan) => {
     Registry.layer({ cacheTtl: Duration.millis(shortest / 2) }),
     Draining.layer,
     Sources.layer(setup.config?.file),
+    notifierLayer(settings),
     // The daemon-wide settings, for the HTTP routes (the webhook body cap, the API token).
     Layer.succeed(DaemonConfig)(settings),
   ).pipe(Layer.provideMerge(MetricsRegistry.layer))
@@ -75,6 +77,9 @@ export const daemonLayer = (setup: DaemonSetup, standby?: HandoverPlan) => {
             })
             .join(" "),
           listen: `${settings.listen.host}:${settings.listen.port}`,
+          ...(settings.notify === undefined
+            ? {}
+            : { notify: settings.notify.targets.map((t) => t.label).join(" ") }),
         }),
       ),
     ),

@@ -1,4 +1,4 @@
-import type { DaemonStatus, Phase, SourceStatus } from "../domain/FleetStatus.ts"
+import type { DaemonStatus, NotificationTargetStatus, Phase, SourceStatus } from "../domain/FleetStatus.ts"
 import type { ConfigState } from "./Sources.ts"
 import { notReadyReasons } from "./StatusStore.ts"
 
@@ -15,18 +15,26 @@ const phaseOrder: ReadonlyArray<Phase> = [
 ]
 
 /** Pure: the sources' statuses (with their leases) → `/status` (see DaemonStatus). */
-export const daemonStatus = (sources: ReadonlyArray<SourceStatus>, config: ConfigState): DaemonStatus => {
+export const daemonStatus = (
+  sources: ReadonlyArray<SourceStatus>,
+  config: ConfigState,
+  notifications?: ReadonlyArray<NotificationTargetStatus>,
+): DaemonStatus => {
   const file = config.file === undefined ? undefined : { ...config, file: config.file }
+  const extra = {
+    ...(file === undefined ? {} : { config: file }),
+    ...(notifications === undefined ? {} : { notifications }),
+  }
   const only = sources.length === 1 ? sources[0] : undefined
   if (only !== undefined) {
     const { name: _name, ...fields } = only
-    return { ...fields, sources, ...(file === undefined ? {} : { config: file }) }
+    return { ...fields, sources, ...extra }
   }
   const phase = phaseOrder.find((p) => sources.some((s) => s.phase === p)) ?? "Starting"
   // Every source talks to the one engine: the freshest answer is the most telling.
   const engine = sources.find((s) => s.engine.reachable === false)?.engine ??
     sources.find((s) => s.engine.reachable === true)?.engine ?? { reachable: undefined }
-  return { phase, engine, sources, ...(file === undefined ? {} : { config: file }) }
+  return { phase, engine, sources, ...extra }
 }
 
 /**

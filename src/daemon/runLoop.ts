@@ -1,6 +1,7 @@
 import { Clock, Duration, Effect, Random } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import { Draining } from "../http/Draining.ts"
+import { SourceNotices } from "../notify/SourceNotices.ts"
 import { logEvent } from "../observability/logEvent.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { Triggers } from "../triggers/Triggers.ts"
@@ -44,6 +45,7 @@ export const runLoopWith = <R>(
     let sources: ReadonlyArray<string> = ["startup"]
     yield* metrics.recordTrigger("startup")
     const draining = yield* Effect.serviceOption(Draining)
+    const notices = yield* Effect.serviceOption(SourceNotices)
     for (;;) {
       // A daemon that is draining (shutting down, or handed over to a new fleetd by another
       // source's pass) starts no pass: it waits to be stopped.
@@ -51,6 +53,8 @@ export const runLoopWith = <R>(
       const startedAt = yield* Clock.currentTimeMillis
       yield* status.setPassId(yield* triggers.begin)
       const outcome = yield* pass(sources)
+      // Tells what changed in the status (notifications), queued: never slows the loop.
+      if (notices._tag === "Some") yield* Effect.flatMap(status.get, notices.value.observe)
       if (outcome.handedOver === true) return yield* handedOver
       failures = outcome.retry ? failures + 1 : 0
       const wait =

@@ -3,6 +3,7 @@ import { Effect, Layer } from "effect"
 import { DaemonConfig, type DaemonSettings } from "../config/DaemonConfig.ts"
 import { defaultHistoryLimit, PassJournal } from "../history/PassJournal.ts"
 import { normalizeFleetName } from "../manifest/fleetName.ts"
+import { SourceNotices } from "../notify/SourceNotices.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { PullLog } from "../reconciler/PullLog.ts"
 import { DirSource } from "../source/DirSource.ts"
@@ -67,7 +68,7 @@ export const sourceLayer = (name: string, settings: DaemonSettings) => {
     command: "run",
     ...(name === flagsSourceName ? {} : { source: name }),
   })
-  return Layer.mergeAll(StatusStore.layer(settings.fleet), watcher, lease).pipe(
+  return Layer.mergeAll(StatusStore.layer(settings.fleet), watcher, lease, SourceNotices.layer(name)).pipe(
     Layer.provideMerge(base),
     // Its metrics: the daemon's registry, every sample labelled with the source's name.
     Layer.provideMerge(Metrics.layerFor(name)),

@@ -188,6 +188,20 @@ export interface ConfigFileStatus {
   readonly error?: { readonly at: string; readonly message: string }
 }
 
+/** One notification target's delivery (`notifications[]` of `/status`, docs/notifications.md). */
+export interface NotificationTargetStatus {
+  /** The scheme and the URL's place in the list (`json #1`): never the URL, which holds tokens. */
+  readonly target: string
+  /** Its last message could not be delivered, retries included. */
+  readonly failing: boolean
+  readonly lastError?: string
+  /** Since when it fails (ISO 8601). */
+  readonly since?: string
+  readonly delivered: number
+  /** Messages dropped: its queue was full, or every attempt failed. */
+  readonly dropped: number
+}
+
 /**
  * What `/status` answers: every source, and with exactly one source (fleetd run from
  * flags, or a config file with one entry) that source's fields at the top level too,
@@ -199,4 +213,6 @@ export interface DaemonStatus extends Partial<FleetStatus> {
   readonly engine: EngineStatus
   readonly sources: ReadonlyArray<SourceStatus>
   readonly config?: ConfigFileStatus
+  /** One entry per notification target, when any is configured. */
+  readonly notifications?: ReadonlyArray<NotificationTargetStatus>
 }

@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { daemonNotReady, daemonStatus } from "../daemon/daemonStatus.ts"
 import { Sources } from "../daemon/Sources.ts"
+import { Notifier } from "../notify/Notifier.ts"
 import { MetricsRegistry } from "../observability/MetricsRegistry.ts"
 
 /**
@@ -15,6 +16,7 @@ export const statusRoutes = () =>
     Effect.fnUntraced(function* (router) {
       const sources = yield* Sources
       const metrics = yield* MetricsRegistry
+      const notifier = yield* Effect.serviceOption(Notifier)
       // The leases as of now: a lease lost or taken between passes shows at once.
       const status = Effect.gen(function* () {
         const all = yield* sources.all
@@ -25,7 +27,8 @@ export const statusRoutes = () =>
             ...(leases.length === 0 ? {} : { leases }),
           })),
         )
-        return daemonStatus(each, yield* sources.config)
+        const notifications = notifier._tag === "Some" ? yield* notifier.value.status : undefined
+        return daemonStatus(each, yield* sources.config, notifications)
       })
       yield* router.add(
         "GET",

@@ -1,0 +1,191 @@
+import { describe, expect, it } from "vitest"
+import type { FleetStatus, ServiceStatus } from "../../../src/domain/FleetStatus.ts"
+import type { NotifyKind } from "../../../src/notify/NotifyEvent.ts"
+import {
+  defaultNoticeOptions,
+  emptyNoticeMemory,
+  type NoticeMemory,
+  stateChanges,
+} from "../../../src/notify/stateChanges.ts"
+
+const rev = (n: number) => `${String(n).repeat(40)}`.slice(0, 40)
+
+const svc = (
+  name: string,
+  sync: ServiceStatus["sync"],
+  health: ServiceStatus["health"] = "Healthy",
+): ServiceStatus => ({
+  name,
+  image: "img",
+  sync,
+  health,
+  ...(sync === "RolledBack" ? { lastError: { at: "t", message: "health gate failed: exited 1" } } : {}),
+})
+
+const status = (over: Partial<FleetStatus> = {}): FleetStatus => ({
+  fleet: "shop",
+  source: { kind: "git", location: "repo", ref: "main" },
+  phase: "Synced",
+  engine: { reachable: true },
+  services: [svc("web", "Synced")],
+  lastAppliedRevision: rev(1),
+  ...over,
+})
+
+/** Runs statuses through stateChanges, one minute apart; returns the kinds told per step. */
+const run = (steps: ReadonlyArray<FleetStatus>, options = defaultNoticeOptions) => {
+  let memory: NoticeMemory = emptyNoticeMemory
+  return steps.map((s, i) => {
+    const next = stateChanges("main", memory, s, i * 60_000, options)
+    memory = next.memory
+    return next.events.map((e) => e.kind)
+  })
+}
+
+const ok = status()
+const rolledBack = status({ phase: "Degraded", services: [svc("web", "RolledBack")] })
+const fixed = status({
+  lastAppliedRevision: rev(3),
+  lastPass: {
+    triggers: ["poll"],
+    startedAt: "t",
+    changes: [{ service: "web", outcome: "replaced", reason: "image changed" }],
+  },
+})
+
+describe("stateChanges", () => {
+  const table: ReadonlyArray<{
+    name: string
+    steps: ReadonlyArray<FleetStatus>
+    told: ReadonlyArray<ReadonlyArray<NotifyKind>>
+  }> = [
+    { name: "a start with nothing to do tells nothing", steps: [ok], told: [[]] },
+    { name: "ten no-op passes tell nothing", steps: Array(10).fill(ok), told: Array(10).fill([]) },
+    {
+      name: "a rollback is told once however many passes it lasts, its recovery once",
+      steps: [ok, rolledBack, rolledBack, rolledBack, fixed, fixed],
+      told: [[], ["ServiceRolledBack"], [], [], ["ServiceRecovered", "Applied"], []],
+    },
+    {
+      name: "a flapping service: one event per change of its state",
+      steps: [ok, rolledBack, ok, rolledBack, ok],
+      told: [[], ["ServiceRolledBack"], ["ServiceRecovered"], ["ServiceRolledBack"], ["ServiceRecovered"]],
+    },
+    {
+      name: "a service in between (OutOfSync, Starting) changes nothing",
+      steps: [
+        status({ services: [svc("web", "Failed")] }),
+        status({ services: [svc("web", "OutOfSync", "Starting")] }),
+        status({ services: [svc("web", "Failed")] }),
+        status({ services: [svc("web", "Synced", "Starting")] }),
+        ok,
+      ],
+      told: [["ServiceFailed"], [], [], [], ["ServiceRecovered"]],
+    },
+    {
+      name: "unhealthy is Degraded; then failing is another state",
+      steps: [
+        ok,
+        status({ services: [svc("web", "Synced", "Unhealthy")] }),
+        status({ services: [svc("web", "Failed")] }),
+      ],
+      told: [[], ["ServiceDegraded"], ["ServiceFailed"]],
+    },
+    {
+      name: "a stall is told once per revision, and its clearing once",
+      steps: [
+        ok,
+        status({
+          phase: "Stalled",
+          stalled: { revision: rev(2), reason: "invalid", issues: ["fleet.yaml:3:5: x"] },
+        }),
+        status({ phase: "Stalled", stalled: { revision: rev(2), reason: "invalid", issues: [] } }),
+        status({ phase: "Stalled", stalled: { revision: rev(4), reason: "invalid", issues: [] } }),
+        status({ lastAppliedRevision: rev(5) }),
+      ],
+      told: [[], ["Stalled"], [], ["Stalled"], ["StallCleared", "Applied"]],
+    },
+    {
+      name: "passes failing: told once past the threshold, and when they succeed again",
+      steps: [
+        ok,
+        status({ phase: "Failing" }),
+        status({ phase: "Failing" }),
+        status({ phase: "Failing" }),
+        status({ phase: "Failing" }),
+        status({ phase: "Failing" }),
+        status({ phase: "Failing" }),
+        status({ phase: "Failing" }),
+        ok,
+      ],
+      // One minute apart: failing since step 1, five minutes reached at step 6.
+      told: [[], [], [], [], [], [], ["FetchFailing"], [], ["FetchRecovered"]],
+    },
+    {
+      name: "a short outage is not told at all",
+      steps: [ok, status({ phase: "Failing" }), ok],
+      told: [[], [], []],
+    },
+    {
+      name: "on_applied false: a new revision is not told",
+      steps: [ok, status({ lastAppliedRevision: rev(2) })],
+      told: [[], []],
+    },
+  ]
+  for (const row of table)
+    it(row.name, () => {
+      const options = row.name.startsWith("on_applied")
+        ? { ...defaultNoticeOptions, onApplied: false }
+        : defaultNoticeOptions
+      expect(run(row.steps, options)).toEqual(row.told)
+    })
+
+  it("projects: each fleet is its own", () => {
+    const project = (fleet: string, s: ServiceStatus) => ({
+      dir: fleet,
+      file: `${fleet}/compose.yaml`,
+      fleet,
+      phase: "Synced" as const,
+      services: [s],
+    })
+    const both = (a: ServiceStatus, b: ServiceStatus) =>
+      status({ fleet: undefined, services: [], projects: [project("a", a), project("b", b)] })
+    let memory = emptyNoticeMemory
+    const steps = [
+      both(svc("web", "Synced"), svc("web", "Synced")),
+      both(svc("web", "RolledBack"), svc("web", "Synced")),
+      both(svc("web", "RolledBack"), svc("web", "Failed")),
+    ]
+    const told = steps.map((s) => {
+      const next = stateChanges("main", memory, s, 0)
+      memory = next.memory
+      return next.events.map((e) => `${e.fleet}/${e.service}:${e.kind}`)
+    })
+    expect(told).toEqual([[], ["a/web:ServiceRolledBack"], ["b/web:ServiceFailed"]])
+  })
+
+  it("the message names the service, fleet and revision, with the reason as detail", () => {
+    const first = stateChanges("main", emptyNoticeMemory, ok, 0)
+    const next = stateChanges("main", first.memory, { ...rolledBack, lastAttemptedRevision: rev(2) }, 1000)
+    expect(next.events).toEqual([
+      {
+        kind: "ServiceRolledBack",
+        severity: "error",
+        source: "main",
+        fleet: "shop",
+        service: "web",
+        revision: rev(2),
+        title: `web was rolled back (fleet shop, revision ${rev(2).slice(0, 12)})`,
+        detail: "health gate failed: exited 1",
+        at: new Date(1000).toISOString(),
+        key: `main/shop/web/ServiceRolledBack/${rev(2)}`,
+      },
+    ])
+  })
+
+  it("Applied lists what the pass changed", () => {
+    const first = stateChanges("main", emptyNoticeMemory, ok, 0)
+    const next = stateChanges("main", first.memory, fixed, 0)
+    expect(next.events[0]).toMatchObject({ kind: "Applied", detail: "web: replaced (image changed)" })
+  })
+})
