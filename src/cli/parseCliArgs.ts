@@ -2,8 +2,10 @@ import { parseArgs } from "node:util"
 import { Duration } from "effect"
 
 import { booleanRunFlags, type RunFlags, runFlags } from "../config/loadDaemonSettings.ts"
+import { maxHistoryPage } from "../history/readHistory.ts"
 import { durationHint, parseDuration } from "../manifest/compose/duration.ts"
 import { parseProjectPatterns, patternProblem } from "../manifest/projectGlob.ts"
+import type { HistoryArgs } from "./history.ts"
 import type { SyncArgs } from "./sync.ts"
 
 export type Command = "validate" | "plan" | "apply"
@@ -37,6 +39,7 @@ export type ParsedArgs =
   | { readonly _tag: "Daemon"; readonly flags: RunFlags }
   | { readonly _tag: "Status"; readonly url: string; readonly json: boolean }
   | { readonly _tag: "Sync"; readonly args: SyncArgs }
+  | { readonly _tag: "History"; readonly args: HistoryArgs }
   | { readonly _tag: "Help"; readonly text: string }
   | { readonly _tag: "Version" }
   | { readonly _tag: "UsageError"; readonly message: string }
@@ -53,6 +56,7 @@ Commands:
              with --config FILE, every repository and directory the file lists
   status     Show what a running \`fleetd run\` is doing (from its /status)
   sync       Ask a running \`fleetd run\` for a pass now (POST /sync; token from FLEETD_API_TOKEN)
+  history    Show the passes a running \`fleetd run\` recorded, newest first (from its /status/history)
 
 Options:
   -f, --file FILE      the manifest (default: ./fleet.yaml)
@@ -109,9 +113,16 @@ Options:
       --timeout DURATION  how long the daemon waits for it (default: 5m, at most 30m)
       --json       print the API's answer as it is
 
+\`fleetd history\` options (docs/history.md):
+      --url URL    the daemon's address (default: http://127.0.0.1:8080)
+      --source S   one source's passes
+      --fleet F    the passes that concerned fleet F
+      --limit N    the newest N passes (1 to 500, default 50)
+      --json       print /status/history as it is
+
 Exit status: 0 valid / converged, 1 invalid or a service failed, 2 usage error.`
 
-const commands: ReadonlyArray<string> = ["validate", "plan", "apply", "run", "status", "sync"]
+const commands: ReadonlyArray<string> = ["validate", "plan", "apply", "run", "status", "sync", "history"]
 
 /** Reads argv (without node and the script). Never throws: bad input is a UsageError. */
 export const parseCliArgs = (argv: ReadonlyArray<string>): ParsedArgs => {
@@ -120,6 +131,7 @@ export const parseCliArgs = (argv: ReadonlyArray<string>): ParsedArgs => {
     if (first === "run") return parseRun(argv)
     if (first === "status") return parseStatus(argv)
     if (first === "sync") return parseSync(argv)
+    if (first === "history") return parseHistory(argv)
     return parseOneShot(parse(argv))
   } catch (error) {
     return { _tag: "UsageError", message: error instanceof Error ? error.message : String(error) }
@@ -263,39 +275,86 @@ const daemonUrl = (flag: string | undefined): string | ParsedArgs => {
     : { _tag: "UsageError", message: `--url "${url}" must start with http:// or https://` }
 }
 
-const parseStatus = (argv: ReadonlyArray<string>): ParsedArgs => {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: { url: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-  })
-  if (values.help) return { _tag: "Help", text: usage }
-  const url = daemonUrl(values.url)
-  if (typeof url !== "string") return url
-  return rest(positionals) ?? { _tag: "Status", url, json: values.json ?? false }
-}
-
-const parseSync = (argv: ReadonlyArray<string>): ParsedArgs => {
-  const { values, positionals } = parseArgs({
+/**
+ * The arguments of a command that asks a running daemon (status, sync, history): --url,
+ * --json and --help plus its own `options`; or the answer when that is help or a bad --url.
+ */
+const parseClient = (
+  argv: ReadonlyArray<string>,
+  options: Readonly<Record<string, { readonly type: "string" | "boolean" }>>,
+) => {
+  const { values: parsed, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
     strict: true,
     options: {
+      ...options,
       url: { type: "string" },
       json: { type: "boolean" },
-      wait: { type: "boolean" },
-      timeout: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   })
-  if (values.help) return { _tag: "Help", text: usage }
-  const url = daemonUrl(values.url)
+  const values: Readonly<Record<string, string | boolean | undefined>> = parsed
+  if (values["help"] === true) return { _tag: "Help", text: usage } as const satisfies ParsedArgs
+  const url = daemonUrl(typeof values["url"] === "string" ? values["url"] : undefined)
   if (typeof url !== "string") return url
-  if (values.timeout !== undefined) {
-    const timeout = durationFlag("timeout", values.timeout, "5m", 1000, 30 * 60_000)
+  /** A string option's value (the parser already refused a wrong type). */
+  const text = (name: string) => {
+    const value = values[name]
+    return typeof value === "string" ? value : undefined
+  }
+  return {
+    positionals,
+    url,
+    json: values["json"] === true,
+    text,
+    flag: (name: string) => values[name] === true,
+  }
+}
+
+const parseStatus = (argv: ReadonlyArray<string>): ParsedArgs => {
+  const parsed = parseClient(argv, {})
+  if ("_tag" in parsed) return parsed
+  return rest(parsed.positionals) ?? { _tag: "Status", url: parsed.url, json: parsed.json }
+}
+
+const parseHistory = (argv: ReadonlyArray<string>): ParsedArgs => {
+  const parsed = parseClient(argv, {
+    source: { type: "string" },
+    fleet: { type: "string" },
+    limit: { type: "string" },
+  })
+  if ("_tag" in parsed) return parsed
+  const [source, fleet, given] = [parsed.text("source"), parsed.text("fleet"), parsed.text("limit")]
+  const limit = given === undefined ? undefined : Number(given)
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > maxHistoryPage))
+    return {
+      _tag: "UsageError",
+      message: `--limit must be a whole number from 1 to ${maxHistoryPage}, not "${given}"`,
+    }
+  return (
+    rest(parsed.positionals) ?? {
+      _tag: "History",
+      args: {
+        url: parsed.url,
+        json: parsed.json,
+        ...(source === undefined ? {} : { source }),
+        ...(fleet === undefined ? {} : { fleet }),
+        ...(limit === undefined ? {} : { limit }),
+      },
+    }
+  )
+}
+
+const parseSync = (argv: ReadonlyArray<string>): ParsedArgs => {
+  const parsed = parseClient(argv, { wait: { type: "boolean" }, timeout: { type: "string" } })
+  if ("_tag" in parsed) return parsed
+  const { positionals, url } = parsed
+  const [wait, given] = [parsed.flag("wait"), parsed.text("timeout")]
+  if (given !== undefined) {
+    const timeout = durationFlag("timeout", given, "5m", 1000, 30 * 60_000)
     if (typeof timeout === "string") return { _tag: "UsageError", message: timeout }
-    if (values.wait !== true) return { _tag: "UsageError", message: "--timeout goes with --wait" }
+    if (!wait) return { _tag: "UsageError", message: "--timeout goes with --wait" }
   }
   // `fleetd sync [SOURCE]`: one source of a daemon run from a config file, else all.
   const [, source, ...extra] = positionals
@@ -304,9 +363,9 @@ const parseSync = (argv: ReadonlyArray<string>): ParsedArgs => {
     _tag: "Sync",
     args: {
       url,
-      wait: values.wait ?? false,
-      json: values.json ?? false,
-      timeout: values.timeout,
+      wait,
+      json: parsed.json,
+      timeout: given,
       ...(source === undefined ? {} : { source }),
     },
   }

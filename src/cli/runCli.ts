@@ -2,6 +2,7 @@ import { Effect, type FileSystem, Layer, Logger } from "effect"
 import { FleetLease } from "../daemon/FleetLease.ts"
 import { apply } from "./apply.ts"
 import { engineLayer } from "./engineLayer.ts"
+import { history } from "./history.ts"
 import { Output } from "./Output.ts"
 import { type CliArgs, type ParsedArgs, usage } from "./parseCliArgs.ts"
 import { plan } from "./plan.ts"
@@ -30,6 +31,8 @@ export const runCli = (parsed: ParsedArgs): Effect.Effect<number, never, Output 
         return yield* status(parsed.url, parsed.json)
       case "Sync":
         return yield* sync(parsed.args)
+      case "History":
+        return yield* history(parsed.args)
       case "Daemon":
         return yield* Effect.die(new Error("the daemon is started by main.ts under NodeRuntime"))
       case "UsageError":
