@@ -1,5 +1,5 @@
 import { Agent, request } from "node:http"
-import { Duration, Effect, Layer, Logger, ManagedRuntime, Redacted } from "effect"
+import { type Duration, Effect, Layer, Logger, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { DaemonConfig, type DaemonSettings } from "../../src/config/DaemonConfig.ts"
 import { StatusStore } from "../../src/daemon/StatusStore.ts"
@@ -11,6 +11,7 @@ import { Metrics } from "../../src/observability/Metrics.ts"
 import { ManifestSource } from "../../src/source/ManifestSource.ts"
 import { Triggers } from "../../src/triggers/Triggers.ts"
 import { freePort } from "../support/freePort.ts"
+import { gitDaemonSettings } from "../support/gitDaemonSettings.ts"
 import { firstResponse, openSocket, requestHead } from "../support/rawHttp.ts"
 import { oneSource } from "../support/sourcesOf.ts"
 import {
@@ -25,30 +26,12 @@ import {
 const MiB = 1024 * 1024
 const allSecrets = Object.fromEntries(webhookProviders.map((p) => [p, Redacted.make(SECRET)]))
 
-const settings = (secrets: DaemonSettings["webhookSecrets"], port: number): DaemonSettings => ({
-  source: {
-    _tag: "Git",
-    repo: "file:///nowhere",
-    branch: "main",
-    ref: undefined,
-    sshKeyFile: undefined,
-    knownHostsFile: undefined,
-    httpsToken: undefined,
-    timeout: Duration.seconds(30),
-  },
-  path: "fleet.yaml",
-  fleet: "webhooks",
-  interval: Duration.seconds(60),
-  listen: { host: "127.0.0.1", port },
-  dataDir: "/nonexistent",
-  engine: undefined,
-  allowEmpty: false,
-  concurrency: 4,
-  webhookSecrets: secrets,
-  webhookMaxBytes: 5 * MiB,
-  logLevel: "info",
-  logFormat: "json",
-})
+const settings = (secrets: DaemonSettings["webhookSecrets"], port: number): DaemonSettings =>
+  gitDaemonSettings({
+    webhookSecrets: secrets,
+    listen: { host: "127.0.0.1", port },
+    webhookMaxBytes: 5 * MiB,
+  })
 
 /** The real server and routes, the real Triggers and Metrics, a trigger counter and captured logs. */
 const startServer = async (secrets: DaemonSettings["webhookSecrets"]) => {
