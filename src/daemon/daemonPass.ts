@@ -23,7 +23,7 @@ import { FleetLease } from "./FleetLease.ts"
 import { describeHolder } from "./leaseDecision.ts"
 import { fleetMemory, PassMemory } from "./PassMemory.ts"
 import { reconcileHolding } from "./reconcileHolding.ts"
-import { startPass } from "./recordPass.ts"
+import { startPass, unreachable } from "./recordPass.ts"
 import { StatusStore } from "./StatusStore.ts"
 import { syncSource } from "./syncSource.ts"
 import { waitForLease } from "./waitForLease.ts"
@@ -254,7 +254,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
           ...s,
           phase: "Failing",
           lastAttemptedRevision: revision,
-          engine: { ...s.engine, reachable: false, error: error.message },
+          engine: unreachable(s.engine, error.message),
         }),
         error.message,
       )

@@ -18,7 +18,7 @@ import { actionOutcomes, logChangeSet, type PassOutcome } from "./daemonPass.ts"
 import { FleetLease } from "./FleetLease.ts"
 import { PassMemory } from "./PassMemory.ts"
 import { reconcileProject } from "./reconcileProject.ts"
-import { startPass } from "./recordPass.ts"
+import { startPass, unreachable } from "./recordPass.ts"
 import { StatusStore } from "./StatusStore.ts"
 import { syncSource } from "./syncSource.ts"
 
@@ -37,12 +37,19 @@ export const projectsPass = Effect.fn("projectsPass")(function* (triggers: Reado
   const status = yield* StatusStore
   const metrics = yield* Metrics
   const { finish } = yield* startPass(triggers)
+  // The pass's status is written once, by `finish`: an engine that failed is part of that one write.
   const failing = Effect.fnUntraced(function* (
     revision: string | undefined,
     message: string,
     retry: boolean,
+    engineDown = false,
   ) {
-    const seconds = yield* finish("error", revision, (s) => ({ ...s, phase: "Failing" }), message)
+    const seconds = yield* finish(
+      "error",
+      revision,
+      (s) => ({ ...s, phase: "Failing", engine: engineDown ? unreachable(s.engine, message) : s.engine }),
+      message,
+    )
     yield* metrics.recordPass("error", seconds, [])
     return { result: "error", retry } satisfies PassOutcome
   })
@@ -102,8 +109,7 @@ export const projectsPass = Effect.fn("projectsPass")(function* (triggers: Reado
   if (Result.isFailure(observed)) {
     const error = observed.failure
     yield* logEvent("Error", "pass: container engine unavailable", { revision, error: error.message })
-    yield* status.update((s) => ({ ...s, engine: { ...s.engine, reachable: false, error: error.message } }))
-    return yield* failing(revision, error.message, error.reason === "Unavailable")
+    return yield* failing(revision, error.message, error.reason === "Unavailable", true)
   }
 
   // 4. Each project as its own fleet; one that is invalid or fails does so alone.
@@ -177,7 +183,7 @@ export const projectsPass = Effect.fn("projectsPass")(function* (triggers: Reado
       engine:
         info === undefined
           ? engineFailed !== undefined
-            ? { ...s.engine, reachable: false, error: engineFailed }
+            ? unreachable(s.engine, engineFailed)
             : s.engine
           : info._tag === "Some"
             ? { reachable: true, ...info.value }

@@ -8,12 +8,21 @@ import { StatusStore } from "./StatusStore.ts"
 
 export const iso = (millis: number) => new Date(millis).toISOString()
 
+/** The status's engine once a call to it failed: unreachable, and why (what else it knew is kept). */
+export const unreachable = (engine: FleetStatus["engine"], error: string): FleetStatus["engine"] => ({
+  ...engine,
+  reachable: false,
+  error,
+})
+
 /**
  * The end of a pass, whatever it did: `lastPass` filled in (with what it did to each
  * service, when it reconciled: `changeSets`), then `patch` applied to the status; the
  * pass is kept for a waiting `POST /sync` and recorded in the source's history, when it
- * has one (the daemon's sources do; one-shot commands and most tests do not). Gives the pass's duration in seconds, for
- * the metrics.
+ * has one (the daemon's sources do; one-shot commands and most tests do not). Gives the
+ * pass's duration in seconds, for the metrics. A pass writes what it did to the status
+ * here, once, at its end; before that only what it is doing (`Reconciling`, `Waiting`
+ * for a lease).
  */
 export const passFinisher = (triggers: ReadonlyArray<string>, startedAt: number, id?: number) =>
   Effect.fnUntraced(function* (

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Layer } from "effect"
+import { Duration, Effect, Fiber, Layer } from "effect"
+import { TestClock } from "effect/testing"
 import { DaemonConfig, type DaemonSettings } from "../../src/config/DaemonConfig.ts"
 import { defaultLeaseTtl, FleetLease } from "../../src/daemon/FleetLease.ts"
 import { PassMemory } from "../../src/daemon/PassMemory.ts"
@@ -183,6 +184,27 @@ describe("a pass over projects", () => {
       }).pipe(Effect.provide(t.layer))
     },
   )
+  it.effect("an engine it cannot observe fails the pass: status says so in the pass's one write", () => {
+    const t = setup(2)
+    t.world.unavailableFor = 1_000_000
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(projectsPass(["startup"]))
+      // Each engine call is retried with backoff on the clock before the pass gives up;
+      // the projects are read from disk meanwhile, in real time.
+      for (let round = 0; round < 6000 && fiber.pollUnsafe() === undefined; round++) {
+        yield* TestClock.adjust("10 seconds")
+        yield* Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 5)))
+      }
+      const outcome = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(outcome, { result: "error", retry: true })
+      const s = yield* (yield* StatusStore).get
+      assert.strictEqual(s.phase, "Failing")
+      assert.strictEqual(s.engine.reachable, false)
+      assert.strictEqual(s.engine.error, s.lastPass?.error)
+      assert.strictEqual(s.lastPass?.result, "error")
+      assert.deepStrictEqual(mutatingCalls(t.world), [])
+    }).pipe(Effect.provide(t.layer))
+  })
 })
 
 describe("a pass over projects and the fleet lease", () => {
