@@ -99,12 +99,12 @@ Options:
       --fleet, --engine, --allow-empty, --concurrency, --policy, --local-files, --profile as above
       --git-timeout DURATION  --webhook-max-bytes N  --log-level LEVEL  --log-format json|pretty
   Secrets only from the environment: FLEETD_GIT_TOKEN, FLEETD_WEBHOOK_SECRET[_GITHUB|_GITLAB|
-  _GITEA|_BITBUCKET|_GENERIC|_REGISTRY|_DOCKERHUB|_HARBOR], FLEETD_API_TOKEN (POST /sync), each also as
-  *_FILE naming a file that holds it.
+  _GITEA|_BITBUCKET|_GENERIC|_REGISTRY|_DOCKERHUB|_HARBOR], FLEETD_API_TOKEN (POST /sync),
+  FLEETD_UI_TOKEN (the status page at /, and /status), each also as *_FILE naming a file that holds it.
 
 \`fleetd status\` options:
       --url URL    the daemon's address (default: http://127.0.0.1:8080)
-      --json       print /status as it is
+      --json       print /status as it is (sends FLEETD_UI_TOKEN when set)
 
 \`fleetd sync [SOURCE]\` options (the token from FLEETD_API_TOKEN or FLEETD_API_TOKEN_FILE; docs/api.md;
   SOURCE: one source of a daemon run with --config, else every source):

@@ -1,15 +1,28 @@
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
+import { secret } from "../config/loadDaemonSettings.ts"
 import type { DaemonStatus } from "../domain/FleetStatus.ts"
 import { noAnswer } from "./noAnswer.ts"
 import { Output } from "./Output.ts"
 import { renderDaemonStatus } from "./renderStatus.ts"
 
-/** `fleetd status`: asks a running daemon for its /status and renders it; exit 0 only when every source is Synced. */
+/**
+ * `fleetd status`: asks a running daemon for its /status and renders it; exit 0 only when
+ * every source is Synced. A daemon started with FLEETD_UI_TOKEN wants it: it is sent from
+ * FLEETD_UI_TOKEN (or `_FILE`) when set, and never printed.
+ */
 export const status = Effect.fn("cli.status")(function* (url: string, json: boolean) {
   const output = yield* Output
   const endpoint = `${url.replace(/\/+$/, "")}/status`
+  const token = yield* Effect.result(secret("FLEETD_UI_TOKEN", process.env))
+  if (token._tag === "Failure") {
+    yield* output.err(`fleetd status: ${token.failure.message}`)
+    return 2
+  }
+  const headers: Record<string, string> =
+    token.success === undefined ? {} : { authorization: `Bearer ${Redacted.value(token.success)}` }
   const answer = yield* Effect.tryPromise(async () => {
-    const response = await fetch(endpoint, { signal: AbortSignal.timeout(5000) })
+    const response = await fetch(endpoint, { headers, signal: AbortSignal.timeout(5000) })
+    if (response.status === 401) throw new Error("HTTP 401: set FLEETD_UI_TOKEN to the daemon's UI token")
     if (!response.ok) throw new Error(`HTTP ${response.status}`)
     return (await response.json()) as DaemonStatus
   }).pipe(Effect.result)

@@ -42,6 +42,8 @@ export interface DaemonSettings {
   readonly webhookSecrets: Readonly<Partial<Record<WebhookProvider, Redacted.Redacted<string>>>>
   /** `FLEETD_API_TOKEN` (or `_FILE`): the bearer token of `POST /sync`; unset, the API is closed. */
   readonly apiToken?: Redacted.Redacted<string>
+  /** `FLEETD_UI_TOKEN` (or `_FILE`): protects the page, `/events` and `/status` (docs/page.md). */
+  readonly uiToken?: Redacted.Redacted<string>
   /** Webhook bodies above this many bytes are refused with 413 before authentication. */
   readonly webhookMaxBytes: number
   /** `FLEETD_NOTIFY_URLS` (or `_FILE`), or the config file's `notify:`; unset, nothing is sent. */

@@ -178,6 +178,7 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
       return yield* new SettingsError({
         message: `FLEETD_PUBLIC_URL: expected http(s)://HOST[:PORT][/PATH] (the address users open), not "${publicUrl}"`,
       })
+    const uiToken = yield* secret("FLEETD_UI_TOKEN", merged)
     // Read once at start-up: the policy is the operator's, and a broken one stops fleetd.
     const policy = yield* loadPolicy(yield* read(optional(Config.String("FLEETD_POLICY")))).pipe(
       Effect.mapError((e) => new SettingsError({ message: `--policy (FLEETD_POLICY): ${e.message}` })),
@@ -224,6 +225,7 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
       ...(apiToken === undefined ? {} : { apiToken }),
       ...(notify === undefined ? {} : { notify: { targets: notify.targets, notice: defaultNoticeOptions } }),
       ...(publicUrl === undefined ? {} : { publicUrl }),
+      ...(uiToken === undefined ? {} : { uiToken }),
       webhookMaxBytes: yield* read(
         Config.Int("FLEETD_WEBHOOK_MAX_BYTES").pipe(Config.withDefault(5 * 1024 * 1024)),
       ),

@@ -37,6 +37,7 @@ export const loadDaemonSetup = (
     if (typeof flags.listen === "string" && listen === undefined)
       return yield* new SettingsError({ message: `--listen "${flags.listen}" is not HOST:PORT` })
     const apiToken = yield* secret("FLEETD_API_TOKEN", env)
+    const uiToken = yield* secret("FLEETD_UI_TOKEN", env)
     const overrides: Partial<DaemonSettings> = {
       ...extra,
       ...(listen === undefined ? {} : { listen }),
@@ -47,6 +48,7 @@ export const loadDaemonSetup = (
         ? {}
         : { logFormat: flags["log-format"] as DaemonSettings["logFormat"] }),
       ...(apiToken === undefined ? {} : { apiToken }),
+      ...(uiToken === undefined ? {} : { uiToken }),
     }
     const load = loadConfigFile(file, env).pipe(
       Effect.map((loaded) => ({

@@ -5,6 +5,7 @@ import { BoundedEngine } from "../engine/BoundedEngine.ts"
 import { DockerEngine } from "../engine/DockerEngine.ts"
 import { Draining } from "../http/Draining.ts"
 import { historyRoutes } from "../http/historyRoutes.ts"
+import { pageRoutes } from "../http/pageRoutes.ts"
 import { serveHttp } from "../http/serveHttp.ts"
 import { statusRoutes } from "../http/statusRoutes.ts"
 import { syncRoutes } from "../http/syncRoutes.ts"
@@ -46,7 +47,7 @@ export const daemonLayer = (setup: DaemonSetup, standby?: HandoverPlan) => {
   ).pipe(Layer.provideMerge(MetricsRegistry.layer))
 
   const http = serveHttp(
-    Layer.mergeAll(statusRoutes(), historyRoutes(), webhookRoutes(), syncRoutes()),
+    Layer.mergeAll(statusRoutes(), historyRoutes(), webhookRoutes(), syncRoutes(), pageRoutes()),
     settings.listen,
   )
   const sources = Layer.effectDiscard(

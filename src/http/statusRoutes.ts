@@ -1,15 +1,18 @@
 import { Effect } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
-import { daemonNotReady, daemonStatus } from "../daemon/daemonStatus.ts"
+import { DaemonConfig } from "../config/DaemonConfig.ts"
+import { daemonNotReady } from "../daemon/daemonStatus.ts"
+import { readDaemonStatus } from "../daemon/readDaemonStatus.ts"
 import { Sources } from "../daemon/Sources.ts"
 import { Notifier } from "../notify/Notifier.ts"
 import { MetricsRegistry } from "../observability/MetricsRegistry.ts"
+import { uiAccess } from "./uiAccess.ts"
 
 /**
  * `GET /health` (liveness: the process answers and every source's loop is alive),
  * `/ready` (per source: engine reachable, a pass completed, not stalled, every lease held;
  * and the config file's last reload accepted — with the reasons when not), `/status`
- * (DaemonStatus, docs/status.md) and `/metrics` (Prometheus text).
+ * (DaemonStatus, docs/status.md; behind FLEETD_UI_TOKEN when it is set, docs/page.md) and `/metrics` (Prometheus text).
  */
 export const statusRoutes = () =>
   HttpRouter.use(
@@ -17,19 +20,9 @@ export const statusRoutes = () =>
       const sources = yield* Sources
       const metrics = yield* MetricsRegistry
       const notifier = yield* Effect.serviceOption(Notifier)
-      // The leases as of now: a lease lost or taken between passes shows at once.
-      const status = Effect.gen(function* () {
-        const all = yield* sources.all
-        const each = yield* Effect.forEach(all, (source) =>
-          Effect.map(Effect.all([source.status.get, source.lease.views]), ([s, leases]) => ({
-            name: source.name,
-            ...s,
-            ...(leases.length === 0 ? {} : { leases }),
-          })),
-        )
-        const notifications = notifier._tag === "Some" ? yield* notifier.value.status : undefined
-        return daemonStatus(each, yield* sources.config, notifications)
-      })
+      const config = yield* DaemonConfig
+      const status = readDaemonStatus(sources, notifier._tag === "Some" ? notifier.value.status : undefined)
+      const access = uiAccess(config.uiToken, config.listen.host)
       yield* router.add(
         "GET",
         "/health",
@@ -54,10 +47,14 @@ export const statusRoutes = () =>
           )
         }),
       )
-      yield* router.add(
-        "GET",
-        "/status",
-        Effect.map(status, (s) => HttpServerResponse.jsonUnsafe(s)),
+      yield* router.add("GET", "/status", (request) =>
+        Effect.map(status, (s) => {
+          // Open without FLEETD_UI_TOKEN, as before the page; with it, like the page.
+          const verdict = access.status(request)
+          return verdict._tag === "Granted"
+            ? HttpServerResponse.jsonUnsafe(s)
+            : HttpServerResponse.jsonUnsafe({ error: verdict.reason }, { status: verdict.status })
+        }),
       )
       yield* router.add(
         "GET",

@@ -8,6 +8,7 @@ import { StatusStore } from "../daemon/StatusStore.ts"
 import { checkBearer } from "./bearerToken.ts"
 import { Draining } from "./Draining.ts"
 import { parseSyncQuery } from "./syncQuery.ts"
+import { sameOrigin, uiAccess } from "./uiAccess.ts"
 
 type Answer = {
   readonly httpStatus: number
@@ -43,8 +44,9 @@ const awaitedAnswer = (source: string, id: number, awaited: AwaitedPass, timeout
 
 /**
  * `POST /sync` (every source) and `POST /sync/<source>`: start a pass now (trigger `api`),
- * authenticated by the bearer token of `FLEETD_API_TOKEN` (docs/api.md). In order:
- * draining (503), no token configured (403, fail closed), token missing or wrong (401),
+ * authenticated by the bearer token of `FLEETD_API_TOKEN` (docs/api.md), or by the page's
+ * session (FLEETD_UI_TOKEN, docs/page.md) from the page itself. In order: draining (503),
+ * a session from another site (403), no token configured (403, fail closed), token missing or wrong (401),
  * unknown source (404), query not understood (400); then 202 with the pass id, or with
  * `?wait=true` the pass's result (200), 504 when `timeout` ran out first, 503 when the
  * daemon began shutting down first. With several sources, `/sync` answers each in
@@ -57,6 +59,7 @@ export const syncRoutes = () =>
       const draining = yield* Draining
       const sources = yield* Sources
       const token = config.apiToken
+      const ui = uiAccess(config.uiToken, config.listen.host)
       if (token === undefined || Redacted.value(token) === "")
         yield* Effect.logWarning(
           "sync API is closed: set FLEETD_API_TOKEN or FLEETD_API_TOKEN_FILE to open it",
@@ -77,12 +80,21 @@ export const syncRoutes = () =>
       ) {
         if (yield* draining.isDraining)
           return answer(503, "draining", { reason: "fleetd is shutting down; retry later" })
-        if (token === undefined || Redacted.value(token) === "")
-          return answer(403, "not_configured", {
-            reason: "the sync API is closed: start fleetd with FLEETD_API_TOKEN or FLEETD_API_TOKEN_FILE set",
+        const apiOpen = token !== undefined && Redacted.value(token) !== ""
+        const checked = apiOpen ? checkBearer(request.headers["authorization"], token) : "missing"
+        // The page's "Sync now": its session cookie, sent by this page and not by another site.
+        const bySession = checked !== "ok" && ui.hasSession(request)
+        if (bySession && !sameOrigin(request))
+          return answer(403, "forbidden", {
+            reason: "cross-site request refused: Sync now only works from fleetd's own page",
           })
-        const checked = checkBearer(request.headers["authorization"], token)
-        if (checked !== "ok")
+        if (!apiOpen && !bySession)
+          return answer(403, "not_configured", {
+            reason: ui.tokenSet
+              ? "the sync API is closed to API clients (set FLEETD_API_TOKEN to open it); log in on the page to use Sync now"
+              : "the sync API is closed: start fleetd with FLEETD_API_TOKEN or FLEETD_API_TOKEN_FILE set",
+          })
+        if (checked !== "ok" && !bySession)
           return answer(401, "unauthorized", {
             reason:
               checked === "missing"

@@ -1,0 +1,127 @@
+import type { LeaseStatus, PassStatus, SourceStatus } from "../domain/FleetStatus.ts"
+import { forgeCommitUrl } from "./forgeCommitUrl.ts"
+import {
+  badge,
+  changeSummary,
+  duration,
+  type FleetView,
+  fleetsOf,
+  servicePath,
+  shortRevision,
+  when,
+} from "./fragments.ts"
+import { type Html, html } from "./html.ts"
+import type { PageData } from "./pageData.ts"
+
+const revisionLink = (source: SourceStatus, revision: string | undefined): Html => {
+  if (revision === undefined) return html`<span class="muted">none yet</span>`
+  const url = source.source.kind === "git" ? forgeCommitUrl(source.source.location, revision) : undefined
+  const code = html`<code title="${revision}">${shortRevision(revision)}</code>`
+  return url === undefined ? code : html`<a href="${url}" rel="noreferrer">${code}</a>`
+}
+
+const lastPass = (pass: PassStatus | undefined): Html =>
+  pass === undefined
+    ? html`<span class="muted">none yet</span>`
+    : html`${badge(pass.result ?? "running")} ${pass.id === undefined ? "" : `#${pass.id}`} by
+        ${pass.triggers.join(", ")}, ${when(pass.finishedAt ?? pass.startedAt)}
+        ${pass.durationMs === undefined ? "" : html`in ${duration(pass.durationMs)}`}
+        ${pass.error === undefined ? "" : html`<pre class="error">${pass.error}</pre>`}`
+
+const stalledBlock = (stalled: FleetView["stalled"]): Html =>
+  stalled === undefined
+    ? html``
+    : html`<div class="stalled">
+        <h4>Stalled at revision <code>${shortRevision(stalled.revision)}</code></h4>
+        <p>${stalled.reason}</p>
+        ${stalled.issues.length === 0 ? "" : html`<ul class="issues">${stalled.issues.map((i) => html`<li><code>${i}</code></li>`)}</ul>`}
+      </div>`
+
+const fleetTable = (source: SourceStatus, view: FleetView): Html => html`
+  <div class="fleet">
+    <h3>Fleet ${view.fleet ?? html`<span class="muted">(unnamed)</span>`} ${badge(view.phase)}
+      ${view.dir === undefined ? "" : html`<span class="muted">in ${view.dir}</span>`}</h3>
+    ${stalledBlock(view.stalled)}
+    ${
+      view.services.length === 0
+        ? html`<p class="muted">No services.</p>`
+        : html`<table>
+      <thead><tr><th scope="col">Service</th><th scope="col">Sync</th><th scope="col">Health</th><th scope="col">Image</th><th scope="col">Last change</th></tr></thead>
+      <tbody>${view.services.map(
+        (s) => html`<tr>
+          <th scope="row"><a href="${servicePath(source.name, view.fleet, s.name)}">${s.name}</a></th>
+          <td>${badge(s.sync)}</td>
+          <td>${badge(s.health)}</td>
+          <td><code>${s.image}</code></td>
+          <td>${
+            s.lastError !== undefined && (s.sync === "Failed" || s.sync === "RolledBack")
+              ? html`<span class="error">${s.lastError.message.split("\n")[0]}</span>`
+              : s.lastChange === undefined
+                ? html`<span class="muted">—</span>`
+                : html`${s.lastChange.outcome}${s.lastChange.reason === undefined ? "" : html` (${s.lastChange.reason})`} ${when(s.lastChange.at)}`
+          }</td>
+        </tr>`,
+      )}</tbody>
+    </table>`
+    }
+  </div>`
+
+const waitingLeases = (leases: ReadonlyArray<LeaseStatus> | undefined): Html => {
+  const waiting = (leases ?? []).filter((l) => !l.held)
+  return waiting.length === 0
+    ? html``
+    : html`<ul class="leases">${waiting.map(
+        (l) => html`<li>Waiting for the lease of fleet <strong>${l.fleet}</strong>: held by ${l.holder.host}
+          (pid ${l.holder.pid}, ${l.holder.command}${l.holder.source === undefined ? "" : `, source ${l.holder.source}`})
+          since ${when(l.since)}${l.expiresAt === undefined ? "" : html`, expires ${when(l.expiresAt)} unless renewed`}</li>`,
+      )}</ul>`
+}
+
+const syncForm = (source: SourceStatus, index: number, canSync: boolean): Html =>
+  canSync
+    ? html`<form method="post" action="/sync/${encodeURIComponent(source.name)}" class="sync" data-sync>
+        <button type="submit" id="sync-${index}">Sync now</button></form>`
+    : html`<form class="sync"><button type="button" id="sync-${index}" disabled
+        title="Set FLEETD_UI_TOKEN to enable this button">Sync now</button></form>`
+
+const sourceSection = (source: SourceStatus, index: number, canSync: boolean): Html => html`
+  <section class="source" aria-labelledby="source-${index}">
+    <header class="source-head">
+      <h2 id="source-${index}">${source.name} ${badge(source.phase)}</h2>
+      ${syncForm(source, index, canSync)}
+    </header>
+    <dl class="facts">
+      <dt>Source</dt><dd>${source.source.kind} <code>${source.source.location}</code> at <code>${source.source.ref}</code></dd>
+      <dt>Revision</dt><dd>${revisionLink(source, source.lastAppliedRevision)}${
+        source.lastAttemptedRevision !== undefined &&
+        source.lastAttemptedRevision !== source.lastAppliedRevision
+          ? html` (attempted ${revisionLink(source, source.lastAttemptedRevision)})`
+          : ""
+      }</dd>
+      <dt>Last pass</dt><dd>${lastPass(source.lastPass)}</dd>
+      <dt>Next poll</dt><dd>${when(source.nextPassAt)}</dd>
+      <dt>Engine</dt><dd>${
+        source.engine.reachable === false
+          ? html`<span class="error">unreachable: ${source.engine.error ?? "unknown error"}</span>`
+          : source.engine.reachable === undefined
+            ? html`<span class="muted">not asked yet</span>`
+            : `${source.engine.kind ?? "engine"} ${source.engine.version ?? ""}`
+      }</dd>
+    </dl>
+    ${waitingLeases(source.leases)}
+    ${source.lastPass?.changes === undefined ? "" : html`<details><summary>Last pass's changes</summary>${changeSummary(source.lastPass)}</details>`}
+    ${fleetsOf(source).map((view) => fleetTable(source, view))}
+  </section>`
+
+/** `GET /`: every source, its fleets and their services. */
+export const overviewPage = (data: PageData): { readonly title: string; readonly main: Html } => ({
+  title: "fleetd",
+  main: html`<h1>Fleets ${badge(data.status.phase)}</h1>
+    ${
+      data.status.config?.error === undefined
+        ? ""
+        : html`<p class="error">The config file's last reload was refused (${when(data.status.config.error.at)}): ${data.status.config.error.message}</p>`
+    }
+    ${data.status.sources.length === 0 ? html`<p class="muted">No sources yet.</p>` : ""}
+    ${data.status.sources.map((s, i) => sourceSection(s, i, data.canSync))}`,
+})

@@ -1,0 +1,79 @@
+import type { BuildResult } from "../domain/BuildSpec.ts"
+import type { ServiceStatus } from "../domain/FleetStatus.ts"
+import { type HookResult, hookStepName } from "../domain/HookResult.ts"
+import { badge, duration, fleetsOf, shortRevision, when } from "./fragments.ts"
+import { type Html, html } from "./html.ts"
+import type { PageData } from "./pageData.ts"
+
+const hooksTable = (hooks: ReadonlyArray<HookResult> | undefined): Html =>
+  hooks === undefined || hooks.length === 0
+    ? html``
+    : html`<h3>Hooks</h3><table>
+      <thead><tr><th scope="col">Step</th><th scope="col">Result</th><th scope="col">Exit</th><th scope="col">Took</th><th scope="col">Output</th></tr></thead>
+      <tbody>${hooks.map(
+        (h) => html`<tr><th scope="row"><code>${hookStepName(h)}</code></th>
+          <td>${badge(h.skipped === true ? "skipped" : h.ok ? "success" : "failed")}${h.error === undefined ? "" : html` ${h.error}`}</td>
+          <td>${h.exitCode ?? ""}</td><td>${duration(h.durationMs)}</td>
+          <td>${h.outputTail === undefined || h.outputTail === "" ? "" : html`<pre>${h.outputTail}</pre>`}</td></tr>`,
+      )}</tbody></table>`
+
+const buildBlock = (build: BuildResult | undefined): Html =>
+  build === undefined
+    ? html``
+    : html`<h3>Build of <code>${build.image}</code> ${badge(build.ok ? "success" : "failed")}</h3>
+      <p>${duration(build.durationMs)}${build.imageId === undefined ? "" : html`, image <code>${build.imageId}</code>`}</p>
+      ${build.error === undefined ? "" : html`<pre class="error">${build.error}</pre>`}
+      ${build.outputTail === "" ? "" : html`<details><summary>Builder output</summary><pre>${build.outputTail}</pre></details>`}`
+
+/** The error message, with the failing container's last log lines apart when it has them. */
+const errorMessage = (message: string): Html => {
+  const [head, tail] = message.split("\nlast log lines:\n")
+  return html`<p class="error">${head}</p>${tail === undefined ? "" : html`<h3>Last log lines</h3><pre class="log">${tail}</pre>`}`
+}
+
+const serviceBody = (s: ServiceStatus): Html => html`
+  <dl class="facts">
+    <dt>Sync</dt><dd>${badge(s.sync)}</dd>
+    <dt>Health</dt><dd>${badge(s.health)}${s.exitCode === undefined ? "" : html` (exit code ${s.exitCode})`}</dd>
+    <dt>Image</dt><dd><code>${s.image}</code>${s.track === undefined ? "" : " (tracking its digest)"}</dd>
+    <dt>Container</dt><dd>${s.container === undefined ? html`<span class="muted">none</span>` : html`<code>${s.container}</code>`}</dd>
+    ${s.suspended === undefined ? "" : html`<dt>Suspended</dt><dd>${s.suspended}</dd>`}
+  </dl>
+  <section aria-labelledby="last-change">
+    <h2 id="last-change">Last change</h2>
+    ${
+      s.lastChange === undefined
+        ? html`<p class="muted">None seen by this fleetd.</p>`
+        : html`<p>${badge(s.lastChange.outcome)} ${s.lastChange.reason ?? ""} at revision
+            <code title="${s.lastChange.revision}">${shortRevision(s.lastChange.revision)}</code>, ${when(s.lastChange.at)}</p>
+          ${hooksTable(s.lastChange.hooks)}${buildBlock(s.lastChange.build)}`
+    }
+  </section>
+  ${
+    s.lastError === undefined
+      ? ""
+      : html`<section aria-labelledby="last-error" class="failure">
+          <h2 id="last-error">Last error ${when(s.lastError.at)}</h2>
+          ${errorMessage(s.lastError.message)}
+          ${hooksTable(s.lastError.hooks)}${buildBlock(s.lastError.build)}
+        </section>`
+  }`
+
+/** `GET /services/<source>/<fleet>/<service>`, or undefined when there is no such service. */
+export const servicePage = (
+  data: PageData,
+  sourceName: string,
+  fleet: string,
+  name: string,
+): { readonly title: string; readonly main: Html } | undefined => {
+  const source = data.status.sources.find((s) => s.name === sourceName)
+  if (source === undefined) return undefined
+  const view = fleetsOf(source).find((f) => (f.fleet ?? "-") === fleet)
+  const service = view?.services.find((s) => s.name === name)
+  if (service === undefined) return undefined
+  return {
+    title: `${name} · fleetd`,
+    main: html`<nav aria-label="Breadcrumb"><a href="/">Fleets</a> › ${sourceName} › ${fleet}</nav>
+      <h1>Service ${name}</h1>${serviceBody(service)}`,
+  }
+}

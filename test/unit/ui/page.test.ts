@@ -1,0 +1,206 @@
+import { Redacted } from "effect"
+import type { HttpServerRequest } from "effect/http"
+import { describe, expect, it } from "vitest"
+import type { DaemonStatus, SourceStatus } from "../../../src/domain/FleetStatus.ts"
+import { isLoopback, sameOrigin, sessionCookie, uiAccess } from "../../../src/http/uiAccess.ts"
+import { forgeCommitUrl } from "../../../src/ui/forgeCommitUrl.ts"
+import { escapeHtml, html, trusted } from "../../../src/ui/html.ts"
+import type { PageData } from "../../../src/ui/pageData.ts"
+import { pageLayout } from "../../../src/ui/pageLayout.ts"
+import { pageView } from "../../../src/ui/pageView.ts"
+
+const evil = `<script>alert("x")</script>`
+const sha = "0123456789abcdef0123456789abcdef01234567"
+
+const source = (over: Partial<SourceStatus> = {}): SourceStatus => ({
+  name: `src${evil}`,
+  fleet: `fleet${evil}`,
+  source: { kind: "git", location: "https://github.com/acme/fleet.git", ref: "main" },
+  phase: "Degraded",
+  lastAppliedRevision: sha,
+  engine: { reachable: true, kind: "docker", version: "20.10" },
+  lastPass: {
+    id: 3,
+    triggers: ["poll", "webhook"],
+    startedAt: "2026-12-04T10:00:00.000Z",
+    finishedAt: "2026-12-04T10:00:01.500Z",
+    durationMs: 1500,
+    result: "partial",
+    changes: [{ service: `web${evil}`, outcome: "rolled-back", reason: `health gate failed ${evil}` }],
+  },
+  services: [
+    {
+      name: `web${evil}`,
+      image: `img${evil}:v2`,
+      container: "c-web",
+      sync: "RolledBack",
+      health: "Healthy",
+      lastError: {
+        at: "2026-12-04T10:00:01.000Z",
+        message: `web--next is unhealthy ${evil}; rolled back\nlast log lines:\nboot ${evil}\nfatal: no config`,
+        hooks: [
+          {
+            phase: "pre_deploy",
+            step: 0,
+            kind: "run",
+            ok: false,
+            exitCode: 2,
+            durationMs: 12,
+            outputTail: evil,
+          },
+        ],
+      },
+    },
+    { name: "db", image: "postgres:16", sync: "Synced", health: "Healthy" },
+  ],
+  stalled: {
+    revision: sha,
+    reason: `invalid manifest ${evil}`,
+    issues: [`fleet.yaml:12:5: services.app.no_such_field: unknown ${evil}`],
+  },
+  ...over,
+})
+
+const data = (s: SourceStatus = source()): PageData => {
+  const status: DaemonStatus = { phase: s.phase, engine: s.engine, sources: [s] }
+  return { status, passes: new Map([[s.name, s.lastPass === undefined ? [] : [s.lastPass]]]), canSync: true }
+}
+
+describe("the html template", () => {
+  it("escapes every interpolated value, in text and in attributes", () => {
+    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
+      "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;",
+    )
+    const out = html`<p title="${`" onmouseover="x`}">${evil}</p>`.text
+    expect(out).toBe(
+      `<p title="&quot; onmouseover=&quot;x">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</p>`,
+    )
+  })
+
+  it("nests templates and arrays without escaping twice, and renders nothing for absent values", () => {
+    const inner = html`<b>${"a&b"}</b>`
+    expect(html`${[inner, "<i>", undefined, null, false, 0]}`.text).toBe("<b>a&amp;b</b>&lt;i&gt;0")
+    expect(html`${trusted("<style>x</style>")}`.text).toBe("<style>x</style>")
+  })
+})
+
+describe("the pages", () => {
+  const noRawScript = (text: string) => expect(text).not.toMatch(/<script/i)
+
+  it("overview: hostile names, errors and issues show as text, never as markup", () => {
+    const view = pageView("/", data())
+    if (view === undefined) throw new Error("no overview")
+    noRawScript(view.main.text)
+    expect(view.main.text).toContain("web&lt;script&gt;")
+    expect(view.main.text).toContain("fleet.yaml:12:5: services.app.no_such_field")
+    // The service's link encodes its parts.
+    expect(view.main.text).toContain(
+      `href="/services/${escapeHtml(encodeURIComponent(`src${evil}`))}/${escapeHtml(encodeURIComponent(`fleet${evil}`))}/${escapeHtml(encodeURIComponent(`web${evil}`))}"`,
+    )
+    expect(view.main.text).toContain(`href="https://github.com/acme/fleet/commit/${sha}"`)
+    expect(view.main.text).toContain(">Sync now</button>")
+  })
+
+  it("the whole document has exactly the page's own script", () => {
+    const view = pageView("/", data())
+    if (view === undefined) throw new Error("no overview")
+    const page = pageLayout(view.title, view.main, { live: true }).text
+    expect(page.match(/<script/g)?.length).toBe(1)
+  })
+
+  it("service page: the log tail apart, hooks, all escaped", () => {
+    const s = source()
+    const view = pageView(
+      `/services/${encodeURIComponent(s.name)}/${encodeURIComponent(s.fleet ?? "-")}/${encodeURIComponent(`web${evil}`)}`,
+      data(s),
+    )
+    if (view === undefined) throw new Error("no service page")
+    noRawScript(view.main.text)
+    expect(view.main.text).toContain("Last log lines")
+    expect(view.main.text).toMatch(/<pre class="log">boot &lt;script&gt;.*\nfatal: no config<\/pre>/)
+    expect(view.main.text).toContain("x-fleetd.hooks.pre_deploy[0] (run)")
+  })
+
+  it("passes page lists each pass's trigger and change set", () => {
+    const view = pageView("/passes", data())
+    noRawScript(view?.main.text ?? "")
+    expect(view?.main.text).toContain("poll, webhook")
+    expect(view?.main.text).toContain("1.5 s")
+    expect(view?.main.text).toContain("rolled-back")
+  })
+
+  it("unknown or malformed paths have no page", () => {
+    expect(pageView("/services/a/b", data())).toBeUndefined()
+    expect(pageView("/services/%E0%A4%A/x/y", data())).toBeUndefined()
+    expect(pageView("/services/nope/x/y", data())).toBeUndefined()
+    expect(pageView("/elsewhere", data())).toBeUndefined()
+  })
+
+  it("without FLEETD_UI_TOKEN the Sync now button is disabled and says why", () => {
+    const view = pageView("/", { ...data(), canSync: false })
+    expect(view?.main.text).toMatch(/disabled\s+title="Set FLEETD_UI_TOKEN/)
+  })
+})
+
+describe("forge commit links", () => {
+  it("knows GitHub, GitLab, Gitea-like hosts; nothing else, no credentials, no guesses", () => {
+    expect(forgeCommitUrl("https://github.com/a/b.git", sha)).toBe(`https://github.com/a/b/commit/${sha}`)
+    expect(forgeCommitUrl("https://gitlab.com/g/sub/p.git", sha)).toBe(
+      `https://gitlab.com/g/sub/p/-/commit/${sha}`,
+    )
+    expect(forgeCommitUrl("https://codeberg.org/a/b", sha)).toBe(`https://codeberg.org/a/b/commit/${sha}`)
+    expect(forgeCommitUrl("https://gitea.example.org/a/b.git", sha)).toBe(
+      `https://gitea.example.org/a/b/commit/${sha}`,
+    )
+    expect(forgeCommitUrl("https://git.example.org/a/b.git", sha)).toBeUndefined()
+    expect(forgeCommitUrl("git@github.com:a/b.git", sha)).toBeUndefined()
+    expect(forgeCommitUrl("file:///tmp/repo", sha)).toBeUndefined()
+    expect(forgeCommitUrl("https://github.com/a/b", "dir:abc")).toBeUndefined()
+    expect(forgeCommitUrl("https://github.com/a", sha)).toBeUndefined()
+  })
+})
+
+const request = (headers: Record<string, string>, cookies: Record<string, string> = {}) =>
+  ({ headers, cookies }) as unknown as HttpServerRequest.HttpServerRequest
+
+describe("the page's access rules", () => {
+  const token = Redacted.make("ui-s3cret")
+
+  it("loopback listeners only are open without a token", () => {
+    expect(["127.0.0.1", "127.1.2.3", "::1", "localhost"].every(isLoopback)).toBe(true)
+    expect(["0.0.0.0", "::", "10.0.0.1", "127.0.0.1.example"].some(isLoopback)).toBe(false)
+    expect(uiAccess(undefined, "127.0.0.1").page(request({}))).toEqual({ _tag: "Granted" })
+    expect(uiAccess(undefined, "0.0.0.0").page(request({}))).toMatchObject({ _tag: "Refused", status: 403 })
+    // /status stays open without a token, as before the page.
+    expect(uiAccess(undefined, "0.0.0.0").status(request({}))).toEqual({ _tag: "Granted" })
+  })
+
+  it("with a token: the bearer or the session cookie, which is not the token", () => {
+    const access = uiAccess(token, "0.0.0.0")
+    expect(access.page(request({}))).toMatchObject({ _tag: "Refused", status: 401 })
+    expect(access.status(request({}))).toMatchObject({ _tag: "Refused", status: 401 })
+    expect(access.page(request({ authorization: "Bearer ui-s3cret" }))).toEqual({ _tag: "Granted" })
+    expect(access.page(request({ authorization: "Bearer wrong" }))).toMatchObject({ status: 401 })
+    expect(access.sessionValue).toMatch(/^[0-9a-f]{64}$/)
+    expect(access.sessionValue).not.toContain("ui-s3cret")
+    expect(access.page(request({}, { [sessionCookie]: access.sessionValue ?? "" }))).toEqual({
+      _tag: "Granted",
+    })
+    expect(access.page(request({}, { [sessionCookie]: "ui-s3cret" }))).toMatchObject({ status: 401 })
+    expect(access.isToken("ui-s3cret")).toBe(true)
+    expect(access.isToken("ui-s3cre")).toBe(false)
+    // Another token, another session: rotating the token logs everyone out.
+    expect(uiAccess(Redacted.make("other"), "0.0.0.0").sessionValue).not.toBe(access.sessionValue)
+  })
+
+  it("a session's sync must come from the page itself", () => {
+    expect(sameOrigin(request({ "sec-fetch-site": "same-origin" }))).toBe(true)
+    expect(sameOrigin(request({ "sec-fetch-site": "cross-site", origin: "http://h:1", host: "h:1" }))).toBe(
+      false,
+    )
+    expect(sameOrigin(request({ origin: "http://127.0.0.1:8080", host: "127.0.0.1:8080" }))).toBe(true)
+    expect(sameOrigin(request({ origin: "http://evil.example", host: "127.0.0.1:8080" }))).toBe(false)
+    expect(sameOrigin(request({ origin: "null", host: "127.0.0.1:8080" }))).toBe(false)
+    expect(sameOrigin(request({ host: "127.0.0.1:8080" }))).toBe(false)
+  })
+})
