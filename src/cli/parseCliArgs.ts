@@ -95,6 +95,7 @@ Options:
       --lease-expiry DURATION   as above (a waiting fleetd takes over this long after the holder's last renewal)
       --listen HOST:PORT        HTTP address for /health /ready /metrics /status /hooks /sync (default: 127.0.0.1:8080)
       --data-dir DIR            checkout and state (default: ./.fleetd)
+      --history N               passes kept per fleet in the history (default: 500; docs/history.md)
       --ssh-key FILE --known-hosts FILE   SSH credentials (host keys always checked)
       --fleet, --engine, --allow-empty, --concurrency, --policy, --local-files, --profile as above
       --git-timeout DURATION  --webhook-max-bytes N  --log-level LEVEL  --log-format json|pretty

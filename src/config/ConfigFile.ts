@@ -134,6 +134,11 @@ export const ConfigFile = Schema.Struct({
       description: "Engine actions at once, across all sources (1 to 64, default 4)",
     }).check(Schema.isBetween({ minimum: 1, maximum: 64 })),
   ),
+  history: opt(
+    Schema.Int.annotate({
+      description: "Passes kept per fleet in each source's history (1 to 100000, default 500)",
+    }).check(Schema.isBetween({ minimum: 1, maximum: 100_000 })),
+  ),
   webhook_max_bytes: opt(
     Schema.Int.annotate({ description: "Largest webhook body read (default 5 MiB)" }).check(
       Schema.isGreaterThan(0),

@@ -21,6 +21,8 @@ export interface DaemonSettings {
   readonly listen: { readonly host: string; readonly port: number }
   /** Checkout and state live here. */
   readonly dataDir: string
+  /** Passes kept per fleet in the history (`--history`, docs/history.md); unset: 500. */
+  readonly history?: number
   readonly engine: string | undefined
   readonly allowEmpty: boolean
   readonly concurrency: number

@@ -227,6 +227,7 @@ export const loadConfigFile = (file: string, env: Readonly<Record<string, string
           interval,
           listen: parseListenAddress(config.listen ?? "127.0.0.1:8080") ?? { host: "127.0.0.1", port: 8080 },
           dataDir: ownData,
+          ...(config.history === undefined ? {} : { history: config.history }),
           engine: config.engine,
           ...(localFiles === undefined ? {} : { localFiles }),
           profiles: s.profiles ?? [],

@@ -28,6 +28,7 @@ export const runFlags = {
   "lease-expiry": "FLEETD_LEASE_EXPIRY",
   listen: "FLEETD_LISTEN",
   "data-dir": "FLEETD_DATA_DIR",
+  history: "FLEETD_HISTORY",
   "ssh-key": "FLEETD_SSH_KEY",
   "known-hosts": "FLEETD_KNOWN_HOSTS",
   "git-timeout": "FLEETD_GIT_TIMEOUT",
@@ -212,6 +213,7 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
         yield* read(Config.String("FLEETD_LISTEN").pipe(Config.withDefault("127.0.0.1:8080"))),
       ),
       dataDir,
+      history: yield* read(Config.Int("FLEETD_HISTORY").pipe(Config.withDefault(500))),
       engine: yield* read(optional(Config.String("FLEETD_ENGINE"))),
       ...(localFiles === undefined ? {} : { localFiles }),
       profiles: (merged["COMPOSE_PROFILES"] ?? "")
@@ -246,6 +248,9 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
     const expiry = Duration.toMillis(settings.leaseExpiry ?? Duration.zero)
     if (expiry < 3000 || expiry > 600_000) {
       return yield* new SettingsError({ message: "--lease-expiry must be from 3s to 10m" })
+    }
+    if (settings.history !== undefined && (settings.history < 1 || settings.history > 100_000)) {
+      return yield* new SettingsError({ message: "--history takes a whole number from 1 to 100000" })
     }
     if (settings.concurrency < 1 || settings.concurrency > 64) {
       return yield* new SettingsError({ message: "--concurrency takes a whole number from 1 to 64" })

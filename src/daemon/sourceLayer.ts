@@ -59,7 +59,10 @@ export const sourceLayer = (name: string, settings: DaemonSettings) => {
     PassMemory.layer,
     Layer.succeed(DaemonConfig)(settings),
     PullLog.file(join(settings.dataDir, "pulls.json")),
-    PassJournal.file(join(settings.dataDir, "history.jsonl"), { source: name, limit: defaultHistoryLimit }),
+    PassJournal.file(join(settings.dataDir, "history.jsonl"), {
+      source: name,
+      limit: settings.history ?? defaultHistoryLimit,
+    }),
     source,
   )
   // The lease is released when the source stops (its scope closes after its loop's).

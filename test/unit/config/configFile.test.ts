@@ -151,6 +151,7 @@ describe("loading the config file", () => {
       [
         "data_dir: state",
         "concurrency: 6",
+        "history: 50",
         "webhooks:",
         "  registry: { secret_env: REGISTRY_TOKEN }",
         "sources:",
@@ -184,6 +185,7 @@ describe("loading the config file", () => {
       expect(infra?.settings.policy).toEqual({ allow: { network_mode_host: true } })
       expect(Duration.toMillis(infra!.settings.interval)).toBe(120_000)
       expect(infra?.settings.concurrency).toBe(6)
+      expect(infra?.settings.history).toBe(50)
       expect(Redacted.value(infra!.settings.webhookSecrets.github!)).toBe("hook-secret")
       expect(infra?.webhookRepository).toBe("me/infra")
       expect(home?.settings.source).toEqual({ _tag: "Dir", dir: join(dir, "fleet") })
