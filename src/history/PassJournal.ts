@@ -2,7 +2,7 @@ import { Context, Effect, Layer, Ref, Semaphore } from "effect"
 import type { FleetStatus, PassStatus } from "../domain/FleetStatus.ts"
 import { logEvent } from "../observability/logEvent.ts"
 import { type HistoryEntry, historyEntry, isQuiet } from "./HistoryEntry.ts"
-import { appendRecord, readJournal, rewriteJournal, truncateJournal } from "./journalFile.ts"
+import { appendRecord, cachedReader, readJournal, rewriteJournal, truncateJournal } from "./journalFile.ts"
 import { keepLast } from "./keepLast.ts"
 
 /** How many passes per fleet the journal keeps by default. */
@@ -135,6 +135,7 @@ export const makePassJournal = Effect.fnUntraced(function* (path: string, option
   // A write in flight is never interrupted (it would leave a torn line for no reason):
   // writes run detached, and the scope's end waits a moment for the last ones.
   const pending = yield* Ref.make(0)
+  const readCached = cachedReader(path)
   const settled: Effect.Effect<void> = Effect.flatMap(Ref.get(pending), (n) =>
     n === 0 ? Effect.void : Effect.andThen(Effect.sleep("5 millis"), settled),
   )
@@ -148,7 +149,7 @@ export const makePassJournal = Effect.fnUntraced(function* (path: string, option
         yield* Ref.update(pending, (n) => n + 1)
         yield* Effect.forkDetach(write(entry).pipe(Effect.ensuring(Ref.update(pending, (n) => n - 1))))
       }),
-    read: Effect.tryPromise({ try: () => readJournal(path), catch: (error) => error }).pipe(
+    read: Effect.tryPromise({ try: readCached, catch: (error) => error }).pipe(
       Effect.map((c) => c.entries),
       Effect.catch((error) => Effect.as(warnOnce("read", error), [])),
     ),

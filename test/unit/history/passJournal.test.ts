@@ -1,7 +1,7 @@
 import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Scope } from "effect"
+import { Effect, Schedule, Scope } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import type { FleetStatus, PassStatus } from "../../../src/domain/FleetStatus.ts"
 import { makePassJournal, processRun } from "../../../src/history/PassJournal.ts"
@@ -65,6 +65,27 @@ describe("the pass journal", () => {
     ])
     expect(entries[0]).toMatchObject({ source: "main", fleets: ["a"], run: processRun, triggers: ["poll"] })
     expect((await readFile(path, "utf8")).split("\n")).toHaveLength(4)
+  })
+
+  it("reads what was appended since its last read (the cache follows the file)", async () => {
+    const counts = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const journal = yield* makePassJournal(path, { source: "main", limit: 500 })
+          const seen = [(yield* journal.read).length]
+          for (const id of [1, 2]) {
+            yield* journal.record(pass(id), status())
+            const read = journal.read.pipe(
+              Effect.filterOrFail((entries) => entries.length === id),
+              Effect.retry({ times: 200, schedule: Schedule.spaced("5 millis") }),
+            )
+            seen.push((yield* read).length)
+          }
+          return seen
+        }),
+      ),
+    )
+    expect(counts).toEqual([0, 1, 2])
   })
 
   it("does not record a pass that changed nothing and ended like the previous one", async () => {
