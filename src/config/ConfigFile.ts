@@ -10,7 +10,7 @@
 import { Schema } from "effect"
 import { webhookProviders } from "../domain/webhookProviders.ts"
 import { durationHint, parseDuration } from "../manifest/compose/duration.ts"
-import { listenHint, parseListenAddress } from "./operatorPaths.ts"
+import { listenHint, parseListenAddress, publicUrlPattern } from "./operatorPaths.ts"
 
 const opt = Schema.optionalKey
 
@@ -69,6 +69,28 @@ export const DaemonWebhooks = Schema.Struct(
   identifier: "DaemonWebhooks",
   description:
     "A provider's secret for every source (it wins over a source's own webhook secret for that provider); typically the registries' (registry, dockerhub, harbor)",
+})
+
+export const NotifySection = Schema.Struct({
+  urls_file: opt(
+    Path("File listing the notification target URLs, one a line or comma-separated (they hold tokens)"),
+  ),
+  urls_env: opt(VariableName),
+  on_applied: opt(
+    Schema.Boolean.annotate({
+      description: "Tell each new revision applied, with its changes (default true)",
+    }),
+  ),
+  fetch_failing_after: opt(
+    Duration.annotate({
+      description:
+        "Tell a source whose passes have failed this long, and when they succeed again (default 5m)",
+    }),
+  ),
+}).annotate({
+  identifier: "NotifySettings",
+  description:
+    "Notifications on state changes (docs/notifications.md); the URLs only from a file or a variable",
 })
 
 export const SourceEntry = Schema.Struct({
@@ -145,6 +167,16 @@ export const ConfigFile = Schema.Struct({
     ),
   ),
   webhooks: opt(DaemonWebhooks),
+  notify: opt(NotifySection),
+  public_url: opt(
+    Schema.String.annotate({
+      description: "The daemon's address as users open it, linked from notifications",
+    }).check(
+      Schema.makeFilter((s: string) =>
+        publicUrlPattern.test(s) ? undefined : `expected http(s)://HOST[:PORT][/PATH], not "${s}"`,
+      ),
+    ),
+  ),
   log_level: opt(Schema.Literals(["debug", "info", "warn", "error"])),
   log_format: opt(Schema.Literals(["json", "pretty"])),
   sources: Schema.Array(SourceEntry).annotate({ description: "The repositories and directories to follow" }),

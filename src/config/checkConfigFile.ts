@@ -71,6 +71,13 @@ export const checkConfigFile = (config: ConfigFile, located: Located): ReadonlyA
           onKey: true,
         }),
       )
+  const notify = config.notify
+  if (notify !== undefined && (notify.urls_file === undefined) === (notify.urls_env === undefined))
+    issues.push(
+      located.issueAt(["notify"], "give urls_file: or urls_env: (the URLs hold tokens), exactly one", {
+        onKey: true,
+      }),
+    )
   const names = new Map<string, number>()
   const origins = new Map<string, number>()
   const fleets = new Map<string, number>()

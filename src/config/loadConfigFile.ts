@@ -13,6 +13,9 @@ import { parseDuration } from "../manifest/compose/duration.ts"
 import { decodeLocated } from "../manifest/decodeLocated.ts"
 import { formatManifestError, formatManifestIssue, type ManifestIssue } from "../manifest/ManifestError.ts"
 import { type Located, parseYaml } from "../manifest/yamlDocument.ts"
+import type { NotifySettings } from "../notify/NotifySettings.ts"
+import { parseTargets } from "../notify/parseTargets.ts"
+import { defaultNoticeOptions } from "../notify/stateChanges.ts"
 import { loadPolicy } from "../policy/loadPolicy.ts"
 import {
   ConfigFile,
@@ -114,6 +117,40 @@ const readSecret = (
 }
 
 /**
+ * The `notify:` section → the daemon's notification settings, or undefined after
+ * reporting a problem at its key (`urls_file` or `urls_env`).
+ */
+const notifyOf = (
+  section: ConfigFile["notify"],
+  path: (value: string) => string,
+  env: Readonly<Record<string, string | undefined>>,
+  problem: (key: string, message: string) => void,
+): NotifySettings | undefined => {
+  if (section === undefined) return undefined
+  // Neither or both: checkConfigFile reported it.
+  if ((section.urls_file === undefined) === (section.urls_env === undefined)) return undefined
+  const key = section.urls_env === undefined ? "urls_file" : "urls_env"
+  const read = readSecret(
+    section.urls_file === undefined ? undefined : path(section.urls_file),
+    section.urls_env,
+    env,
+  )
+  if ("problem" in read) return void problem(key, read.problem)
+  const parsed = parseTargets(Redacted.value(read.value ?? Redacted.make("")))
+  if ("problem" in parsed) return void problem(key, parsed.problem)
+  return {
+    targets: parsed.targets,
+    notice: {
+      onApplied: section.on_applied ?? defaultNoticeOptions.onApplied,
+      failingAfterMs:
+        section.fetch_failing_after === undefined
+          ? defaultNoticeOptions.failingAfterMs
+          : (parseDuration(section.fetch_failing_after) ?? 0) / 1e6,
+    },
+  }
+}
+
+/**
  * Loads and resolves the config file. `env` supplies `*_env` secrets and COMPOSE_PROFILES
  * is not read from it: a source's profiles are its own.
  */
@@ -155,6 +192,9 @@ export const loadConfigFile = (file: string, env: Readonly<Record<string, string
         )
       else if (read.value !== undefined) daemonSecrets[provider as WebhookProvider] = read.value
     }
+    const notify = notifyOf(config.notify, path, env, (key, message) =>
+      issues.push(located.issueAt(["notify", key], message)),
+    )
     for (const [i, s] of config.sources.entries()) {
       const at = (keys: ReadonlyArray<string>, message: string) =>
         issues.push(located.issueAt(["sources", i, ...keys], message))
@@ -236,6 +276,8 @@ export const loadConfigFile = (file: string, env: Readonly<Record<string, string
           ...(policy === undefined ? {} : { policy }),
           webhookSecrets,
           webhookMaxBytes: config.webhook_max_bytes ?? 5 * 1024 * 1024,
+          ...(notify === undefined ? {} : { notify }),
+          ...(config.public_url === undefined ? {} : { publicUrl: config.public_url }),
           logLevel: config.log_level ?? "info",
           logFormat: config.log_format ?? "json",
         },

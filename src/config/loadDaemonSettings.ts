@@ -8,7 +8,7 @@ import { parseTargets } from "../notify/parseTargets.ts"
 import { defaultNoticeOptions } from "../notify/stateChanges.ts"
 import { loadPolicy } from "../policy/loadPolicy.ts"
 import type { DaemonSettings } from "./DaemonConfig.ts"
-import { checkLocalFilesDir, listenHint, parseListenAddress } from "./operatorPaths.ts"
+import { checkLocalFilesDir, listenHint, parseListenAddress, publicUrlPattern } from "./operatorPaths.ts"
 
 /** A setting that is missing, malformed or contradicts another: a usage error (exit 2). */
 export class SettingsError extends Data.TaggedError("SettingsError")<{ readonly message: string }> {}
@@ -170,12 +170,11 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
     }
     const apiToken = yield* secret("FLEETD_API_TOKEN", merged)
     const notifyUrls = yield* secret("FLEETD_NOTIFY_URLS", merged)
-    const notify =
-      notifyUrls === undefined ? undefined : parseTargets(Redacted.value(notifyUrls), "FLEETD_NOTIFY_URLS")
+    const notify = notifyUrls === undefined ? undefined : parseTargets(Redacted.value(notifyUrls))
     if (notify !== undefined && "problem" in notify)
-      return yield* new SettingsError({ message: notify.problem })
+      return yield* new SettingsError({ message: `FLEETD_NOTIFY_URLS: ${notify.problem}` })
     const publicUrl = yield* read(optional(Config.String("FLEETD_PUBLIC_URL")))
-    if (publicUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(publicUrl))
+    if (publicUrl !== undefined && !publicUrlPattern.test(publicUrl))
       return yield* new SettingsError({
         message: `FLEETD_PUBLIC_URL: expected http(s)://HOST[:PORT][/PATH] (the address users open), not "${publicUrl}"`,
       })

@@ -38,3 +38,6 @@ export const checkLocalFilesDir = (
     return { problem: `${dir} is inside fleetd's checkouts (${checkouts}), which every sync cleans` }
   return { dir: realpathSync(dir) }
 }
+
+/** `FLEETD_PUBLIC_URL` / `public_url`: an http(s) address, as users open the daemon. */
+export const publicUrlPattern = /^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/

@@ -20,4 +20,8 @@ const plain = (value: unknown): unknown => {
  * secrets included (as hashes, so a rotated secret file restarts it and no secret is
  * kept in the clear). Equal fingerprints: the source keeps running untouched.
  */
-export const sourceFingerprint = (source: ConfiguredSource): string => JSON.stringify(plain(source))
+export const sourceFingerprint = (source: ConfiguredSource): string => {
+  // Notifications are the daemon's, set up at start-up: a change to them restarts no source.
+  const { notify: _notify, publicUrl: _publicUrl, ...settings } = source.settings
+  return JSON.stringify(plain({ ...source, settings }))
+}

@@ -30,7 +30,7 @@ afterAll(() => receiver.close())
 
 /** Sends the event to the one target `url` for real and returns what the receiver got. */
 const deliver = async (url: string) => {
-  const parsed = parseTargets(url, "test")
+  const parsed = parseTargets(url)
   if ("problem" in parsed) throw new Error(parsed.problem)
   const before = receiver.received.length
   const exit = await Effect.runPromiseExit(sendRequest(parsed.targets[0]!.request(event, page)))
@@ -89,7 +89,6 @@ describe("notification targets against a receiver on loopback", () => {
     const closed = await freePort()
     const parsed = parseTargets(
       `json://127.0.0.1:${receiver.port}/down?secret=zzz, json://tok@127.0.0.1:${closed}/gone`,
-      "test",
     )
     if ("problem" in parsed) throw new Error(parsed.problem)
     receiver.answer(500)
