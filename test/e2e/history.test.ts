@@ -105,5 +105,17 @@ if (engine !== undefined)
         dockerHost: engine.host,
       })
       expect(JSON.parse(json.stdout)).toEqual({ passes: [before[0]] })
+      // What the route refuses, and how the command says so.
+      const bad = await fetch(`${second.base}/status/history?limit=0`)
+      expect(bad.status).toBe(400)
+      expect(await bad.json()).toMatchObject({
+        reason: 'limit must be a whole number from 1 to 500, not "0"',
+      })
+      expect((await fetch(`${second.base}/status/history?source=nope`)).status).toBe(404)
+      const unknown = await runFleetd(["history", "--source", "nope", "--url", second.base], {
+        dockerHost: engine.host,
+      })
+      expect(unknown.code).toBe(1)
+      expect(unknown.stderr).toContain('fleetd history: no source is named "nope"; the sources are: default')
     }, 60_000)
   })
