@@ -24,8 +24,12 @@ export interface PassMemoryState {
   readonly resources: ReadonlyMap<string, ResourceMemo>
   /** Per fleet and service, the spec rolled back last and at which revision: not retried until something changes. */
   readonly held: ReadonlyMap<string, ReadonlyMap<string, HeldSpec>>
-  /** Builds that failed, by the hash of their inputs: shared by the source's fleets, since the hash says it all. */
-  readonly failedBuilds: FailedBuilds
+  /**
+   * Per fleet, builds that failed, by the hash of their inputs. Per fleet, not shared by the
+   * source's fleets: each pass forgets the inputs its fleet no longer asks for, which would
+   * be every other fleet's.
+   */
+  readonly failedBuilds: ReadonlyMap<string, FailedBuilds>
 }
 
 const empty: PassMemoryState = { resources: new Map(), held: new Map(), failedBuilds: new Map() }
@@ -50,21 +54,40 @@ export class PassMemory extends Context.Service<
   )
 }
 
-/** One fleet's share of the memory, as the reconciler reads and writes it (reconcile.ts). */
+/** `fleet`'s entry in one of the memory's per-fleet maps, read and replaced whole. */
+const entry = <A>(
+  memory: PassMemory["Service"],
+  fleet: string,
+  initial: A,
+  map: (m: PassMemoryState) => ReadonlyMap<string, A>,
+  withMap: (m: PassMemoryState, map: ReadonlyMap<string, A>) => PassMemoryState,
+): Remembered<A> => ({
+  get: Effect.map(memory.get, (m) => map(m).get(fleet) ?? initial),
+  update: (f) =>
+    memory.update((m) => withMap(m, new Map(map(m)).set(fleet, f(map(m).get(fleet) ?? initial)))),
+})
+
+/** One fleet's share of the memory: the reconciler reads and writes the first two (reconcile.ts). */
 export const fleetMemory = (memory: PassMemory["Service"], fleet: string) => ({
-  resources: {
-    get: Effect.map(memory.get, (m) => m.resources.get(fleet) ?? {}),
-    update: (f) =>
-      memory.update((m) => ({
-        ...m,
-        resources: new Map(m.resources).set(fleet, f(m.resources.get(fleet) ?? {})),
-      })),
-  } satisfies Remembered<ResourceMemo>,
-  failedBuilds: {
-    get: Effect.map(memory.get, (m) => m.failedBuilds),
-    update: (f) => memory.update((m) => ({ ...m, failedBuilds: f(m.failedBuilds) })),
-  } satisfies Remembered<FailedBuilds>,
-  held: Effect.map(memory.get, (m) => m.held.get(fleet) ?? new Map<string, HeldSpec>()),
-  setHeld: (held: ReadonlyMap<string, HeldSpec>) =>
-    memory.update((m) => ({ ...m, held: new Map(m.held).set(fleet, held) })),
+  resources: entry<ResourceMemo>(
+    memory,
+    fleet,
+    {},
+    (m) => m.resources,
+    (m, resources) => ({ ...m, resources }),
+  ),
+  failedBuilds: entry<FailedBuilds>(
+    memory,
+    fleet,
+    new Map(),
+    (m) => m.failedBuilds,
+    (m, failedBuilds) => ({ ...m, failedBuilds }),
+  ),
+  held: entry<ReadonlyMap<string, HeldSpec>>(
+    memory,
+    fleet,
+    new Map(),
+    (m) => m.held,
+    (m, held) => ({ ...m, held }),
+  ),
 })

@@ -171,7 +171,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
   const reconciled = yield* Effect.raceFirst(
     Effect.map(
       Effect.result(
-        reconcileHolding(desired, revision, yield* remember.held, {
+        reconcileHolding(desired, revision, yield* remember.held.get, {
           resources: remember.resources,
           failedBuilds: remember.failedBuilds,
         }),
@@ -198,7 +198,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
 
   // 5. Record what happened.
   const { changes, observed, retry, handedOver } = applied.success
-  yield* remember.setHeld(applied.success.held)
+  yield* remember.held.update(() => applied.success.held)
   const failed = hasFailures(changes)
   const result: PassResult = failed ? "partial" : "success"
   // Which engine answered: asked once, and again after it was unreachable (it may have changed).

@@ -111,7 +111,7 @@ export const reconcileProject = Effect.fnUntraced(function* (
     : yield* Effect.raceFirst(
         Effect.map(
           Effect.result(
-            reconcileHolding(desired, revision, yield* remember.held, {
+            reconcileHolding(desired, revision, yield* remember.held.get, {
               resources: remember.resources,
               failedBuilds: remember.failedBuilds,
             }),
@@ -141,7 +141,7 @@ export const reconcileProject = Effect.fnUntraced(function* (
     } satisfies ProjectPassResult as ProjectPassResult
   }
   const { changes, observed, retry, handedOver } = applied.success
-  yield* remember.setHeld(applied.success.held)
+  yield* remember.held.update(() => applied.success.held)
   // The standby is in charge now: the new fleetd may take the lease without waiting for our exit.
   if (handedOver) yield* lease.release(fleet)
   const failed = hasFailures(changes)

@@ -207,6 +207,30 @@ describe("a pass over projects", () => {
   })
 })
 
+describe("a pass over projects and failed builds", () => {
+  it.effect("a project's failed build is not built again while another project passes", () => {
+    const t = setup(2)
+    t.write({
+      "services/p1/compose.yaml":
+        "services:\n  app:\n    image: fleetd-test/broken:v1\n    build: .\n    x-fleetd:\n      update:\n        min_ready: 0s\n",
+      "services/p1/Dockerfile": "FROM scratch\n",
+    })
+    t.world.buildFailures.set("fleetd-test/broken:v1", "unknown instruction: RUNN")
+    return Effect.gen(function* () {
+      yield* projectsPass(["startup"])
+      assert.isTrue(t.world.calls.some((c) => c.startsWith("build")))
+      for (const trigger of ["poll", "poll", "poll"]) {
+        t.world.calls = []
+        yield* projectsPass([trigger])
+        assert.deepStrictEqual(
+          t.world.calls.filter((c) => c.startsWith("build")),
+          [],
+        )
+      }
+    }).pipe(Effect.provide(t.layer))
+  })
+})
+
 describe("a pass over projects and the fleet lease", () => {
   it.effect("a project whose lease another fleetd holds waits alone, and the pass asks again soon", () => {
     const t = setup(2)
