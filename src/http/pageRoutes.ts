@@ -21,7 +21,7 @@ const hash = (text: string) => `'sha256-${createHash("sha256").update(text, "utf
 
 /** Only the page's own inline style and script run; nothing loads from anywhere else. */
 const securityHeaders = {
-  "content-security-policy": `default-src 'none'; style-src ${hash(pageStyle)}; script-src ${hash(pageScript)}; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  "content-security-policy": `default-src 'none'; style-src ${hash(pageStyle)}; script-src ${hash(pageScript)}; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
   "x-content-type-options": "nosniff",
   "referrer-policy": "same-origin",
   "cache-control": "no-store",

@@ -52,7 +52,7 @@ const fleetTable = (source: SourceStatus, view: FleetView): Html => html`
           <th scope="row"><a href="${servicePath(source.name, view.fleet, s.name)}">${s.name}</a></th>
           <td>${badge(s.sync)}</td>
           <td>${badge(s.health)}</td>
-          <td><code>${s.image}</code></td>
+          <td class="image"><code>${s.image}</code></td>
           <td>${
             s.lastError !== undefined && (s.sync === "Failed" || s.sync === "RolledBack")
               ? html`<span class="error">${s.lastError.message.split("\n")[0]}</span>`

@@ -10,6 +10,7 @@ export const pageLayout = (title: string, main: Html, options: { readonly live: 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
+<link rel="icon" href="data:,">
 <title>${title}</title>
 <style>${trusted(pageStyle)}</style>
 </head>

@@ -33,6 +33,7 @@ pre { font: .85em/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; background
 .badge.bad { color: var(--bad); background: var(--bad-bg); border-color: transparent; }
 .badge.busy { color: var(--busy); background: var(--busy-bg); border-color: transparent; }
 .muted { color: var(--muted); }
+td.image code { white-space: nowrap; }
 .error { color: var(--bad); }
 .stalled, .failure { border-left: 4px solid var(--bad); padding: .2rem .9rem; margin: .6rem 0; background: var(--bad-bg); border-radius: 4px; }
 .stalled h4 { margin: .4rem 0; }
