@@ -22,6 +22,20 @@ describe("the daemon's status", () => {
     expect(status).not.toHaveProperty("config")
   })
 
+  it("adds each notification target's delivery, with one source or several", () => {
+    const notifications = [
+      { target: "json #1", failing: true, lastError: "HTTP 500", since: "t1", delivered: 2, dropped: 1 },
+    ]
+    expect(daemonStatus([source("a", "Synced")], { loadedAt: "t0" }, notifications).notifications).toEqual(
+      notifications,
+    )
+    expect(
+      daemonStatus([source("a", "Synced"), source("b", "Synced")], { loadedAt: "t0" }, notifications)
+        .notifications,
+    ).toEqual(notifications)
+    expect(daemonStatus([source("a", "Synced")], { loadedAt: "t0" })).not.toHaveProperty("notifications")
+  })
+
   it("with several sources: the worst phase, no fleet fields, and the config file's state", () => {
     const status = daemonStatus([source("a", "Synced"), source("b", "Stalled"), source("c", "Degraded")], {
       file: "/etc/fleetd.yaml",

@@ -25,6 +25,19 @@ const configured = (secret: string, interval = 60): ConfiguredSource => ({
 })
 
 describe("a source's fingerprint (does a reload restart it?)", () => {
+  it("leaves out the daemon's notification settings (read at start-up only)", () => {
+    const base = configured("one")
+    const withNotify = {
+      ...base,
+      settings: {
+        ...base.settings,
+        notify: { targets: [], notice: { onApplied: false, failingAfterMs: 1 } },
+        publicUrl: "https://x.example/",
+      },
+    }
+    expect(sourceFingerprint(withNotify)).toBe(sourceFingerprint(base))
+  })
+
   it("is equal for equal settings, and changes with a duration or a secret's value", () => {
     expect(sourceFingerprint(configured("one"))).toBe(sourceFingerprint(configured("one")))
     expect(sourceFingerprint(configured("one", 30))).not.toBe(sourceFingerprint(configured("one")))
