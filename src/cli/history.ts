@@ -3,6 +3,7 @@ import { isHistoryEntry } from "../history/HistoryEntry.ts"
 import { noAnswer } from "./noAnswer.ts"
 import { Output } from "./Output.ts"
 import { renderHistory } from "./renderHistory.ts"
+import { uiTokenHeaders } from "./uiTokenHeaders.ts"
 
 export interface HistoryArgs {
   readonly url: string
@@ -23,7 +24,8 @@ const readAnswer = (code: number, body: unknown) => {
 
 /**
  * `fleetd history`: asks a running daemon for its pass history (`GET /status/history`,
- * docs/history.md) and prints one line per pass, newest first, with its changes below.
+ * docs/history.md) and prints one line per pass, newest first, with its changes below;
+ * with FLEETD_UI_TOKEN set it sends that token (docs/page.md).
  * Exit 0 when the daemon answered with passes, 1 when it did not or refused.
  */
 export const history = Effect.fn("cli.history")(function* (args: HistoryArgs) {
@@ -33,8 +35,14 @@ export const history = Effect.fn("cli.history")(function* (args: HistoryArgs) {
   if (args.fleet !== undefined) query.set("fleet", args.fleet)
   if (args.limit !== undefined) query.set("limit", String(args.limit))
   const endpoint = `${args.url.replace(/\/+$/, "")}/status/history`
+  const headers = yield* Effect.result(uiTokenHeaders)
+  if (headers._tag === "Failure") {
+    yield* output.err(`fleetd history: ${headers.failure.message}`)
+    return 2
+  }
   const answer = yield* Effect.tryPromise(async () => {
     const response = await fetch(`${endpoint}${query.size > 0 ? `?${query}` : ""}`, {
+      headers: headers.success,
       signal: AbortSignal.timeout(10_000),
     })
     return readAnswer(response.status, await response.json())

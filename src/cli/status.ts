@@ -1,9 +1,9 @@
-import { Effect, Redacted } from "effect"
-import { secret } from "../config/loadDaemonSettings.ts"
+import { Effect } from "effect"
 import type { DaemonStatus } from "../domain/FleetStatus.ts"
 import { noAnswer } from "./noAnswer.ts"
 import { Output } from "./Output.ts"
 import { renderDaemonStatus } from "./renderStatus.ts"
+import { uiTokenHeaders } from "./uiTokenHeaders.ts"
 
 /**
  * `fleetd status`: asks a running daemon for its /status and renders it; exit 0 only when
@@ -13,15 +13,13 @@ import { renderDaemonStatus } from "./renderStatus.ts"
 export const status = Effect.fn("cli.status")(function* (url: string, json: boolean) {
   const output = yield* Output
   const endpoint = `${url.replace(/\/+$/, "")}/status`
-  const token = yield* Effect.result(secret("FLEETD_UI_TOKEN", process.env))
-  if (token._tag === "Failure") {
-    yield* output.err(`fleetd status: ${token.failure.message}`)
+  const headers = yield* Effect.result(uiTokenHeaders)
+  if (headers._tag === "Failure") {
+    yield* output.err(`fleetd status: ${headers.failure.message}`)
     return 2
   }
-  const headers: Record<string, string> =
-    token.success === undefined ? {} : { authorization: `Bearer ${Redacted.value(token.success)}` }
   const answer = yield* Effect.tryPromise(async () => {
-    const response = await fetch(endpoint, { headers, signal: AbortSignal.timeout(5000) })
+    const response = await fetch(endpoint, { headers: headers.success, signal: AbortSignal.timeout(5000) })
     if (response.status === 401) throw new Error("HTTP 401: set FLEETD_UI_TOKEN to the daemon's UI token")
     if (!response.ok) throw new Error(`HTTP ${response.status}`)
     return (await response.json()) as DaemonStatus

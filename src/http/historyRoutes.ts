@@ -18,7 +18,10 @@ export const historyRoutes = () =>
           // Like /status: open without FLEETD_UI_TOKEN, behind it when set (docs/page.md).
           const verdict = access.status(request)
           if (verdict._tag === "Refused")
-            return HttpServerResponse.jsonUnsafe({ error: verdict.reason }, { status: verdict.status })
+            return HttpServerResponse.jsonUnsafe(
+              { error: verdict.status === 401 ? "unauthorized" : "forbidden", reason: verdict.reason },
+              { status: verdict.status },
+            )
           const query = parseHistoryQuery(new URL(request.url, "http://fleetd").searchParams)
           if (typeof query === "string")
             return HttpServerResponse.jsonUnsafe({ error: "bad_request", reason: query }, { status: 400 })

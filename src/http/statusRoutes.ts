@@ -53,7 +53,10 @@ export const statusRoutes = () =>
           const verdict = access.status(request)
           return verdict._tag === "Granted"
             ? HttpServerResponse.jsonUnsafe(s)
-            : HttpServerResponse.jsonUnsafe({ error: verdict.reason }, { status: verdict.status })
+            : HttpServerResponse.jsonUnsafe(
+                { error: verdict.status === 401 ? "unauthorized" : "forbidden", reason: verdict.reason },
+                { status: verdict.status },
+              )
         }),
       )
       yield* router.add(

@@ -6,6 +6,7 @@ import { type Browser, launchChromium, type BrowserPage as Page } from "../suppo
 import { type Daemon, eventually, startDaemon, stopDaemon } from "../support/daemon.ts"
 import { freePort } from "../support/freePort.ts"
 import { type GitRemote, makeGitRemote } from "../support/gitRemote.ts"
+import { runFleetd } from "../support/runFleetd.ts"
 import { cleanupFleet, testEngines, uniqueFleet } from "../support/testEngines.ts"
 
 /**
@@ -109,6 +110,17 @@ describe.runIf(engine !== undefined)(`the status page on ${engine?.kind}`, () =>
     })
     expect(wrong.status).toBe(401)
     expect(wrong.headers.get("set-cookie")).toBeNull()
+
+    // The CLI sends FLEETD_UI_TOKEN when it is set; without it, it says why it was refused.
+    const withToken = await runFleetd(["history", "--url", d.base, "--json"], {
+      dockerHost: "unix:///nowhere",
+      env: { FLEETD_UI_TOKEN: TOKEN },
+    })
+    expect(withToken.code).toBe(0)
+    const without = await runFleetd(["history", "--url", d.base], { dockerHost: "unix:///nowhere" })
+    expect(without.code).toBe(1)
+    expect(without.stderr).toContain("log in at /login, or send Authorization: Bearer <FLEETD_UI_TOKEN>")
+    expect(without.stderr + withToken.stderr + withToken.stdout).not.toContain(TOKEN)
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } })
     const overview = await context.newPage()
