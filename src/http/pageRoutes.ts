@@ -29,6 +29,8 @@ const securityHeaders = {
 
 /** How often `/events` looks at the status stores; a change reaches the page within this. */
 const eventPollMs = 250
+/** How long a wrong login waits before its answer. */
+const wrongLoginDelayMs = 1000
 /** A comment this often keeps proxies from closing an idle stream. */
 const keepAliveTicks = Math.round(15_000 / eventPollMs)
 
@@ -173,6 +175,8 @@ export const pageRoutes = () =>
             yield* Effect.logWarning("page login refused").pipe(
               Effect.annotateLogs({ reason: "wrong token" }),
             )
+            // Slows guessing one try at a time; the token's length is what makes guessing hopeless.
+            yield* Effect.sleep(wrongLoginDelayMs)
             const login = loginPage(next, "Wrong token.")
             return document(login.title, login.main, 401, false)
           }

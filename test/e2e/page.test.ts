@@ -103,12 +103,14 @@ describe.runIf(engine !== undefined)(`the status page on ${engine?.kind}`, () =>
     expect(await anonymous.text()).toContain('action="/login"')
     expect((await fetch(`${d.base}/status`)).status).toBe(401)
     expect((await fetch(`${d.base}/events`)).status).toBe(401)
+    const tried = Date.now()
     const wrong = await fetch(`${d.base}/login`, {
       method: "POST",
       body: new URLSearchParams({ token: "not-it", next: "/" }),
       redirect: "manual",
     })
     expect(wrong.status).toBe(401)
+    expect(Date.now() - tried).toBeGreaterThanOrEqual(900)
     expect(wrong.headers.get("set-cookie")).toBeNull()
 
     // The CLI sends FLEETD_UI_TOKEN when it is set; without it, it says why it was refused.
