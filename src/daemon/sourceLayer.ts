@@ -24,6 +24,9 @@ const repoName = (repo: string) =>
       .pop() ?? "",
   ) || "repo"
 
+/** A git source's checkout, in its data directory (the page reads commit subjects there). */
+export const checkoutDir = (dataDir: string, repo: string) => join(dataDir, "checkout", repoName(repo))
+
 /**
  * The services one source's loop runs with: its settings, checkout, pass requests,
  * status, memory across passes, history, watched files, fleet leases and pull log. Each source builds its own, so one
@@ -36,7 +39,7 @@ export const sourceLayer = (name: string, settings: DaemonSettings) => {
     sourceConfig._tag === "Git"
       ? Layer.unwrap(
           Effect.map(Metrics, (m) =>
-            GitSource.layer(sourceConfig, join(settings.dataDir, "checkout", repoName(sourceConfig.repo)), {
+            GitSource.layer(sourceConfig, checkoutDir(settings.dataDir, sourceConfig.repo), {
               onFetch: m.recordGitFetch,
             }),
           ),

@@ -4,8 +4,10 @@ import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/h
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import { readDaemonStatus } from "../daemon/readDaemonStatus.ts"
 import { Sources } from "../daemon/Sources.ts"
+import { checkoutDir } from "../daemon/sourceLayer.ts"
 import type { PassStatus } from "../domain/FleetStatus.ts"
 import { daemonHistory } from "../history/readHistory.ts"
+import { type CommitSummary, commitSummaries } from "../source/commitSummary.ts"
 import { type Html, html } from "../ui/html.ts"
 import { loginPage } from "../ui/loginPage.ts"
 import type { PageData } from "../ui/pageData.ts"
@@ -58,6 +60,7 @@ export const pageRoutes = () =>
       const config = yield* DaemonConfig
       const draining = yield* Draining
       const access = uiAccess(config.uiToken, config.listen.host)
+      const commitOf = commitSummaries()
 
       /** The page's data; the pass history (read from its journal files) for `/passes` only. */
       const data = (path: string): Effect.Effect<PageData> =>
@@ -70,7 +73,18 @@ export const pageRoutes = () =>
                 source.name,
                 yield* daemonHistory({ source: source.name }).pipe(Effect.provideService(Sources, sources)),
               )
-          return { status, passes, canSync: access.tokenSet }
+          const commits = new Map<string, CommitSummary>()
+          for (const source of yield* sources.all) {
+            const { settings } = source.configured
+            if (settings.source._tag !== "Git") continue
+            const checkout = checkoutDir(settings.dataDir, settings.source.repo)
+            const shown = status.sources.find((s) => s.name === source.name)
+            for (const sha of [shown?.lastAppliedRevision, shown?.lastAttemptedRevision]) {
+              const summary = sha === undefined ? undefined : yield* commitOf(checkout, sha)
+              if (sha !== undefined && summary !== undefined) commits.set(sha, summary)
+            }
+          }
+          return { status, passes, commits, canSync: access.tokenSet }
         })
 
       const document = (title: string, main: Html, status = 200, live = true) =>

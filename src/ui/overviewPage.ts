@@ -20,6 +20,14 @@ const revisionLink = (source: SourceStatus, revision: string | undefined): Html 
   return url === undefined ? code : html`<a href="${url}" rel="noreferrer">${code}</a>`
 }
 
+/** The commit's subject and author, when the checkout had them. */
+const commitLine = (data: PageData, revision: string | undefined): Html => {
+  const commit = revision === undefined ? undefined : data.commits.get(revision)
+  return commit === undefined
+    ? html``
+    : html` <q>${commit.subject}</q> <span class="muted">by ${commit.author}</span>`
+}
+
 const lastPass = (pass: PassStatus | undefined): Html =>
   pass === undefined
     ? html`<span class="muted">none yet</span>`
@@ -84,18 +92,18 @@ const syncForm = (source: SourceStatus, index: number, canSync: boolean): Html =
     : html`<form class="sync"><button type="button" id="sync-${index}" disabled
         title="Set FLEETD_UI_TOKEN to enable this button">Sync now</button></form>`
 
-const sourceSection = (source: SourceStatus, index: number, canSync: boolean): Html => html`
+const sourceSection = (data: PageData, source: SourceStatus, index: number): Html => html`
   <section class="source" aria-labelledby="source-${index}">
     <header class="source-head">
       <h2 id="source-${index}">${source.name} ${badge(source.phase)}</h2>
-      ${syncForm(source, index, canSync)}
+      ${syncForm(source, index, data.canSync)}
     </header>
     <dl class="facts">
       <dt>Source</dt><dd>${source.source.kind} <code>${source.source.location}</code> at <code>${source.source.ref}</code></dd>
-      <dt>Revision</dt><dd>${revisionLink(source, source.lastAppliedRevision)}${
+      <dt>Revision</dt><dd>${revisionLink(source, source.lastAppliedRevision)}${commitLine(data, source.lastAppliedRevision)}${
         source.lastAttemptedRevision !== undefined &&
         source.lastAttemptedRevision !== source.lastAppliedRevision
-          ? html` (attempted ${revisionLink(source, source.lastAttemptedRevision)})`
+          ? html` (attempted ${revisionLink(source, source.lastAttemptedRevision)}${commitLine(data, source.lastAttemptedRevision)})`
           : ""
       }</dd>
       <dt>Last pass</dt><dd>${lastPass(source.lastPass)}</dd>
@@ -123,5 +131,5 @@ export const overviewPage = (data: PageData): { readonly title: string; readonly
         : html`<p class="error">The config file's last reload was refused (${when(data.status.config.error.at)}): ${data.status.config.error.message}</p>`
     }
     ${data.status.sources.length === 0 ? html`<p class="muted">No sources yet.</p>` : ""}
-    ${data.status.sources.map((s, i) => sourceSection(s, i, data.canSync))}`,
+    ${data.status.sources.map((s, i) => sourceSection(data, s, i))}`,
 })

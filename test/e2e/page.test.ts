@@ -71,7 +71,7 @@ describe.runIf(engine !== undefined)(`the status page on ${engine?.kind}`, () =>
     fleet = uniqueFleet("page")
     scope = Effect.runSync(Scope.make())
     remote = await Effect.runPromise(makeGitRemote().pipe(Scope.provide(scope)))
-    remote.commit({ "fleet.yaml": manifest(fleet, idle) })
+    remote.commit({ "fleet.yaml": manifest(fleet, idle) }, "Run app and web")
     remote.push()
     const port = await freePort()
     daemon = startDaemon(["--repo", remote.url, "--interval", "1h", "--data-dir", `${remote.work}/../data`], {
@@ -150,7 +150,7 @@ describe.runIf(engine !== undefined)(`the status page on ${engine?.kind}`, () =>
     await service.evaluate("window.notReloaded = true")
 
     // A broken push, applied by the page's own "Sync now": rolled back, shown without a reload.
-    remote.commit({ "fleet.yaml": manifest(fleet, exitsAtOnce) })
+    remote.commit({ "fleet.yaml": manifest(fleet, exitsAtOnce) }, "web: a release that exits at once")
     remote.push()
     await overview.click("#sync-0")
     await expect.poll(() => text(overview, "#notice")).toMatch(/Pass \d+ of default requested/)
@@ -173,13 +173,19 @@ describe.runIf(engine !== undefined)(`the status page on ${engine?.kind}`, () =>
     await screenshot(service, "page-service")
 
     // An invalid commit stalls: its file:line:col issue appears on the open overview.
-    remote.commit({ "fleet.yaml": `${manifest(fleet, idle)}\n    no_such_field: true\n` })
+    remote.commit(
+      { "fleet.yaml": `${manifest(fleet, idle)}\n    no_such_field: true\n` },
+      "web: a field fleetd does not know",
+    )
     remote.push()
     await overview.click("#sync-0")
     await expect
       .poll(() => text(overview, "main"), { timeout: 20_000 })
       .toMatch(/fleet\.yaml:\d+:\d+: services\.web\.no_such_field/)
     expect(await overview.evaluate("window.notReloaded")).toBe(true)
+    // The revisions with their commits' subjects and authors, read from the checkout.
+    await expect.poll(() => text(overview, "main")).toContain("web: a field fleetd does not know")
+    expect(await text(overview, "main")).toContain("by fleetd test")
     await screenshot(overview, "page-overview")
 
     // The passes page lists what the passes did.

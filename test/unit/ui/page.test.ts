@@ -3,6 +3,7 @@ import type { HttpServerRequest } from "effect/http"
 import { describe, expect, it } from "vitest"
 import type { DaemonStatus, SourceStatus } from "../../../src/domain/FleetStatus.ts"
 import { isLoopback, sameOrigin, sessionCookie, uiAccess } from "../../../src/http/uiAccess.ts"
+import { parseCommitSummary } from "../../../src/source/commitSummary.ts"
 import { forgeCommitUrl } from "../../../src/ui/forgeCommitUrl.ts"
 import { escapeHtml, html, trusted } from "../../../src/ui/html.ts"
 import type { PageData } from "../../../src/ui/pageData.ts"
@@ -63,7 +64,12 @@ const source = (over: Partial<SourceStatus> = {}): SourceStatus => ({
 
 const data = (s: SourceStatus = source()): PageData => {
   const status: DaemonStatus = { phase: s.phase, engine: s.engine, sources: [s] }
-  return { status, passes: new Map([[s.name, s.lastPass === undefined ? [] : [s.lastPass]]]), canSync: true }
+  return {
+    status,
+    passes: new Map([[s.name, s.lastPass === undefined ? [] : [s.lastPass]]]),
+    commits: new Map([[sha, { subject: `fix ${evil}`, author: `Mallory ${evil}` }]]),
+    canSync: true,
+  }
 }
 
 describe("the html template", () => {
@@ -99,6 +105,8 @@ describe("the pages", () => {
     )
     expect(view.main.text).toContain(`href="https://github.com/acme/fleet/commit/${sha}"`)
     expect(view.main.text).toContain(">Sync now</button>")
+    expect(view.main.text).toContain("<q>fix &lt;script&gt;")
+    expect(view.main.text).toContain("by Mallory &lt;script&gt;")
   })
 
   it("the whole document has exactly the page's own script", () => {
@@ -139,6 +147,16 @@ describe("the pages", () => {
   it("without FLEETD_UI_TOKEN the Sync now button is disabled and says why", () => {
     const view = pageView("/", { ...data(), canSync: false })
     expect(view?.main.text).toMatch(/disabled\s+title="Set FLEETD_UI_TOKEN/)
+  })
+})
+
+describe("commit summaries", () => {
+  it("reads git's subject and author, nothing from malformed output", () => {
+    expect(parseCommitSummary("Fix the web port\x1fAda Lovelace\n")).toEqual({
+      subject: "Fix the web port",
+      author: "Ada Lovelace",
+    })
+    expect(parseCommitSummary("no separator\n")).toBeUndefined()
   })
 })
 
