@@ -21,6 +21,7 @@ import { ManifestSource } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
 import { FleetLease } from "./FleetLease.ts"
 import { describeHolder } from "./leaseDecision.ts"
+import { markRollingOut } from "./markRollingOut.ts"
 import { fleetMemory, PassMemory } from "./PassMemory.ts"
 import { reconcileHolding } from "./reconcileHolding.ts"
 import { startPass, unreachable } from "./recordPass.ts"
@@ -166,6 +167,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
   }
 
   // 4. Reconcile, holding specs rolled back at this revision (reconcileHolding).
+  yield* markRollingOut(revision)
   const remember = fleetMemory(memory, desired.fleet)
   // A lease lost mid-pass (taken over, or not renewable) stops it between two actions.
   const reconciled = yield* Effect.raceFirst(

@@ -16,6 +16,7 @@ import { ManifestSource } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
 import { actionOutcomes, logChangeSet, type PassOutcome } from "./daemonPass.ts"
 import { FleetLease } from "./FleetLease.ts"
+import { markRollingOut } from "./markRollingOut.ts"
 import { PassMemory } from "./PassMemory.ts"
 import { reconcileProject } from "./reconcileProject.ts"
 import { startPass, unreachable } from "./recordPass.ts"
@@ -114,6 +115,7 @@ export const projectsPass = Effect.fn("projectsPass")(function* (triggers: Reado
 
   // 4. Each project as its own fleet; one that is invalid or fails does so alone.
   const before = yield* status.get
+  yield* markRollingOut(revision)
   // Up to --concurrency projects change at once: they are independent fleets.
   const results = yield* Effect.forEach(
     projects,

@@ -34,7 +34,8 @@ export const passFinisher = (triggers: ReadonlyArray<string>, startedAt: number,
   ) {
     const status = yield* StatusStore
     const now = yield* Clock.currentTimeMillis
-    yield* status.update((s) =>
+    // The pass's end: it no longer rolls anything out.
+    yield* status.update(({ rollingOut: _done, ...s }) =>
       patch(
         {
           ...s,

@@ -160,6 +160,8 @@ export interface FleetStatus {
   readonly phase: Phase
   readonly lastAttemptedRevision?: string
   readonly lastAppliedRevision?: string
+  /** The revision the running pass is applying (set at its reconcile step, cleared at its end). */
+  readonly rollingOut?: string
   readonly lastSuccessfulAt?: string
   readonly lastPass?: PassStatus
   readonly nextPassAt?: string

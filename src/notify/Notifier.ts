@@ -1,7 +1,7 @@
 import { Context, Duration, Effect, Layer, Queue } from "effect"
 import type { NotificationTargetStatus } from "../domain/FleetStatus.ts"
 import { logEvent } from "../observability/logEvent.ts"
-import type { NotifyEvent } from "./NotifyEvent.ts"
+import { isMessageEvent, type NotifyEvent } from "./NotifyEvent.ts"
 import type { NoticeOptions } from "./stateChanges.ts"
 import type { NotifyTarget, TargetRequest } from "./targets/NotifyTarget.ts"
 
@@ -115,7 +115,7 @@ export class Notifier extends Context.Service<
             state,
             offer: (event: NotifyEvent) =>
               Effect.sync(() => {
-                if (pending.has(event.key)) return
+                if (!(target.accepts ?? isMessageEvent)(event) || pending.has(event.key)) return
                 if (Queue.offerUnsafe(queue, event)) pending.add(event.key)
                 else state.dropped++
               }),

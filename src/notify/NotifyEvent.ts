@@ -9,6 +9,19 @@ export type NotifyKind =
   | "FetchFailing"
   | "FetchRecovered"
   | "Applied"
+  | "RolloutStarted"
+  | "RolloutSucceeded"
+  | "RolloutFailed"
+
+/** The kinds forge commit-status targets take, and only they (chat targets would be flooded). */
+export const rolloutKinds: ReadonlySet<NotifyKind> = new Set([
+  "RolloutStarted",
+  "RolloutSucceeded",
+  "RolloutFailed",
+])
+
+/** An event for message targets (every kind but a rollout's). */
+export const isMessageEvent = (event: NotifyEvent) => !rolloutKinds.has(event.kind)
 
 /** How a target shows it: a colour, a priority, a commit status. */
 export type NotifySeverity = "error" | "warning" | "success" | "info"

@@ -28,9 +28,80 @@ export interface NoticeMemory {
   readonly applied: ReadonlyMap<string, string>
   /** Since when passes fail (epoch ms), and whether that was told. */
   readonly failing?: { readonly since: number; readonly told: boolean }
+  /** The last revision whose rollout was told, and the last state told of it. */
+  readonly rollout?: { readonly revision: string; readonly state: RolloutState }
 }
 
+type RolloutState = "pending" | "success" | "failure"
+
 export const emptyNoticeMemory: NoticeMemory = { services: new Map(), stalled: new Map(), applied: new Map() }
+
+/** `web: RolledBack`, one line per service of the status a rollout failed on. */
+const failedServices = (status: FleetStatus) =>
+  unitsOf(status)
+    .flatMap((u) =>
+      u.services
+        .filter((s) => s.sync === "Failed" || s.sync === "RolledBack")
+        .map(
+          (s) =>
+            `${u.fleet === undefined || status.projects === undefined ? "" : `${u.fleet}/`}${s.name}: ${s.sync === "Failed" ? "failed" : "rolled back"}`,
+        ),
+    )
+    .join(", ")
+
+/**
+ * How the rollout of a new revision stands, for forge commit statuses: `pending` from
+ * the moment a pass starts applying a revision other than the one applied
+ * (`rollingOut`), then, once a pass over it ends, `success` when it converged, `failure`
+ * when a service failed or was rolled back, or the revision stalled. A pass that could
+ * not finish (engine down, lease lost) leaves it pending; a later pass that converges
+ * the same revision turns a failure into a success.
+ */
+const rolloutChange = (
+  memory: NoticeMemory["rollout"],
+  status: FleetStatus,
+): { readonly revision: string; readonly state: RolloutState; readonly detail?: string } | undefined => {
+  if (status.rollingOut !== undefined) {
+    const revision = status.rollingOut
+    if (memory?.revision === revision || revision === status.lastAppliedRevision) return undefined
+    return { revision, state: "pending" }
+  }
+  // A revision that stalls is refused before any rollout: told as failed at once.
+  const stalled = status.phase === "Stalled" ? status.stalled : undefined
+  if (stalled !== undefined && memory?.revision !== stalled.revision)
+    return { revision: stalled.revision, state: "failure", detail: stalled.reason }
+  if (memory === undefined || status.lastAttemptedRevision !== memory.revision) return undefined
+  const state: RolloutState | undefined =
+    status.phase === "Synced"
+      ? "success"
+      : status.phase === "Degraded" || status.phase === "Stalled"
+        ? "failure"
+        : undefined
+  if (state === undefined || state === memory.state) return undefined
+  const detail =
+    state === "success"
+      ? undefined
+      : status.phase === "Stalled"
+        ? status.stalled?.reason
+        : failedServices(status) || undefined
+  return { revision: memory.revision, state, ...(detail === undefined ? {} : { detail }) }
+}
+
+const rolloutKind: Record<RolloutState, NotifyKind> = {
+  pending: "RolloutStarted",
+  success: "RolloutSucceeded",
+  failure: "RolloutFailed",
+}
+const rolloutSeverity: Record<RolloutState, NotifySeverity> = {
+  pending: "info",
+  success: "success",
+  failure: "error",
+}
+const rolloutVerb: Record<RolloutState, string> = {
+  pending: "is rolling out",
+  success: "rolled out",
+  failure: "failed to roll out",
+}
 
 /** One fleet of a source: the source itself, or one of its projects. */
 interface Unit {
@@ -244,8 +315,30 @@ export const stateChanges = (
     failing = undefined
   }
 
+  let rollout = memory.rollout
+  const rolled = rolloutChange(rollout, status)
+  if (rolled !== undefined) {
+    rollout = { revision: rolled.revision, state: rolled.state }
+    event(
+      rolloutKind[rolled.state],
+      rolloutSeverity[rolled.state],
+      `revision ${shortRevision(rolled.revision)} ${rolloutVerb[rolled.state]} (${where(source, status.fleet)})`,
+      {
+        fleet: status.fleet,
+        revision: rolled.revision,
+        ...(rolled.detail === undefined ? {} : { detail: rolled.detail }),
+      },
+    )
+  }
+
   return {
     events,
-    memory: { services, stalled, applied, ...(failing === undefined ? {} : { failing }) },
+    memory: {
+      services,
+      stalled,
+      applied,
+      ...(failing === undefined ? {} : { failing }),
+      ...(rollout === undefined ? {} : { rollout }),
+    },
   }
 }

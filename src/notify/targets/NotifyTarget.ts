@@ -17,6 +17,8 @@ export interface NotifyTarget {
   readonly scheme: string
   /** `pageUrl`: the daemon's public address (`public_url`), linked from messages when set. */
   readonly request: (event: NotifyEvent, pageUrl: string | undefined) => TargetRequest
+  /** The events it takes; without, every event but a rollout's (isMessageEvent). */
+  readonly accepts?: (event: NotifyEvent) => boolean
 }
 
 /** Why a notification URL was refused; never repeats the URL (it holds tokens). */

@@ -103,7 +103,8 @@ describe("stateChanges", () => {
         status({ phase: "Stalled", stalled: { revision: rev(4), reason: "invalid", issues: [] } }),
         status({ lastAppliedRevision: rev(5) }),
       ],
-      told: [[], ["Stalled"], [], ["Stalled"], ["StallCleared", "Applied"]],
+      // RolloutFailed goes to forge commit-status targets only (Notifier).
+      told: [[], ["Stalled", "RolloutFailed"], [], ["Stalled", "RolloutFailed"], ["StallCleared", "Applied"]],
     },
     {
       name: "passes failing: told once past the threshold, and when they succeed again",
@@ -187,5 +188,78 @@ describe("stateChanges", () => {
     const first = stateChanges("main", emptyNoticeMemory, ok, 0)
     const next = stateChanges("main", first.memory, fixed, 0)
     expect(next.events[0]).toMatchObject({ kind: "Applied", detail: "web: replaced (image changed)" })
+  })
+})
+
+describe("stateChanges: rollouts, for forge commit statuses", () => {
+  const applied = status({ lastAppliedRevision: rev(1), lastAttemptedRevision: rev(1) })
+  const rolling = (n: number, base = applied) => ({
+    ...base,
+    phase: "Reconciling" as const,
+    rollingOut: rev(n),
+  })
+  const converged = (n: number) => status({ lastAppliedRevision: rev(n), lastAttemptedRevision: rev(n) })
+  const failed = (n: number) =>
+    status({ phase: "Degraded", lastAttemptedRevision: rev(n), services: [svc("web", "RolledBack")] })
+  const only = (kinds: ReadonlyArray<ReadonlyArray<NotifyKind>>) =>
+    kinds.map((k) => k.filter((kind) => kind.startsWith("Rollout")))
+
+  it("a new revision is pending while it rolls out, then succeeds once it converged", () => {
+    expect(only(run([applied, rolling(2), converged(2), rolling(2, converged(2)), converged(2)]))).toEqual([
+      [],
+      ["RolloutStarted"],
+      ["RolloutSucceeded"],
+      [],
+      [],
+    ])
+  })
+
+  it("a rolled-back revision fails once, however many passes retry it; converging later succeeds", () => {
+    expect(
+      only(
+        run([
+          applied,
+          rolling(2),
+          failed(2),
+          rolling(2, failed(2)),
+          failed(2),
+          rolling(2, failed(2)),
+          converged(2),
+        ]),
+      ),
+    ).toEqual([[], ["RolloutStarted"], ["RolloutFailed"], [], [], [], ["RolloutSucceeded"]])
+  })
+
+  it("a pass that cannot finish (engine down) leaves it pending; a stalled revision fails at once", () => {
+    const down = status({ phase: "Failing", lastAttemptedRevision: rev(2) })
+    const stalled = status({
+      phase: "Stalled",
+      lastAttemptedRevision: rev(3),
+      stalled: { revision: rev(3), reason: "fleet.yaml is invalid", issues: [] },
+    })
+    expect(only(run([applied, rolling(2), down, rolling(2, down), converged(2), stalled, stalled]))).toEqual([
+      [],
+      ["RolloutStarted"],
+      [],
+      [],
+      ["RolloutSucceeded"],
+      ["RolloutFailed"],
+      [],
+    ])
+  })
+
+  it("the failure says which services failed and names the source's revision", () => {
+    let memory: NoticeMemory = emptyNoticeMemory
+    memory = stateChanges("main", memory, rolling(2), 0).memory
+    const [event] = stateChanges("main", memory, failed(2), 1).events.filter(
+      (e) => e.kind === "RolloutFailed",
+    )
+    expect(event).toMatchObject({
+      severity: "error",
+      source: "main",
+      revision: rev(2),
+      title: `revision ${rev(2).slice(0, 12)} failed to roll out (fleet shop)`,
+      detail: "web: rolled back",
+    })
   })
 })
