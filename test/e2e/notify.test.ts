@@ -11,6 +11,7 @@ const idle = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]
 const exitsAtOnce = `["sh", "-c", "echo 'fatal: no config' >&2; exit 3"]`
 const TOKEN = "e2e-notify-token-8d1e0c"
 const SIGNING = "e2e-notify-hmac-3b7f"
+const FORGE_TOKEN = "e2e-notify-gitea-5c2a"
 
 const manifest = (fleet: string, version: string, command = idle) =>
   `name: ${fleet}\nservices:\n  app:\n    image: fleetd-test/app:v1\n    command: ${command}\n    stop_grace_period: 2s\n    x-fleetd:\n      update:\n        min_ready: 1s\n    environment:\n      VERSION: "${version}"\n`
@@ -23,6 +24,7 @@ describe.runIf(engine !== undefined)(`notifications on ${engine?.kind}`, () => {
   let remote: GitRemote
   let daemon: Daemon | undefined
   let receiver: Awaited<ReturnType<typeof startReceiver>>
+  let first = ""
 
   beforeAll(async () => {
     receiver = await startReceiver()
@@ -32,7 +34,7 @@ describe.runIf(engine !== undefined)(`notifications on ${engine?.kind}`, () => {
     fleet = uniqueFleet("notify")
     scope = Effect.runSync(Scope.make())
     remote = await Effect.runPromise(makeGitRemote().pipe(Scope.provide(scope)))
-    remote.commit({ "fleet.yaml": manifest(fleet, "1") })
+    first = remote.commit({ "fleet.yaml": manifest(fleet, "1") })
     remote.push()
   })
   afterEach(async () => {
@@ -42,10 +44,11 @@ describe.runIf(engine !== undefined)(`notifications on ${engine?.kind}`, () => {
     await Effect.runPromise(Scope.close(scope, Exit.void))
     // The target URL (and its secret) never reaches the log.
     expect(logs).not.toContain(SIGNING)
+    expect(logs).not.toContain(FORGE_TOKEN)
     expect(logs).not.toContain(`127.0.0.1:${receiver.port}`)
   })
 
-  it("a rollback is told once, its recovery once, ten no-op passes not at all", async () => {
+  it("a rollback is told once, its recovery once, ten no-op passes not at all; the forge sees each rollout", async () => {
     if (engine === undefined) return
     const docker = rawClient(engine)
     const port = await freePort()
@@ -56,7 +59,10 @@ describe.runIf(engine !== undefined)(`notifications on ${engine?.kind}`, () => {
         port,
         env: {
           FLEETD_API_TOKEN: TOKEN,
-          FLEETD_NOTIFY_URLS: `json://127.0.0.1:${receiver.port}/fleetd?secret=${SIGNING}`,
+          FLEETD_NOTIFY_URLS: [
+            `json://127.0.0.1:${receiver.port}/fleetd?secret=${SIGNING}`,
+            `gitea-status://${FORGE_TOKEN}@git.example/acme/fleet?base=http://127.0.0.1:${receiver.port}`,
+          ].join(","),
           FLEETD_PUBLIC_URL: `http://127.0.0.1:${port}/`,
         },
       },
@@ -74,6 +80,11 @@ describe.runIf(engine !== undefined)(`notifications on ${engine?.kind}`, () => {
       receiver.received
         .filter((r) => r.path === "/fleetd")
         .map((r) => JSON.parse(r.body) as { kind: string; service?: string; fleet?: string; url?: string })
+    // The commit statuses the forge got: `state sha`, in order.
+    const statuses = () =>
+      receiver.received
+        .filter((r) => r.path.startsWith("/api/v1/repos/acme/fleet/statuses/"))
+        .map((r) => `${(JSON.parse(r.body) as { state: string }).state} ${r.path.split("/").pop()}`)
     await eventually("the first pass", async () =>
       (await d.status()).lastPass?.result === "success" ? true : undefined,
     )
@@ -82,7 +93,7 @@ describe.runIf(engine !== undefined)(`notifications on ${engine?.kind}`, () => {
     expect(messages()).toMatchObject([{ kind: "Applied", fleet, url: `http://127.0.0.1:${port}/` }])
 
     // A push whose new container exits at once: rolled back, told once.
-    remote.commit({ "fleet.yaml": manifest(fleet, "2", exitsAtOnce) })
+    const broken = remote.commit({ "fleet.yaml": manifest(fleet, "2", exitsAtOnce) })
     remote.push()
     expect((await sync()).pass.result).not.toBe("success")
     await eventually("the rollback message", async () =>
@@ -92,7 +103,7 @@ describe.runIf(engine !== undefined)(`notifications on ${engine?.kind}`, () => {
     for (let i = 0; i < 3; i++) await sync()
 
     // The fix: a recovery and the applied revision, once each.
-    remote.commit({ "fleet.yaml": manifest(fleet, "3") })
+    const fix = remote.commit({ "fleet.yaml": manifest(fleet, "3") })
     remote.push()
     expect((await sync()).pass.result).toBe("success")
     // Messages to one target go out a second apart: wait for both.
@@ -118,7 +129,21 @@ describe.runIf(engine !== undefined)(`notifications on ${engine?.kind}`, () => {
       expect(r.headers["x-fleetd-signature"]).toBe(
         `sha256=${createHmac("sha256", SIGNING).update(r.body).digest("hex")}`,
       )
+    // Each revision: pending while it rolled out, then success, or failure for the rolled-back one.
+    expect(statuses()).toEqual([
+      `pending ${first}`,
+      `success ${first}`,
+      `pending ${broken}`,
+      `failure ${broken}`,
+      `pending ${fix}`,
+      `success ${fix}`,
+    ])
+    for (const r of receiver.received.filter((x) => x.path.startsWith("/api/v1/")))
+      expect(r.headers.authorization).toBe(`token ${FORGE_TOKEN}`)
     const status = (await d.status()) as unknown as { notifications?: unknown }
-    expect(status.notifications).toEqual([{ target: "json #1", failing: false, delivered: 4, dropped: 0 }])
+    expect(status.notifications).toEqual([
+      { target: "json #1", failing: false, delivered: 4, dropped: 0 },
+      { target: "gitea-status #2", failing: false, delivered: 6, dropped: 0 },
+    ])
   }, 60_000)
 })

@@ -29,11 +29,11 @@ beforeAll(async () => {
 afterAll(() => receiver.close())
 
 /** Sends the event to the one target `url` for real and returns what the receiver got. */
-const deliver = async (url: string) => {
+const deliver = async (url: string, sent: NotifyEvent = event) => {
   const parsed = parseTargets(url)
   if ("problem" in parsed) throw new Error(parsed.problem)
   const before = receiver.received.length
-  const exit = await Effect.runPromiseExit(sendRequest(parsed.targets[0]!.request(event, page)))
+  const exit = await Effect.runPromiseExit(sendRequest(parsed.targets[0]!.request(sent, page)))
   expect(Exit.isSuccess(exit)).toBe(true)
   expect(receiver.received.length).toBe(before + 1)
   const got = receiver.received[before]!
@@ -107,5 +107,67 @@ describe("notification targets against a receiver on loopback", () => {
       { target: "json #2", failing: true, lastError: "connection failed: ECONNREFUSED", dropped: 1 },
     ])
     expect(JSON.stringify(states)).not.toContain("127.0.0.1")
+  })
+
+  describe("forge commit statuses", () => {
+    const sha = event.revision!
+    const started: NotifyEvent = {
+      ...event,
+      kind: "RolloutStarted",
+      severity: "info",
+      title: "revision 0123456789ab is rolling out (fleet shop)",
+      key: "started",
+    }
+    const base = () => `?base=http://127.0.0.1:${receiver.port}`
+
+    it("github-status:// posts the status with a bearer token and GitHub's headers", async () => {
+      const got = await deliver(`github-status://ghp_tok@github.com/acme/fleet${base()}`, started)
+      expect(got.method).toBe("POST")
+      expect(got.path).toBe(`/repos/acme/fleet/statuses/${sha}`)
+      expect(got.headers).toMatchObject({
+        authorization: "Bearer ghp_tok",
+        accept: "application/vnd.github+json",
+        "x-github-api-version": "2022-11-28",
+        "user-agent": "fleetd",
+      })
+      expect(got.json).toEqual({
+        state: "pending",
+        target_url: page,
+        description: started.title,
+        context: "fleetd/default",
+      })
+    })
+
+    it("gitea-status:// posts to /api/v1 with `token` auth", async () => {
+      const got = await deliver(`gitea-status://gt_tok@git.example/acme/fleet${base()}`, started)
+      expect(got.path).toBe(`/api/v1/repos/acme/fleet/statuses/${sha}`)
+      expect(got.headers.authorization).toBe("token gt_tok")
+      expect(got.json).toMatchObject({ state: "pending", context: "fleetd/default" })
+    })
+
+    it("gitlab-status:// posts to /api/v4 with PRIVATE-TOKEN and the encoded project path", async () => {
+      const got = await deliver(`gitlab-status://glpat@gitlab.example/group/fleet${base()}`, started)
+      expect(got.path).toBe(`/api/v4/projects/group%2Ffleet/statuses/${sha}`)
+      expect(got.headers["private-token"]).toBe("glpat")
+      expect(got.json).toMatchObject({ state: "running", name: "fleetd/default" })
+    })
+
+    it("the Notifier gives rollout events to forge targets only, and messages to the others only", async () => {
+      const parsed = parseTargets(
+        `json://127.0.0.1:${receiver.port}/messages, gitea-status://t@g.example/a/b${base()}`,
+      )
+      if ("problem" in parsed) throw new Error(parsed.problem)
+      const before = receiver.received.length
+      const options = { ...defaultNotifierOptions, spacing: Duration.millis(10) }
+      await Effect.runPromise(
+        Effect.gen(function* () {
+          const notifier = yield* Notifier.make(parsed.targets, defaultNoticeOptions, sendRequest, options)
+          yield* notifier.offer([event, started])
+          yield* Effect.sleep(Duration.millis(500))
+        }).pipe(Effect.scoped),
+      )
+      const paths = receiver.received.slice(before).map((r) => r.path)
+      expect(paths.sort()).toEqual([`/api/v1/repos/a/b/statuses/${sha}`, "/messages"])
+    })
   })
 })

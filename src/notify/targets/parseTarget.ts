@@ -1,4 +1,7 @@
 import { discordTarget } from "./discordTarget.ts"
+import { giteaStatusTarget } from "./giteaStatusTarget.ts"
+import { githubStatusTarget } from "./githubStatusTarget.ts"
+import { gitlabStatusTarget } from "./gitlabStatusTarget.ts"
 import { gotifyTarget } from "./gotifyTarget.ts"
 import { jsonTarget } from "./jsonTarget.ts"
 import { type NotifyTarget, TargetUrlError } from "./NotifyTarget.ts"
@@ -14,6 +17,9 @@ const schemes: Record<string, (url: URL, label: string) => NotifyTarget> = {
   "gotifys:": gotifyTarget,
   "slack:": slackTarget,
   "discord:": discordTarget,
+  "github-status:": githubStatusTarget,
+  "gitea-status:": giteaStatusTarget,
+  "gitlab-status:": gitlabStatusTarget,
 }
 
 export const supportedSchemes = Object.keys(schemes).map((s) => s.slice(0, -1))

@@ -1,7 +1,7 @@
 import { TargetUrlError } from "./NotifyTarget.ts"
 
 /**
- * The `base=` parameter of `slack://` and `discord://`: another address for the
+ * The `base=` parameter of `slack://`, `discord://` and the forge commit statuses: another address for the
  * service's API (a compatible server, a proxy, or a test receiver on loopback), e.g.
  * `?base=http://127.0.0.1:8080`. Without it, the service's own HTTPS address.
  */

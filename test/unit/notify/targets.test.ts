@@ -93,7 +93,11 @@ describe("notification targets", () => {
     const cases: ReadonlyArray<[string, string]> = [
       ["not a url", "notification URL #3 is not a URL"],
       ["smtp://secret@host", "notification URL #3: unknown scheme smtp"],
-      ["github-status://secret@github.com/o/r", "unknown scheme github-status"],
+      ["bitbucket-status://secret@bitbucket.org/o/r", "unknown scheme bitbucket-status"],
+      ["github-status://github.com/secret/r", "github-status:// takes a token and a host"],
+      ["github-status://secret@github.com/o", "github-status:// names one repository"],
+      ["gitea-status://secret@git.example/o", "gitea-status:// names one repository"],
+      ["gitlab-status://secret@gitlab.example", "gitlab-status:// names one project"],
       ["slack://secret/only-two", "slack:// takes the webhook's three tokens"],
       ["discord://secretid", "discord:// takes the webhook's token and id"],
       ["ntfy://host/secret/extra", "ntfy:// takes one topic"],
