@@ -1,4 +1,4 @@
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect } from "effect"
 import { canonicalJson, sha256Hex } from "../domain/specHash.ts"
 import { createDirectories } from "../manifest/hostFiles.ts"

@@ -1,6 +1,6 @@
 import { realpathSync } from "node:fs"
 import { dirname, resolve } from "node:path"
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect } from "effect"
 import type { DesiredState } from "../domain/DesiredState.ts"
 import { findRepositoryRoot } from "../manifest/hostFiles.ts"

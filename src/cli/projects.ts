@@ -1,5 +1,5 @@
 import { resolve } from "node:path"
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect, Result } from "effect"
 import type { FleetLease } from "../daemon/FleetLease.ts"
 import type { DesiredState } from "../domain/DesiredState.ts"

@@ -1,5 +1,5 @@
 import { join } from "node:path"
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect, Option, Result } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { FleetStatus, StalledStatus } from "../domain/FleetStatus.ts"

@@ -1,4 +1,4 @@
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Clock, Effect, Option, Result } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { ProjectStatus } from "../domain/FleetStatus.ts"
