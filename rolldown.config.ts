@@ -9,12 +9,40 @@ import { defineConfig } from "rolldown"
  * command loads only its own code and dependencies: `--version` and `validate` never
  * evaluate the daemon, the HTTP server or the engine client (bench/startup.ts).
  */
-const bundled = /^(effect|@effect\/platform-node|@effect\/platform-node-shared|yaml)(\/|$)/
+const bundled =
+  /^(effect|@effect\/platform-node|@effect\/platform-node-shared|yaml|dockerode|docker-modem|debug|ms|split-ca|readable-stream|inherits|string_decoder|util-deprecate|safe-buffer|tar-fs|tar-stream|chownr|mkdirp-classic|pump|bl|end-of-stream|fs-constants|once|wrappy|@balena\/dockerignore)(\/|$)/
+
+/**
+ * What dockerode and docker-modem require for transports fleetd never uses: SSH
+ * (ssh2, for `ssh://` engines, which fleetd does not accept: src/engine/discoverSocket.ts)
+ * and BuildKit sessions (gRPC and protobuf, for `version: "2"` builds, which fleetd never
+ * asks for). They are required at the top of modules fleetd does use, so on a Unix socket
+ * they cost a third of a no-op apply's start-up (bench/RESULTS.md). In the bundle they
+ * are a stand-in that throws if it is ever called.
+ */
+const unusedTransport = /^(ssh2|@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)(\/|$)/
+const standIn = "\0fleetd-unused-transport:"
+const unusedTransports = {
+  name: "fleetd-unused-transports",
+  resolveId: (id: string) => (unusedTransport.test(id) ? `${standIn}${id}` : null),
+  load: (id: string) =>
+    id.startsWith(standIn)
+      ? `const unused = () => { throw new Error(${JSON.stringify(`fleetd does not bundle ${id.slice(standIn.length)}: only Unix-socket and tcp:// engines are supported`)}) }
+module.exports = new Proxy(unused, { get: (_, key) => (key === "__esModule" ? false : unused) })`
+      : null,
+}
 
 export default defineConfig({
   input: "src/main.ts",
+  plugins: [unusedTransports],
   platform: "node",
-  external: (id) => !id.startsWith(".") && !id.startsWith("/") && !id.startsWith("node:") && !bundled.test(id),
+  external: (id) =>
+    !id.startsWith(".") &&
+    !id.startsWith("/") &&
+    !id.startsWith("node:") &&
+    !id.startsWith(standIn) &&
+    !bundled.test(id) &&
+    !unusedTransport.test(id),
   output: {
     dir: "dist",
     format: "esm",
