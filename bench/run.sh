@@ -8,7 +8,7 @@
 #
 # Environment: BENCH_PASSES (no-op passes, default 30), BENCH_ROUNDS (compose rounds,
 # default 5), BENCH_HOOK_ROUNDS (webhook/registry push → running rounds, default 10), BENCH_LEASE_ROUNDS
-# (lease takeovers, default 10), BENCH_PODMAN=0 to
+# (lease takeovers, default 10), BENCH_STARTUP_RUNS (fresh processes per start-up command, default 15), BENCH_PODMAN=0 to
 # skip the Podman no-op passes; FLEETD_ENGINES_DIR as for engines.sh (engines of another
 # checkout).
 set -euo pipefail
@@ -51,6 +51,8 @@ fi
 node bench/applyVsCompose.ts "${BENCH_ROUNDS:-5}"
 echo
 node bench/noopApplyPhases.ts 7
+echo
+node bench/startup.ts "${BENCH_STARTUP_RUNS:-15}"
 echo
 node bench/webhookToRunning.ts "${BENCH_HOOK_ROUNDS:-10}"
 echo
