@@ -8,9 +8,12 @@ import { defineConfig } from "rolldown"
  * node_modules. The bundle is split at every dynamic import (main.ts, runCli.ts), so a
  * command loads only its own code and dependencies: `--version` and `validate` never
  * evaluate the daemon, the HTTP server or the engine client (bench/startup.ts).
+ * @oxc-project/runtime holds the helpers rolldown may emit (a tagged template such as
+ * src/ui's `html` becomes one); it is a build-time package, which the image prunes, so
+ * it must be bundled, never imported.
  */
 const bundled =
-  /^(effect|@effect\/platform-node|@effect\/platform-node-shared|yaml|dockerode|docker-modem|debug|ms|split-ca|readable-stream|inherits|string_decoder|util-deprecate|safe-buffer|tar-fs|tar-stream|chownr|mkdirp-classic|pump|bl|end-of-stream|fs-constants|once|wrappy|@balena\/dockerignore)(\/|$)/
+  /^(effect|@effect\/platform-node|@effect\/platform-node-shared|yaml|dockerode|docker-modem|debug|ms|split-ca|readable-stream|inherits|string_decoder|util-deprecate|safe-buffer|tar-fs|tar-stream|chownr|mkdirp-classic|pump|bl|end-of-stream|fs-constants|once|wrappy|@balena\/dockerignore|@oxc-project\/runtime)(\/|$)/
 
 /**
  * What dockerode and docker-modem require for transports fleetd never uses: SSH
