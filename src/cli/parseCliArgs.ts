@@ -90,6 +90,8 @@ Options:
       --branch NAME             branch to track (default: main), or --ref TAG|COMMIT to pin
       --path FILE               the manifest inside the repository (default: fleet.yaml)
       --projects GLOB           instead of --path: one fleet per matching project directory
+      --host-name NAME          what {host} stands for in --path and --projects; {hostname} is the
+                                machine's host name (one repository, a folder per host: docs/many-hosts.md)
       --prune-projects          remove the fleets of project directories that are gone
       --interval DURATION       poll interval (default: 60s, jittered)
       --lease-expiry DURATION   as above (a waiting fleetd takes over this long after the holder's last renewal)

@@ -177,6 +177,12 @@ export const ConfigFile = Schema.Struct({
       ),
     ),
   ),
+  host_name: opt(
+    Schema.String.annotate({
+      description:
+        "What {host} stands for in the sources' path: and projects: ({hostname} is the machine's host name)",
+    }),
+  ),
   log_level: opt(Schema.Literals(["debug", "info", "warn", "error"])),
   log_format: opt(Schema.Literals(["json", "pretty"])),
   sources: Schema.Array(SourceEntry).annotate({ description: "The repositories and directories to follow" }),

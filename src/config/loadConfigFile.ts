@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs"
 import { readFile } from "node:fs/promises"
+import { hostname } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { Data, Duration, Effect, Redacted } from "effect"
 import { type WebhookProvider, webhookProviders } from "../domain/webhookProviders.ts"
@@ -27,6 +28,7 @@ import {
 } from "./ConfigFile.ts"
 import { checkConfigFile } from "./checkConfigFile.ts"
 import type { DaemonSettings } from "./DaemonConfig.ts"
+import { expandHostPlaceholders, type HostNames } from "./hostPlaceholders.ts"
 import { checkLocalFilesDir, parseListenAddress } from "./operatorPaths.ts"
 
 /** The config file cannot be read or is invalid; nothing starts (or, on reload, changes). */
@@ -77,9 +79,36 @@ const keysOf = (path: ReadonlyArray<PropertyKey>): string | undefined => {
   return fields === undefined ? undefined : `allowed here: ${Object.keys(fields).join(", ")}`
 }
 
-/** Pure: the file's text → the decoded, checked file, or every issue with its position. */
+/**
+ * The sources with `{hostname}` and `{host}` in their `path:` and `projects:` replaced,
+ * so the checks that follow (inside the repository, two sources on one folder) see the
+ * folders really followed; or the issues, at the values that could not be expanded.
+ */
+const expandHostNames = (config: ConfigFile, names: HostNames, located: Located) => {
+  const issues: Array<ManifestIssue> = []
+  const expand = (text: string, at: ReadonlyArray<string | number>) => {
+    const expanded = expandHostPlaceholders(text, names)
+    if ("text" in expanded) return expanded.text
+    issues.push(located.issueAt(at, expanded.problem))
+    return text
+  }
+  const sources = config.sources.map((s, i) => ({
+    ...s,
+    ...(s.path === undefined ? {} : { path: expand(s.path, ["sources", i, "path"]) }),
+    ...(s.projects === undefined
+      ? {}
+      : { projects: s.projects.map((glob, j) => expand(glob, ["sources", i, "projects", j])) }),
+  }))
+  return issues.length > 0 ? issues : { ...config, sources }
+}
+
+/**
+ * The file's text → the decoded, checked file, or every issue with its position. Pure
+ * but for the default of `machine`, the host name `{hostname}` stands for.
+ */
 export const configFromText = (
   text: string,
+  machine: string = hostname(),
 ): { readonly config: ConfigFile; readonly located: Located } | ReadonlyArray<ManifestIssue> => {
   const parsed = parseYaml(text)
   if ("issues" in parsed)
@@ -90,7 +119,13 @@ export const configFromText = (
     )
   const decoded = decodeLocated(ConfigFile, parsed.located, { noun: "config", knownKeys: keysOf })
   if (Array.isArray(decoded)) return decoded as ReadonlyArray<ManifestIssue>
-  const config = decoded as ConfigFile
+  const expanded = expandHostNames(
+    decoded as ConfigFile,
+    { hostname: machine, host: (decoded as ConfigFile).host_name },
+    parsed.located,
+  )
+  if (Array.isArray(expanded)) return expanded
+  const config = expanded as ConfigFile
   const issues = checkConfigFile(config, parsed.located)
   return issues.length > 0 ? issues : { config, located: parsed.located }
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs"
+import { hostname } from "node:os"
 import { isAbsolute, normalize, resolve } from "node:path"
 import { Config, ConfigProvider, Data, Duration, Effect, Option, Redacted } from "effect"
 import { type WebhookProvider, webhookProviders } from "../domain/webhookProviders.ts"
@@ -8,6 +9,7 @@ import { parseTargets } from "../notify/parseTargets.ts"
 import { defaultNoticeOptions } from "../notify/stateChanges.ts"
 import { loadPolicy } from "../policy/loadPolicy.ts"
 import type { DaemonSettings } from "./DaemonConfig.ts"
+import { expandHostPlaceholders } from "./hostPlaceholders.ts"
 import { checkLocalFilesDir, listenHint, parseListenAddress, publicUrlPattern } from "./operatorPaths.ts"
 
 /** A setting that is missing, malformed or contradicts another: a usage error (exit 2). */
@@ -21,6 +23,7 @@ export const runFlags = {
   ref: "FLEETD_REF",
   path: "FLEETD_PATH",
   projects: "FLEETD_PROJECTS",
+  "host-name": "FLEETD_HOST_NAME",
   "prune-projects": "FLEETD_PRUNE_PROJECTS",
   dir: "FLEETD_DIR",
   fleet: "FLEETD_FLEET",
@@ -143,9 +146,22 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
         message: "give exactly one source: --repo URL (git) or --dir PATH (a local directory)",
       })
     }
-    const path = yield* read(Config.String("FLEETD_PATH").pipe(Config.withDefault("fleet.yaml")))
-    const projects = merged["FLEETD_PROJECTS"]?.split(",").filter((g) => g.trim() !== "")
-    if (projects !== undefined && projects.length > 0) {
+    const hostNames = { hostname: hostname(), host: merged["FLEETD_HOST_NAME"] }
+    const expand = (text: string, flag: string) => {
+      const expanded = expandHostPlaceholders(text, hostNames)
+      return "problem" in expanded
+        ? Effect.fail(new SettingsError({ message: `${flag} "${text}": ${expanded.problem}` }))
+        : Effect.succeed(expanded.text)
+    }
+    const path = yield* expand(
+      yield* read(Config.String("FLEETD_PATH").pipe(Config.withDefault("fleet.yaml"))),
+      "--path",
+    )
+    const projects = yield* Effect.forEach(
+      merged["FLEETD_PROJECTS"]?.split(",").filter((g) => g.trim() !== "") ?? [],
+      (glob) => expand(glob, "--projects"),
+    )
+    if (projects.length > 0) {
       const problem = patternProblem(parseProjectPatterns(projects))
       if (problem !== undefined) return yield* new SettingsError({ message: problem })
       if (merged["FLEETD_PATH"] !== undefined)
@@ -203,7 +219,7 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
             }
           : { _tag: "Dir", dir: resolve(dir ?? ".") },
       path,
-      ...(projects !== undefined && projects.length > 0 ? { projects } : {}),
+      ...(projects.length > 0 ? { projects } : {}),
       pruneProjects: yield* read(Config.Boolean("FLEETD_PRUNE_PROJECTS").pipe(Config.withDefault(false))),
       fleet: yield* read(optional(Config.String("FLEETD_FLEET"))),
       interval: yield* readDuration("FLEETD_INTERVAL", "60s"),
