@@ -39,6 +39,7 @@ export const apply = Effect.fn("cli.apply")(function* (args: CliArgs) {
     revision,
     allowEmpty: args.allowEmpty,
     concurrency: args.concurrency,
+    awaitCreations: args.wait,
   }).pipe(
     Effect.flatMap(({ changes }) =>
       output

@@ -18,6 +18,8 @@ export interface CliArgs {
   readonly allowEmpty: boolean
   readonly engine: string | undefined
   readonly concurrency: number
+  /** apply: wait for first creations' health too, like `docker compose up --wait` (exit 1 if one fails). */
+  readonly wait: boolean
   /** The operator policy file; undefined means default deny. */
   readonly policy: string | undefined
   /** `--profile` (repeatable): Compose profiles to enable; none given: COMPOSE_PROFILES. */
@@ -69,7 +71,10 @@ Options:
       --allow-empty    apply: let a manifest with no services remove every container of the fleet
       --engine URL     the engine to use, e.g. unix:///run/podman/podman.sock
                        (default: DOCKER_HOST, else the usual Docker and Podman sockets)
-      --concurrency N  apply: how many services may change at once (default: 4)
+      --concurrency N  apply: how many engine changes (create, start, stop, ...) run at once
+                       (default: 4); health gates wait without holding one
+      --wait           apply: also wait for services created for the first time to be healthy
+                       (as \`docker compose up --wait\`); exit 1 if one is not
       --lease-wait DURATION  apply: how long to wait while another fleetd holds the fleet's
                        lease (default: 60s; docs/configuration.md)
       --lease-expiry DURATION  how soon a holder killed without letting go loses the fleet's
@@ -161,6 +166,8 @@ const parseOneShot = (parsed: ReturnType<typeof parse>): ParsedArgs => {
       message: `--concurrency takes a whole number from 1 to 64, not "${values.concurrency}"`,
     }
   }
+  if (values.wait === true && command !== "apply")
+    return { _tag: "UsageError", message: `--wait goes with apply, not ${command}` }
   const leaseWait = durationFlag("lease-wait", values["lease-wait"], "60s", 0, 24 * 3600_000)
   if (typeof leaseWait === "string") return { _tag: "UsageError", message: leaseWait }
   const leaseExpiry = durationFlag("lease-expiry", values["lease-expiry"], "30s", 3000, 600_000)
@@ -195,6 +202,7 @@ const parseOneShot = (parsed: ReturnType<typeof parse>): ParsedArgs => {
       allowEmpty: values["allow-empty"] ?? false,
       engine: values.engine,
       concurrency,
+      wait: values.wait ?? false,
       policy: values.policy,
       profiles: values.profile ?? [],
       projects: projects !== undefined && projects.length > 0 ? projects : undefined,
@@ -234,6 +242,7 @@ const parse = (argv: ReadonlyArray<string>) =>
       "allow-empty": { type: "boolean" },
       engine: { type: "string" },
       concurrency: { type: "string" },
+      wait: { type: "boolean" },
       policy: { type: "string" },
       profile: { type: "string", multiple: true },
       projects: { type: "string", multiple: true },

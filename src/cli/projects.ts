@@ -174,6 +174,7 @@ export const projectsCommand = Effect.fn("cli.projects")(function* (args: CliArg
                     revision,
                     allowEmpty: args.allowEmpty,
                     concurrency: args.concurrency,
+                    awaitCreations: args.wait,
                   })
                   return {
                     result: { ...head(c), ok: !hasFailures(changes), ...changes },

@@ -39,7 +39,12 @@ export const renderChangeSet = (changes: ChangeSet): string => {
   }
   for (const s of changes.services) {
     const fields = s.changes?.length ? ` (${s.changes.join(", ")})` : ""
-    const code = s.outcome === "completed" ? ` (exit code ${s.exitCode ?? 0})` : ""
+    const code =
+      s.outcome === "completed"
+        ? ` (exit code ${s.exitCode ?? 0})`
+        : s.progressing === true
+          ? " (health not known yet: fleetd apply --wait waits for it)"
+          : ""
     lines.push(
       `  ${marks[s.outcome]} ${s.service}: ${s.outcome}${code}${s.reason ? `: ${s.reason}` : ""}${fields}`,
     )

@@ -3,6 +3,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect, Option, Result } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { FleetStatus, StalledStatus } from "../domain/FleetStatus.ts"
+import { passPhase } from "../domain/firstCreation.ts"
 import type { PassResult } from "../domain/statusVocabulary.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import type { EngineError } from "../engine/EngineError.ts"
@@ -28,6 +29,7 @@ import { startPass, unreachable } from "./recordPass.ts"
 import { StatusStore } from "./StatusStore.ts"
 import { syncSource } from "./syncSource.ts"
 import { waitForLease } from "./waitForLease.ts"
+import { watchFirstHealth } from "./watchFirstHealth.ts"
 
 /** What the loop needs to know about a pass: whether to back off before the next one. */
 export interface PassOutcome {
@@ -216,7 +218,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
       return {
         ...rest,
         fleet: desired.fleet,
-        phase: failed ? "Degraded" : "Synced",
+        phase: passPhase(failed, services),
         lastAttemptedRevision: revision,
         ...(failed ? {} : { lastAppliedRevision: revision, lastSuccessfulAt: now }),
         engine:
@@ -238,6 +240,9 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
   yield* metrics.setStalled(false)
   if (!failed) yield* metrics.setRevision(revision)
   yield* logChangeSet(changes, triggers, seconds)
+  // First creations the pass did not wait for: their health is settled beside the loop.
+  if (services.some((s) => s.firstHealth === "Progressing"))
+    yield* Effect.forkChild(watchFirstHealth(desired, changes))
   // A registry that did not answer is asked again with backoff, not only at the next poll.
   if (handedOver) {
     // The standby is in charge now: let the new fleetd have the lease without waiting for our exit.

@@ -9,6 +9,7 @@ const phaseOrder: ReadonlyArray<Phase> = [
   "Degraded",
   "Waiting",
   "Reconciling",
+  "Progressing",
   "Starting",
   "Standby",
   "Synced",

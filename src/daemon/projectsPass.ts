@@ -22,6 +22,7 @@ import { reconcileProject } from "./reconcileProject.ts"
 import { startPass, unreachable } from "./recordPass.ts"
 import { StatusStore } from "./StatusStore.ts"
 import { syncSource } from "./syncSource.ts"
+import { watchFirstHealth } from "./watchFirstHealth.ts"
 
 /**
  * One pass of a `--projects` daemon: sync the source once, discover and load the
@@ -159,7 +160,9 @@ export const projectsPass = Effect.fn("projectsPass")(function* (triggers: Reado
 
   // 6. Status and metrics: one entry per project.
   const statuses: ReadonlyArray<ProjectStatus> = results.map((r) => r.status)
-  const failed = statuses.some((p) => p.phase !== "Synced")
+  // A project whose first creations' health is not known yet has failed nothing.
+  const progressing = statuses.some((p) => p.phase === "Progressing")
+  const failed = statuses.some((p) => p.phase !== "Synced" && p.phase !== "Progressing")
   const waiting = results.some((r) => r.waiting === true)
   const everyWaiting = waiting && results.every((r) => r.waiting === true)
   const engineFailed = results.find((r) => r.engineError !== undefined)?.engineError
@@ -176,7 +179,15 @@ export const projectsPass = Effect.fn("projectsPass")(function* (triggers: Reado
     (s, now) => ({
       ...s,
       phase:
-        engineFailed !== undefined ? "Failing" : everyWaiting ? "Waiting" : failed ? "Degraded" : "Synced",
+        engineFailed !== undefined
+          ? "Failing"
+          : everyWaiting
+            ? "Waiting"
+            : failed
+              ? "Degraded"
+              : progressing
+                ? "Progressing"
+                : "Synced",
       lastAttemptedRevision: revision,
       // The revision reached every project that could take it (a stalled project waits
       // for the next one in its own entry): /ready need not wait for the slowest project.
@@ -206,6 +217,10 @@ export const projectsPass = Effect.fn("projectsPass")(function* (triggers: Reado
   yield* metrics.setStalledFleets(statuses.map((p) => ({ fleet: p.fleet, stalled: p.phase === "Stalled" })))
   if (!failed) yield* metrics.setRevision(revision)
   for (const changes of changeSets) yield* logChangeSet(changes, triggers, seconds)
+  // First creations the pass did not wait for: their health is settled beside the loop.
+  for (const r of results)
+    if (r.desired !== undefined && r.changes?.services.some((s) => s.progressing === true))
+      yield* Effect.forkChild(watchFirstHealth(r.desired, r.changes))
   const retry = results.some((r) => r.retry)
   if (results.some((r) => r.handedOver === true))
     return { result, retry, handedOver: true } satisfies PassOutcome

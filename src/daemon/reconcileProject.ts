@@ -1,7 +1,9 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Clock, Effect, Option, Result } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
+import type { DesiredState } from "../domain/DesiredState.ts"
 import type { ProjectStatus } from "../domain/FleetStatus.ts"
+import { passPhase } from "../domain/firstCreation.ts"
 import { createDirectories } from "../manifest/hostFiles.ts"
 import type { ProjectOutcome } from "../manifest/loadProjects.ts"
 import { formatManifestIssue } from "../manifest/ManifestError.ts"
@@ -20,6 +22,8 @@ import { iso } from "./recordPass.ts"
 export interface ProjectPassResult {
   readonly status: ProjectStatus
   readonly changes?: ChangeSet
+  /** What was reconciled, with `changes`: the health watch of first creations needs it (watchFirstHealth.ts). */
+  readonly desired?: DesiredState
   /** The engine failed this project's reconcile (the pass is `error`). */
   readonly engineError?: string
   /** Worth a pass before the next poll (engine unavailable, registry down). */
@@ -146,14 +150,17 @@ export const reconcileProject = Effect.fnUntraced(function* (
   if (handedOver) yield* lease.release(fleet)
   const failed = hasFailures(changes)
   const now = iso(yield* Clock.currentTimeMillis)
+  // First creations not waited for stay Progressing until a later pass sees their health.
+  const statuses = serviceStatuses(desired, observed.containers, changes, services, now)
   return {
     status: {
       ...base,
-      phase: failed ? "Degraded" : "Synced",
+      phase: passPhase(failed, statuses),
       ...(failed ? {} : { lastAppliedRevision: revision }),
-      services: serviceStatuses(desired, observed.containers, changes, services, now),
+      services: statuses,
     },
     changes,
+    desired,
     retry,
     ...(handedOver ? { handedOver: true } : {}),
   } satisfies ProjectPassResult as ProjectPassResult

@@ -19,6 +19,12 @@ export interface ServiceStatus {
   readonly exitCode?: number
   /** With sync `Suspended`: the reason given in `x-fleetd.suspend`. */
   readonly suspended?: string
+  /**
+   * A first creation no pass waited for (firstCreation.ts): `Progressing` until its health
+   * is known; `Failed` when it did not become healthy (sync `Failed`, `lastError` says
+   * why), until it is healthy or replaced. Absent once healthy, and for anything else.
+   */
+  readonly firstHealth?: "Progressing" | "Failed"
   readonly lastChange?: {
     readonly at: string
     readonly outcome: string
@@ -91,6 +97,8 @@ export interface EngineStatus {
 }
 
 /**
+ * `Progressing`: the last pass applied everything, but a service it created (not waiting
+ * for its health: firstCreation.ts) has no known health yet; then `Synced` or `Degraded`.
  * `Waiting`: another fleetd holds the fleet's lease (`leases` says who); nothing is applied.
  * `Standby`: a new fleetd waiting to take over from the one that started it (docs/self-update.md).
  */
@@ -98,6 +106,7 @@ export type Phase =
   | "Starting"
   | "Reconciling"
   | "Synced"
+  | "Progressing"
   | "Degraded"
   | "Stalled"
   | "Failing"

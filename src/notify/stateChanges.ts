@@ -71,8 +71,10 @@ const rolloutChange = (
   if (stalled !== undefined && memory?.revision !== stalled.revision)
     return { revision: stalled.revision, state: "failure", detail: stalled.reason }
   if (memory === undefined || status.lastAttemptedRevision !== memory.revision) return undefined
+  // Progressing: the revision is applied; a first creation that then fails its health
+  // turns it to failure (Degraded) and is told as that service's failure.
   const state: RolloutState | undefined =
-    status.phase === "Synced"
+    status.phase === "Synced" || status.phase === "Progressing"
       ? "success"
       : status.phase === "Degraded" || status.phase === "Stalled"
         ? "failure"

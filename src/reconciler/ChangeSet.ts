@@ -39,6 +39,11 @@ export interface ServiceResult {
   readonly hooks?: ReadonlyArray<HookResult>
   /** The build of the service's image this pass (`build:`): its output's tail, its error. */
   readonly build?: BuildResult
+  /**
+   * For `created`: the pass did not wait for its health (a first creation: firstCreation.ts);
+   * `fleetd apply --wait` waits for it, the daemon reports it `Progressing` until known.
+   */
+  readonly progressing?: true
   /** For `replaced`, when the image changed: the image id (sha256 digest) it ran and runs now. */
   readonly image?: { readonly from: string; readonly to: string }
 }

@@ -1,6 +1,9 @@
-import { Deferred, Effect, Semaphore } from "effect"
+import { Deferred, Effect } from "effect"
 import { type Action, actionService, isMutating } from "../domain/Action.ts"
 import { type DesiredService, type DesiredState, defaultUpdateSettings } from "../domain/DesiredState.ts"
+import { waitsForCreation } from "../domain/firstCreation.ts"
+import { boundEngine } from "../engine/BoundedEngine.ts"
+import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import type { ServiceOutcome, ServiceResult } from "./ChangeSet.ts"
 import { awaitCompletion, awaitReady } from "./healthGate.ts"
 import { runAction } from "./runAction.ts"
@@ -8,17 +11,21 @@ import { runAction } from "./runAction.ts"
 export interface ApplyOptions {
   readonly fleet: string
   readonly revision: string
-  /** How many services may be changed at once. */
+  /** How many engine calls that change state may run at once (a health gate holds none). */
   readonly concurrency: number
+  /** Wait for the health of first creations too (`fleetd apply --wait`): see firstCreation.ts. */
+  readonly awaitCreations?: boolean
   /** Services that must not be touched this pass, with the reason (a failed pull, network, ...). */
   readonly failed: ReadonlyMap<string, string>
 }
 
 /**
  * Runs the container actions of a plan. Each service's actions run in order; services
- * run concurrently up to `concurrency`, each starting only once the services it
- * depends on are done. A failure fails that service and the services that require
- * it, never the others. Orphans are removed last, once everything else has settled.
+ * run concurrently, each starting only once the services it depends on are done. At most
+ * `concurrency` engine calls that change state run at once (boundEngine); a health gate
+ * waits holding none, so gates of different services overlap instead of queueing. A
+ * failure fails that service and the services that require it, never the others.
+ * Orphans are removed last, once everything else has settled.
  */
 export const applyServices = Effect.fnUntraced(function* (
   desired: DesiredState,
@@ -26,7 +33,7 @@ export const applyServices = Effect.fnUntraced(function* (
   options: ApplyOptions,
 ) {
   const groups = groupByService(actions)
-  const permits = yield* Semaphore.make(Math.max(1, options.concurrency))
+  const bounded = yield* boundEngine(yield* ContainerEngine, options.concurrency)
   const done = new Map<string, Deferred.Deferred<ServiceOutcome>>()
   for (const name of groups.keys()) done.set(name, yield* Deferred.make<ServiceOutcome>())
   const deps = new Map(desired.services.map((s) => [s.name, s.dependsOn]))
@@ -78,7 +85,9 @@ export const applyServices = Effect.fnUntraced(function* (
     const blockedBy = options.failed.get(service)
     if (blockedBy !== undefined && group.some(isMutating))
       return { service, outcome: "failed", reason: blockedBy } as const
-    return yield* permits.withPermits(1)(runGroupActions(options, service, group))
+    return yield* runGroupActions(options, service, group).pipe(
+      Effect.provideService(ContainerEngine, bounded),
+    )
   })
 
   return yield* Effect.forEach(
@@ -107,10 +116,13 @@ const dependencyHealthy = (target: DesiredService) =>
   )
 
 const runGroupActions = (options: ApplyOptions, service: string, group: ReadonlyArray<Action>) =>
-  Effect.forEach(group, (action) => runAction(options.fleet, options.revision, action)).pipe(
+  Effect.forEach(group, (action) =>
+    runAction(options.fleet, options.revision, action, options.awaitCreations === true),
+  ).pipe(
     Effect.map((ran): ServiceResult => {
       const hooks = ran.flatMap((r) => r ?? [])
-      return { ...resultOf(service, group), ...(hooks.length === 0 ? {} : { hooks }) }
+      const result = resultOf(service, group, options.awaitCreations === true)
+      return { ...result, ...(hooks.length === 0 ? {} : { hooks }) }
     }),
     Effect.catch((error) =>
       Effect.succeed<ServiceResult>({
@@ -130,11 +142,16 @@ const imageChange = (action: Extract<Action, { _tag: "Replace" | "Handover" }>) 
     : {}
 
 /** What a group of actions amounts to, once they all succeeded. */
-const resultOf = (service: string, group: ReadonlyArray<Action>): ServiceResult => {
+const resultOf = (service: string, group: ReadonlyArray<Action>, awaitCreations: boolean): ServiceResult => {
   const main = group.findLast((a) => a._tag !== "Remove" || a.reason === "orphan") ?? group[group.length - 1]
   switch (main?._tag) {
     case "Create":
-      return { service, outcome: "created", container: main.service.containerName }
+      return {
+        service,
+        outcome: "created",
+        container: main.service.containerName,
+        ...(waitsForCreation(main.service, awaitCreations) ? {} : { progressing: true }),
+      }
     case "Replace":
       return {
         service,

@@ -1,6 +1,7 @@
 import { Clock, Data, Effect } from "effect"
 import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import type { UpdateSettings } from "../domain/DesiredState.ts"
+import { hasHealthcheck } from "../domain/firstCreation.ts"
 import { leavesExited } from "../domain/jobs.ts"
 import { ContainerEngine, type ContainerState } from "../engine/ContainerEngine.ts"
 
@@ -9,10 +10,6 @@ export const gatePollMs = 100
 
 /** The new container did not prove itself: why, in words for status and the CLI. */
 export class GateFailed extends Data.TaggedError("GateFailed")<{ readonly reason: string }> {}
-
-/** True when the spec asks for a healthcheck (the image may also bring one: see awaitReady). */
-export const hasHealthcheck = (spec: ContainerSpec): boolean =>
-  spec.healthcheck !== undefined && spec.healthcheck.test.length > 0 && spec.healthcheck.test[0] !== "NONE"
 
 const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`)
 

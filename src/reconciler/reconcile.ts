@@ -21,8 +21,10 @@ export interface ReconcileOptions {
   readonly revision: string
   /** Let an empty manifest remove every container of the fleet. */
   readonly allowEmpty: boolean
-  /** How many services may change at once. */
+  /** How many engine calls that change state may run at once (health gates hold none). */
   readonly concurrency: number
+  /** Wait for first creations' health too, as for replacements (`fleetd apply --wait`; firstCreation.ts). */
+  readonly awaitCreations?: boolean
   /** Specs rolled back earlier, per service, not to be retried (the daemon's memory; see planService). */
   readonly held?: ReadonlyMap<string, HeldSpec>
   /** The daemon's memory of the last resource observation; without it every pass lists networks and volumes. */
@@ -172,6 +174,7 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
       fleet: desired.fleet,
       revision: options.revision,
       concurrency: options.concurrency,
+      ...(options.awaitCreations === undefined ? {} : { awaitCreations: options.awaitCreations }),
       failed: new Map([...checks.unchecked, ...resources.failed, ...pulls.failed]),
     },
   )

@@ -3,6 +3,7 @@ import type { Action, ReplacedContainer } from "../domain/Action.ts"
 import type { ContainerSpec } from "../domain/ContainerSpec.ts"
 import { containerLabels } from "../domain/containerLabels.ts"
 import { type DesiredService, defaultUpdateSettings } from "../domain/DesiredState.ts"
+import { waitsForCreation } from "../domain/firstCreation.ts"
 import { NextSuffix, prevName } from "../domain/labels.ts"
 import { trialLabel } from "../domain/trial.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
@@ -24,8 +25,10 @@ import { type HookContext, type HookFailed, runHooks } from "./runHooks.ts"
  * renamed `--next` again, stopped and removed, and the old one gets its name back and
  * is started again if it ran before (a stop-first replacement stopped it). With
  * `rollback: false` the failed container replaces the old one anyway, for debugging. A
- * first deployment has nothing to roll back to: its post_deploy runs before it takes
- * the name (a crash during it runs them again), and a failed one stays, for its logs.
+ * first deployment has nothing to roll back to: unless the pass waits for it
+ * (firstCreation.ts) it takes the name once started, its health reported after the pass;
+ * else its post_deploy runs before it takes the name (a crash during it runs them
+ * again), and a failed one stays, for its logs.
  */
 
 /** Default grace period for stopping a container whose spec does not say. */
@@ -330,12 +333,18 @@ const fromHooks = (r: Rollout, from: number) =>
       )
   })
 
-/** A first deployment (Create). */
+/**
+ * A first deployment (Create). Unless it waits for its health (waitsForCreation), it
+ * takes the service's name as soon as it started: there is nothing to roll back to, and
+ * its health is reported after the pass. A crash before the rename leaves a `--next`,
+ * which the next pass gates (Resume) like any interrupted rollout.
+ */
 export const create = Effect.fnUntraced(function* (
   fleet: string,
   revision: string,
   action: Extract<Action, { _tag: "Create" }>,
   hooks: HookContext,
+  awaitCreations: boolean,
 ) {
   const { service } = action
   const id = yield* createTrial(fleet, revision, service, action.specHash, action.imageId, undefined)
@@ -348,6 +357,7 @@ export const create = Effect.fnUntraced(function* (
     hooks,
   }
   yield* startTrial(r)
+  if (!waitsForCreation(service, awaitCreations)) return yield* takeName(r)
   yield* fromGate(r)
 })
 

@@ -11,16 +11,17 @@ import { withHooks } from "./withHooks.ts"
  * Runs one container action. The whole action is uninterruptible: an interrupted pass
  * stops between actions, never between the steps of a replacement. Every failure is
  * an ActionError naming the step; engine calls are retried only when the engine is
- * unavailable (retryEngine).
+ * unavailable (retryEngine). A first creation waits for its gate only with
+ * `awaitCreations` or post_deploy steps (firstCreation.ts).
  */
-export const runAction = (fleet: string, revision: string, action: Action) =>
+export const runAction = (fleet: string, revision: string, action: Action, awaitCreations = false) =>
   Effect.uninterruptible(
     Effect.gen(function* () {
       const engine = yield* ContainerEngine
       switch (action._tag) {
         case "Create":
           return yield* withHooks(fleet, revision, action.service, undefined, ({ hooks }) =>
-            create(fleet, revision, action, hooks),
+            create(fleet, revision, action, hooks, awaitCreations),
           )
         case "Replace":
           return yield* withHooks(

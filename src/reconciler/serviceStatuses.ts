@@ -1,5 +1,6 @@
 import type { DesiredState } from "../domain/DesiredState.ts"
 import type { ServiceStatus } from "../domain/FleetStatus.ts"
+import { hasHealthcheck } from "../domain/firstCreation.ts"
 import type { ObservedContainer } from "../domain/ObservedState.ts"
 import type { HealthStatus } from "../domain/statusVocabulary.ts"
 import type { ChangeSet } from "./ChangeSet.ts"
@@ -15,9 +16,41 @@ const healthOf = (container: ObservedContainer | undefined): HealthStatus => {
 }
 
 /**
+ * What a later pass says of a first creation no pass waited for (firstCreation.ts), from
+ * the container it lists: gone, or positively healthy, ends it; a container that stopped
+ * or fails its healthcheck is `Failed`; else it stays `Progressing`. A failure (the
+ * health watch's or an earlier pass's) stands until the container is healthy. Podman's
+ * list says nothing of health, so there only the health watch (which inspects) settles it.
+ */
+export const firstHealthAfter = (
+  before: ServiceStatus | undefined,
+  container: ObservedContainer | undefined,
+  checked: boolean,
+  now: string,
+): Pick<ServiceStatus, "firstHealth" | "lastError" | "health"> | undefined => {
+  if (before?.firstHealth === undefined || container === undefined) return undefined
+  const running = container.state === "running"
+  if (running && (container.health === "healthy" || (!checked && container.health === undefined)))
+    return undefined
+  if (before.firstHealth === "Failed" && before.lastError !== undefined)
+    return { firstHealth: "Failed", health: "Unhealthy", lastError: before.lastError }
+  if (running && container.health !== "unhealthy") return { firstHealth: "Progressing", health: "Starting" }
+  return {
+    firstHealth: "Failed",
+    health: "Unhealthy",
+    lastError: {
+      at: now,
+      message: `${container.name} did not become healthy after its first creation (${running ? "its healthcheck fails" : `it is ${container.state}`}); nothing to roll back to, so it was kept`,
+    },
+  }
+}
+
+/**
  * Per-service status after a pass, from what the pass observed before acting and what
  * it changed: no extra engine call. A service changed this pass is `Starting` until
- * the next pass sees its health; earlier changes and errors are carried over.
+ * the next pass sees its health; a first creation the pass did not wait for is also
+ * `firstHealth: Progressing` (the daemon's health watch or the next pass settles it);
+ * earlier changes and errors are carried over.
  */
 export const serviceStatuses = (
   desired: DesiredState,
@@ -40,7 +73,9 @@ export const serviceStatuses = (
       ...(before?.lastChange === undefined ? {} : { lastChange: before.lastChange }),
     }
     if (result === undefined || result.outcome === "unchanged") {
-      return { ...base, sync: "Synced", health: healthOf(container) }
+      const first = firstHealthAfter(before, container, hasHealthcheck(service.spec), now)
+      const sync = first?.lastError === undefined ? "Synced" : "Failed"
+      return { ...base, sync, health: healthOf(container), ...first }
     }
     if (result.outcome === "completed") {
       return { ...base, sync: "Synced", health: "Completed", exitCode: result.exitCode ?? 0 }
@@ -86,6 +121,15 @@ export const serviceStatuses = (
       ...(result.hooks === undefined ? {} : { hooks: result.hooks }),
       ...(result.build === undefined ? {} : { build: result.build }),
     }
+    if (result.progressing === true)
+      return {
+        ...base,
+        container: service.containerName,
+        sync: "Synced",
+        health: "Starting",
+        firstHealth: "Progressing",
+        lastChange,
+      }
     const health: HealthStatus = changedOutcomes.has(result.outcome)
       ? service.spec.healthcheck === undefined || service.spec.healthcheck.test[0] === "NONE"
         ? "Healthy"

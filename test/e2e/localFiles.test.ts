@@ -130,7 +130,7 @@ for (const engine of testEngines()) {
         await startsAre(1)
         const checkout = join(dataDir, "checkout", "remote")
         expect(existsSync(join(checkout, "data"))).toBe(false)
-        // A first deployment takes its name only once it passed its gate.
+        // A first deployment takes its name once it started (or, gated, once it passed).
         const other = await eventually(
           `${fleet}-other created`,
           () => idOf("other").catch(() => undefined),
@@ -213,7 +213,7 @@ for (const engine of testEngines()) {
           { dockerHost: engine.host, port },
         )
         await appHas(`TOKEN=${SECRET_VALUE}-1`)
-        // A first deployment takes its name only once it passed its gate.
+        // A first deployment takes its name once it started (or, gated, once it passed).
         const other = await eventually(
           `${fleet}-other created`,
           () => idOf("other").catch(() => undefined),

@@ -41,13 +41,14 @@ export const startFleetd = (
     stdio: ["ignore", "pipe", "pipe"],
   })
 
-/** Writes `text` to `file`, runs `fleetd apply --json` on it, and returns the exit code with the change set. */
+/** Writes `text` to `file`, runs `fleetd apply --json` on it (with `flags`), and returns the exit code with the change set. */
 export const applyJson = async <Service>(
   file: string,
   text: string,
   dockerHost: string,
+  flags: ReadonlyArray<string> = [],
 ): Promise<{ readonly code: number; readonly services: ReadonlyArray<Service> }> => {
   writeFileSync(file, text)
-  const result = await runFleetd(["apply", "--json", "-f", file], { dockerHost })
+  const result = await runFleetd(["apply", "--json", "-f", file, ...flags], { dockerHost })
   return { code: result.code ?? -1, ...(JSON.parse(result.stdout) as { services: ReadonlyArray<Service> }) }
 }

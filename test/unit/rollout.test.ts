@@ -7,6 +7,8 @@ import { emptyWorld, type FakeWorld, fakeEngineLayer, mutatingCalls } from "../s
 import { desired, imageIds, service } from "../support/fixtures.ts"
 
 const options: ReconcileOptions = { revision: "rev1", allowEmpty: false, concurrency: 4 }
+/** A pass that waits for first creations' gates too (`fleetd apply --wait`). */
+const waiting: ReconcileOptions = { ...options, awaitCreations: true }
 const v2 = "fleetd-test/app:v2"
 const ports = [{ target: 80, protocol: "tcp", published: 8080 }] as const
 const healthcheck = { test: ["CMD", "true"], intervalNs: 1e8 }
@@ -48,7 +50,7 @@ describe("health gate", () => {
     Effect.gen(function* () {
       const w = world()
       const started = Date.now()
-      const { changes } = yield* pass(w, desired([gated("web")]))
+      const { changes } = yield* pass(w, desired([gated("web")]), waiting)
       assert.strictEqual(result(changes, "web")?.outcome, "created")
       assert.isAtLeast(Date.now() - started, 300)
       assert.isAtLeast(w.calls.filter((c) => c.startsWith("inspectContainer")).length, 3)
@@ -61,7 +63,7 @@ describe("health gate", () => {
       Effect.gen(function* () {
         const w = world()
         w.behaviours.set("fleetd-test/app:v1", { exitAt: 2, logs: "starting\npanic: no config" })
-        const { changes } = yield* pass(w, desired([gated("web")]))
+        const { changes } = yield* pass(w, desired([gated("web")]), waiting)
         const web = result(changes, "web")
         assert.strictEqual(web?.outcome, "failed")
         assert.match(web?.reason ?? "", /^t-web--next exited \(status exited, exit code 1\); t-web was kept/)
@@ -163,6 +165,64 @@ describe("health gate", () => {
       ])
       assert.deepStrictEqual(names(w), ["t-web:exited:sha256:bbbb"])
       assert.strictEqual(rolledBack.size, 0)
+    }),
+  )
+})
+
+describe("gates that do not serialize", () => {
+  it.live(
+    "a first creation does not wait for its gate: it takes its name at once, reported progressing",
+    () =>
+      Effect.gen(function* () {
+        const w = world()
+        w.behaviours.set("fleetd-test/app:v1", { health: ["starting"] })
+        const { changes } = yield* pass(w, desired([gated("web", { healthcheck })]))
+        assert.deepInclude(result(changes, "web"), { outcome: "created", progressing: true })
+        assert.deepStrictEqual(mutatingCalls(w), [
+          "createContainer t-web--next",
+          "startContainer t-web--next",
+          "renameContainer t-web--next t-web",
+        ])
+        assert.isFalse(
+          w.calls.some((c) => c.startsWith("inspectContainer")),
+          "no gate ran",
+        )
+      }),
+  )
+
+  it.live("with awaitCreations (apply --wait) a first creation is gated as before", () =>
+    Effect.gen(function* () {
+      const w = world()
+      w.behaviours.set("fleetd-test/app:v1", { health: ["starting", "healthy"] })
+      const { changes } = yield* pass(w, desired([gated("web", { healthcheck })]), waiting)
+      const web = result(changes, "web")
+      assert.strictEqual(web?.outcome, "created")
+      assert.isUndefined(web?.progressing)
+      assert.isTrue(w.calls.some((c) => c.startsWith("inspectContainer")))
+    }),
+  )
+
+  it.live("the gates of two replacements overlap even with concurrency 1: a gate holds no slot", () =>
+    Effect.gen(function* () {
+      const w = world()
+      const two = (image: string) =>
+        desired([gated("a", { image }, { minReadyMs: 300 }), gated("b", { image }, { minReadyMs: 300 })])
+      const one: ReconcileOptions = { ...options, concurrency: 1 }
+      yield* pass(w, two("fleetd-test/app:v1"), { ...one, awaitCreations: true })
+      w.calls.length = 0
+      const { changes } = yield* pass(w, two(v2), one)
+      assert.deepStrictEqual(
+        changes.services.map((s) => s.outcome),
+        ["replaced", "replaced"],
+      )
+      const calls = mutatingCalls(w)
+      // Both new containers started before either gate passed (the renames come after it).
+      const lastStart = Math.max(
+        calls.indexOf("startContainer t-a--next"),
+        calls.indexOf("startContainer t-b--next"),
+      )
+      const firstRename = calls.findIndex((c) => c.startsWith("renameContainer"))
+      assert.isBelow(lastStart, firstRename, calls.join(", "))
     }),
   )
 })

@@ -214,6 +214,25 @@ describe("stateChanges: rollouts, for forge commit statuses", () => {
     ])
   })
 
+  it("a revision whose first creations are Progressing is applied; a later health failure turns it to failure", () => {
+    const progressing = (n: number) =>
+      status({ phase: "Progressing", lastAppliedRevision: rev(n), lastAttemptedRevision: rev(n) })
+    const unhealthy = (n: number) =>
+      status({ phase: "Degraded", lastAppliedRevision: rev(n), lastAttemptedRevision: rev(n) })
+    expect(only(run([applied, rolling(2), progressing(2), converged(2)]))).toEqual([
+      [],
+      ["RolloutStarted"],
+      ["RolloutSucceeded"],
+      [],
+    ])
+    expect(only(run([applied, rolling(2), progressing(2), unhealthy(2)]))).toEqual([
+      [],
+      ["RolloutStarted"],
+      ["RolloutSucceeded"],
+      ["RolloutFailed"],
+    ])
+  })
+
   it("a rolled-back revision fails once, however many passes retry it; converging later succeeds", () => {
     expect(
       only(
