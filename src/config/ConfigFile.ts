@@ -107,6 +107,11 @@ export const SourceEntry = Schema.Struct({
   dir: opt(Path("A local directory, instead of repo")),
   branch: opt(Schema.String.annotate({ description: "The branch to follow (default main)" })),
   ref: opt(Schema.String.annotate({ description: "A tag or commit to pin, instead of branch" })),
+  verify_commits: opt(
+    Path(
+      "Apply only revisions signed by one of these keys: an SSH allowed_signers file or armored OpenPGP public keys (docs/verify-commits.md); keep it outside the repository",
+    ),
+  ),
   path: opt(
     Schema.String.annotate({ description: "The manifest inside the repository (default fleet.yaml)" }),
   ),

@@ -30,7 +30,7 @@ const sourceIssues = (s: SourceEntry, at: (key: string, message: string) => Mani
   if (s.branch !== undefined && s.ref !== undefined)
     issues.push(at("ref", "give branch: to follow or ref: to pin, not both"))
   if (s.dir !== undefined)
-    for (const key of ["branch", "ref", "git"] as const)
+    for (const key of ["branch", "ref", "git", "verify_commits"] as const)
       if (s[key] !== undefined) issues.push(at(key, `${key}: is for a git repo:, not a dir:`))
   if (s.path !== undefined && s.projects !== undefined)
     issues.push(at("projects", "give path: (one manifest) or projects: (globs), not both"))

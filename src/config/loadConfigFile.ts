@@ -292,6 +292,7 @@ export const loadConfigFile = (file: string, env: Readonly<Record<string, string
                   knownHostsFile:
                     s.git?.known_hosts_file === undefined ? undefined : path(s.git.known_hosts_file),
                   httpsToken: token,
+                  ...(s.verify_commits === undefined ? {} : { verifyCommits: path(s.verify_commits) }),
                   timeout: Duration.millis((parseDuration(s.git?.timeout ?? "60s") ?? 0) / 1e6),
                 }
               : { _tag: "Dir", dir: path(s.dir ?? ".") },

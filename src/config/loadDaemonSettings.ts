@@ -35,6 +35,7 @@ export const runFlags = {
   "ssh-key": "FLEETD_SSH_KEY",
   "known-hosts": "FLEETD_KNOWN_HOSTS",
   "git-timeout": "FLEETD_GIT_TIMEOUT",
+  "verify-commits": "FLEETD_VERIFY_COMMITS",
   engine: "FLEETD_ENGINE",
   "allow-empty": "FLEETD_ALLOW_EMPTY",
   concurrency: "FLEETD_CONCURRENCY",
@@ -146,6 +147,11 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
         message: "give exactly one source: --repo URL (git) or --dir PATH (a local directory)",
       })
     }
+    const verifyCommits = yield* read(optional(Config.String("FLEETD_VERIFY_COMMITS")))
+    if (verifyCommits !== undefined && repo === undefined)
+      return yield* new SettingsError({
+        message: "--verify-commits (FLEETD_VERIFY_COMMITS) checks git signatures: it needs --repo, not --dir",
+      })
     const hostNames = { hostname: hostname(), host: merged["FLEETD_HOST_NAME"] }
     const expand = (text: string, flag: string) => {
       const expanded = expandHostPlaceholders(text, hostNames)
@@ -216,6 +222,8 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
               knownHostsFile: yield* read(optional(Config.String("FLEETD_KNOWN_HOSTS"))),
               httpsToken: yield* secret("FLEETD_GIT_TOKEN", merged),
               timeout: yield* readDuration("FLEETD_GIT_TIMEOUT", "60s"),
+              // Absolute: git runs in the checkout, not in fleetd's working directory.
+              ...(verifyCommits === undefined ? {} : { verifyCommits: resolve(verifyCommits) }),
             }
           : { _tag: "Dir", dir: resolve(dir ?? ".") },
       path,

@@ -18,7 +18,7 @@ import { emptyPolicy } from "../policy/Policy.ts"
 import { policyIssues } from "../policy/policyIssues.ts"
 import { type ChangeSet, hasFailures, isFailure, type ServiceResult } from "../reconciler/ChangeSet.ts"
 import { serviceStatuses } from "../reconciler/serviceStatuses.ts"
-import { ManifestSource } from "../source/ManifestSource.ts"
+import { ManifestSource, type Signer } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
 import { FleetLease } from "./FleetLease.ts"
 import { describeHolder } from "./leaseDecision.ts"
@@ -28,6 +28,7 @@ import { reconcileHolding } from "./reconcileHolding.ts"
 import { startPass, unreachable } from "./recordPass.ts"
 import { StatusStore } from "./StatusStore.ts"
 import { syncSource } from "./syncSource.ts"
+import { refusedRevision, unverifiedPass } from "./unverifiedPass.ts"
 import { waitForLease } from "./waitForLease.ts"
 import { watchFirstHealth } from "./watchFirstHealth.ts"
 
@@ -62,6 +63,8 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
   const snapshot = yield* syncSource(triggers)
   if (snapshot._tag === "Failure") {
     const error = snapshot.failure
+    const refused = refusedRevision(error)
+    if (refused !== undefined) return yield* unverifiedPass(refused, finish)
     yield* logEvent("Error", "pass: cannot read the source", { reason: error.reason, error: error.message })
     const seconds = yield* finish("error", undefined, (s) => ({ ...s, phase: "Failing" }), error.message)
     yield* metrics.recordPass("error", seconds, [])
@@ -74,6 +77,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
   const before = yield* status.get
   if (
     before.stalled?.revision === revision &&
+    before.stalled.unverified !== true &&
     !triggers.includes("file") &&
     config.localFiles === undefined
   ) {
@@ -239,7 +243,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
   )
   yield* metrics.setStalled(false)
   if (!failed) yield* metrics.setRevision(revision)
-  yield* logChangeSet(changes, triggers, seconds)
+  yield* logChangeSet(changes, triggers, seconds, snapshot.success.signer)
   // First creations the pass did not wait for: their health is settled beside the loop.
   if (services.some((s) => s.firstHealth === "Progressing"))
     yield* Effect.forkChild(watchFirstHealth(desired, changes))
@@ -322,7 +326,13 @@ export const actionOutcomes = (changes: ChangeSet) => [
 const isFinishedJob = (s: ServiceResult) =>
   s.exitCode !== undefined && (s.outcome === "completed" || s.outcome === "failed")
 
-export const logChangeSet = (changes: ChangeSet, triggers: ReadonlyArray<string>, seconds: number) => {
+export const logChangeSet = (
+  changes: ChangeSet,
+  triggers: ReadonlyArray<string>,
+  seconds: number,
+  /** Who signed the revision (--verify-commits). */
+  signer?: Signer,
+) => {
   const changed = changes.services.filter((s) => s.outcome !== "unchanged" && s.outcome !== "completed")
   const summary = changed.map((s) => `${s.service}: ${s.outcome}${s.reason ? ` (${s.reason})` : ""}`)
   return logEvent("Info", changed.length === 0 ? "pass: in sync" : `pass: ${summary.join("; ")}`, {
@@ -336,5 +346,8 @@ export const logChangeSet = (changes: ChangeSet, triggers: ReadonlyArray<string>
       fields: s.changes,
     })),
     unchanged: changes.services.length - changed.length,
+    ...(signer === undefined
+      ? {}
+      : { signer: { format: signer.format, fingerprint: signer.fingerprint, principal: signer.principal } }),
   })
 }

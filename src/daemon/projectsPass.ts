@@ -22,6 +22,7 @@ import { reconcileProject } from "./reconcileProject.ts"
 import { startPass, unreachable } from "./recordPass.ts"
 import { StatusStore } from "./StatusStore.ts"
 import { syncSource } from "./syncSource.ts"
+import { refusedRevision, unverifiedPass } from "./unverifiedPass.ts"
 import { watchFirstHealth } from "./watchFirstHealth.ts"
 
 /**
@@ -53,12 +54,15 @@ export const projectsPass = Effect.fn("projectsPass")(function* (triggers: Reado
       message,
     )
     yield* metrics.recordPass("error", seconds, [])
-    return { result: "error", retry } satisfies PassOutcome
+    const outcome: PassOutcome = { result: "error", retry }
+    return outcome
   })
 
   // 1. Source: fetch and reset to the tracked head (once for every project).
   const snapshot = yield* syncSource(triggers)
   if (Result.isFailure(snapshot)) {
+    const refused = refusedRevision(snapshot.failure)
+    if (refused !== undefined) return yield* unverifiedPass(refused, finish)
     yield* logEvent("Error", "pass: cannot read the source", { error: snapshot.failure.message })
     return yield* failing(undefined, snapshot.failure.message, true)
   }
@@ -176,7 +180,7 @@ export const projectsPass = Effect.fn("projectsPass")(function* (triggers: Reado
   const seconds = yield* finish(
     result,
     revision,
-    (s, now) => ({
+    ({ stalled: _cleared, ...s }, now) => ({
       ...s,
       phase:
         engineFailed !== undefined
@@ -216,7 +220,7 @@ export const projectsPass = Effect.fn("projectsPass")(function* (triggers: Reado
   )
   yield* metrics.setStalledFleets(statuses.map((p) => ({ fleet: p.fleet, stalled: p.phase === "Stalled" })))
   if (!failed) yield* metrics.setRevision(revision)
-  for (const changes of changeSets) yield* logChangeSet(changes, triggers, seconds)
+  for (const changes of changeSets) yield* logChangeSet(changes, triggers, seconds, snapshot.success.signer)
   // First creations the pass did not wait for: their health is settled beside the loop.
   for (const r of results)
     if (r.desired !== undefined && r.changes?.services.some((s) => s.progressing === true))

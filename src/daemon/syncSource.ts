@@ -1,11 +1,15 @@
 import { Effect, Result } from "effect"
+import { Metrics } from "../observability/Metrics.ts"
 import { ManifestSource } from "../source/ManifestSource.ts"
 import { PassMemory } from "./PassMemory.ts"
+import { StatusStore } from "./StatusStore.ts"
 
 /**
  * Fetches the source, except for a pass that only image pushes asked for: a pushed tag
  * changes digests, not the repository, so the snapshot the last pass read is checked
- * again without a fetch (which may take seconds on a slow remote).
+ * again without a fetch (which may take seconds on a slow remote). A revision
+ * --verify-commits accepted is recorded with its signer (status and metric) here, as
+ * soon as it is known, whatever the pass then makes of it.
  */
 export const syncSource = (triggers: ReadonlyArray<string>) =>
   Effect.gen(function* () {
@@ -14,6 +18,13 @@ export const syncSource = (triggers: ReadonlyArray<string>) =>
     const { snapshot } = yield* memory.get
     if (imagesOnly && snapshot !== undefined) return Result.succeed(snapshot)
     const synced = yield* Effect.result((yield* ManifestSource).sync)
-    if (Result.isSuccess(synced)) yield* memory.update((m) => ({ ...m, snapshot: synced.success }))
+    if (Result.isSuccess(synced)) {
+      yield* memory.update((m) => ({ ...m, snapshot: synced.success }))
+      const { signer, revision } = synced.success
+      if (signer !== undefined) {
+        yield* (yield* StatusStore).update((s) => ({ ...s, verified: { revision, ...signer } }))
+        yield* (yield* Metrics).setSigner(signer)
+      }
+    }
     return synced
   })

@@ -50,6 +50,18 @@ export interface StalledStatus {
   readonly reason: string
   /** `file:line:column: path: message` lines when the manifest was invalid. */
   readonly issues: ReadonlyArray<string>
+  /** Refused by --verify-commits (not signed by a trusted key) rather than invalid: checked again every pass, as the keys file may change. */
+  readonly unverified?: true
+}
+
+/** The revision --verify-commits last accepted, and who signed it (docs/verify-commits.md). */
+export interface VerifiedStatus {
+  readonly revision: string
+  readonly format: "ssh" | "openpgp"
+  readonly fingerprint: string
+  readonly principal: string
+  /** The head commit, or the annotated tag pinned by --ref. */
+  readonly object: "commit" | "tag"
 }
 
 /** What one pass did to one service (`lastPass.changes`, and `POST /sync?wait=true`). */
@@ -175,6 +187,8 @@ export interface FleetStatus {
   readonly lastPass?: PassStatus
   readonly nextPassAt?: string
   readonly stalled?: StalledStatus
+  /** With --verify-commits: the last revision whose signature was accepted, and its signer. */
+  readonly verified?: VerifiedStatus
   readonly engine: EngineStatus
   readonly services: ReadonlyArray<ServiceStatus>
   /** With `--projects`: one entry per project (then `fleet` is unset and `services` empty). */

@@ -15,6 +15,11 @@ export type SourceConfig =
       readonly knownHostsFile: string | undefined
       /** HTTPS token (sent as basic auth), never logged. */
       readonly httpsToken: Redacted.Redacted<string> | undefined
+      /**
+       * --verify-commits: the operator's keys (an SSH allowed_signers file or armored
+       * OpenPGP public keys); only revisions signed by one of them are applied.
+       */
+      readonly verifyCommits?: string
       /** How long one git command may take before it is abandoned (a hanging remote). */
       readonly timeout: Duration.Duration
     }

@@ -39,6 +39,12 @@ export class Metrics extends Context.Service<
     ) => Effect.Effect<void>
     /** The revision the source now applies (replaces the source's `fleetd_applied_revision_info`). */
     readonly setRevision: (revision: string) => Effect.Effect<void>
+    /** The signer --verify-commits accepted for the revision fetched last (replaces the source's `fleetd_revision_signer_info`). */
+    readonly setSigner: (signer: {
+      readonly format: string
+      readonly fingerprint: string
+      readonly principal: string
+    }) => Effect.Effect<void>
     /** Whether the source is stalled on an invalid revision (one sample, no `fleet`). */
     readonly setStalled: (stalled: boolean) => Effect.Effect<void>
     /** Per fleet, whether this fleetd holds its lease (replaces the source's `fleetd_lease_held` samples). */

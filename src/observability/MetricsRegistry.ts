@@ -68,6 +68,13 @@ export const makeMetricsRegistry = (): MetricsRegistry["Service"] => {
     labelNames: ["source", "revision"],
     registers,
   })
+  // One sample per source (the current signer): bounded by the sources, not the keys or commits.
+  const signerInfo = new Gauge({
+    name: "fleetd_revision_signer_info",
+    help: "Who signed the revision --verify-commits accepted last (value 1; format, key fingerprint and principal in labels).",
+    labelNames: ["source", "format", "fingerprint", "principal"],
+    registers,
+  })
   const stalledGauge = new Gauge({
     name: "fleetd_stalled",
     help: "1 while the source is stalled on an invalid revision, else 0 (with projects, per fleet).",
@@ -190,6 +197,15 @@ export const makeMetricsRegistry = (): MetricsRegistry["Service"] => {
         Effect.sync(() => {
           samples.clear(source, revisionInfo)
           set(revisionInfo, { source, revision }, 1)
+        }),
+      setSigner: (signer) =>
+        Effect.sync(() => {
+          samples.clear(source, signerInfo)
+          set(
+            signerInfo,
+            { source, format: signer.format, fingerprint: signer.fingerprint, principal: signer.principal },
+            1,
+          )
         }),
       setStalled: (stalled) => Effect.sync(() => replaceStalled([{ stalled }])),
       setLeases: (leases) =>

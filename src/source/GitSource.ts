@@ -14,6 +14,7 @@ import { ManifestSource, SourceError, type SourceSnapshot } from "./ManifestSour
 import { redactUrl } from "./redactUrl.ts"
 import { removeStaleLocks } from "./removeStaleLocks.ts"
 import { makeRunGit } from "./runGit.ts"
+import { verifyRevision } from "./verifyRevision.ts"
 
 export interface GitSourceOptions {
   /** Told the duration and outcome of every network fetch (the daemon records a metric). */
@@ -167,6 +168,32 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
       })
     })
 
+    /**
+     * What --verify-commits checks: the pinned tag when --ref names an annotated tag
+     * (Tag mode), else the commit itself (the branch head, or a pinned commit id). A
+     * lightweight tag has no signature of its own: refused, as it proves nothing.
+     */
+    const verifyTarget = Effect.fn("GitSource.verifyTarget")(function* (commit: string) {
+      const ref = config.ref
+      if (ref === undefined || fullSha.test(ref)) return { commit }
+      const tag = yield* git(
+        dir,
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", `refs/tags/${ref}`],
+        `resolving tag ${ref}`,
+      ).pipe(
+        Effect.map((out) => out.trim()),
+        Effect.orElseSucceed(() => ""),
+      )
+      if (!fullSha.test(tag)) return { commit }
+      if (tag === commit)
+        return yield* new SourceError({
+          reason: "Unverified",
+          revision: commit,
+          message: `tag ${ref} (${commit}) is refused by --verify-commits: it is a lightweight tag, which carries no signature (pin a signed annotated tag: git tag -s ${ref}); the last verified revision keeps running`,
+        })
+      return { commit, tag: { id: tag, name: ref } }
+    })
+
     /** Whether HEAD is `sha` with no changed, untracked or ignored file in the worktree. */
     const isCleanAt = (sha: string) =>
       git(
@@ -187,6 +214,18 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
       yield* prepareCheckout()
       const target =
         config.ref === undefined ? yield* fetchBranch(config.branch) : yield* fetchPinned(config.ref)
+      // Before any checkout: a refused revision never reaches the worktree, which stays
+      // at the last verified one. The id is verified, and that id is checked out.
+      const signer =
+        config.verifyCommits === undefined
+          ? undefined
+          : yield* verifyRevision(
+              config.verifyCommits,
+              dir,
+              yield* verifyTarget(target),
+              environment,
+              config.timeout,
+            )
       // Usually the checkout already is exactly the target: one status call (which always
       // prints its header, see fetchArgs) proves it and spares a checkout and a clean.
       if (!(yield* isCleanAt(target))) {
@@ -205,7 +244,7 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
       }
       const revision = target
       yield* Effect.annotateCurrentSpan("revision", revision)
-      return { revision, root: dir } satisfies SourceSnapshot
+      return { revision, root: dir, ...(signer === undefined ? {} : { signer }) } satisfies SourceSnapshot
     })
 
     return ManifestSource.of({

@@ -5,19 +5,41 @@ import { Context, Data, type Effect } from "effect"
  * retried with backoff; the others are reported and retried on the next poll, since
  * the operator (or the remote) may fix them at any time.
  */
-export type SourceErrorReason = "Unavailable" | "AuthFailed" | "HostKeyMismatch" | "RefNotFound" | "Invalid"
+export type SourceErrorReason =
+  | "Unavailable"
+  | "AuthFailed"
+  | "HostKeyMismatch"
+  | "RefNotFound"
+  | "Invalid"
+  /** --verify-commits refused the revision (unsigned, bad signature, unknown key): it is stalled. */
+  | "Unverified"
 
 export class SourceError extends Data.TaggedError("SourceError")<{
   readonly reason: SourceErrorReason
   /** For the operator; never contains a credential (URLs are redacted). */
   readonly message: string
+  /** With `Unverified`: the commit that was refused (it is never checked out). */
+  readonly revision?: string
 }> {}
+
+/** Who signed the applied revision (--verify-commits); one of the operator's keys. */
+export interface Signer {
+  readonly format: "ssh" | "openpgp"
+  /** `SHA256:...` for SSH, the primary key's fingerprint (40 hex) for OpenPGP. */
+  readonly fingerprint: string
+  /** The allowed_signers principal (SSH) or the key's user id (OpenPGP). */
+  readonly principal: string
+  /** What was verified: the head commit, or the annotated tag pinned by --ref. */
+  readonly object: "commit" | "tag"
+}
 
 export interface SourceSnapshot {
   /** The commit sha (git) or a content hash `dir:<hex>` (directory mode). */
   readonly revision: string
   /** The directory holding the checked-out files at that revision. */
   readonly root: string
+  /** Set when --verify-commits verified the revision. */
+  readonly signer?: Signer
 }
 
 /** Where fleet.yaml comes from: a git checkout or a local directory. */

@@ -30,6 +30,8 @@ const hints: Record<SourceErrorReason, string> = {
     "the server's host key does not match the pinned known_hosts; if the key was rotated on purpose, update the --known-hosts file, otherwise treat it as an attack",
   RefNotFound: "check that the branch or ref exists on the remote (--branch / --ref)",
   Invalid: "fix the source settings",
+  Unverified:
+    "push a revision signed by one of the keys in --verify-commits, or add the signer's key to that file if it should be trusted (docs/verify-commits.md)",
 }
 
 export const reasonOf = (stderr: string): SourceErrorReason =>

@@ -12,7 +12,7 @@ import { PassMemory } from "../../src/daemon/PassMemory.ts"
 import { runLoop } from "../../src/daemon/runLoop.ts"
 import { notReadyReasons, StatusStore } from "../../src/daemon/StatusStore.ts"
 import { Metrics } from "../../src/observability/Metrics.ts"
-import { ManifestSource, SourceError } from "../../src/source/ManifestSource.ts"
+import { ManifestSource, type Signer, SourceError } from "../../src/source/ManifestSource.ts"
 import { FileWatcher } from "../../src/triggers/FileWatcher.ts"
 import { Triggers } from "../../src/triggers/Triggers.ts"
 import { emptyWorld, type FakeWorld, fakeEngineLayer, mutatingCalls } from "../support/FakeEngine.ts"
@@ -23,14 +23,32 @@ const idle = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]`
 
 /** A source whose files and revision a test sets, whose syncs it counts, and which a latch can hold. */
 const makeSource = (dir: string) => {
-  const state = { revision: "r1", syncs: 0, down: false, gate: undefined as Latch.Latch | undefined }
+  const state = {
+    revision: "r1",
+    syncs: 0,
+    down: false,
+    gate: undefined as Latch.Latch | undefined,
+    /** --verify-commits refuses the revision. */
+    refused: false,
+    signer: undefined as Signer | undefined,
+  }
   const layer = Layer.succeed(ManifestSource)({
     describe: { kind: "dir", location: dir, ref: "-" },
     sync: Effect.gen(function* () {
       state.syncs++
       if (state.gate !== undefined) yield* state.gate.await
       if (state.down) return yield* new SourceError({ reason: "Unavailable", message: "remote down" })
-      return { revision: state.revision, root: dir }
+      if (state.refused)
+        return yield* new SourceError({
+          reason: "Unverified",
+          revision: state.revision,
+          message: `commit ${state.revision} is refused by --verify-commits: it is not signed`,
+        })
+      return {
+        revision: state.revision,
+        root: dir,
+        ...(state.signer === undefined ? {} : { signer: state.signer }),
+      }
     }),
   })
   return { state, layer }
@@ -295,6 +313,72 @@ describe("the loop", () => {
       yield* Fiber.interrupt(fiber)
     }).pipe(Effect.provide(t.services))
   })
+
+  it.effect(
+    "stalls on a revision --verify-commits refuses, tells it once, and applies it once its signer is trusted",
+    () => {
+      const t = setup()
+      return Effect.gen(function* () {
+        const triggers = yield* Triggers
+        const store = yield* StatusStore
+        const fiber = yield* Effect.forkChild(runLoop)
+        yield* settle
+        const before = JSON.stringify(t.world.containers)
+        t.write("2")
+        t.source.state.revision = "r2"
+        t.source.state.refused = true
+        yield* TestClock.adjust("1 second")
+        yield* triggers.request("webhook:github")
+        yield* settle
+        let status = yield* store.get
+        assert.strictEqual(status.phase, "Stalled")
+        assert.deepStrictEqual(status.stalled, {
+          revision: "r2",
+          reason: "commit r2 is refused by --verify-commits: it is not signed",
+          issues: [],
+          unverified: true,
+        })
+        assert.strictEqual(status.lastPass?.result, "stalled")
+        assert.isTrue(notReadyReasons(status).some((r) => r.startsWith("stalled at revision r2")))
+        assert.strictEqual(JSON.stringify(t.world.containers), before)
+        // Asked again (the keys file may have changed), but told once: the next pass is skipped.
+        yield* TestClock.adjust("1 second")
+        yield* triggers.request("webhook:github")
+        yield* settle
+        assert.strictEqual((yield* store.get).lastPass?.result, "skipped")
+        assert.strictEqual(JSON.stringify(t.world.containers), before)
+        // The operator trusts the signer: the same revision goes through, no new commit needed.
+        t.source.state.refused = false
+        t.source.state.signer = {
+          format: "ssh",
+          fingerprint: "SHA256:abc",
+          principal: "alice@example.com",
+          object: "commit",
+        }
+        yield* TestClock.adjust("1 second")
+        yield* triggers.request("webhook:github")
+        yield* settle
+        status = yield* store.get
+        assert.strictEqual(status.phase, "Synced")
+        assert.strictEqual(status.stalled, undefined)
+        assert.strictEqual(status.lastAppliedRevision, "r2")
+        assert.deepStrictEqual(status.verified, {
+          revision: "r2",
+          format: "ssh",
+          fingerprint: "SHA256:abc",
+          principal: "alice@example.com",
+          object: "commit",
+        })
+        assert.strictEqual(t.world.containers[0]?.spec?.env[0], "A=2")
+        const metrics = (yield* (yield* Metrics).render).body
+        assert.include(
+          metrics,
+          'fleetd_revision_signer_info{source="default",format="ssh",fingerprint="SHA256:abc",principal="alice@example.com"} 1',
+        )
+        yield* Fiber.interrupt(fiber)
+      }).pipe(Effect.provide(t.services))
+    },
+  )
 
   it.effect("backs off while the source is down, and reports it", () => {
     const t = setup()

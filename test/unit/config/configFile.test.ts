@@ -68,6 +68,11 @@ describe("the config file", () => {
       ["fleetd.yaml:4:5: sources[0].branch: branch: is for a git repo:, not a dir:"],
     ],
     [
+      "signature verification on a directory",
+      ["sources:", "  - name: a", "    dir: /srv", "    verify_commits: keys"],
+      ["fleetd.yaml:4:5: sources[0].verify_commits: verify_commits: is for a git repo:, not a dir:"],
+    ],
+    [
       "path beside projects, and a path leaving the repository",
       ["sources:", "  - name: a", "    dir: /srv", "    path: ../x.yaml", "    projects: [a/*]"],
       [
@@ -120,7 +125,7 @@ describe("the config file", () => {
         'fleetd.yaml:1:9: listen: "nowhere" must be HOST:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:8080',
         'fleetd.yaml:3:11: sources[0].name: source name "A_b" must match ^[a-z0-9][a-z0-9_-]{0,62}$ (lowercase letters, digits, _ and -)',
         'fleetd.yaml:5:15: sources[0].interval: expected a duration such as 10s, 1m30s or 500ms, not "ten"',
-        'fleetd.yaml:6:5: sources[0].secret: unknown config key "secret" (allowed here: name, repo, dir, branch, ref, path, projects, prune_projects, fleet, profiles, interval, local_files, policy, allow_empty, prune, git, webhook)',
+        'fleetd.yaml:6:5: sources[0].secret: unknown config key "secret" (allowed here: name, repo, dir, branch, ref, verify_commits, path, projects, prune_projects, fleet, profiles, interval, local_files, policy, allow_empty, prune, git, webhook)',
       ],
     ],
     [
@@ -161,6 +166,7 @@ describe("loading the config file", () => {
         "    policy: policy.yaml",
         "    local_files: secrets",
         "    git: { token_file: secrets/token }",
+        "    verify_commits: keys/allowed_signers",
         "    webhook: { repository: me/infra, secret_env: INFRA_HOOK }",
         "  - name: home",
         "    dir: fleet",
@@ -177,6 +183,8 @@ describe("loading the config file", () => {
         _tag: "Git",
         repo: "file:///srv/infra.git",
         branch: "main",
+        // Relative to the config file, like every path in it.
+        verifyCommits: join(dir, "keys", "allowed_signers"),
       })
       const git = infra?.settings.source._tag === "Git" ? infra.settings.source : undefined
       expect(git && Redacted.value(git.httpsToken!)).toBe("tok-123")

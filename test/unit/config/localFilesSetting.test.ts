@@ -55,3 +55,36 @@ describe("--local-files", () => {
     expect(parsed).toMatchObject({ _tag: "Run", args: { command: "plan", localFiles: "/srv/local" } })
   })
 })
+
+describe("--verify-commits", () => {
+  beforeEach(() => {
+    base = realpathSync(mkdtempSync(join(tmpdir(), "fleetd-settings-")))
+  })
+  afterEach(() => rmSync(base, { recursive: true, force: true }))
+
+  const verifyCommits = (flags: RunFlags, env: Record<string, string> = {}) =>
+    Effect.runPromise(
+      loadDaemonSettings({ "data-dir": join(base, "data"), ...flags }, env).pipe(
+        Effect.map((s) => (s.source._tag === "Git" ? s.source.verifyCommits : "dir")),
+        Effect.catch((e) => Effect.succeed(`error: ${e.message}`)),
+      ),
+    )
+
+  it("takes the keys file from the flag or FLEETD_VERIFY_COMMITS, made absolute (git runs in the checkout)", async () => {
+    const repo = "file:///srv/infra.git"
+    expect(await verifyCommits({ repo })).toBeUndefined()
+    expect(await verifyCommits({ repo }, { FLEETD_VERIFY_COMMITS: "/keys/allowed" })).toBe("/keys/allowed")
+    expect(await verifyCommits({ repo, "verify-commits": "allowed" })).toBe(join(process.cwd(), "allowed"))
+  })
+
+  it("is refused for a directory source, which has no signatures", async () => {
+    expect(await verifyCommits({ dir: base, "verify-commits": "/keys/allowed" })).toBe(
+      "error: --verify-commits (FLEETD_VERIFY_COMMITS) checks git signatures: it needs --repo, not --dir",
+    )
+  })
+
+  it("is a flag of fleetd run", () => {
+    const parsed = parseCliArgs(["run", "--repo", "file:///r.git", "--verify-commits", "/keys/allowed"])
+    expect(parsed._tag === "Daemon" && parsed.flags["verify-commits"]).toBe("/keys/allowed")
+  })
+})
