@@ -217,7 +217,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
     result,
     revision,
     (s, now) => {
-      services = serviceStatuses(desired, observed.containers, changes, s.services, now)
+      services = serviceStatuses(desired, observed.containers, changes, s.services, now, observed.images)
       const { stalled: _cleared, ...rest } = s
       return {
         ...rest,

@@ -151,7 +151,7 @@ export const reconcileProject = Effect.fnUntraced(function* (
   const failed = hasFailures(changes)
   const now = iso(yield* Clock.currentTimeMillis)
   // First creations not waited for stay Progressing until a later pass sees their health.
-  const statuses = serviceStatuses(desired, observed.containers, changes, services, now)
+  const statuses = serviceStatuses(desired, observed.containers, changes, services, now, observed.images)
   return {
     status: {
       ...base,

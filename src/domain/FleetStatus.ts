@@ -1,5 +1,6 @@
 import type { BuildResult } from "./BuildSpec.ts"
 import type { HookResult } from "./HookResult.ts"
+import type { ObservedPort } from "./ObservedState.ts"
 import type { HealthStatus, PassResult, SyncStatus } from "./statusVocabulary.ts"
 
 /**
@@ -13,6 +14,17 @@ export interface ServiceStatus {
   readonly track?: "digest"
   /** The container's name, once it exists. */
   readonly container?: string
+  /** The id (`sha256:...`) of the image the container runs, as the engine listed it. */
+  readonly imageId?: string
+  /** That image's repository digest (`name@sha256:...`), when it was pulled from a registry. */
+  readonly digest?: string
+  /**
+   * The running container's ports as the engine lists them: published (`hostIp`,
+   * `hostPort` → `containerPort`/`protocol`) and exposed ones (no host side). Absent
+   * while the container is not running, and for a service changed by the last pass
+   * until a pass observes its new container.
+   */
+  readonly ports?: ReadonlyArray<ObservedPort>
   readonly sync: SyncStatus
   readonly health: HealthStatus
   /** A job that has run (health `Completed`, or sync `Failed`): its container's exit code. */

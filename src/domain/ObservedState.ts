@@ -1,4 +1,17 @@
 /**
+ * A port of a running container as the engine lists it: published (`hostPort`, on
+ * `hostIp`) or only exposed (no host side). Docker lists a binding once per host
+ * address family (`0.0.0.0` and `::`).
+ */
+export interface ObservedPort {
+  readonly containerPort: number
+  /** `tcp`, `udp` or `sctp`. */
+  readonly protocol: string
+  readonly hostIp?: string
+  readonly hostPort?: number
+}
+
+/**
  * The small projection of the engine's state that the planner needs. Built from one
  * container list (filtered by the `fleetd.fleet` label) and one image list; never
  * from raw `inspect` output.
@@ -21,6 +34,8 @@ export interface ObservedContainer {
   readonly networks: ReadonlyArray<string>
   /** Named volumes mounted, by name. */
   readonly volumes: ReadonlyArray<string>
+  /** Its ports, when the list said (engines list them only while the container runs). */
+  readonly ports?: ReadonlyArray<ObservedPort>
 }
 
 export interface ObservedImage {

@@ -1,6 +1,6 @@
 import { normalizeImageRef } from "../domain/imageRef.ts"
 import { Labels } from "../domain/labels.ts"
-import type { ObservedContainer, ObservedImage } from "../domain/ObservedState.ts"
+import type { ObservedContainer, ObservedImage, ObservedPort } from "../domain/ObservedState.ts"
 import type { ContainerState } from "./ContainerEngine.ts"
 
 /**
@@ -25,6 +25,43 @@ export interface ListedContainer {
     | ReadonlyArray<{ readonly Type?: string | undefined; readonly Name?: string | undefined }>
     | null
     | undefined
+  /** Published bindings and (Docker only) exposed ports: the list call already carries them. */
+  readonly Ports?:
+    | ReadonlyArray<{
+        readonly IP?: string | undefined
+        readonly PrivatePort?: number | undefined
+        readonly PublicPort?: number | undefined
+        readonly Type?: string | undefined
+      }>
+    | null
+    | undefined
+}
+
+/** Code-point order: the same on every machine, whatever its locale. */
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+/** The listed ports, de-duplicated and sorted, so an unchanged container gives an unchanged status. */
+const portsOf = (ports: ListedContainer["Ports"]): ReadonlyArray<ObservedPort> => {
+  const out = new Map<string, ObservedPort>()
+  for (const p of ports ?? []) {
+    if (p.PrivatePort === undefined) continue
+    const port: ObservedPort = {
+      containerPort: p.PrivatePort,
+      protocol: p.Type ?? "tcp",
+      ...(p.PublicPort === undefined || p.PublicPort === 0 ? {} : { hostPort: p.PublicPort }),
+      ...(p.PublicPort === undefined || p.PublicPort === 0 || p.IP === undefined || p.IP === ""
+        ? {}
+        : { hostIp: p.IP }),
+    }
+    out.set(`${port.containerPort}/${port.protocol}/${port.hostIp ?? ""}/${port.hostPort ?? ""}`, port)
+  }
+  return [...out.values()].sort(
+    (a, b) =>
+      a.containerPort - b.containerPort ||
+      byText(a.protocol, b.protocol) ||
+      (a.hostPort ?? 0) - (b.hostPort ?? 0) ||
+      byText(a.hostIp ?? "", b.hostIp ?? ""),
+  )
 }
 
 const healthOf = (status: string | undefined): ObservedContainer["health"] => {
@@ -43,6 +80,7 @@ const exitCodeOf = (state: string | undefined, status: string | undefined): numb
 export const toObservedContainer = (c: ListedContainer): ObservedContainer => {
   const health = healthOf(c.Status)
   const exitCode = exitCodeOf(c.State, c.Status)
+  const ports = portsOf(c.Ports)
   return {
     id: c.Id,
     ...(health === undefined ? {} : { health }),
@@ -57,6 +95,7 @@ export const toObservedContainer = (c: ListedContainer): ObservedContainer => {
       .filter((m) => m.Type === "volume" && m.Name !== undefined && m.Name !== "")
       .map((m) => m.Name ?? "")
       .sort(),
+    ...(ports.length === 0 ? {} : { ports }),
   }
 }
 

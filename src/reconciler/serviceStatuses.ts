@@ -1,7 +1,7 @@
 import type { DesiredState } from "../domain/DesiredState.ts"
 import type { ServiceStatus } from "../domain/FleetStatus.ts"
 import { hasHealthcheck } from "../domain/firstCreation.ts"
-import type { ObservedContainer } from "../domain/ObservedState.ts"
+import type { ObservedContainer, ObservedImage } from "../domain/ObservedState.ts"
 import type { HealthStatus } from "../domain/statusVocabulary.ts"
 import type { ChangeSet } from "./ChangeSet.ts"
 
@@ -13,6 +13,20 @@ const healthOf = (container: ObservedContainer | undefined): HealthStatus => {
   if (container.health === "unhealthy") return "Unhealthy"
   if (container.health === "starting") return "Starting"
   return "Healthy"
+}
+
+/** What the observed container runs and exposes (before this pass changed anything). */
+const observedFacts = (
+  container: ObservedContainer | undefined,
+  images: ReadonlyArray<ObservedImage>,
+): Pick<ServiceStatus, "imageId" | "digest" | "ports"> => {
+  if (container === undefined) return {}
+  const digest = images.find((i) => i.id === container.imageId)?.refs.find((ref) => ref.includes("@sha256:"))
+  return {
+    ...(container.imageId === "" ? {} : { imageId: container.imageId }),
+    ...(digest === undefined ? {} : { digest }),
+    ...(container.ports === undefined ? {} : { ports: container.ports }),
+  }
 }
 
 /**
@@ -58,6 +72,7 @@ export const serviceStatuses = (
   changes: ChangeSet,
   previous: ReadonlyArray<ServiceStatus>,
   now: string,
+  images: ReadonlyArray<ObservedImage> = [],
 ): ReadonlyArray<ServiceStatus> =>
   desired.services.map((service): ServiceStatus => {
     const result = changes.services.find((s) => s.service === service.name)
@@ -72,10 +87,12 @@ export const serviceStatuses = (
         : {}),
       ...(before?.lastChange === undefined ? {} : { lastChange: before.lastChange }),
     }
+    // The container this pass observed still runs unless the pass changed it.
+    const observedBase = { ...base, ...observedFacts(container, images) }
     if (result === undefined || result.outcome === "unchanged") {
       const first = firstHealthAfter(before, container, hasHealthcheck(service.spec), now)
       const sync = first?.lastError === undefined ? "Synced" : "Failed"
-      return { ...base, sync, health: healthOf(container), ...first }
+      return { ...observedBase, sync, health: healthOf(container), ...first }
     }
     if (result.outcome === "completed") {
       return { ...base, sync: "Synced", health: "Completed", exitCode: result.exitCode ?? 0 }
@@ -83,7 +100,7 @@ export const serviceStatuses = (
     if (result.outcome === "suspended") {
       // Left as it is on purpose: not an error, and earlier errors no longer apply.
       return {
-        ...base,
+        ...observedBase,
         sync: "Suspended",
         health: healthOf(container),
         ...(result.reason === undefined ? {} : { suspended: result.reason }),
@@ -92,7 +109,7 @@ export const serviceStatuses = (
     if (result.outcome === "held") {
       // Still the rolled-back state: the error (and log tail) of the rollback stays.
       return {
-        ...base,
+        ...observedBase,
         sync: "RolledBack",
         health: healthOf(container),
         ...(before?.lastError === undefined ? {} : { lastError: before.lastError }),
@@ -101,7 +118,7 @@ export const serviceStatuses = (
     if (result.outcome === "failed" || result.outcome === "blocked" || result.outcome === "rolled-back") {
       const logs = result.logs === undefined ? "" : `\nlast log lines:\n${result.logs}`
       return {
-        ...base,
+        ...observedBase,
         sync: result.outcome === "rolled-back" ? "RolledBack" : "Failed",
         health: healthOf(container),
         ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
@@ -135,5 +152,12 @@ export const serviceStatuses = (
         ? "Healthy"
         : "Starting"
       : healthOf(container)
-    return { ...base, container: service.containerName, sync: "Synced", health, lastChange }
+    // A new or restarted container: its ports are observed by the next pass; its image id
+    // is known when the replacement changed the image.
+    const facts = changedOutcomes.has(result.outcome)
+      ? result.image === undefined
+        ? {}
+        : { imageId: result.image.to }
+      : observedFacts(container, images)
+    return { ...base, ...facts, container: service.containerName, sync: "Synced", health, lastChange }
   })

@@ -1,4 +1,5 @@
 import type { PassStatus, ServiceStatus, SourceStatus } from "../domain/FleetStatus.ts"
+import type { ObservedPort } from "../domain/ObservedState.ts"
 import { type Html, html } from "./html.ts"
 
 /**
@@ -75,3 +76,24 @@ export const changeSummary = (pass: PassStatus): Html => {
       }</li>`,
   )}</ul>`
 }
+
+/**
+ * A port as `docker ps` writes it: `127.0.0.1:8080 → 80/tcp`, `[::]:8080 → 80/tcp`, or
+ * `9000/tcp` for a port only exposed. No host address (Podman) means all of them.
+ */
+export const portText = (p: ObservedPort): string => {
+  const target = `${p.containerPort}/${p.protocol}`
+  if (p.hostPort === undefined) return target
+  const ip = p.hostIp ?? "0.0.0.0"
+  return `${ip.includes(":") ? `[${ip}]` : ip}:${p.hostPort} → ${target}`
+}
+
+/** A fleet's stalled revision: why, and each `file:line:col` issue. */
+export const stalledBlock = (stalled: SourceStatus["stalled"]): Html =>
+  stalled === undefined
+    ? html``
+    : html`<div class="stalled">
+        <h4>Stalled at revision <code>${shortRevision(stalled.revision)}</code></h4>
+        <p>${stalled.reason}</p>
+        ${stalled.issues.length === 0 ? "" : html`<ul class="issues">${stalled.issues.map((i) => html`<li><code>${i}</code></li>`)}</ul>`}
+      </div>`

@@ -1,4 +1,4 @@
-import type { LeaseStatus, PassStatus, SourceStatus } from "../domain/FleetStatus.ts"
+import type { DaemonStatus, LeaseStatus, PassStatus, SourceStatus } from "../domain/FleetStatus.ts"
 import { forgeCommitUrl } from "./forgeCommitUrl.ts"
 import {
   badge,
@@ -8,6 +8,7 @@ import {
   fleetsOf,
   servicePath,
   shortRevision,
+  stalledBlock,
   when,
 } from "./fragments.ts"
 import { type Html, html } from "./html.ts"
@@ -35,15 +36,6 @@ const lastPass = (pass: PassStatus | undefined): Html =>
         ${pass.triggers.join(", ")}, ${when(pass.finishedAt ?? pass.startedAt)}
         ${pass.durationMs === undefined ? "" : html`in ${duration(pass.durationMs)}`}
         ${pass.error === undefined ? "" : html`<pre class="error">${pass.error}</pre>`}`
-
-const stalledBlock = (stalled: FleetView["stalled"]): Html =>
-  stalled === undefined
-    ? html``
-    : html`<div class="stalled">
-        <h4>Stalled at revision <code>${shortRevision(stalled.revision)}</code></h4>
-        <p>${stalled.reason}</p>
-        ${stalled.issues.length === 0 ? "" : html`<ul class="issues">${stalled.issues.map((i) => html`<li><code>${i}</code></li>`)}</ul>`}
-      </div>`
 
 const fleetTable = (source: SourceStatus, view: FleetView): Html => html`
   <div class="fleet">
@@ -106,6 +98,11 @@ const sourceSection = (data: PageData, source: SourceStatus, index: number): Htm
           ? html` (attempted ${revisionLink(source, source.lastAttemptedRevision)}${commitLine(data, source.lastAttemptedRevision)})`
           : ""
       }</dd>
+      ${
+        source.rollingOut === undefined
+          ? ""
+          : html`<dt>Rolling out</dt><dd>${badge("Reconciling")} ${revisionLink(source, source.rollingOut)}${commitLine(data, source.rollingOut)}</dd>`
+      }
       <dt>Last pass</dt><dd>${lastPass(source.lastPass)}</dd>
       <dt>Next poll</dt><dd>${when(source.nextPassAt)}</dd>
       <dt>Engine</dt><dd>${
@@ -121,6 +118,23 @@ const sourceSection = (data: PageData, source: SourceStatus, index: number): Htm
     ${fleetsOf(source).map((view) => fleetTable(source, view))}
   </section>`
 
+/** The notification targets' delivery, by label only: a target's URL holds its token. */
+const notificationsSection = (targets: DaemonStatus["notifications"]): Html =>
+  targets === undefined || targets.length === 0
+    ? html``
+    : html`<section class="source" aria-labelledby="notifications">
+        <h2 id="notifications">Notifications ${targets.some((t) => t.failing) ? badge("Failing") : ""}</h2>
+        <table>
+          <thead><tr><th scope="col">Target</th><th scope="col">State</th><th scope="col">Delivered</th><th scope="col">Dropped</th><th scope="col">Last error</th></tr></thead>
+          <tbody>${targets.map(
+            (t) => html`<tr><th scope="row">${t.target}</th>
+              <td>${t.failing ? html`${badge("failed")} since ${when(t.since)}` : badge("success")}</td>
+              <td>${t.delivered}</td><td>${t.dropped}</td>
+              <td>${t.lastError === undefined ? html`<span class="muted">—</span>` : html`<span class="error">${t.lastError}</span>`}</td></tr>`,
+          )}</tbody>
+        </table>
+      </section>`
+
 /** `GET /`: every source, its fleets and their services. */
 export const overviewPage = (data: PageData): { readonly title: string; readonly main: Html } => ({
   title: "fleetd",
@@ -131,5 +145,6 @@ export const overviewPage = (data: PageData): { readonly title: string; readonly
         : html`<p class="error">The config file's last reload was refused (${when(data.status.config.error.at)}): ${data.status.config.error.message}</p>`
     }
     ${data.status.sources.length === 0 ? html`<p class="muted">No sources yet.</p>` : ""}
-    ${data.status.sources.map((s, i) => sourceSection(data, s, i))}`,
+    ${data.status.sources.map((s, i) => sourceSection(data, s, i))}
+    ${notificationsSection(data.status.notifications)}`,
 })

@@ -37,6 +37,7 @@ td.image code { white-space: nowrap; }
 .error { color: var(--bad); }
 .stalled, .failure { border-left: 4px solid var(--bad); padding: .2rem .9rem; margin: .6rem 0; background: var(--bad-bg); border-radius: 4px; }
 .stalled h4 { margin: .4rem 0; }
+.ports { list-style: none; margin: .2rem 0 0; padding: 0; }
 .issues, .changes, .leases { margin: .3rem 0; padding-left: 1.2rem; }
 button { font: inherit; padding: .3rem .9rem; border-radius: 6px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); cursor: pointer; }
 button:disabled { cursor: not-allowed; opacity: .6; }

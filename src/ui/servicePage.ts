@@ -1,7 +1,7 @@
 import type { BuildResult } from "../domain/BuildSpec.ts"
-import type { ServiceStatus } from "../domain/FleetStatus.ts"
+import type { ServiceStatus, SourceStatus } from "../domain/FleetStatus.ts"
 import { type HookResult, hookStepName } from "../domain/HookResult.ts"
-import { badge, duration, fleetsOf, shortRevision, when } from "./fragments.ts"
+import { badge, duration, fleetsOf, portText, shortRevision, stalledBlock, when } from "./fragments.ts"
 import { type Html, html } from "./html.ts"
 import type { PageData } from "./pageData.ts"
 
@@ -31,13 +31,56 @@ const errorMessage = (message: string): Html => {
   return html`<p class="error">${head}</p>${tail === undefined ? "" : html`<h3>Last log lines</h3><pre class="log">${tail}</pre>`}`
 }
 
-const serviceBody = (s: ServiceStatus): Html => html`
+const denialPrefix = "denied by operator policy: "
+const policyDenial =
+  /^denied by operator policy: (.*?) is not allowed; allow it with (.*?) in the policy file(.*)$/s
+
+/**
+ * A service the operator policy blocks (docs/policy.md): each denial, with the policy
+ * key that would allow it in `<code>`. Undefined when the error is not a policy block.
+ */
+const policyBlock = (message: string): Html | undefined => {
+  if (!message.startsWith(denialPrefix)) return undefined
+  const parts = message.split(`; ${denialPrefix}`).map((part, i) => (i === 0 ? part : denialPrefix + part))
+  return html`<p class="error">Blocked by the operator policy: what runs for it is left as it is.</p>
+    <ul class="issues">${parts.map((part) => {
+      const d = policyDenial.exec(part)
+      return d === null
+        ? html`<li>${part}</li>`
+        : html`<li><code>${d[1]}</code> is not allowed${d[3]}: allow it with <code>${d[2]}</code> in the policy file</li>`
+    })}</ul>`
+}
+
+const imageFacts = (s: ServiceStatus): Html =>
+  html`<code>${s.image}</code>${s.track === undefined ? "" : " (tracking its digest)"}${
+    s.digest === undefined ? "" : html`<br><span class="muted">digest</span> <code>${s.digest}</code>`
+  }${s.imageId === undefined ? "" : html`<br><span class="muted">image id</span> <code title="${s.imageId}">${s.imageId.slice(0, 19)}</code>`}`
+
+const containerFacts = (s: ServiceStatus): Html =>
+  s.container === undefined
+    ? html`<span class="muted">none</span>`
+    : html`<code>${s.container}</code>${
+        s.ports === undefined || s.ports.length === 0
+          ? ""
+          : html`<ul class="ports" aria-label="Ports">${s.ports.map(
+              (p) =>
+                html`<li><code>${portText(p)}</code>${p.hostPort === undefined ? html` <span class="muted">exposed</span>` : ""}</li>`,
+            )}</ul>`
+      }`
+
+const serviceBody = (s: ServiceStatus, source: SourceStatus, stalled: SourceStatus["stalled"]): Html => html`
+  ${stalledBlock(stalled)}
   <dl class="facts">
     <dt>Sync</dt><dd>${badge(s.sync)}</dd>
     <dt>Health</dt><dd>${badge(s.health)}${s.exitCode === undefined ? "" : html` (exit code ${s.exitCode})`}</dd>
-    <dt>Image</dt><dd><code>${s.image}</code>${s.track === undefined ? "" : " (tracking its digest)"}</dd>
-    <dt>Container</dt><dd>${s.container === undefined ? html`<span class="muted">none</span>` : html`<code>${s.container}</code>`}</dd>
+    <dt>Image</dt><dd>${imageFacts(s)}</dd>
+    <dt>Container</dt><dd>${containerFacts(s)}</dd>
     ${s.suspended === undefined ? "" : html`<dt>Suspended</dt><dd>${s.suspended}</dd>`}
+    ${
+      source.rollingOut === undefined
+        ? ""
+        : html`<dt>Rolling out</dt><dd>${badge("Reconciling")} revision <code title="${source.rollingOut}">${shortRevision(source.rollingOut)}</code></dd>`
+    }
   </dl>
   <section aria-labelledby="last-change">
     <h2 id="last-change">Last change</h2>
@@ -54,7 +97,7 @@ const serviceBody = (s: ServiceStatus): Html => html`
       ? ""
       : html`<section aria-labelledby="last-error" class="failure">
           <h2 id="last-error">Last error ${when(s.lastError.at)}</h2>
-          ${errorMessage(s.lastError.message)}
+          ${policyBlock(s.lastError.message) ?? errorMessage(s.lastError.message)}
           ${hooksTable(s.lastError.hooks)}${buildBlock(s.lastError.build)}
         </section>`
   }`
@@ -74,6 +117,6 @@ export const servicePage = (
   return {
     title: `${name} · fleetd`,
     main: html`<nav aria-label="Breadcrumb"><a href="/">Fleets</a> › ${sourceName} › ${fleet}</nav>
-      <h1>Service ${name}</h1>${serviceBody(service)}`,
+      <h1>Service ${name}</h1>${serviceBody(service, source, view?.stalled)}`,
   }
 }

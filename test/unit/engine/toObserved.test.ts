@@ -26,6 +26,33 @@ describe("projections", () => {
     })
   })
 
+  it("reads a running container's ports from the list as Docker and Podman answer it", () => {
+    // Docker 20.10: each binding per address family, and exposed-only ports without a host side.
+    const docker = toObservedContainer({
+      Id: "d",
+      Ports: [
+        { IP: "::", PrivatePort: 81, PublicPort: 18772, Type: "udp" },
+        { PrivatePort: 9000, Type: "tcp" },
+        { IP: "127.0.0.1", PrivatePort: 80, PublicPort: 18771, Type: "tcp" },
+        { IP: "0.0.0.0", PrivatePort: 81, PublicPort: 18772, Type: "udp" },
+        { IP: "127.0.0.1", PrivatePort: 80, PublicPort: 18771, Type: "tcp" },
+      ],
+    })
+    expect(docker.ports).toEqual([
+      { containerPort: 80, protocol: "tcp", hostIp: "127.0.0.1", hostPort: 18771 },
+      { containerPort: 81, protocol: "udp", hostIp: "0.0.0.0", hostPort: 18772 },
+      { containerPort: 81, protocol: "udp", hostIp: "::", hostPort: 18772 },
+      { containerPort: 9000, protocol: "tcp" },
+    ])
+    // Podman 4.3: no IP for all addresses.
+    expect(
+      toObservedContainer({ Id: "p", Ports: [{ PrivatePort: 81, PublicPort: 18772, Type: "udp" }] }).ports,
+    ).toEqual([{ containerPort: 81, protocol: "udp", hostPort: 18772 }])
+    // A stopped container lists none: no field.
+    expect(toObservedContainer({ Id: "s", Ports: [] })).not.toHaveProperty("ports")
+    expect(toObservedContainer({ Id: "n", Ports: null })).not.toHaveProperty("ports")
+  })
+
   it.each([
     ["Up 3 minutes (healthy)", "healthy"],
     ["Up 2 seconds (health: starting)", "starting"],

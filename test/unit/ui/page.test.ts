@@ -129,6 +129,128 @@ describe("the pages", () => {
     expect(view.main.text).toContain("x-fleetd.hooks.pre_deploy[0] (run)")
   })
 
+  const servicePath = (s: SourceStatus, name: string) =>
+    `/services/${encodeURIComponent(s.name)}/${encodeURIComponent(s.fleet ?? "-")}/${encodeURIComponent(name)}`
+
+  it("service page: image id and digest, container and its published and exposed ports", () => {
+    const s = source({
+      services: [
+        {
+          name: "web",
+          image: "app:v2",
+          imageId: "sha256:0123456789abcdef0123456789abcdef",
+          digest: "registry.example/app@sha256:feed",
+          container: "f-web",
+          ports: [
+            { containerPort: 80, protocol: "tcp", hostIp: "127.0.0.1", hostPort: 8080 },
+            { containerPort: 81, protocol: "udp", hostIp: "::", hostPort: 8081 },
+            { containerPort: 82, protocol: "tcp", hostPort: 8082 },
+            { containerPort: 9000, protocol: "tcp" },
+          ],
+          sync: "Synced",
+          health: "Healthy",
+        },
+      ],
+    })
+    const text = pageView(servicePath(s, "web"), data(s))?.main.text ?? ""
+    expect(text).toContain("<code>registry.example/app@sha256:feed</code>")
+    expect(text).toContain(`title="sha256:0123456789abcdef0123456789abcdef">sha256:0123456789ab</code>`)
+    expect(text).toContain("<code>f-web</code>")
+    expect(text).toContain("<code>127.0.0.1:8080 → 80/tcp</code>")
+    expect(text).toContain("<code>[::]:8081 → 81/udp</code>")
+    expect(text).toContain("<code>0.0.0.0:8082 → 82/tcp</code>")
+    expect(text).toMatch(/<code>9000\/tcp<\/code> <span class="muted">exposed<\/span>/)
+  })
+
+  it("service page: a policy block names the policy key that would allow each denied field", () => {
+    const { stalled: _none, ...unstalled } = source()
+    const s: SourceStatus = {
+      ...unstalled,
+      services: [
+        {
+          name: "web",
+          image: "app:v2",
+          sync: "Failed",
+          health: "Missing",
+          lastError: {
+            at: "2026-12-04T10:00:01.000Z",
+            message:
+              "denied by operator policy: privileged: true is not allowed; allow it with allow.privileged: true in the policy file; " +
+              "denied by operator policy: cap_add SYS_ADMIN is not allowed; allow it with allow.cap_add: [SYS_ADMIN] in the policy file",
+          },
+        },
+      ],
+    }
+    const text = pageView(servicePath(s, "web"), data(s))?.main.text ?? ""
+    expect(text).toContain("Blocked by the operator policy")
+    expect(text).toContain(
+      "<li><code>privileged: true</code> is not allowed: allow it with <code>allow.privileged: true</code> in the policy file</li>",
+    )
+    expect(text).toContain("allow it with <code>allow.cap_add: [SYS_ADMIN]</code>")
+    expect(text).not.toContain("Stalled at revision")
+  })
+
+  it("service page: its fleet's stalled revision with file:line:col, the suspended reason, the revision rolling out", () => {
+    const s = source({
+      rollingOut: "fedcba9876543210fedcba9876543210fedcba98",
+      services: [
+        {
+          name: "db",
+          image: "postgres:16",
+          sync: "Suspended",
+          health: "Healthy",
+          suspended: `migrating ${evil}`,
+        },
+      ],
+    })
+    const text = pageView(servicePath(s, "db"), data(s))?.main.text ?? ""
+    noRawScript(text)
+    expect(text).toContain("Stalled at revision")
+    expect(text).toContain("<code>fleet.yaml:12:5: services.app.no_such_field: unknown &lt;script&gt;")
+    expect(text).toContain("<dt>Suspended</dt><dd>migrating &lt;script&gt;")
+    expect(text).toMatch(
+      /<dt>Rolling out<\/dt><dd>.*<code title="fedcba9876543210fedcba9876543210fedcba98">fedcba987654<\/code>/s,
+    )
+  })
+
+  it("overview: the revision rolling out, with its commit, and the notification targets' state, never a URL", () => {
+    const s = source({ rollingOut: sha })
+    const d = data(s)
+    const text =
+      pageView("/", {
+        ...d,
+        status: {
+          ...d.status,
+          notifications: [
+            { target: "slack #1", failing: false, delivered: 3, dropped: 0 },
+            {
+              target: `json #2${evil}`,
+              failing: true,
+              since: "2026-12-04T10:00:00.000Z",
+              lastError: `HTTP 500 ${evil}`,
+              delivered: 0,
+              dropped: 2,
+            },
+          ],
+        },
+      })?.main.text ?? ""
+    noRawScript(text)
+    expect(text).toMatch(
+      /<dt>Rolling out<\/dt><dd>.*href="https:\/\/github.com\/acme\/fleet\/commit\/0123456789abcdef/s,
+    )
+    expect(text).toContain("Notifications")
+    expect(text).toContain('<th scope="row">slack #1</th>')
+    expect(text).toContain("json #2&lt;script&gt;")
+    expect(text).toContain("HTTP 500 &lt;script&gt;")
+    expect(text).toMatch(
+      /<span class="badge bad">failed<\/span> since <time datetime="2026-12-04T10:00:00.000Z"/,
+    )
+    // Without targets, or without a pass rolling out, neither shows.
+    const plain = pageView("/", data(source()))?.main.text ?? ""
+    expect(plain).not.toContain("Notifications")
+    expect(plain).not.toContain("Rolling out")
+  })
+
   it("passes page lists each pass's trigger and change set", () => {
     const view = pageView("/passes", data())
     noRawScript(view?.main.text ?? "")
