@@ -34,13 +34,15 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${BASE}
-# git and ssh for the repository; nothing else runs in this image. A base that already
-# has them (the suite's stand-in) needs no apt run, and so no network. The data volume
+# git and ssh for the repository, gnupg for --verify-commits with OpenPGP keys (SSH
+# keys need only ssh-keygen, from openssh-client); nothing else runs in this image. A
+# base that already has git and ssh (the suite's stand-in) needs no apt run, and so no
+# network; without gpg it verifies SSH signatures only. The data volume
 # starts as the image's /data: owned by uid 1000, so a non-root run (above) can write
 # its checkout and state there.
 RUN if ! command -v git >/dev/null || ! command -v ssh >/dev/null || [ ! -s /etc/ssl/certs/ca-certificates.crt ]; then \
       apt-get update \
-   && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
+   && apt-get install -y --no-install-recommends git openssh-client ca-certificates gnupg \
    && rm -rf /var/lib/apt/lists/*; \
     fi \
  && mkdir -p /data && chown 1000:1000 /data

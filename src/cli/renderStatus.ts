@@ -44,6 +44,10 @@ export const renderStatus = (s: FleetStatus, now: number): string => {
         ? `lease:    fleet ${lease.fleet} held by this fleetd since ${ago(lease.since, now)}`
         : `lease:    WAITING for fleet ${lease.fleet}: held by ${describeHolder(lease.holder)}; expires ${ago(lease.expiresAt, now)} unless renewed`,
     )
+  if (s.verified !== undefined)
+    lines.push(
+      `signed:   ${s.verified.principal} (${s.verified.format} key ${s.verified.fingerprint}) on ${s.verified.object} ${short(s.verified.revision)}`,
+    )
   if (pass?.error !== undefined) lines.push(`error:    ${pass.error}`)
   if (s.stalled !== undefined) {
     lines.push(

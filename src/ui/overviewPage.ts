@@ -103,6 +103,11 @@ const sourceSection = (data: PageData, source: SourceStatus, index: number): Htm
           ? ""
           : html`<dt>Rolling out</dt><dd>${badge("Reconciling")} ${revisionLink(source, source.rollingOut)}${commitLine(data, source.rollingOut)}</dd>`
       }
+      ${
+        source.verified === undefined
+          ? ""
+          : html`<dt>Signed by</dt><dd>${source.verified.principal} <code>${source.verified.fingerprint}</code> <span class="muted">(${source.verified.format} ${source.verified.object}, ${shortRevision(source.verified.revision)})</span></dd>`
+      }
       <dt>Last pass</dt><dd>${lastPass(source.lastPass)}</dd>
       <dt>Next poll</dt><dd>${when(source.nextPassAt)}</dd>
       <dt>Engine</dt><dd>${
@@ -115,6 +120,7 @@ const sourceSection = (data: PageData, source: SourceStatus, index: number): Htm
     </dl>
     ${waitingLeases(source.leases)}
     ${source.lastPass?.changes === undefined ? "" : html`<details><summary>Last pass's changes</summary>${changeSummary(source.lastPass)}</details>`}
+    ${source.projects !== undefined ? stalledBlock(source.stalled) : ""}
     ${fleetsOf(source).map((view) => fleetTable(source, view))}
   </section>`
 

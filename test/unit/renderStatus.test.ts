@@ -68,6 +68,25 @@ describe("fleetd status rendering", () => {
     expect(text).toMatch(/worker\s+Failed\s+Missing\s+app:1\s+-\s+image app:1 not found/)
   })
 
+  it("names the signer of the verified revision (--verify-commits)", () => {
+    const text = renderStatus(
+      {
+        ...status,
+        verified: {
+          revision: "a".repeat(40),
+          format: "ssh",
+          fingerprint: "SHA256:oRBE0JbExAU6",
+          principal: "alice@example.com",
+          object: "commit",
+        },
+      },
+      now,
+    )
+    expect(text).toContain(
+      `signed:   alice@example.com (ssh key SHA256:oRBE0JbExAU6) on commit ${"a".repeat(12)}`,
+    )
+  })
+
   it("says when the engine cannot be reached", () => {
     const text = renderStatus({ ...status, engine: { reachable: false, error: "connect ENOENT" } }, now)
     expect(text).toContain("engine:   UNREACHABLE: connect ENOENT")

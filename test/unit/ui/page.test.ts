@@ -109,6 +109,36 @@ describe("the pages", () => {
     expect(view.main.text).toContain("by Mallory &lt;script&gt;")
   })
 
+  it("overview: the signer of the verified revision, escaped; a refused signature with projects shows at the source", () => {
+    const verified = {
+      revision: sha,
+      format: "openpgp" as const,
+      fingerprint: "C1E5383E23A1467F099D4C16625B35D7F6D46D99",
+      principal: `Bob ${evil}`,
+      object: "tag" as const,
+    }
+    const view = pageView("/", data(source({ verified })))
+    if (view === undefined) throw new Error("no overview")
+    noRawScript(view.main.text)
+    expect(view.main.text).toContain("<dt>Signed by</dt><dd>Bob &lt;script&gt;")
+    expect(view.main.text).toContain("<code>C1E5383E23A1467F099D4C16625B35D7F6D46D99</code>")
+    const refused = pageView(
+      "/",
+      data(
+        source({
+          projects: [],
+          stalled: {
+            revision: sha,
+            reason: "commit is refused by --verify-commits: it is not signed",
+            issues: [],
+            unverified: true,
+          },
+        }),
+      ),
+    )
+    expect(refused?.main.text).toContain("refused by --verify-commits: it is not signed")
+  })
+
   it("the whole document has exactly the page's own script", () => {
     const view = pageView("/", data())
     if (view === undefined) throw new Error("no overview")
