@@ -14,7 +14,7 @@ import { ManifestSource, SourceError, type SourceSnapshot } from "./ManifestSour
 import { redactUrl } from "./redactUrl.ts"
 import { removeStaleLocks } from "./removeStaleLocks.ts"
 import { makeRunGit } from "./runGit.ts"
-import { verifyRevision } from "./verifyRevision.ts"
+import { type VerifiedMemory, verifyRevision } from "./verifyRevision.ts"
 
 export interface GitSourceOptions {
   /** Told the duration and outcome of every network fetch (the daemon records a metric). */
@@ -66,6 +66,9 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
         Effect.map((sha) => (fullSha.test(sha) ? sha : undefined)),
         Effect.orElseSucceed(() => undefined),
       )
+
+    /** The last accepted signature check (verifyRevision.ts); syncs are serialized by `lock`. */
+    const verified: VerifiedMemory = {}
 
     let remoteChecked = false
     const prepareCheckout = Effect.fn("GitSource.prepareCheckout")(function* () {
@@ -225,6 +228,7 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
               yield* verifyTarget(target),
               environment,
               config.timeout,
+              verified,
             )
       // Usually the checkout already is exactly the target: one status call (which always
       // prints its header, see fetchArgs) proves it and spares a checkout and a clean.

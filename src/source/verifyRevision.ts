@@ -74,12 +74,24 @@ const carriesSignature = (kind: "commit" | "tag", raw: string): boolean => {
   return /-----BEGIN (PGP|SSH) SIGNATURE-----/.test(raw)
 }
 
+/**
+ * The last accepted check of one source. An object id names its content and signature
+ * for ever, so the same id against the same keys file gives the same answer: a poll that
+ * finds nothing new spares the ~100 ms of spawning git, ssh-keygen or gpg. (An OpenPGP
+ * key that expires later does not withdraw a revision already accepted; a new revision,
+ * or any change to the file, is checked afresh.) Refusals are not remembered.
+ */
+export interface VerifiedMemory {
+  last?: { readonly id: string; readonly keys: string; readonly signer: Signer }
+}
+
 export const verifyRevision = (
   keysFile: string,
   dir: string,
   target: VerifyTarget,
   environment: GitEnvironment,
   timeout: Duration.Duration,
+  memory: VerifiedMemory = {},
 ): Effect.Effect<Signer, SourceError> =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -91,6 +103,9 @@ export const verifyRevision = (
             `cannot read the keys file of --verify-commits (${keysFile}): ${e instanceof Error ? e.message : String(e)} (check the path and its permissions; nothing is applied until it can be read)`,
           ),
       })
+      const id = target.tag?.id ?? target.commit
+      const known = memory.last
+      if (known !== undefined && known.id === id && known.keys === content) return known.signer
       const format = keysFormat(content)
       if (
         format === "ssh" &&
@@ -124,7 +139,6 @@ export const verifyRevision = (
           )
       }
       const kind = target.tag === undefined ? "commit" : "tag"
-      const id = target.tag?.id ?? target.commit
       const shown =
         target.tag === undefined ? `commit ${target.commit}` : `tag ${target.tag.name} (${target.commit})`
       const object = yield* run("git", ["cat-file", kind, id], dir, env, millis)
@@ -195,7 +209,9 @@ export const verifyRevision = (
           target.commit,
           `${shown} is refused by --verify-commits: it is signed with an ${result.signer.format} key, but the keys file holds ${format} keys (${sourceHint("Unverified")})`,
         )
-      return { ...result.signer, object: kind } satisfies Signer
+      const signer: Signer = { ...result.signer, object: kind }
+      memory.last = { id, keys: content, signer }
+      return signer
     }),
   )
 

@@ -129,7 +129,7 @@ describe("--verify-commits on the git source", () => {
   )
 
   it.live(
-    "a key added to the file lets the refused head through on the next sync, without a new commit",
+    "a key added to the file lets the refused head through on the next sync, without a new commit; a key removed refuses it again",
     () =>
       Effect.gen(function* () {
         const keys = yield* tempDir("verify-keys")
@@ -147,6 +147,10 @@ describe("--verify-commits on the git source", () => {
         const synced = yield* source.sync
         expect(synced.revision).toBe(head)
         expect(synced.signer?.principal).toBe("carol@example.com")
+        // Accepted once is not accepted for ever: removing the key refuses the same head again.
+        expect((yield* source.sync).revision).toBe(head)
+        writeFileSync(keysFile, alice.trust)
+        expect((yield* refusal(source.sync)).message).toContain("not in the allowed_signers file")
       }),
   )
 
