@@ -3,6 +3,7 @@ import { Effect, Layer } from "effect"
 import { DaemonConfig, type DaemonSettings } from "../config/DaemonConfig.ts"
 import { defaultHistoryLimit, PassJournal } from "../history/PassJournal.ts"
 import { normalizeFleetName } from "../manifest/fleetName.ts"
+import { NoticeStore } from "../notify/NoticeStore.ts"
 import { SourceNotices } from "../notify/SourceNotices.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { PullLog } from "../reconciler/PullLog.ts"
@@ -62,6 +63,7 @@ export const sourceLayer = (name: string, settings: DaemonSettings) => {
     PassMemory.layer,
     Layer.succeed(DaemonConfig)(settings),
     PullLog.file(join(settings.dataDir, "pulls.json")),
+    NoticeStore.file(join(settings.dataDir, "notices.json")),
     PassJournal.file(join(settings.dataDir, "history.jsonl"), {
       source: name,
       limit: settings.history ?? defaultHistoryLimit,

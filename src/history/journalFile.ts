@@ -1,6 +1,7 @@
-import { mkdir, open, readFile, rename, stat, truncate } from "node:fs/promises"
+import { mkdir, open, readFile, stat, truncate } from "node:fs/promises"
 import { dirname } from "node:path"
 import { type HistoryEntry, isHistoryEntry } from "./HistoryEntry.ts"
+import { writeFileAtomic } from "./writeFileAtomic.ts"
 
 /** A journal file as read: its good entries, and what was wrong with the rest. */
 export interface JournalContents {
@@ -105,23 +106,6 @@ export const appendRecord = async (path: string, entry: HistoryEntry): Promise<v
   }
 }
 
-/**
- * Replaces the journal with `entries`: written to a temporary file, synced, then renamed
- * over it, so a crash leaves either the old file or the new one, whole.
- */
-export const rewriteJournal = async (path: string, entries: ReadonlyArray<HistoryEntry>): Promise<void> => {
-  await mkdir(dirname(path), { recursive: true })
-  const tmp = `${path}.tmp`
-  const handle = await open(tmp, "w")
-  try {
-    await handle.writeFile(entries.map((e) => `${JSON.stringify(e)}\n`).join(""))
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  await rename(tmp, path)
-  // The rename itself is durable once the directory is synced; not every platform allows it.
-  const dir = await open(dirname(path), "r").catch(() => undefined)
-  await dir?.sync().catch(() => undefined)
-  await dir?.close()
-}
+/** Replaces the journal with `entries`, atomically (writeFileAtomic). */
+export const rewriteJournal = (path: string, entries: ReadonlyArray<HistoryEntry>): Promise<void> =>
+  writeFileAtomic(path, entries.map((e) => `${JSON.stringify(e)}\n`).join(""))

@@ -1,6 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises"
-import { dirname } from "node:path"
+import { readFile } from "node:fs/promises"
 import { Context, Effect, Layer, Ref } from "effect"
+import { writeFileAtomic } from "../history/writeFileAtomic.ts"
 import { logEvent } from "../observability/logEvent.ts"
 
 /**
@@ -73,13 +73,9 @@ const readPulls = async (path: string): Promise<ReadonlyMap<string, number>> => 
   }
 }
 
-/** Written to a temporary file and renamed, so a crash never leaves half a file. */
-const writePulls = async (path: string, pulls: ReadonlyMap<string, number>): Promise<void> => {
-  await mkdir(dirname(path), { recursive: true })
-  const tmp = `${path}.tmp`
-  await writeFile(
-    tmp,
+/** Replaced atomically (writeFileAtomic), so a crash never leaves half a file. */
+const writePulls = (path: string, pulls: ReadonlyMap<string, number>): Promise<void> =>
+  writeFileAtomic(
+    path,
     `${JSON.stringify(Object.fromEntries([...pulls].sort(([a], [b]) => (a < b ? -1 : 1))))}\n`,
   )
-  await rename(tmp, path)
-}

@@ -48,13 +48,12 @@ describe.runIf(engine !== undefined)(`notifications on ${engine?.kind}`, () => {
     expect(logs).not.toContain(`127.0.0.1:${receiver.port}`)
   })
 
-  it("a rollback is told once, its recovery once, ten no-op passes not at all; the forge sees each rollout", async () => {
+  it("a rollback is told once, its recovery once, ten no-op passes not at all, nor a restart; the forge sees each rollout", async () => {
     if (engine === undefined) return
     const docker = rawClient(engine)
     const port = await freePort()
-    const d = startDaemon(
-      ["--repo", remote.url, "--interval", "1h", "--data-dir", `${remote.work}/../data`],
-      {
+    const start = () =>
+      startDaemon(["--repo", remote.url, "--interval", "1h", "--data-dir", `${remote.work}/../data`], {
         dockerHost: engine.host,
         port,
         env: {
@@ -65,8 +64,8 @@ describe.runIf(engine !== undefined)(`notifications on ${engine?.kind}`, () => {
           ].join(","),
           FLEETD_PUBLIC_URL: `http://127.0.0.1:${port}/`,
         },
-      },
-    )
+      })
+    let d = start()
     daemon = d
     const sync = async () => {
       const response = await fetch(`${d.base}/sync?wait=true`, {
@@ -145,5 +144,19 @@ describe.runIf(engine !== undefined)(`notifications on ${engine?.kind}`, () => {
       { target: "json #1", failing: false, delivered: 4, dropped: 0 },
       { target: "gitea-status #2", failing: false, delivered: 6, dropped: 0 },
     ])
+
+    // A restart: what was told is read back from the data directory, so the new daemon's
+    // passes tell nothing again (no Applied, no second pending/success for the commit).
+    const told = receiver.received.length
+    const firstLogs = await stopDaemon(d)
+    expect(firstLogs).not.toContain(SIGNING)
+    d = start()
+    daemon = d
+    await eventually("the first pass after the restart", async () =>
+      (await d.status()).lastPass?.result === "success" ? true : undefined,
+    )
+    expect((await sync()).pass.result).toBe("success")
+    await new Promise((r) => setTimeout(r, 1500))
+    expect(receiver.received.slice(told).map((r) => r.path)).toEqual([])
   }, 60_000)
 })
