@@ -125,6 +125,11 @@ export const makeMetricsRegistry = (): MetricsRegistry["Service"] => {
     registers,
   })
   const samples = new SourceSamples()
+  // What each source last wrote with setServices (`fleet\0service` → `sync\0health`): a
+  // pass writes only the services whose sync or health changed, and removes only those
+  // that left. Removing and re-adding every service's 11 samples took 160 ms a pass at
+  // 1,000 services (prom-client's remove is a `delete` on a large object).
+  const servicesWritten = new Map<string, ReadonlyMap<string, string>>()
 
   const render = Effect.promise(async () => ({
     contentType: registry.contentType,
@@ -142,6 +147,10 @@ export const makeMetricsRegistry = (): MetricsRegistry["Service"] => {
     const inc = <T extends string>(counter: Counter<T>, labels: LabelValues<T>, by = 1) => {
       counter.inc(labels, by)
       samples.note(source, counter, labels)
+    }
+    const drop = <T extends string>(gauge: Gauge<T>, labels: LabelValues<T>) => {
+      gauge.remove(labels)
+      samples.drop(source, gauge, labels)
     }
     const observe = <T extends string>(histogram: Histogram<T>, labels: LabelValues<T>, seconds: number) => {
       histogram.observe(labels, seconds)
@@ -176,9 +185,13 @@ export const makeMetricsRegistry = (): MetricsRegistry["Service"] => {
         }),
       setServices: (services) =>
         Effect.sync(() => {
-          samples.clear(source, serviceSync)
-          samples.clear(source, serviceHealth)
+          const before = servicesWritten.get(source)
+          const now = new Map<string, string>()
           for (const s of services) {
+            const key = `${s.fleet}\u0000${s.service}`
+            const value = `${s.sync}\u0000${s.health}`
+            now.set(key, value)
+            if (before?.get(key) === value) continue
             for (const status of syncStates)
               set(
                 serviceSync,
@@ -192,6 +205,14 @@ export const makeMetricsRegistry = (): MetricsRegistry["Service"] => {
                 status === s.health ? 1 : 0,
               )
           }
+          // Services that left the manifest (or the fleet) lose their series.
+          for (const key of before?.keys() ?? [])
+            if (!now.has(key)) {
+              const [fleet = "", service = ""] = key.split("\u0000")
+              for (const status of syncStates) drop(serviceSync, { source, fleet, service, status })
+              for (const status of healthStates) drop(serviceHealth, { source, fleet, service, status })
+            }
+          servicesWritten.set(source, now)
         }),
       setRevision: (revision) =>
         Effect.sync(() => {
@@ -221,6 +242,10 @@ export const makeMetricsRegistry = (): MetricsRegistry["Service"] => {
     render,
     recordWebhook,
     forSource,
-    removeSource: (name) => Effect.sync(() => samples.forget(name)),
+    removeSource: (name) =>
+      Effect.sync(() => {
+        samples.forget(name)
+        servicesWritten.delete(name)
+      }),
   })
 }

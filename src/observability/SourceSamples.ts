@@ -30,6 +30,11 @@ export class SourceSamples {
     samples.set(JSON.stringify(labels), labels)
   }
 
+  /** Forgets one sample of `source` (the caller removed it from `metric`). */
+  drop<T extends string>(source: string, metric: Removable<T>, labels: LabelValues<T>): void {
+    this.bySource.get(source)?.get(metric)?.delete(JSON.stringify(labels))
+  }
+
   /** Whether `source` has any sample in `metric`. */
   has(source: string, metric: Removable<string>): boolean {
     return (this.bySource.get(source)?.get(metric)?.size ?? 0) > 0

@@ -18,10 +18,10 @@ const healthOf = (container: ObservedContainer | undefined): HealthStatus => {
 /** What the observed container runs and exposes (before this pass changed anything). */
 const observedFacts = (
   container: ObservedContainer | undefined,
-  images: ReadonlyArray<ObservedImage>,
+  images: ReadonlyMap<string, ObservedImage>,
 ): Pick<ServiceStatus, "imageId" | "digest" | "ports"> => {
   if (container === undefined) return {}
-  const digest = images.find((i) => i.id === container.imageId)?.refs.find((ref) => ref.includes("@sha256:"))
+  const digest = images.get(container.imageId)?.refs.find((ref) => ref.includes("@sha256:"))
   return {
     ...(container.imageId === "" ? {} : { imageId: container.imageId }),
     ...(digest === undefined ? {} : { digest }),
@@ -73,11 +73,17 @@ export const serviceStatuses = (
   previous: ReadonlyArray<ServiceStatus>,
   now: string,
   images: ReadonlyArray<ObservedImage> = [],
-): ReadonlyArray<ServiceStatus> =>
-  desired.services.map((service): ServiceStatus => {
-    const result = changes.services.find((s) => s.service === service.name)
-    const before = previous.find((s) => s.name === service.name)
-    const container = observed.find((c) => c.name === service.containerName)
+): ReadonlyArray<ServiceStatus> => {
+  // Indexed once: looking each service up by scanning the lists made a pass over 1,000
+  // services quadratic (bench/scale.ts).
+  const results = firstBy(changes.services, (s) => s.service)
+  const previousByName = firstBy(previous, (s) => s.name)
+  const containers = firstBy(observed, (c) => c.name)
+  const imagesById = firstBy(images, (i) => i.id)
+  return desired.services.map((service): ServiceStatus => {
+    const result = results.get(service.name)
+    const before = previousByName.get(service.name)
+    const container = containers.get(service.containerName)
     const base = {
       name: service.name,
       image: service.spec.image,
@@ -88,7 +94,7 @@ export const serviceStatuses = (
       ...(before?.lastChange === undefined ? {} : { lastChange: before.lastChange }),
     }
     // The container this pass observed still runs unless the pass changed it.
-    const observedBase = { ...base, ...observedFacts(container, images) }
+    const observedBase = { ...base, ...observedFacts(container, imagesById) }
     if (result === undefined || result.outcome === "unchanged") {
       const first = firstHealthAfter(before, container, hasHealthcheck(service.spec), now)
       const sync = first?.lastError === undefined ? "Synced" : "Failed"
@@ -158,6 +164,14 @@ export const serviceStatuses = (
       ? result.image === undefined
         ? {}
         : { imageId: result.image.to }
-      : observedFacts(container, images)
+      : observedFacts(container, imagesById)
     return { ...base, ...facts, container: service.containerName, sync: "Synced", health, lastChange }
   })
+}
+
+/** The first item for each key, as `Array.find` would have picked it. */
+const firstBy = <A>(items: ReadonlyArray<A>, key: (a: A) => string): ReadonlyMap<string, A> => {
+  const map = new Map<string, A>()
+  for (const item of items) if (!map.has(key(item))) map.set(key(item), item)
+  return map
+}

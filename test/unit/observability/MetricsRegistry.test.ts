@@ -139,6 +139,36 @@ describe("MetricsRegistry", () => {
     expect(await fleetdLines(registry)).toContain('fleetd_triggers_total{source="a",trigger="startup"} 1')
   })
 
+  it("leaves unchanged services' series as they are, and still follows every change", async () => {
+    const registry = makeMetricsRegistry()
+    const a = registry.forSource("a")
+    const health = (lines: ReadonlyArray<string>) =>
+      lines.filter((l) => l.startsWith("fleetd_service_health_status{") && l.endsWith(" 1"))
+    await Effect.runPromise(a.setServices([service("web", "app"), service("web", "db")]))
+    const first = await fleetdLines(registry)
+    // The same statuses again (a no-op pass): the same series.
+    await Effect.runPromise(a.setServices([service("web", "app"), service("web", "db")]))
+    expect(await fleetdLines(registry)).toEqual(first)
+    // One service's health changes, one leaves: both show.
+    await Effect.runPromise(a.setServices([{ ...service("web", "app"), health: "Unhealthy" }]))
+    const changed = await fleetdLines(registry)
+    expect(health(changed)).toEqual([
+      'fleetd_service_health_status{source="a",fleet="web",service="app",status="Unhealthy"} 1',
+    ])
+    expect(changed.filter((l) => l.includes('service="db"'))).toEqual([])
+    expect(changed.filter((l) => l.startsWith("fleetd_service_health_status{"))).toHaveLength(
+      first.filter((l) => l.startsWith("fleetd_service_health_status{")).length / 2,
+    )
+    // A source removed and back with the statuses it had: its series are written again.
+    await Effect.runPromise(registry.removeSource("a"))
+    await Effect.runPromise(
+      registry.forSource("a").setServices([{ ...service("web", "app"), health: "Unhealthy" }]),
+    )
+    expect(health(await fleetdLines(registry))).toEqual([
+      'fleetd_service_health_status{source="a",fleet="web",service="app",status="Unhealthy"} 1',
+    ])
+  })
+
   it("Metrics.layer is one source, default, rendering the whole registry", async () => {
     const body = await Effect.runPromise(
       Effect.gen(function* () {
