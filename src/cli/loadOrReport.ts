@@ -35,6 +35,7 @@ export const loadOrReport = Effect.fnUntraced(function* (args: CliArgs) {
       environment: withProfiles(process.env, args.profiles),
       repository: yield* repositoryOf(args.file),
       localFiles: args.localFiles,
+      target: args.swarm ? "swarm" : undefined,
     }),
   )
   if (loaded._tag === "Failure") {

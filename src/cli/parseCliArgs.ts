@@ -34,6 +34,8 @@ export interface CliArgs {
   readonly leaseWait: Duration.Duration
   /** apply: the expiry written in its lease records (`--lease-expiry`, as for `fleetd run`). */
   readonly leaseExpiry: Duration.Duration
+  /** `--swarm` (validate only, for now): check the manifest as Swarm services (docs/swarm.md). */
+  readonly swarm: boolean
 }
 
 export type ParsedArgs =
@@ -85,6 +87,8 @@ Options:
                        services with \`profiles:\` run only when one of theirs is enabled
       --local-files DIR  files git must not hold (secrets, host config, data), laid over the
                        repository at the same paths (also FLEETD_LOCAL_FILES; see docs/configuration.md)
+      --swarm          validate: check fleet.yaml as Docker Swarm services: deploy: replicas, placement,
+                       update and rollback settings read, one-host fields reported (docs/swarm.md)
   -h, --help           show this help
   -v, --version        show fleetd's version
 
@@ -189,6 +193,16 @@ const parseOneShot = (parsed: ReturnType<typeof parse>): ParsedArgs => {
   if (problem !== undefined) return { _tag: "UsageError", message: problem }
   if (values.projects !== undefined && values.file !== undefined)
     return { _tag: "UsageError", message: "give -f FILE or --projects GLOB, not both" }
+  if (values.swarm === true && command !== "validate")
+    return {
+      _tag: "UsageError",
+      message: `--swarm is only taken by validate for now: fleetd cannot ${command} a fleet on a Swarm yet (docs/swarm.md)`,
+    }
+  if (values.swarm === true && values.projects !== undefined)
+    return {
+      _tag: "UsageError",
+      message: "validate --swarm checks one manifest: give -f FILE, not --projects",
+    }
   if (projects !== undefined && projects.length > 0 && values.fleet !== undefined)
     return {
       _tag: "UsageError",
@@ -212,6 +226,7 @@ const parseOneShot = (parsed: ReturnType<typeof parse>): ParsedArgs => {
       localFiles: values["local-files"] ?? (process.env["FLEETD_LOCAL_FILES"] || undefined),
       leaseWait,
       leaseExpiry,
+      swarm: values.swarm ?? false,
     },
   }
 }
@@ -252,6 +267,7 @@ const parse = (argv: ReadonlyArray<string>) =>
       "local-files": { type: "string" },
       "lease-wait": { type: "string" },
       "lease-expiry": { type: "string" },
+      swarm: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

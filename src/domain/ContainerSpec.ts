@@ -16,6 +16,8 @@ export interface PortBinding {
   readonly published?: number
   /** Host address to bind; undefined means all addresses. */
   readonly hostIp?: string
+  /** Compose `mode: host` (long syntax): Swarm publishes on the task's node rather than ingress. */
+  readonly mode?: "host"
 }
 
 export type Mount =

@@ -1,5 +1,6 @@
 import type { BuildSpec } from "./BuildSpec.ts"
 import type { ContainerSpec } from "./ContainerSpec.ts"
+import type { SwarmDeploy } from "./SwarmDeploy.ts"
 
 /**
  * `periodic`: daily, weekly, every_<duration> (the period is DesiredService.pullPeriodMs).
@@ -118,6 +119,8 @@ export interface DesiredService {
    * `fleetd.project-source`). Not part of any hash: they say who owns, not what runs.
    */
   readonly ownerLabels?: Readonly<Record<string, string>>
+  /** The swarm target only: `deploy:` as Swarm reads it (the ServiceSpec is built from both). */
+  readonly swarm?: SwarmDeploy
 }
 
 export interface DesiredNetwork {
@@ -166,4 +169,6 @@ export interface DesiredState {
   readonly volumes: ReadonlyArray<DesiredVolume>
   /** `x-fleetd.prune_volumes`: volumes that leave the manifest are removed, not kept. */
   readonly pruneVolumes?: boolean
+  /** `swarm` (`--swarm`): services are meant to become Swarm services (docs/swarm.md). */
+  readonly target?: "swarm"
 }

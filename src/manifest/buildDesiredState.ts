@@ -7,6 +7,7 @@
 
 import type { DesiredNetwork, DesiredService, DesiredState, DesiredVolume } from "../domain/DesiredState.ts"
 import { containerName } from "../domain/labels.ts"
+import { checkSwarmNetworks } from "./checkSwarmFields.ts"
 import type { KeyValueEntry } from "./compose/keyValues.ts"
 import type { Manifest } from "./Manifest.ts"
 import { normalizeHooks } from "./normalizeHooks.ts"
@@ -29,9 +30,15 @@ const engineName = (
 
 export const buildDesiredState = (
   manifest: Manifest,
-  ctx: Omit<NormalizeContext, "networks" | "volumes" | "containerOf">,
+  ctx: Omit<NormalizeContext, "networks" | "volumes" | "containerOf" | "target"> & {
+    /** `--swarm` (validate only for now: no command applies the swarm target yet). */
+    readonly target?: "swarm" | undefined
+  },
 ): { readonly desired: DesiredState; readonly issues: ReadonlyArray<PathIssue> } => {
   const { fleet } = ctx
+  const swarm = ctx.target === "swarm"
+  // Swarm services can only join swarm-scoped networks, so overlay is the default there (as in docker stack deploy).
+  const defaultDriver = swarm ? "overlay" : "bridge"
   const declaredNetworks = Object.entries(manifest.networks ?? {})
   const services = Object.entries(manifest.services ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   const usesDefault = services.some(
@@ -42,7 +49,7 @@ export const buildDesiredState = (
   const networks: Array<DesiredNetwork> = declaredNetworks.map(([key, n]) => ({
     key,
     name: engineName(fleet, key, n),
-    driver: n?.driver ?? "bridge",
+    driver: n?.driver ?? defaultDriver,
     internal: n?.internal ?? false,
     labels: labelsOf(n?.labels),
     external: isExternal(n?.external),
@@ -52,7 +59,7 @@ export const buildDesiredState = (
     networks.push({
       key: "default",
       name: `${fleet}_default`,
-      driver: "bridge",
+      driver: defaultDriver,
       internal: false,
       labels: {},
       external: false,
@@ -74,19 +81,22 @@ export const buildDesiredState = (
 
   const objects = resolveFileObjects(manifest, ctx)
   const updateDefaults = normalizeFleetUpdate(manifest)
+  const { target: _, ...shared } = ctx
   const full: NormalizeContext = {
-    ...ctx,
+    ...shared,
     fileObjects: objects.objects,
     networks: new Map(networks.map((n) => [n.key, n.name])),
     volumes: new Map(volumes.map((v) => [v.key, v.name])),
     containerOf: (name) => manifest.services?.[name]?.container_name ?? containerName(fleet, name),
     ...(manifest["x-fleetd"]?.track === undefined ? {} : { track: manifest["x-fleetd"].track }),
     updateDefaults: updateDefaults.settings,
+    ...(swarm ? { target: "swarm" as const } : {}),
   }
   const issues: Array<PathIssue> = [
     ...objects.issues,
     ...updateDefaults.issues,
     ...checkTopLevelOther(manifest),
+    ...(swarm ? checkSwarmNetworks(manifest) : []),
   ]
   const desiredServices: Array<DesiredService> = services.map(([name, s]) => {
     const result = normalizeService(name, s, full)
@@ -104,6 +114,7 @@ export const buildDesiredState = (
       networks,
       volumes,
       ...(pruneVolumes ? { pruneVolumes } : {}),
+      ...(swarm ? { target: "swarm" as const } : {}),
     },
     issues,
   }

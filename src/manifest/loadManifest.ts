@@ -41,6 +41,8 @@ export interface LoadManifestOptions {
   readonly localFiles?: string | undefined
   /** Bind sources found nowhere live in `<binds>/<fleet>/` (`--repo` mode); unset: in the repository. */
   readonly binds?: string | undefined
+  /** `--swarm`: read the manifest for a Swarm (ManifestText.target). */
+  readonly target?: "swarm" | undefined
 }
 
 const fileError = (file: string, message: string, hint?: string) =>
@@ -113,6 +115,7 @@ const run = Effect.fnUntraced(function* (file: string, options: LoadManifestOpti
     repository,
     fleet: options.fleet,
     environment: options.environment,
+    target: options.target,
     dotEnv,
     sources: (path: string) => sources.get(path),
   }

@@ -43,6 +43,8 @@ export interface ManifestText {
    * undefined for one not read yet (the stage then asks for it). None by default.
    */
   readonly sources?: Sources
+  /** `--swarm`: read `deploy:` as Swarm does and report one-host fields (checkSwarmFields.ts). */
+  readonly target?: "swarm" | undefined
 }
 
 /** The stage needs these files (relative to the manifest's directory) read first. */
@@ -79,6 +81,7 @@ export interface StagedManifest {
   /** The included and extended files (and their env files), relative to the manifest's directory. */
   readonly sources: ReadonlyArray<string>
   readonly issues: ReadonlyArray<PathIssue>
+  readonly target?: "swarm" | undefined
 }
 
 /**
@@ -166,6 +169,7 @@ export const stageManifest = (input: ManifestText): ManifestResult | StagedManif
     refs: files.refs,
     sources: composed.files,
     issues,
+    ...(input.target === undefined ? {} : { target: input.target }),
   }
 }
 
@@ -179,6 +183,7 @@ export const finishManifest = (
     fleet: staged.fleet,
     root: staged.repository ?? staged.root,
     base: baseOf(staged),
+    target: staged.target,
     lookup: staged.lookup,
     file,
     warn: (path, message) => {

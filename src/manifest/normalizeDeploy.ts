@@ -4,7 +4,9 @@
  * `reservations.memory` MemoryReservation and `reservations.devices` device requests;
  * `restart_policy` wins over `restart`. Where compose-go refuses two distinct values
  * (`cpus` and `deploy.resources.limits.cpus`, ...), so does this. Swarm-only keys are
- * warnings, never silently dropped; more than one replica is an error.
+ * warnings, never silently dropped; more than one replica is an error. On the swarm
+ * target (`swarm`), normalizeSwarmDeploy.ts reads those keys instead, so they are
+ * neither warnings nor errors here.
  */
 import type { ContainerSpec, DeviceRequest } from "../domain/ContainerSpec.ts"
 import { parseByteSize } from "./compose/byteSize.ts"
@@ -35,7 +37,7 @@ const conditions: Readonly<Record<string, string>> = {
   always: "always",
 }
 
-export const normalizeDeploy = (name: string, service: Service): NormalizedDeploy => {
+export const normalizeDeploy = (name: string, service: Service, swarm = false): NormalizedDeploy => {
   const at = ["services", name] as const
   const issues: Array<PathIssue> = []
   const warnings: Array<PathIssue> = []
@@ -47,7 +49,7 @@ export const normalizeDeploy = (name: string, service: Service): NormalizedDeplo
   if (deploy !== undefined) {
     const d = [...at, "deploy"]
     const replicas = deploy.replicas === undefined ? 1 : intOf(deploy.replicas)
-    if (replicas !== 1)
+    if (replicas !== 1 && !swarm)
       issues.push(
         pathIssue(
           [...d, "replicas"],
@@ -63,6 +65,7 @@ export const normalizeDeploy = (name: string, service: Service): NormalizedDeplo
         ),
       )
     const ignored = (path: ReadonlyArray<PropertyKey>, what: string) =>
+      swarm ||
       warnings.push(
         pathIssue(path, `${what} is a Swarm setting; ignored on a single engine, as docker compose does`),
       )
@@ -118,14 +121,15 @@ export const normalizeDeploy = (name: string, service: Service): NormalizedDeplo
       const p = [...d, "restart_policy"]
       const condition = conditions[policy.condition ?? "no"] ?? "no"
       const attempts = policy.max_attempts === undefined ? 0 : intOf(policy.max_attempts)
-      if (attempts > 0 && condition !== "on-failure")
+      // Swarm counts attempts under any condition.
+      if (attempts > 0 && condition !== "on-failure" && !swarm)
         issues.push(
           pathIssue([...p, "max_attempts"], "max_attempts applies only to condition: on-failure", {
             hint: "the engine refuses a retry count with any other restart policy",
           }),
         )
       restart = attempts > 0 ? `${condition}:${attempts}` : condition
-      if (service.restart !== undefined && service.restart !== restart)
+      if (service.restart !== undefined && service.restart !== restart && !swarm)
         warnings.push(
           pathIssue(
             [...at, "restart"],

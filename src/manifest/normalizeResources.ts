@@ -53,6 +53,8 @@ export const normalizeResources = (
   name: string,
   service: Service,
   origins: Record<string, ReadonlyArray<PropertyKey>>,
+  /** The swarm target: deploy's Swarm keys are used (normalizeSwarmDeploy.ts), not warned about. */
+  swarm = false,
 ): NormalizedResources => {
   const at = ["services", name] as const
   const issues: Array<PathIssue> = []
@@ -114,7 +116,7 @@ export const normalizeResources = (
   if (service.gpus === "all") requests.push({ count: -1, capabilities: [["gpu"]] })
   else for (const g of service.gpus ?? []) requests.push(toDeviceRequest(g, true))
 
-  const deploy = normalizeDeploy(name, service)
+  const deploy = normalizeDeploy(name, service, swarm)
   issues.push(...deploy.issues)
   warnings.push(...deploy.warnings)
   Object.assign(f, deploy.fields)

@@ -14,6 +14,7 @@ import type {
 import type { Dependency, DesiredService, UpdateSettings } from "../domain/DesiredState.ts"
 import { configHash, type ReferencedFile, sha256Hex } from "../domain/specHash.ts"
 import { servicePorts } from "./checkManifest.ts"
+import { checkSwarmFields } from "./checkSwarmFields.ts"
 import { parseByteSize } from "./compose/byteSize.ts"
 import { parseDuration } from "./compose/duration.ts"
 import { parseEnvFile } from "./compose/envFile.ts"
@@ -28,6 +29,7 @@ import { normalizeNetworking, serviceAttachments } from "./normalizeNetworking.t
 import { normalizeOther } from "./normalizeOther.ts"
 import { normalizeResources } from "./normalizeResources.ts"
 import { type FileObjects, grantFileObjects } from "./normalizeSecrets.ts"
+import { normalizeSwarmDeploy } from "./normalizeSwarmDeploy.ts"
 import { normalizeUpdate } from "./normalizeUpdate.ts"
 import { normalizeVolumeOptions } from "./normalizeVolumeOptions.ts"
 import { type PathIssue, pathIssue } from "./PathIssue.ts"
@@ -58,6 +60,8 @@ export interface NormalizeContext {
   readonly updateDefaults?: Partial<UpdateSettings>
   /** Top-level secrets and configs some service uses, resolved once (normalizeSecrets.ts). */
   readonly fileObjects?: FileObjects
+  /** `swarm`: deploy: is read as Swarm reads it, and one-host fields are errors (checkSwarmFields.ts). */
+  readonly target?: "swarm"
 }
 
 const byString =
@@ -145,7 +149,11 @@ export const normalizeService = (
     return split
   }
 
-  const ports: Array<PortBinding> = servicePorts(service).map(([, p]) => p)
+  // A port's `mode` means something to Swarm only: dropped elsewhere, so specs that
+  // wrote it before fleetd read it keep their hash.
+  const ports: Array<PortBinding> = servicePorts(service).map(([, { mode, ...p }]) =>
+    ctx.target === "swarm" && mode !== undefined ? { ...p, mode } : p,
+  )
   ports.sort(
     (a, b) =>
       a.target - b.target ||
@@ -231,7 +239,7 @@ export const normalizeService = (
         : Object.entries(service.extra_hosts as Record<string, string>).map(([h, ip]) => `${h}:${ip}`)
   ).sort()
 
-  const resources = normalizeResources(name, service, origins)
+  const resources = normalizeResources(name, service, origins, ctx.target === "swarm")
   issues.push(...resources.issues)
   for (const w of resources.warnings) ctx.warn?.(w.path, w.message)
   const [restart, retries] = (resources.restart ?? service.restart ?? "no").split(":") as [
@@ -289,25 +297,28 @@ export const normalizeService = (
   const fixedHostPorts = ports.some((p) => p.published !== undefined)
   const update = normalizeUpdate(name, service, fixedHostPorts, ctx.updateDefaults)
   issues.push(...update.issues)
-  return {
-    service: {
-      name,
-      containerName: ctx.containerOf(name),
-      // A fixed name: replaced stop-first by default (planService).
-      ...(service.container_name === undefined ? {} : { fixedName: true }),
-      spec,
-      dependsOn,
-      ...pull,
-      ...(built.build === undefined ? {} : { build: built.build }),
-      configHash: configHash(spec, files),
-      fixedHostPorts,
-      update: update.update,
-      ...(Object.keys(origins).length === 0 ? {} : { origins }),
-      ...suspension(service["x-fleetd"]?.suspend),
-      ...(service["x-fleetd"]?.self === true ? { self: true as const } : {}),
-    },
-    issues,
+  const desired: DesiredService = {
+    name,
+    containerName: ctx.containerOf(name),
+    // A fixed name: replaced stop-first by default (planService).
+    ...(service.container_name === undefined ? {} : { fixedName: true }),
+    spec,
+    dependsOn,
+    ...pull,
+    ...(built.build === undefined ? {} : { build: built.build }),
+    configHash: configHash(spec, files),
+    fixedHostPorts,
+    update: update.update,
+    ...(Object.keys(origins).length === 0 ? {} : { origins }),
+    ...suspension(service["x-fleetd"]?.suspend),
+    ...(service["x-fleetd"]?.self === true ? { self: true as const } : {}),
   }
+  if (ctx.target !== "swarm") return { service: desired, issues }
+  const swarm = normalizeSwarmDeploy(name, service)
+  const checked = checkSwarmFields(desired, service, swarm.deploy)
+  issues.push(...swarm.issues, ...checked.issues)
+  for (const w of checked.warnings) ctx.warn?.(w.path, w.message)
+  return { service: { ...desired, swarm: swarm.deploy }, issues }
 }
 
 /** `suspend: true` or a reason; `false` and an empty reason mean not suspended. */

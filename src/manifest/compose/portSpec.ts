@@ -90,7 +90,12 @@ export const parseLongPort = (port: LongPort): ReadonlyArray<PortBinding> | stri
   if (target[0] !== target[1]) return "target must be a single port in the long syntax"
   const published = port.published === undefined ? undefined : parseRange(String(port.published), "published")
   if (typeof published === "string") return published
-  return expand(target, published, port.protocol ?? "tcp", port.host_ip)
+  const bindings = expand(target, published, port.protocol ?? "tcp", port.host_ip)
+  // `mode: host` only matters to Swarm (publish on the task's node, not the ingress mesh);
+  // kept only when written so that other specs hash as before.
+  return port.mode === "host" && typeof bindings !== "string"
+    ? bindings.map((b) => ({ ...b, mode: "host" as const }))
+    : bindings
 }
 
 /** The short syntax of what one entry parsed to (the inverse of parseShortPort). */

@@ -17,6 +17,7 @@ export const PortBinding = Schema.Struct({
   protocol: Schema.Literals(["tcp", "udp", "sctp"]),
   published: opt(Schema.Int),
   hostIp: opt(Schema.String),
+  mode: opt(Schema.Literal("host")),
 })
 
 const Bindings = Schema.Array(PortBinding)
@@ -28,6 +29,7 @@ const written = (bindings: ReadonlyArray<Binding>) =>
     protocol: b.protocol,
     ...(b.published === undefined ? {} : { published: b.published }),
     ...(b.hostIp === undefined ? {} : { host_ip: b.hostIp }),
+    ...(b.mode === undefined ? {} : { mode: b.mode }),
   }))
 
 export const ShortPort = parsedForm(

@@ -110,15 +110,35 @@ const Ignored = (description: string) =>
   Schema.Record(Schema.String, Schema.Unknown).annotate({ description })
 
 export const Deploy = Schema.Struct({
-  replicas: opt(IntLike("fleetd runs one container per service: only 0 or 1 is accepted", 0)),
-  mode: opt(Schema.String.annotate({ description: "replicated or global: ignored on a single engine" })),
-  endpoint_mode: opt(Schema.String.annotate({ description: "vip or dnsrr: ignored on a single engine" })),
+  replicas: opt(
+    IntLike("Swarm target: tasks to run; on one engine fleetd runs one container per service (only 1)", 0),
+  ),
+  mode: opt(
+    Schema.String.annotate({
+      description: "replicated or global: Swarm target only; ignored on a single engine",
+    }),
+  ),
+  endpoint_mode: opt(
+    Schema.String.annotate({ description: "vip or dnsrr: Swarm target only; ignored on a single engine" }),
+  ),
   labels: opt(
     Schema.Union([Schema.Record(Schema.String, Schema.NullOr(Schema.String)), Schema.Array(Schema.String)]),
   ),
-  update_config: opt(Ignored("Swarm rolling updates: ignored (see x-fleetd.update)")),
-  rollback_config: opt(Ignored("Swarm rollbacks: ignored (see x-fleetd.update.rollback)")),
-  placement: opt(Ignored("Swarm placement: ignored on a single engine")),
+  update_config: opt(
+    Ignored(
+      "Swarm rolling updates (parallelism, delay, failure_action, monitor, max_failure_ratio, order): Swarm target only; ignored on one engine (see x-fleetd.update)",
+    ),
+  ),
+  rollback_config: opt(
+    Ignored(
+      "Swarm rollbacks (as update_config; failure_action continue or pause): Swarm target only; ignored on one engine (see x-fleetd.update.rollback)",
+    ),
+  ),
+  placement: opt(
+    Ignored(
+      "Swarm placement (constraints, preferences, max_replicas_per_node): Swarm target only; ignored on one engine",
+    ),
+  ),
   resources: opt(
     Schema.Struct({
       limits: opt(
@@ -149,7 +169,7 @@ export const Deploy = Schema.Struct({
 }).annotate({
   identifier: "Deploy",
   description:
-    "resources and restart_policy are applied as docker compose does on one engine; Swarm-only keys are accepted with a warning",
+    "resources and restart_policy are applied as docker compose does on one engine, where Swarm-only keys are accepted with a warning; the swarm target applies them all (docs/swarm.md)",
 })
 
 const DeviceCgroupRule = Schema.String.annotate({ description: 'e.g. "c 1:3 mr", "a 7:* rmw"' }).check(

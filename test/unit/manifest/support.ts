@@ -11,6 +11,7 @@ export const load = (
     readonly dotEnv?: string
     readonly profiles?: ReadonlyArray<string>
     readonly files?: Record<string, FileFact>
+    readonly target?: "swarm"
   } = {},
 ): ManifestResult =>
   manifestFromText(
@@ -22,6 +23,7 @@ export const load = (
       environment: options.environment ?? {},
       dotEnv: options.dotEnv,
       profiles: options.profiles,
+      target: options.target,
     },
     new Map(Object.entries(options.files ?? {})),
   )
