@@ -11,7 +11,7 @@ import { PassMemory } from "../../src/daemon/PassMemory.ts"
 import { projectsPass } from "../../src/daemon/projectsPass.ts"
 import { StatusStore } from "../../src/daemon/StatusStore.ts"
 import { Metrics } from "../../src/observability/Metrics.ts"
-import { ManifestSource } from "../../src/source/ManifestSource.ts"
+import { ManifestSource, SourceError } from "../../src/source/ManifestSource.ts"
 import { FileWatcher } from "../../src/triggers/FileWatcher.ts"
 import { emptyWorld, fakeEngineLayer, mutatingCalls } from "../support/FakeEngine.ts"
 import { imageIds } from "../support/fixtures.ts"
@@ -33,7 +33,7 @@ const setup = (projects: number, overrides: Partial<DaemonSettings> = {}) => {
   write(
     Object.fromEntries(Array.from({ length: projects }, (_, i) => [`services/p${i}/compose.yaml`, app("1")])),
   )
-  const source = { revision: "r1" }
+  const source = { revision: "r1", refused: false }
   const world = emptyWorld()
   world.images = Object.entries(imageIds).map(([ref, id]) => ({ id, refs: [ref] }))
   const settings: DaemonSettings = {
@@ -74,7 +74,17 @@ const setup = (projects: number, overrides: Partial<DaemonSettings> = {}) => {
       Layer.mergeAll(
         Layer.succeed(ManifestSource)({
           describe: { kind: "git", location: "file:///repo.git", ref: "main" },
-          sync: Effect.sync(() => ({ revision: source.revision, root: dir })),
+          sync: Effect.suspend(() =>
+            source.refused
+              ? Effect.fail(
+                  new SourceError({
+                    reason: "Unverified",
+                    revision: source.revision,
+                    message: `commit ${source.revision} is refused by --verify-commits: it is not signed`,
+                  }),
+                )
+              : Effect.succeed({ revision: source.revision, root: dir }),
+          ),
         }),
         Metrics.layer,
         fakeEngineLayer(world),
@@ -101,6 +111,33 @@ describe("a pass over projects", () => {
       assert.deepStrictEqual(yield* names(["debug"]), ["p0-app", "p0-debug"])
     })
   })
+
+  it.effect(
+    "a revision --verify-commits refuses stalls the source, touching no project, until a verified one",
+    () => {
+      const t = setup(2)
+      return Effect.gen(function* () {
+        yield* projectsPass(["startup"])
+        t.world.calls = []
+        t.write({ "services/p0/compose.yaml": app("2") })
+        t.source.revision = "r2"
+        t.source.refused = true
+        const outcome = yield* projectsPass(["poll"])
+        expect(outcome.result).toBe("stalled")
+        const stalled = yield* (yield* StatusStore).get
+        expect(stalled.phase).toBe("Stalled")
+        expect(stalled.stalled).toMatchObject({ revision: "r2", unverified: true })
+        expect(stalled.lastAppliedRevision).toBe("r1")
+        expect(t.world.calls).toEqual([])
+        t.source.refused = false
+        yield* projectsPass(["poll"])
+        const synced = yield* (yield* StatusStore).get
+        expect(synced.phase).toBe("Synced")
+        expect(synced.stalled).toBeUndefined()
+        expect(synced.lastAppliedRevision).toBe("r2")
+      }).pipe(Effect.provide(t.layer))
+    },
+  )
 
   it.effect("costs two engine calls when nothing changed, for twelve projects", () => {
     const t = setup(12)
