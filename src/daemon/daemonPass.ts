@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import { Effect, Option, Result } from "effect"
+import { Effect, Fiber, Option, Result } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { FleetStatus, StalledStatus } from "../domain/FleetStatus.ts"
 import { passPhase } from "../domain/firstCreation.ts"
@@ -17,6 +17,7 @@ import { applyPolicy } from "../policy/applyPolicy.ts"
 import { emptyPolicy } from "../policy/Policy.ts"
 import { policyIssues } from "../policy/policyIssues.ts"
 import { type ChangeSet, hasFailures, isFailure, type ServiceResult } from "../reconciler/ChangeSet.ts"
+import { observe } from "../reconciler/reconcile.ts"
 import { serviceStatuses } from "../reconciler/serviceStatuses.ts"
 import { ManifestSource, type Signer } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
@@ -57,6 +58,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
   const source = yield* ManifestSource
   const status = yield* StatusStore
   const metrics = yield* Metrics
+  const listing = yield* listWhileSyncing
   const { finish } = yield* startPass(triggers)
 
   // 1. Source: fetch and reset to the tracked head.
@@ -182,6 +184,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
         reconcileHolding(desired, revision, yield* remember.held.get, {
           resources: remember.resources,
           failedBuilds: remember.failedBuilds,
+          ...(listing?.fleet === desired.fleet ? { listed: listing.listed } : {}),
         }),
       ),
       Option.some,
@@ -291,6 +294,26 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
       return { result: "stalled", retry: false } satisfies PassOutcome
     })
   }
+})
+
+/**
+ * The fleet's containers and the images, listed beside the source's sync (a fetch takes
+ * tens of ms; the two list calls ran after it): a push reaches the engine that much
+ * sooner, and a no-op pass ends sooner. Only when the last pass reconciled (so this
+ * fleetd held the fleet's lease, which it renews in the background) and only for the
+ * fleet it reconciled; reconcile uses it only when the manifest still names that fleet.
+ * A pass that ends before reconciling leaves the two calls to finish on their own.
+ */
+const listWhileSyncing = Effect.gen(function* () {
+  const last = yield* (yield* StatusStore).get
+  const reconciled = last.lastPass?.result === "success" || last.lastPass?.result === "partial"
+  if (last.fleet === undefined || last.projects !== undefined || !reconciled) return undefined
+  // Never failing on its own: a pass that does not use it must not leave a failed fiber behind.
+  const fiber = yield* Effect.forkChild(Effect.result(observe(last.fleet, false)))
+  const listed = Effect.flatMap(Fiber.join(fiber), (r) =>
+    Result.isSuccess(r) ? Effect.succeed(r.success) : Effect.fail(r.failure),
+  )
+  return { fleet: last.fleet, listed }
 })
 
 /** The metric's action for a network or volume result (`ensure_network`, `remove_volume`, ...). */

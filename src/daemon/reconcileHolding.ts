@@ -14,7 +14,7 @@ export const reconcileHolding = Effect.fnUntraced(function* (
   desired: DesiredState,
   revision: string,
   previouslyHeld: ReadonlyMap<string, HeldSpec>,
-  memory: Pick<ReconcileOptions, "resources" | "failedBuilds">,
+  memory: Pick<ReconcileOptions, "resources" | "failedBuilds" | "listed">,
 ) {
   const config = yield* DaemonConfig
   const held = new Map([...previouslyHeld].filter(([, h]) => h.revision === revision))

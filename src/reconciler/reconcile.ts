@@ -6,6 +6,7 @@ import { Labels } from "../domain/labels.ts"
 import type { ObservedState } from "../domain/ObservedState.ts"
 import { networkHash, resourcesKey, volumeHash } from "../domain/resourceHash.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
+import type { EngineError } from "../engine/EngineError.ts"
 import { type Plan, type PlanOptions, plan } from "../planner/plan.ts"
 import type { HeldSpec } from "../planner/planService.ts"
 import { applyResources } from "./applyResources.ts"
@@ -33,7 +34,16 @@ export interface ReconcileOptions {
   readonly failedBuilds?: Remembered<FailedBuilds>
   /** The container this fleetd runs in, if any: its service is handed over, never replaced (planHandover.ts). */
   readonly selfContainerId?: string
+  /**
+   * The fleet's containers and the images, listed by the caller while it did something
+   * else (the daemon lists them while it fetches the source): used instead of listing
+   * them again. It must be of `desired.fleet`, listed while this fleetd held its lease.
+   */
+  readonly listed?: Effect.Effect<Listing, EngineError>
 }
+
+/** What `observe` lists without the networks and volumes. */
+export type Listing = Pick<ObservedState, "containers" | "images">
 
 /**
  * Listing networks and volumes costs two engine calls a pass; the steady state does
@@ -94,15 +104,19 @@ const listResources = (fleet: string) =>
 const needsResources = (a: Action) =>
   a._tag === "CreateNetwork" || a._tag === "CreateVolume" || a._tag === "Create" || a._tag === "Replace"
 
-/** Observes and plans, refusing a plan that would empty the fleet without opt-in. */
+/** Observes (or takes what `listed` gives) and plans, refusing a plan that would empty the fleet without opt-in. */
 export const observeAndPlan = Effect.fnUntraced(function* (
   desired: DesiredState,
   allowEmpty: boolean,
   options: PlanOptions = {},
   memo?: ResourceMemo,
+  listed?: Effect.Effect<Listing, EngineError>,
 ) {
   const remembered = memo?.key === resourcesKey(desired) ? memo.listing : undefined
-  let observed: ObservedState = yield* observe(desired.fleet, remembered === undefined)
+  let observed: ObservedState =
+    listed === undefined
+      ? yield* observe(desired.fleet, remembered === undefined)
+      : { ...(yield* listed), ...(remembered === undefined ? yield* listResources(desired.fleet) : {}) }
   if (remembered !== undefined) observed = { ...observed, ...remembered }
   let planned = plan(desired, observed, options)
   if (remembered !== undefined && planned.actions.some(needsResources)) {
@@ -142,6 +156,7 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
     options.allowEmpty,
     planOptions,
     memo === undefined ? undefined : yield* memo.get,
+    options.listed,
   )
   // Until this pass has finished, the next one must look for itself.
   if (memo !== undefined) yield* memo.update(({ listing: _, ...rest }) => rest)

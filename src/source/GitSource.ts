@@ -5,7 +5,7 @@
  * pinned ref (tag, full or short sha) is resolved after fetching and checked out
  * detached. Submodules are never initialised, hooks never run.
  */
-import { access, mkdir, rm } from "node:fs/promises"
+import { access, mkdir, readFile, rm } from "node:fs/promises"
 import { join } from "node:path"
 import { Clock, Effect, Layer, Semaphore } from "effect"
 import { checkGitInputs, type GitConfig } from "./checkGitInputs.ts"
@@ -112,6 +112,20 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
     // printed nothing, which made a no-op sync five times slower than the git it runs.
     const fetchArgs = ["fetch", "--verbose", "--no-tags", "--no-recurse-submodules", "--force"]
 
+    /**
+     * The commit a remote-tracking ref names, read from its loose ref file (which git
+     * writes on every fetch that moves it and which, when present, is what git itself
+     * resolves): one process fewer per new revision. Anything else (packed, symbolic,
+     * missing) asks git.
+     */
+    const resolveTracking = (ref: string) =>
+      Effect.promise(() =>
+        readFile(join(dir, ".git", ref), "utf8").then(
+          (text) => text.trim(),
+          () => "",
+        ),
+      ).pipe(Effect.flatMap((sha) => (fullSha.test(sha) ? Effect.succeed(sha.toLowerCase()) : resolve(ref))))
+
     /** The head of the tracked branch. Depth 1: history is never needed, and a rewrite cannot wedge it. */
     const fetchBranch = Effect.fn("GitSource.fetchBranch")(function* (branch: string) {
       const tracking = `refs/remotes/origin/${branch}`
@@ -122,7 +136,7 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
           `fetching branch ${branch} of ${location}`,
         ),
       )
-      const sha = yield* resolve(tracking)
+      const sha = yield* resolveTracking(tracking)
       if (sha === undefined)
         return yield* new SourceError({
           reason: "RefNotFound",
@@ -211,6 +225,8 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
         Effect.orElseSucceed(() => false),
       )
 
+    /** The commit this process last left the checkout clean at: a new target skips the status that would only say "not yet". */
+    let cleanAt: string | undefined
     const sync = Effect.fn("GitSource.sync")(function* () {
       const invalid = checkGitInputs(config)
       if (invalid !== undefined) return yield* new SourceError({ reason: "Invalid", message: invalid })
@@ -231,8 +247,11 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
               verified,
             )
       // Usually the checkout already is exactly the target: one status call (which always
-      // prints its header, see fetchArgs) proves it and spares a checkout and a clean.
-      if (!(yield* isCleanAt(target))) {
+      // prints its header, see fetchArgs) proves it and spares a checkout and a clean. A
+      // target other than the one this process left is checked out straight away.
+      const maybeClean = cleanAt === undefined || cleanAt === target
+      cleanAt = undefined
+      if (!(maybeClean && (yield* isCleanAt(target)))) {
         // --force discards edits to tracked files; clean -ffdx removes everything else
         // (nested repos too). clean prints nothing when there is nothing to remove, which
         // costs simple-git's 50 ms wait (see fetchArgs): run it only when status says so.
@@ -246,6 +265,7 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
             })
         }
       }
+      cleanAt = target
       const revision = target
       yield* Effect.annotateCurrentSpan("revision", revision)
       return { revision, root: dir, ...(signer === undefined ? {} : { signer }) } satisfies SourceSnapshot

@@ -60,7 +60,9 @@ export const sshCommand = (config: GitConfig): string => {
 /**
  * Config entries passed as GIT_CONFIG_KEY_n/VALUE_n. They override the user's global
  * config: no credential helper may answer (or store) for fleetd, no hook runs in the
- * checkout, and nothing recurses into submodules.
+ * checkout, and nothing recurses into submodules. Nor does a fetch start `git maintenance
+ * run --auto` (one more process on every new revision): the checkout is shallow and
+ * replaced whenever it goes wrong, so there is nothing worth maintaining.
  */
 const configEntries = (basicAuth: string | undefined): Array<[string, string]> => {
   const entries: Array<[string, string]> = [
@@ -70,6 +72,7 @@ const configEntries = (basicAuth: string | undefined): Array<[string, string]> =
     ["fetch.recurseSubmodules", "false"],
     ["core.askPass", ""],
     ["advice.detachedHead", "false"],
+    ["maintenance.auto", "false"],
   ]
   if (basicAuth !== undefined) entries.push(["http.extraHeader", `Authorization: Basic ${basicAuth}`])
   return entries

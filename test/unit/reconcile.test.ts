@@ -52,6 +52,24 @@ describe("reconcile", () => {
     }),
   )
 
+  it.effect("uses a listing it is given (the daemon's, made while it fetched) instead of listing again", () =>
+    Effect.gen(function* () {
+      const world = worldWithImages()
+      const state = desired([service("web")])
+      const daemon = { ...options, resources: yield* remembered<ResourceMemo>({}) }
+      yield* pass(world, state, daemon)
+      const listing = yield* observe("t", false).pipe(Effect.provide(fakeEngineLayer(world)))
+      world.calls.length = 0
+      const changed = desired([service("web", { env: ["A=2"] })])
+      const next = yield* pass(world, changed, { ...daemon, listed: Effect.succeed(listing) })
+      assert.deepStrictEqual(outcomes(next), { web: "replaced: spec changed" })
+      // Containers and images came from the listing; a replacement still checks networks and volumes.
+      assert.isFalse(world.calls.includes("listContainers"))
+      assert.isFalse(world.calls.includes("listImages"))
+      assert.isTrue(world.calls.includes("listNetworks"))
+    }),
+  )
+
   it.effect("replaces start-first: the new container runs before the old one goes", () =>
     Effect.gen(function* () {
       const world = worldWithImages()
