@@ -2,7 +2,7 @@ import { Context, Effect, Layer, Ref, Semaphore } from "effect"
 import type { FleetStatus, PassStatus } from "../domain/FleetStatus.ts"
 import { logEvent } from "../observability/logEvent.ts"
 import { type HistoryEntry, historyEntry, isQuiet } from "./HistoryEntry.ts"
-import { appendRecord, cachedReader, readJournal, rewriteJournal, truncateJournal } from "./journalFile.ts"
+import { appendRecord, readJournal, rewriteJournal, truncateJournal } from "./journalFile.ts"
 import { keepLast } from "./keepLast.ts"
 
 /** How many passes per fleet the journal keeps by default. */
@@ -37,7 +37,10 @@ export class PassJournal extends Context.Service<
   {
     /** Records a finished pass and the status it left; returns at once. */
     readonly record: (pass: PassStatus, status: FleetStatus) => Effect.Effect<void>
-    /** The recorded passes, oldest first, as the file holds them now (empty if it cannot be read). */
+    /**
+     * The recorded passes, oldest first, from memory: those read back at start-up (none if
+     * the file could not be read) and those recorded since, even if the disk refused them.
+     */
     readonly read: Effect.Effect<ReadonlyArray<HistoryEntry>>
   }
 >()("fleetd/history/PassJournal") {
@@ -62,6 +65,19 @@ export const makePassJournal = Effect.fnUntraced(function* (path: string, option
   const failing = yield* Ref.make(false)
   // The last pass recorded (or read back): a quiet pass like it is not recorded again.
   const last = yield* Ref.make<HistoryEntry | undefined>(undefined)
+  // What `read` serves: the file as read at start-up plus every pass recorded since, bounded
+  // like the file, so the page's live updates never read (or even stat) the file.
+  const held = yield* Ref.make<{ readonly entries: ReadonlyArray<HistoryEntry>; readonly kept: number }>({
+    entries: [],
+    kept: 0,
+  })
+  const hold = (entries: ReadonlyArray<HistoryEntry>) =>
+    Ref.update(held, (h) => {
+      const all = [...h.entries, ...entries]
+      if (all.length < h.kept + slack) return { entries: all, kept: h.kept }
+      const kept = keepLast(all, limit)
+      return { entries: kept, kept: kept.length }
+    })
 
   const warnOnce = (what: string, error: unknown) =>
     Effect.flatMap(Ref.getAndSet(failing, true), (already) =>
@@ -107,6 +123,7 @@ export const makePassJournal = Effect.fnUntraced(function* (path: string, option
         : Effect.void,
     ),
     Effect.tap((c) => Ref.set(last, c.entries.at(-1))),
+    Effect.tap((c) => hold(c.entries)),
     Effect.tap((c) =>
       c.corrupt > 0
         ? logEvent("Warn", "history: skipped corrupt records; the next rotation drops them", {
@@ -135,7 +152,6 @@ export const makePassJournal = Effect.fnUntraced(function* (path: string, option
   // A write in flight is never interrupted (it would leave a torn line for no reason):
   // writes run detached, and the scope's end waits a moment for the last ones.
   const pending = yield* Ref.make(0)
-  const readCached = cachedReader(path)
   const settled: Effect.Effect<void> = Effect.flatMap(Ref.get(pending), (n) =>
     n === 0 ? Effect.void : Effect.andThen(Effect.sleep("5 millis"), settled),
   )
@@ -146,12 +162,10 @@ export const makePassJournal = Effect.fnUntraced(function* (path: string, option
       Effect.gen(function* () {
         const entry = historyEntry(source, processRun, pass, status)
         if (isQuiet(entry, yield* Ref.getAndSet(last, entry))) return
+        yield* hold([entry])
         yield* Ref.update(pending, (n) => n + 1)
         yield* Effect.forkDetach(write(entry).pipe(Effect.ensuring(Ref.update(pending, (n) => n - 1))))
       }),
-    read: Effect.tryPromise({ try: readCached, catch: (error) => error }).pipe(
-      Effect.map((c) => c.entries),
-      Effect.catch((error) => Effect.as(warnOnce("read", error), [])),
-    ),
+    read: Effect.map(Ref.get(held), (h) => h.entries),
   })
 })

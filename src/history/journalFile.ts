@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, stat, truncate } from "node:fs/promises"
+import { mkdir, open, readFile, truncate } from "node:fs/promises"
 import { dirname } from "node:path"
 import { type HistoryEntry, isHistoryEntry } from "./HistoryEntry.ts"
 import { writeFileAtomic } from "./writeFileAtomic.ts"
@@ -64,25 +64,6 @@ export const readJournal = async (path: string): Promise<JournalContents> => {
     if ((error as NodeJS.ErrnoException).code === "ENOENT")
       return { entries: [], goodBytes: 0, size: 0, corrupt: 0 }
     throw error
-  }
-}
-
-/**
- * A reader that parses the file again only when its size or modification time changed:
- * the status page asks often, and a journal of many fleets is megabytes of JSON.
- */
-export const cachedReader = (path: string) => {
-  let cached: { readonly key: string; readonly contents: JournalContents } | undefined
-  return async (): Promise<JournalContents> => {
-    const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return undefined
-      throw error
-    })
-    const key = info === undefined ? "missing" : `${info.size}:${info.mtimeMs}`
-    if (cached?.key === key) return cached.contents
-    const contents = await readJournal(path)
-    cached = { key, contents }
-    return contents
   }
 }
 

@@ -79,7 +79,7 @@ export const pageRoutes = () =>
             if (settings.source._tag !== "Git") continue
             const checkout = checkoutDir(settings.dataDir, settings.source.repo)
             const shown = status.sources.find((s) => s.name === source.name)
-            for (const sha of [shown?.lastAppliedRevision, shown?.lastAttemptedRevision]) {
+            for (const sha of [shown?.lastAppliedRevision, shown?.lastAttemptedRevision, shown?.rollingOut]) {
               const summary = sha === undefined ? undefined : yield* commitOf(checkout, sha)
               if (sha !== undefined && summary !== undefined) commits.set(sha, summary)
             }

@@ -67,7 +67,25 @@ describe("the pass journal", () => {
     expect((await readFile(path, "utf8")).split("\n")).toHaveLength(4)
   })
 
-  it("reads what was appended since its last read (the cache follows the file)", async () => {
+  it("serves reads from memory, bounded like the file: the page's live updates never read it", async () => {
+    await session([[pass(1), status("quiet")]])
+    const ids = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const journal = yield* makePassJournal(path, { source: "main", limit: 3 })
+          for (let i = 2; i <= 60; i++) yield* journal.record(pass(i), status("busy"))
+          // Gone from the disk: what was read at start-up and recorded since is still served.
+          yield* Effect.promise(() => rm(path, { force: true }))
+          return (yield* journal.read).map((e) => e.id)
+        }),
+      ),
+    )
+    expect(ids[0]).toBe(1)
+    expect(ids.at(-1)).toBe(60)
+    expect(ids.length).toBeLessThanOrEqual(1 + 3 + 16)
+  })
+
+  it("reads what was recorded since its last read", async () => {
     const counts = await Effect.runPromise(
       Effect.scoped(
         Effect.gen(function* () {
