@@ -88,3 +88,27 @@ describe("describeStartError", () => {
     expect(describeStartError({ _tag: "SomethingElse" }, listen)).toBe("cannot start: SomethingElse")
   })
 })
+
+describe("fleetd run listening beyond loopback without FLEETD_UI_TOKEN", () => {
+  it("answers the page 403 saying to set FLEETD_UI_TOKEN, and keeps /health and /status open", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fleetd-startup-"))
+    writeFileSync(join(dir, "fleet.yaml"), "services: {}\n")
+    const port = await freePort()
+    // Bound to every address, but the test talks to it on loopback only.
+    const d = startDaemon(["--dir", dir, "--data-dir", join(dir, "data")], {
+      dockerHost: "unix:///nonexistent/docker.sock",
+      port,
+      listenHost: "0.0.0.0",
+    })
+    daemon = d
+    await eventually("the listener", async () =>
+      (await fetch(`${d.base}/health`).catch(() => undefined))?.ok ? true : undefined,
+    )
+    for (const path of ["/", "/passes", "/events"]) {
+      const page = await fetch(`${d.base}${path}`)
+      expect(page.status, path).toBe(403)
+      expect(await page.text(), path).toMatch(/set FLEETD_UI_TOKEN/i)
+    }
+    expect((await fetch(`${d.base}/status`)).status).toBe(200)
+  })
+})

@@ -19,11 +19,25 @@ export interface Daemon {
 
 export const startDaemon = (
   args: ReadonlyArray<string>,
-  options: { readonly dockerHost: string; readonly port: number; readonly env?: Record<string, string> },
+  options: {
+    readonly dockerHost: string
+    readonly port: number
+    readonly env?: Record<string, string>
+    /** The address to listen on (default 127.0.0.1); the test still connects to 127.0.0.1. */
+    readonly listenHost?: string
+  },
 ): Daemon => {
   const child = spawn(
     process.execPath,
-    [fleetdBin, "run", "--listen", `127.0.0.1:${options.port}`, "--log-format", "json", ...args],
+    [
+      fleetdBin,
+      "run",
+      "--listen",
+      `${options.listenHost ?? "127.0.0.1"}:${options.port}`,
+      "--log-format",
+      "json",
+      ...args,
+    ],
     {
       env: { ...process.env, DOCKER_HOST: options.dockerHost, FLEETD_WEBHOOK_SECRET: SECRET, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
