@@ -51,16 +51,29 @@ const run = (
   env: NodeJS.ProcessEnv,
   timeout: number,
 ) =>
-  Effect.callback<Run>((resume) => {
+  Effect.callback<Run, SourceError>((resume) => {
+    // An interrupted sync (shutdown) kills the process rather than leaving it to its deadline.
+    const controller = new AbortController()
     execFile(
       program,
       [...args],
-      { cwd, env, timeout, maxBuffer: 4 * 1024 * 1024 },
+      { cwd, env, timeout, maxBuffer: 4 * 1024 * 1024, signal: controller.signal },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1
-        resume(Effect.succeed({ code, stdout, stderr, missing: error?.code === "ENOENT" }))
+        // Killed at the deadline: the check did not happen, which says nothing about the revision.
+        resume(
+          error?.killed === true
+            ? Effect.fail(
+                new SourceError({
+                  reason: "Unavailable",
+                  message: `${program} ${args.find((a) => !a.startsWith("-") && !a.includes("=")) ?? ""} did not finish within ${timeout} ms while verifying signatures (--verify-commits); the next sync tries again`,
+                }),
+              )
+            : Effect.succeed({ code, stdout, stderr, missing: error?.code === "ENOENT" }),
+        )
       },
     )
+    return Effect.sync(() => controller.abort())
   })
 
 const invalid = (message: string) => new SourceError({ reason: "Invalid", message })
