@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# engines.sh start|stop|status [docker] [podman]     (default: both)
+# engines.sh start|stop|status [docker] [podman] [swarm]     (default: all three)
 #
-# A PRIVATE dockerd and a PRIVATE Podman Docker-compatible API service for the
-# integration and end-to-end tests, everything under $FLEETD_ENGINES_DIR (default
+# A PRIVATE dockerd, a PRIVATE Podman Docker-compatible API service and a second
+# PRIVATE dockerd that is a single-node Swarm manager ("swarm", for the Swarm target's
+# tests: the shared dockerd is never put in swarm mode), everything under $FLEETD_ENGINES_DIR (default
 # <repo>/.engines). Nothing here touches /var/lib/docker, /var/lib/containers or a
 # system socket, so it can run beside an engine the machine already has.
 #
@@ -10,6 +11,7 @@
 # image that already exists is not imported again. It writes $DIR/env:
 #   export FLEETD_TEST_DOCKER_HOST=unix://$DIR/docker/docker.sock
 #   export FLEETD_TEST_PODMAN_HOST=unix://$DIR/podman/podman.sock
+#   export FLEETD_TEST_SWARM_HOST=unix://$DIR/swarm/docker.sock
 #
 # Needs (Debian): docker.io runc podman busybox-static curl (podman pulls in conmon,
 # netavark, aardvark-dns, containernetworking-plugins).
@@ -29,6 +31,19 @@
 #   - crun 1.8 (Podman's default) refuses the hybrid cgroups; runc works. Containers
 #     may not raise rlimits, hence default_ulimits in containers.conf.
 #   - Podman never runs healthchecks by itself without systemd timers.
+#   - Swarm (same dockerd, same flags, `POST /swarm/init` with AdvertiseAddr 127.0.0.1):
+#     services run their tasks from local images, several replicas, on the ingress
+#     network and on user overlay networks; updates and Swarm's automatic rollback
+#     (failure_action: rollback) work: a crash-looping update of 2 replicas with a 3s
+#     monitor was rolled back in about 40s. Tasks on one overlay network reach each
+#     other by address and by name with endpoint_mode dnsrr (and `tasks.<service>`
+#     resolves), but NOT through a service's virtual IP, and a port published through
+#     the ingress routing mesh does not answer: both need IPVS (this kernel has no
+#     ip_vs: /proc/sys/net/ipv4/vs is missing) and iptables, which stay off. So tests
+#     check tasks and their states, never traffic through a VIP or a published port.
+#     Ports: the cluster listens on 127.0.0.1:$FLEETD_SWARM_PORT (default 12377, not
+#     2377, so a machine's own swarm is left alone); gossip takes 127.0.0.1:7946 (not
+#     configurable), so only one such swarm per machine. Its own containerd namespace.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -38,6 +53,9 @@ docker_dir=$dir/docker
 podman_dir=$dir/podman
 docker_sock=$docker_dir/docker.sock
 podman_sock=$podman_dir/podman.sock
+swarm_dir=$dir/swarm
+swarm_sock=$swarm_dir/docker.sock
+swarm_port=${FLEETD_SWARM_PORT:-12377}
 deadline_s=${FLEETD_ENGINES_DEADLINE:-60}
 
 log() { printf 'engines.sh: %s\n' "$*" >&2; }
@@ -61,27 +79,42 @@ wait_ping() { # sock name logfile
 
 pid_alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-start_docker() {
+start_dockerd() { # DIR NAMESPACE
+  local d=$1 sock=$1/docker.sock
   command -v dockerd >/dev/null || die "dockerd not found (apt-get install -y docker.io runc)"
-  mkdir -p "$docker_dir/data" "$docker_dir/exec"
-  if ping_sock "$docker_sock"; then return 0; fi
-  if pid_alive "$docker_dir/dockerd.pid"; then
-    log "dockerd pid $(cat "$docker_dir/dockerd.pid") alive but not answering; waiting"
+  mkdir -p "$d/data" "$d/exec"
+  if ping_sock "$sock"; then return 0; fi
+  if pid_alive "$d/dockerd.pid"; then
+    log "dockerd pid $(cat "$d/dockerd.pid") alive but not answering; waiting"
   else
-    rm -f "$docker_sock" "$docker_dir/dockerd.pid"
+    rm -f "$sock" "$d/dockerd.pid"
     # --bridge=none: no docker0 and no default bridge network (containers that ask for
     # none get only loopback); --iptables/--ip-masq off: never touch the host firewall.
     # setsid: the daemon must outlive this script and not get the caller's SIGINT.
     setsid dockerd \
-      --host "unix://$docker_sock" \
-      --data-root "$docker_dir/data" \
-      --exec-root "$docker_dir/exec" \
-      --pidfile "$docker_dir/dockerd.pid" \
+      --host "unix://$sock" \
+      --data-root "$d/data" \
+      --exec-root "$d/exec" \
+      --pidfile "$d/dockerd.pid" \
       --bridge=none --iptables=false --ip-masq=false \
-      --containerd-namespace fleetd-test --containerd-plugins-namespace fleetd-test-plugins \
-      >"$docker_dir/dockerd.log" 2>&1 </dev/null &
+      --containerd-namespace "$2" --containerd-plugins-namespace "$2-plugins" \
+      >"$d/dockerd.log" 2>&1 </dev/null &
   fi
-  wait_ping "$docker_sock" dockerd "$docker_dir/dockerd.log"
+  wait_ping "$sock" dockerd "$d/dockerd.log"
+}
+
+start_docker() { start_dockerd "$docker_dir" fleetd-test; }
+
+start_swarm() {
+  start_dockerd "$swarm_dir" fleetd-swarm
+  local state out
+  state=$(engine_api "unix://$swarm_sock" /info -fsS --max-time 10 | grep -o '"LocalNodeState":"[a-z]*"') ||
+    die "GET /info on the swarm engine failed"
+  [[ $state == '"LocalNodeState":"active"' ]] && return 0
+  out=$(engine_api "unix://$swarm_sock" /swarm/init -sS --fail-with-body --max-time 60 \
+    -H 'Content-Type: application/json' \
+    --data "{\"ListenAddr\":\"127.0.0.1:$swarm_port\",\"AdvertiseAddr\":\"127.0.0.1\"}") ||
+    die "swarm init failed on unix://$swarm_sock: $out"
 }
 
 write_containers_conf() {
@@ -133,6 +166,7 @@ write_env() { # only the engines that answer, so a half-started setup fails loud
   {
     if ping_sock "$docker_sock"; then echo "export FLEETD_TEST_DOCKER_HOST=unix://$docker_sock"; fi
     if ping_sock "$podman_sock"; then echo "export FLEETD_TEST_PODMAN_HOST=unix://$podman_sock"; fi
+    if ping_sock "$swarm_sock"; then echo "export FLEETD_TEST_SWARM_HOST=unix://$swarm_sock"; fi
   } >"$dir/env.tmp"
   mv "$dir/env.tmp" "$dir/env"
 }
@@ -165,13 +199,14 @@ cleanup_mounts() { # DIR
 
 command=${1:-}
 shift || true
-want_docker=0 want_podman=0
-for engine in "${@:-docker podman}"; do
+want_docker=0 want_podman=0 want_swarm=0
+for engine in "${@:-docker podman swarm}"; do
   for e in $engine; do
     case $e in
     docker) want_docker=1 ;;
     podman) want_podman=1 ;;
-    *) die "unknown engine: $e (docker or podman)" ;;
+    swarm) want_swarm=1 ;;
+    *) die "unknown engine: $e (docker, podman or swarm)" ;;
     esac
   done
 done
@@ -186,6 +221,10 @@ start)
   if ((want_podman)); then
     start_podman
     engine_ensure_test_images "unix://$podman_sock" "$dir/images"
+  fi
+  if ((want_swarm)); then
+    start_swarm
+    engine_ensure_test_images "unix://$swarm_sock" "$dir/images"
   fi
   write_env
   log "ready; source $dir/env"
@@ -203,6 +242,12 @@ stop)
     rm -f "$docker_sock"
     cleanup_mounts "$docker_dir"
   fi
+  if ((want_swarm)); then
+    # Its services' task containers stop with it; the swarm state stays in data/ for the next start.
+    stop_pidfile "$swarm_dir/dockerd.pid" "swarm dockerd"
+    rm -f "$swarm_sock"
+    cleanup_mounts "$swarm_dir"
+  fi
   [[ -d $dir ]] && write_env
   ;;
 status)
@@ -213,10 +258,13 @@ status)
   if ((want_podman)); then
     if ping_sock "$podman_sock"; then echo "podman: up (unix://$podman_sock)"; else echo "podman: down"; rc=1; fi
   fi
+  if ((want_swarm)); then
+    if ping_sock "$swarm_sock"; then echo "swarm: up (unix://$swarm_sock)"; else echo "swarm: down"; rc=1; fi
+  fi
   exit $rc
   ;;
 *)
-  echo "usage: engines.sh start|stop|status [docker] [podman]   (dir: $dir)" >&2
+  echo "usage: engines.sh start|stop|status [docker] [podman] [swarm]   (dir: $dir)" >&2
   exit 2
   ;;
 esac

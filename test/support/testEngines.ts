@@ -29,6 +29,20 @@ export const testEngines = (): ReadonlyArray<TestEngine> => {
   return engines
 }
 
+/**
+ * The private single-node Swarm manager (engines.sh's `swarm`), for the swarm target's
+ * tests. Required like the others: a missing swarm fails the test, never skips it.
+ */
+export const swarmEngine = (): TestEngine => {
+  const host = process.env["FLEETD_TEST_SWARM_HOST"]
+  if (!host)
+    throw new Error(
+      "no swarm test engine: set FLEETD_TEST_SWARM_HOST.\n" +
+        "  `npm test` starts it, or by hand: bash test/support/engines.sh start swarm && source .engines/env",
+    )
+  return { kind: "docker", host }
+}
+
 /** A fleet name no other test (or earlier run) uses: also the prefix of every name a test creates. */
 export const uniqueFleet = (prefix = "it"): string => `${prefix}-${randomBytes(4).toString("hex")}`
 
