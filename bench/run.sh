@@ -9,7 +9,8 @@
 # Environment: BENCH_PASSES (no-op passes, default 30), BENCH_ROUNDS (compose rounds,
 # default 5), BENCH_HOOK_ROUNDS (webhook/registry push → running rounds, default 10), BENCH_LEASE_ROUNDS
 # (lease takeovers, default 10), BENCH_STARTUP_RUNS (fresh processes per start-up command, default 15), BENCH_PODMAN=0 to
-# skip the Podman no-op passes; FLEETD_ENGINES_DIR as for engines.sh (engines of another
+# skip the Podman no-op passes; BENCH_SCALE=0 to skip the scale curve (bench/scale.ts: 1,000
+# containers, about 5 GB and 10 minutes); FLEETD_ENGINES_DIR as for engines.sh (engines of another
 # checkout).
 set -euo pipefail
 
@@ -74,6 +75,10 @@ if [[ ${BENCH_PODMAN:-1} != 0 ]]; then
   node bench/daemonNoopPass.ts podman 20
 fi
 echo
+if [[ ${BENCH_SCALE:-1} != 0 ]]; then
+  node bench/scale.ts docker "${BENCH_SCALE_POLLS:-15}"
+  echo
+fi
 node bench/rollbackRecovery.ts docker "${BENCH_ROLLBACK_ROUNDS:-5}"
 if [[ ${BENCH_PODMAN:-1} != 0 ]]; then
   echo

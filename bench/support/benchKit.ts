@@ -117,6 +117,8 @@ export const engineVersion = async (host: string): Promise<string> => {
   return `${product} ${v.Version} (API ${v.ApiVersion})`
 }
 
+const removeBatch = 8
+
 /**
  * Removes the containers and networks labelled `fleetd.fleet=<fleet>` and the fleet's
  * lease records (volumes labelled `fleetd.lease=<fleet>`, which a daemon leaves behind
@@ -126,7 +128,21 @@ export const removeFleet = async (host: string, fleet: string): Promise<number> 
   const docker = rawClient(host)
   const filters = { label: [`${Labels.fleet}=${fleet}`] }
   const containers = await docker.listContainers({ all: true, filters })
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })))
+  // A few at a time: 1,000 force-removes at once (bench/scale.ts) overloaded the shared
+  // 2-core machine until dockerd died.
+  for (let i = 0; i < containers.length; i += removeBatch)
+    await Promise.all(
+      containers.slice(i, i + removeBatch).map((c) =>
+        retry(() =>
+          docker
+            .getContainer(c.Id)
+            .remove({ force: true, v: true })
+            .catch((e: { statusCode?: number }) => {
+              if (e.statusCode !== 404) throw e
+            }),
+        ),
+      ),
+    )
   const networks = await docker.listNetworks({ filters })
   await Promise.all(networks.map((n) => retry(() => docker.getNetwork(n.Id).remove())))
   const leases = await docker.listVolumes({ filters: { label: [`fleetd.lease=${fleet}`] } })
