@@ -34,7 +34,7 @@ base_ref=${FLEETD_IMAGE_BASE:-fleetd-test/node-base:24-bookworm}
 image_ref=${FLEETD_IMAGE_REF:-fleetd-test/fleetd:e2e}
 mirror=${FLEETD_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # What the runtime stage of the Dockerfile would otherwise install with apt.
-include=git,openssh-client,ca-certificates
+include=git,openssh-client,ca-certificates,gnupg
 
 log() { printf 'fleetd-image.sh: %s\n' "$*" >&2; }
 die() {
