@@ -1,6 +1,7 @@
 import type { DesiredState } from "../domain/DesiredState.ts"
 import type { ServiceStatus } from "../domain/FleetStatus.ts"
 import { hasHealthcheck } from "../domain/firstCreation.ts"
+import { normalizeImageRef } from "../domain/imageRef.ts"
 import type { ObservedContainer, ObservedImage } from "../domain/ObservedState.ts"
 import type { HealthStatus } from "../domain/statusVocabulary.ts"
 import type { ChangeSet } from "./ChangeSet.ts"
@@ -15,13 +16,24 @@ const healthOf = (container: ObservedContainer | undefined): HealthStatus => {
   return "Healthy"
 }
 
-/** What the observed container runs and exposes (before this pass changed anything). */
+/** `registry:5000/app:v1` → `registry:5000/app`: the repository, without tag or digest. */
+const repositoryOf = (ref: string) => normalizeImageRef(ref).replace(/[@:][^/]*$/, "")
+
+/**
+ * What the observed container runs and exposes (before this pass changed anything). The
+ * digest is one of the service's own repository: the same image pushed elsewhere under
+ * another name has digests that say nothing about where this one came from.
+ */
 const observedFacts = (
   container: ObservedContainer | undefined,
   images: ReadonlyMap<string, ObservedImage>,
+  image: string,
 ): Pick<ServiceStatus, "imageId" | "digest" | "ports"> => {
   if (container === undefined) return {}
-  const digest = images.get(container.imageId)?.refs.find((ref) => ref.includes("@sha256:"))
+  const repository = repositoryOf(image)
+  const digest = images
+    .get(container.imageId)
+    ?.refs.find((ref) => ref.includes("@sha256:") && repositoryOf(ref) === repository)
   return {
     ...(container.imageId === "" ? {} : { imageId: container.imageId }),
     ...(digest === undefined ? {} : { digest }),
@@ -94,7 +106,7 @@ export const serviceStatuses = (
       ...(before?.lastChange === undefined ? {} : { lastChange: before.lastChange }),
     }
     // The container this pass observed still runs unless the pass changed it.
-    const observedBase = { ...base, ...observedFacts(container, imagesById) }
+    const observedBase = { ...base, ...observedFacts(container, imagesById, service.spec.image) }
     if (result === undefined || result.outcome === "unchanged") {
       const first = firstHealthAfter(before, container, hasHealthcheck(service.spec), now)
       const sync = first?.lastError === undefined ? "Synced" : "Failed"
@@ -164,7 +176,7 @@ export const serviceStatuses = (
       ? result.image === undefined
         ? {}
         : { imageId: result.image.to }
-      : observedFacts(container, imagesById)
+      : observedFacts(container, imagesById, service.spec.image)
     return { ...base, ...facts, container: service.containerName, sync: "Synced", health, lastChange }
   })
 }

@@ -19,7 +19,13 @@ const running: ObservedContainer = {
   volumes: [],
   ports,
 }
-const images = [{ id: "sha256:aaaa", refs: ["fleetd-test/app:v1", "fleetd-test/app@sha256:d1"] }]
+// The same image pushed to another repository too: its digest is not this service's.
+const images = [
+  {
+    id: "sha256:aaaa",
+    refs: ["127.0.0.1:5000/elsewhere@sha256:e1", "fleetd-test/app:v1", "fleetd-test/app@sha256:d1"],
+  },
+]
 const changes = (result?: ServiceResult): ChangeSet => ({
   fleet: "t",
   revision: "rev2",
@@ -67,6 +73,15 @@ describe("serviceStatuses", () => {
     expect(web).not.toHaveProperty("ports")
     expect(web).not.toHaveProperty("digest")
     expect(web?.imageId).toBe("sha256:bbbb")
+  })
+
+  it("shows no digest when the image has none of the service's own repository", () => {
+    const foreign = [
+      { id: "sha256:aaaa", refs: ["127.0.0.1:5000/elsewhere@sha256:e1", "fleetd-test/app:v1"] },
+    ]
+    const [web] = serviceStatuses(state, [running], changes(), [], "now", foreign)
+    expect(web).not.toHaveProperty("digest")
+    expect(web?.imageId).toBe("sha256:aaaa")
   })
 
   it("has no ports for a stopped container", () => {
