@@ -126,9 +126,14 @@ describe("the swarm target's ServiceSpec on a real Swarm", () => {
       90_000,
     )
     expect(status).toBe("rollback_completed")
-    const after = (await service.inspect()) as { Spec: { Labels: Record<string, string> } }
-    // Swarm put the first spec back, hash label and all: what fleetd will read as RolledBack.
+    const after = (await service.inspect()) as {
+      Spec: { Labels: Record<string, string> }
+      PreviousSpec?: { Labels: Record<string, string> }
+    }
+    // Swarm put the first spec back, hash label and all, and forgot the failed one (no
+    // PreviousSpec): fleetd must remember what was rolled back itself (planSwarm's `held`).
     expect(after.Spec.Labels["fleetd.spec-hash"]).toBe(first.Labels["fleetd.spec-hash"])
+    expect(after.PreviousSpec).toBeUndefined()
     const failed = (await tasks(created.id)).filter((t) => t.Status.State === "failed")
     expect(failed.length).toBeGreaterThan(0)
     expect(failed[0]!.Status.Err).toContain("non-zero exit (3)")
