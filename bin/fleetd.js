@@ -5,7 +5,9 @@
 // `npm install` put in node_modules.
 import { spawnSync } from "node:child_process"
 import { existsSync, readdirSync, statSync } from "node:fs"
-import { enableCompileCache } from "node:module"
+// A namespace import: a named one would fail to link on a Node without it (before 22.1),
+// before the re-run under Node 24 below could happen.
+import * as nodeModule from "node:module"
 import { homedir, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -41,7 +43,7 @@ const cacheHome = () => {
   return home ? join(home, ".cache") : tmpdir()
 }
 try {
-  enableCompileCache(join(cacheHome(), "fleetd", "compile-cache"))
+  nodeModule.enableCompileCache(join(cacheHome(), "fleetd", "compile-cache"))
 } catch {}
 
 /** The newest modification time under `dir` (the sources a bundle must not be older than). */
