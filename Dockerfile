@@ -60,7 +60,6 @@ EXPOSE 8080
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.FLEETD_LISTEN||'').split(':').pop()+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# The daemon's live heap is 20–35 MB; V8's default 16 MB semi-spaces keep ~25 MB more
-# resident for nothing (bench/RESULTS.md: idle RSS 130 → 104 MB, same CPU).
-ENTRYPOINT ["node", "--max-semi-space-size=1", "dist/fleetd.js"]
+# No Node flags here: `fleetd run` gives itself the ones it needs (src/cli/daemonNodeFlags.ts).
+ENTRYPOINT ["node", "dist/fleetd.js"]
 CMD ["run"]

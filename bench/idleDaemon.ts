@@ -1,22 +1,27 @@
 /**
- * An idle daemon: 50 services, a 5 s poll interval, over 60 s.
+ * Idle daemons: 50 services each, a 5 s poll interval, as the image runs them.
  *
- *   node bench/idleDaemon.ts [seconds]
+ *   node bench/idleDaemon.ts [seconds] [docker|podman] [rounds] [other-checkout ...]
  *
- * `fleetd run` on the private dockerd, repository over file://, --interval 5s. Once
- * the fleet has converged (and a few more seconds, so start-up garbage is not
- * counted), /proc/<pid>/stat and /proc/<pid>/status are sampled at the start and end
- * of the window, and RSS every 5 s in between. Nothing is requested from the daemon
- * during the window (a /status poll would cost it CPU); its passes are read from its
- * JSON logs afterwards. Targets: RSS < 120 MB, CPU < 2 % of one core.
+ * Every variant is a `fleetd run` of its own fleet on the same engine, repository over
+ * file://, --interval 5s, launched the way that checkout's Dockerfile launches it: `node`,
+ * the ENTRYPOINT's Node flags, `dist/fleetd.js`, NODE_ENV=production. A checkout whose
+ * ENTRYPOINT carries flags is also run without them (what `fleetd run` from a shell got).
+ * The variants run side by side: all are started and converged, then (a few seconds later,
+ * so start-up garbage is not counted) sampled in the same window from /proc only: CPU at
+ * its start and end, RSS every 5 s; nothing is requested from the daemons meanwhile. This
+ * repeats `rounds` times (default 3) with fresh daemons; the figures are medians over the
+ * rounds. BENCH_IDLE_FLAGS="--a --b;--c" adds variants of this checkout with those Node
+ * flags (diagnosis). Build each checkout's bundle first (`npm run build`).
+ * Targets (issue 11): RSS < 80 MB, CPU < 0.5 % of one core.
  */
-import { describe, engineHost, noGate, stats, verdict } from "./support/benchKit.ts"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { engineHost, noGate, repoRoot, stats, verdict } from "./support/benchKit.ts"
 import {
-  awaitPassSpacing,
+  type BenchDaemon,
   cpuPercent,
-  histogram,
   mb,
-  meanMsBetween,
   passRecords,
   procSample,
   sleep,
@@ -24,47 +29,106 @@ import {
 } from "./support/daemonKit.ts"
 
 const seconds = Number(process.argv[2] ?? 60)
+const engine = (process.argv[3] ?? "docker") as "docker" | "podman"
+const rounds = Number(process.argv[4] ?? 3)
+const checkouts = [repoRoot, ...process.argv.slice(5)]
 const services = 50
-const host = engineHost("docker")
+const host = engineHost(engine)
 
-console.log(`# idle daemon: ${services} services, --interval 5s, ${seconds} s window, on docker`)
-const bench = await startBenchDaemon({ what: "idle", host, services, interval: "5s", minReady: noGate })
-try {
-  await sleep(6000)
-  const passesBefore = await histogram(bench.daemon, "fleetd_reconcile_duration_seconds")
-  const first = procSample(bench.pid)
-  const windowStart = Date.now()
-  const rss = [first.rssKb]
-  for (let t = 5; t <= seconds; t += 5) {
-    await sleep(first.at + t * 1000 - performance.now())
-    rss.push(procSample(bench.pid).rssKb)
+/** The Node flags of the checkout's image: ENTRYPOINT ["node", flags..., "dist/fleetd.js"]. */
+const imageFlags = (checkout: string): ReadonlyArray<string> => {
+  const entry = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(join(checkout, "Dockerfile"), "utf8"))?.[1]
+  const words: ReadonlyArray<string> = entry === undefined ? [] : JSON.parse(entry)
+  return words.slice(1).filter((w) => w.startsWith("-"))
+}
+
+interface Variant {
+  readonly name: string
+  readonly launch: ReadonlyArray<string>
+}
+
+const variants: ReadonlyArray<Variant> = checkouts.flatMap((checkout, i) => {
+  const label = i === 0 ? "this checkout" : checkout
+  const bundle = join(checkout, "dist/fleetd.js")
+  const flags = imageFlags(checkout)
+  const asImage = { name: `${label}, as its image (node ${flags.join(" ")})`, launch: [...flags, bundle] }
+  const extra = i === 0 ? (process.env.BENCH_IDLE_FLAGS ?? "").split(";").filter((f) => f.trim() !== "") : []
+  return [
+    asImage,
+    ...(flags.length > 0 ? [{ name: `${label}, no flags`, launch: [bundle] }] : []),
+    ...extra.map((f) => ({ name: `${label}, node ${f.trim()}`, launch: [...f.trim().split(/\s+/), bundle] })),
+  ]
+})
+
+interface Figures {
+  readonly rssMedianKb: number
+  readonly rssMaxKb: number
+  readonly cpuPercent: number
+  readonly passes: number
+}
+
+console.log(
+  `# idle daemons: ${services} services each, --interval 5s, ${seconds} s window, ${rounds} rounds, on ${engine}`,
+)
+const results = new Map<string, Array<Figures>>(variants.map((v) => [v.name, []]))
+for (let round = 1; round <= rounds; round++) {
+  const daemons: Array<BenchDaemon> = []
+  try {
+    for (const v of variants)
+      daemons.push(
+        await startBenchDaemon({
+          what: "idle",
+          host,
+          services,
+          interval: "5s",
+          minReady: noGate,
+          launch: v.launch,
+          env: { NODE_ENV: "production" },
+        }),
+      )
+    await sleep(6000)
+    const first = daemons.map((d) => procSample(d.pid))
+    const windowStart = Date.now()
+    const rss = daemons.map((_, i) => [first[i]?.rssKb ?? Number.NaN])
+    const t0 = performance.now()
+    for (let t = 5; t < seconds; t += 5) {
+      await sleep(t0 + t * 1000 - performance.now())
+      for (const [i, d] of daemons.entries()) rss[i]?.push(procSample(d.pid).rssKb)
+    }
+    await sleep(t0 + seconds * 1000 - performance.now())
+    const last = daemons.map((d) => procSample(d.pid))
+    const windowEnd = Date.now()
+    variants.forEach((v, i) => {
+      const samples = [...(rss[i] ?? []), last[i]?.rssKb ?? Number.NaN]
+      const from = first[i]
+      const to = last[i]
+      const d = daemons[i]
+      if (from === undefined || to === undefined || d === undefined) return
+      const figures: Figures = {
+        rssMedianKb: stats(samples).median,
+        rssMaxKb: Math.max(...samples),
+        cpuPercent: cpuPercent(from, to),
+        passes: passRecords(d.daemon.logs()).filter((p) => p.at >= windowStart && p.at <= windowEnd).length,
+      }
+      results.get(v.name)?.push(figures)
+      console.log(
+        `round ${round}: ${v.name}: RSS median ${mb(figures.rssMedianKb)}, max ${mb(figures.rssMaxKb)}; ` +
+          `CPU ${figures.cpuPercent.toFixed(2)} %; ${figures.passes} passes`,
+      )
+    })
+  } finally {
+    for (const d of daemons) await d.close()
   }
-  const last = procSample(bench.pid)
-  const windowEnd = Date.now()
-  const passesAfter = await histogram(bench.daemon, "fleetd_reconcile_duration_seconds")
-  const inWindow = passRecords(bench.daemon.logs()).filter((p) => p.at >= windowStart && p.at <= windowEnd)
-  const cpu = cpuPercent(first, last)
-  const rssMax = Math.max(...rss)
+}
 
-  console.log(`pid ${bench.pid}, window ${((last.at - first.at) / 1000).toFixed(1)} s`)
+console.log(`\n# medians over ${rounds} rounds (RSS: median of each round's samples; CPU: % of one core)`)
+for (const v of variants) {
+  const runs = results.get(v.name) ?? []
+  const rssMedian = stats(runs.map((r) => r.rssMedianKb)).median
+  const rssMax = Math.max(...runs.map((r) => r.rssMaxKb))
+  const cpu = stats(runs.map((r) => r.cpuPercent)).median
   console.log(
-    `CPU: ${(last.cpuSeconds - first.cpuSeconds).toFixed(2)} s user+system = ${cpu.toFixed(2)} % of one core  target < 2 %: ${verdict(cpu < 2)}`,
+    `${v.name}: RSS ${mb(rssMedian)} (max ${mb(rssMax)})  target < 80 MB: ${verdict(rssMax < 80 * 1024)}; ` +
+      `CPU ${cpu.toFixed(2)} %  target < 0.5 %: ${verdict(cpu < 0.5)}; passes per window ${runs.map((r) => r.passes).join(", ")}`,
   )
-  console.log(
-    `RSS: start ${mb(first.rssKb)}, end ${mb(last.rssKb)}, max of ${rss.length} samples ${mb(rssMax)}, ` +
-      `peak since start (VmHWM) ${mb(last.hwmKb)}  target < 120 MB: ${verdict(rssMax < 120 * 1024)}`,
-  )
-  console.log(
-    `passes in the window: ${inWindow.length} (${[...new Set(inWindow.flatMap((p) => p.triggers))].join(", ")}), ` +
-      `${inWindow.filter((p) => p.message !== "pass: in sync").length} with changes`,
-  )
-  console.log(`  per pass (logs): ${describe(stats(inWindow.map((p) => p.durationMs)))}`)
-  console.log(
-    `  per pass (fleetd_reconcile_duration_seconds, mean of ${passesAfter.count - passesBefore.count}): ${meanMsBetween(passesBefore, passesAfter).toFixed(1)} ms`,
-  )
-  await awaitPassSpacing(bench.daemon, 0)
-  const status = await bench.daemon.status()
-  console.log(`  /status lastPass: ${status.lastPass?.durationMs} ms, ${status.lastPass?.result}`)
-} finally {
-  await bench.close()
 }

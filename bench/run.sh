@@ -8,7 +8,7 @@
 #
 # Environment: BENCH_PASSES (no-op passes, default 30), BENCH_ROUNDS (compose rounds,
 # default 5), BENCH_HOOK_ROUNDS (webhook/registry push → running rounds, default 10), BENCH_LEASE_ROUNDS
-# (lease takeovers, default 10), BENCH_STARTUP_RUNS (fresh processes per start-up command, default 15), BENCH_PODMAN=0 to
+# (lease takeovers, default 10), BENCH_IDLE_ROUNDS (idle daemons, default 3), BENCH_STARTUP_RUNS (fresh processes per start-up command, default 15), BENCH_PODMAN=0 to
 # skip the Podman no-op passes; BENCH_SCALE=0 to skip the scale curve (bench/scale.ts: 1,000
 # containers, about 5 GB and 10 minutes); FLEETD_ENGINES_DIR as for engines.sh (engines of another
 # checkout).
@@ -67,7 +67,7 @@ if [[ ${BENCH_PODMAN:-1} != 0 ]]; then
   node bench/manySources.ts podman "${BENCH_HOOK_ROUNDS:-10}" 60 "${BENCH_HOOK_ROUNDS:-10}"
 fi
 echo
-node bench/idleDaemon.ts 60
+node bench/idleDaemon.ts 60 docker "${BENCH_IDLE_ROUNDS:-3}"
 echo
 node bench/daemonNoopPass.ts docker 20
 if [[ ${BENCH_PODMAN:-1} != 0 ]]; then

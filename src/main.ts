@@ -1,4 +1,5 @@
 import { Effect, Exit, Layer } from "effect"
+import { reexecWithDaemonFlags } from "./cli/daemonNodeFlags.ts"
 import { Output } from "./cli/Output.ts"
 import { parseCliArgs } from "./cli/parseCliArgs.ts"
 import { runCli } from "./cli/runCli.ts"
@@ -14,6 +15,7 @@ import { runCli } from "./cli/runCli.ts"
  */
 const parsed = parseCliArgs(process.argv.slice(2))
 if (parsed._tag === "Daemon") {
+  reexecWithDaemonFlags()
   const [NodeRuntime, NodeFileSystem, { runDaemon }] = await Promise.all([
     import("@effect/platform-node/NodeRuntime"),
     import("@effect/platform-node/NodeFileSystem"),

@@ -37,6 +37,8 @@ export interface BenchDaemonOptions {
   readonly command?: string
   /** Extra environment for the daemon (e.g. NODE_OPTIONS for a profile). */
   readonly env?: Record<string, string>
+  /** Node's arguments before `run` (flags, script of another checkout); this checkout's bin/fleetd.js when absent. */
+  readonly launch?: ReadonlyArray<string>
   /** `x-fleetd.update.min_ready` of every service (fleetd's default 5 s gate when absent). */
   readonly minReady?: string
   /** How long the first pass may take (creating 100 containers on a busy machine is slow). */
@@ -66,7 +68,12 @@ export const startBenchDaemon = async (options: BenchDaemonOptions): Promise<Ben
   const dataDir = mkdtempSync(join(tmpdir(), "fleetd-bench-data-"))
   const daemon = startDaemon(
     ["--repo", remote.url, "--fleet", fleet, "--interval", options.interval, "--data-dir", dataDir],
-    { dockerHost: options.host, port: await freePort(), ...(options.env ? { env: options.env } : {}) },
+    {
+      dockerHost: options.host,
+      port: await freePort(),
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.launch ? { launch: options.launch } : {}),
+    },
   )
   const close = async () => {
     if (daemon.process.exitCode === null) await daemon.stop()

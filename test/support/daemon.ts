@@ -25,12 +25,14 @@ export const startDaemon = (
     readonly env?: Record<string, string>
     /** The address to listen on (default 127.0.0.1); the test still connects to 127.0.0.1. */
     readonly listenHost?: string
+    /** Node's arguments before `run` (flags and script); this checkout's bin/fleetd.js when absent. */
+    readonly launch?: ReadonlyArray<string>
   },
 ): Daemon => {
   const child = spawn(
     process.execPath,
     [
-      fleetdBin,
+      ...(options.launch ?? [fleetdBin]),
       "run",
       "--listen",
       `${options.listenHost ?? "127.0.0.1"}:${options.port}`,
