@@ -17,7 +17,7 @@
  */
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { engineHost, noGate, repoRoot, stats, verdict } from "./support/benchKit.ts"
+import { engineHost, noGate, removeFleet, repoRoot, stats, verdict } from "./support/benchKit.ts"
 import {
   type BenchDaemon,
   cpuPercent,
@@ -117,7 +117,12 @@ for (let round = 1; round <= rounds; round++) {
       )
     })
   } finally {
-    for (const d of daemons) await d.close()
+    // A busy engine may still hold a network's endpoints: try once more, then say what is left.
+    for (const d of daemons)
+      await d.close().catch(async () => {
+        await sleep(5000)
+        await removeFleet(host, d.fleet).catch((e) => console.error(`fleet ${d.fleet} left behind: ${e}`))
+      })
   }
 }
 
