@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect } from "effect"
 import type { DesiredState } from "../domain/DesiredState.ts"
+import { ageKeyFileFrom } from "../manifest/decryptEnvFiles.ts"
 import { findRepositoryRoot } from "../manifest/hostFiles.ts"
 import { loadManifest } from "../manifest/loadManifest.ts"
 import { formatManifestError } from "../manifest/ManifestError.ts"
@@ -35,6 +36,7 @@ export const loadOrReport = Effect.fnUntraced(function* (args: CliArgs) {
       environment: withProfiles(process.env, args.profiles),
       repository: yield* repositoryOf(args.file),
       localFiles: args.localFiles,
+      ageKeyFile: ageKeyFileFrom(process.env),
       target: args.swarm ? "swarm" : undefined,
     }),
   )

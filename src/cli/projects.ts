@@ -6,6 +6,7 @@ import type { DesiredState } from "../domain/DesiredState.ts"
 import { canonicalJson, sha256Hex } from "../domain/specHash.ts"
 import type { ContainerEngine } from "../engine/ContainerEngine.ts"
 import type { EngineError } from "../engine/EngineError.ts"
+import { ageKeyFileFrom } from "../manifest/decryptEnvFiles.ts"
 import { diskDirectory } from "../manifest/discoverProjects.ts"
 import { createDirectories } from "../manifest/hostFiles.ts"
 import { loadProjects, type ProjectOutcome } from "../manifest/loadProjects.ts"
@@ -85,6 +86,7 @@ export const projectsCommand = Effect.fn("cli.projects")(function* (args: CliArg
     loadProjects(root, patterns, diskDirectory(root), {
       environment: withProfiles(process.env, args.profiles),
       localFiles: args.localFiles,
+      ageKeyFile: ageKeyFileFrom(process.env),
     }),
   )
   // No project at all is more likely a wrong glob than a wish to prune everything.

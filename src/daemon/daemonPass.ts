@@ -7,6 +7,7 @@ import { passPhase } from "../domain/firstCreation.ts"
 import type { PassResult } from "../domain/statusVocabulary.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import type { EngineError } from "../engine/EngineError.ts"
+import { ageKeyFileFrom } from "../manifest/decryptEnvFiles.ts"
 import { createDirectories } from "../manifest/hostFiles.ts"
 import { loadManifest } from "../manifest/loadManifest.ts"
 import { formatManifestIssue } from "../manifest/ManifestError.ts"
@@ -102,6 +103,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
             environment: withProfiles(process.env, config.profiles ?? []),
             repository: root,
             localFiles: config.localFiles,
+            ageKeyFile: ageKeyFileFrom(process.env),
             // The checkout is cleaned on every sync: data found nowhere lives in the data dir.
             binds: git ? join(config.dataDir, "binds") : undefined,
           }),

@@ -4,6 +4,7 @@ import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { OrphanedStatus, ProjectStatus } from "../domain/FleetStatus.ts"
 import type { PassResult } from "../domain/statusVocabulary.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
+import { ageKeyFileFrom } from "../manifest/decryptEnvFiles.ts"
 import { diskDirectory } from "../manifest/discoverProjects.ts"
 import { type LoadedProjects, loadProjects } from "../manifest/loadProjects.ts"
 import { parseProjectPatterns } from "../manifest/projectGlob.ts"
@@ -80,6 +81,7 @@ export const projectsPass = Effect.fn("projectsPass")(function* (triggers: Reado
       loadProjects(root, parseProjectPatterns(config.projects ?? []), diskDirectory(root), {
         environment: withProfiles(process.env, config.profiles ?? []),
         localFiles: config.localFiles,
+        ageKeyFile: ageKeyFileFrom(process.env),
         // The checkout is cleaned on every sync: data found nowhere lives in the data dir.
         binds: git ? join(config.dataDir, "binds") : undefined,
       }),

@@ -36,6 +36,8 @@ export interface LoadProjectsOptions {
   readonly localFiles?: string | undefined
   /** `<data-dir>/binds` in `--repo` mode: each project's data in `<binds>/<fleet>/` (LoadManifestOptions.binds). */
   readonly binds?: string | undefined
+  /** The age key file for SOPS env files (LoadManifestOptions.ageKeyFile). */
+  readonly ageKeyFile?: string | undefined
   /** Loads one project; the memo of the daemon slots in here. */
   readonly load?: (project: ProjectDir, path: string) => Effect.Effect<LoadedManifest, ManifestError>
 }
@@ -68,6 +70,7 @@ export const loadProjects = Effect.fnUntraced(function* <R>(
         repository: root,
         localFiles: options.localFiles,
         binds: options.binds,
+        ageKeyFile: options.ageKeyFile,
       }))
   const loaded = yield* Effect.forEach(dirs, (project) =>
     Effect.gen(function* () {

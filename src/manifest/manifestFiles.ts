@@ -38,6 +38,14 @@ export interface FileRef {
  */
 export type FilePlace = "repository" | "local" | "data"
 
+/** Why a SOPS file could not be decrypted, at a position in that file (never quoting a value). */
+export interface SopsIssue {
+  readonly message: string
+  readonly line: number
+  readonly column: number
+  readonly hint?: string
+}
+
 /** What the loader found at a FileRef; tests build these in memory. */
 export type FileFact =
   | {
@@ -45,6 +53,12 @@ export type FileFact =
       readonly realPath: string
       readonly content: Uint8Array
       readonly from?: "local" | "data"
+      /**
+       * A SOPS-encrypted env file that could not be decrypted (no key, wrong key, a
+       * MAC that does not match): reported at the reference; `content` is then empty.
+       * One that could is a plain file whose content is the cleartext, in memory only.
+       */
+      readonly sopsError?: SopsIssue
     }
   | {
       readonly kind: "directory"

@@ -1,7 +1,8 @@
 /**
  * What is wrong with what the loader found at a file reference, as the issue the user
  * sees at the reference's position: missing (naming every place looked in), or a
- * symlink that leads out of the place it was found in. Pure: facts come from the
+ * symlink that leads out of the place it was found in, or a SOPS file that could not
+ * be decrypted. Pure: facts come from the
  * loader (hostFiles.ts) or, in tests, from memory.
  */
 import { type FileFact, isInside } from "./manifestFiles.ts"
@@ -51,6 +52,12 @@ export const referenceIssue = (
         hint: "move the file away, or write the source as a path that exists",
       },
     )
+  if (fact.kind === "file" && fact.sopsError !== undefined) {
+    const e = fact.sopsError
+    return pathIssue(at, `${what} ${relative}:${e.line}:${e.column}: ${e.message}`, {
+      ...(e.hint === undefined ? {} : { hint: e.hint }),
+    })
+  }
   const outside =
     fact.kind === "outside"
       ? fact

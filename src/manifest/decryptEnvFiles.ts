@@ -1,0 +1,96 @@
+/**
+ * Decrypts the SOPS-encrypted env files a manifest refers to, in memory, before the
+ * pure pipeline reads them: the fact's content becomes the cleartext (so the content
+ * hash, and with it replacement, follows the values, not the data key or the IVs a
+ * re-encryption changes), and a file that cannot be decrypted keeps a `sopsError`
+ * that referenceIssue.ts reports at the reference. Nothing is written to disk.
+ *
+ * Only files every reference of which is an `env_file` are decrypted: a bind-mounted
+ * file is the container's to read as it is.
+ */
+import { basename } from "node:path"
+import { Effect, FileSystem } from "effect"
+import { parseAgeIdentities } from "../sops/ageIdentities.ts"
+import { decryptSops } from "../sops/decryptSops.ts"
+import { looksLikeSops } from "../sops/sopsDocument.ts"
+import type { FileFact, FileRef, SopsIssue } from "./manifestFiles.ts"
+
+/** The age key file the operator named, if any: FLEETD_AGE_KEY_FILE, else sops's own SOPS_AGE_KEY_FILE. */
+export const ageKeyFileFrom = (env: Readonly<Record<string, string | undefined>>): string | undefined =>
+  env["FLEETD_AGE_KEY_FILE"] || env["SOPS_AGE_KEY_FILE"] || undefined
+
+type Keys = { readonly identities: ReadonlyArray<string>; readonly file: string } | SopsIssue
+
+const start = { line: 1, column: 1 }
+
+/** Reads the key file; a problem with it is reported at each encrypted file, never quoting a line. */
+const readKeys = Effect.fnUntraced(function* (keyFile: string | undefined) {
+  if (keyFile === undefined) return { identities: [], file: "" } satisfies Keys
+  const fs = yield* FileSystem.FileSystem
+  const text = yield* Effect.result(fs.readFileString(keyFile))
+  if (text._tag === "Failure")
+    return {
+      ...start,
+      message: `this file is encrypted with SOPS, and the age key file ${keyFile} cannot be read`,
+      hint: "check FLEETD_AGE_KEY_FILE (or SOPS_AGE_KEY_FILE): it must name a file fleetd can read",
+    } satisfies Keys
+  const { identities, badLines } = parseAgeIdentities(text.success)
+  if (badLines.length > 0 || identities.length === 0)
+    return {
+      ...start,
+      message:
+        badLines.length > 0
+          ? `the age key file ${keyFile} has lines that are not age keys (line ${badLines.join(", ")})`
+          : `the age key file ${keyFile} holds no age key`,
+      hint: "the file should be age-keygen output: one AGE-SECRET-KEY-1… per line, # comments",
+    } satisfies Keys
+  return { identities, file: keyFile } satisfies Keys
+})
+
+/** The cleartext of one encrypted env file, or why not. */
+const decryptOne = Effect.fnUntraced(function* (text: string, relative: string, keys: Keys) {
+  if ("message" in keys) return keys
+  const result = yield* Effect.promise(() =>
+    decryptSops(text, basename(relative), keys.identities, keys.file),
+  )
+  if (result._tag === "SopsError")
+    return {
+      message: result.message,
+      ...result.at,
+      ...(result.hint === undefined ? {} : { hint: result.hint }),
+    }
+  if (result.format !== "dotenv")
+    return {
+      ...start,
+      message: `this env_file is a SOPS ${result.format} file; an env_file must be SOPS dotenv`,
+      hint: "encrypt the env file itself: sops --encrypt --input-type dotenv app.env",
+    }
+  return { cleartext: result.text }
+})
+
+export const decryptEnvFiles = Effect.fn("decryptEnvFiles")(function* (
+  facts: ReadonlyMap<string, FileFact>,
+  refs: ReadonlyArray<FileRef>,
+  ageKeyFile: string | undefined,
+) {
+  const kinds = new Map<string, Set<FileRef["kind"]>>()
+  for (const ref of refs) kinds.set(ref.relative, (kinds.get(ref.relative) ?? new Set()).add(ref.kind))
+  let keys: Keys | undefined
+  const out = new Map(facts)
+  for (const [relative, fact] of facts) {
+    const used = kinds.get(relative)
+    if (fact.kind !== "file" || used === undefined || used.size !== 1 || !used.has("env_file")) continue
+    const text = new TextDecoder().decode(fact.content)
+    if (!looksLikeSops(text)) continue
+    // Read once per load, and only when an encrypted file needs it.
+    keys ??= yield* readKeys(ageKeyFile)
+    const result: { readonly cleartext: string } | SopsIssue = yield* decryptOne(text, relative, keys)
+    out.set(
+      relative,
+      "cleartext" in result
+        ? { ...fact, content: new TextEncoder().encode(result.cleartext) }
+        : { ...fact, content: new Uint8Array(), sopsError: result },
+    )
+  }
+  return out
+})
