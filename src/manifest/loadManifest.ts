@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from "node:path"
 import { Effect, FileSystem } from "effect"
 import type { DesiredState } from "../domain/DesiredState.ts"
 import { readBuildContext } from "./buildContext.ts"
-import { decryptEnvFiles } from "./decryptEnvFiles.ts"
+import { decryptSopsFiles } from "./decryptSopsFiles.ts"
 import { locateReferences } from "./hostFiles.ts"
 import { ManifestError } from "./ManifestError.ts"
 import type { FileFact } from "./manifestFiles.ts"
@@ -44,7 +44,7 @@ export interface LoadManifestOptions {
   readonly binds?: string | undefined
   /**
    * The age key file (FLEETD_AGE_KEY_FILE, else SOPS_AGE_KEY_FILE: ageKeyFileFrom), read
-   * only when an env file is SOPS-encrypted (decryptEnvFiles.ts).
+   * only when a referenced file is SOPS-encrypted (decryptSopsFiles.ts).
    */
   readonly ageKeyFile?: string | undefined
   /** `--swarm`: read the manifest for a Swarm (ManifestText.target). */
@@ -149,8 +149,8 @@ const run = Effect.fnUntraced(function* (file: string, options: LoadManifestOpti
     },
     staged.refs,
   )
-  // SOPS env files are decrypted here, in memory: the pipeline sees (and hashes) the cleartext.
-  const facts = new Map(yield* decryptEnvFiles(located.facts, staged.refs, options.ageKeyFile))
+  // SOPS files (env files, secrets, configs) are decrypted here, in memory: the pipeline sees (and hashes) the cleartext.
+  const facts = new Map(yield* decryptSopsFiles(located.facts, staged.refs, options.ageKeyFile))
   // Build contexts are listed as the builder gets them; directory mode watches their files.
   const contextFiles: Array<string> = []
   for (const ref of staged.refs) {

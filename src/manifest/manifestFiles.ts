@@ -54,11 +54,13 @@ export type FileFact =
       readonly content: Uint8Array
       readonly from?: "local" | "data"
       /**
-       * A SOPS-encrypted env file that could not be decrypted (no key, wrong key, a
+       * A SOPS-encrypted file that could not be decrypted (no key, wrong key, a
        * MAC that does not match): reported at the reference; `content` is then empty.
        * One that could is a plain file whose content is the cleartext, in memory only.
        */
       readonly sopsError?: SopsIssue
+      /** `content` is the cleartext of a SOPS file: never bind-mount the path (decryptSopsFiles.ts). */
+      readonly decrypted?: true
     }
   | {
       readonly kind: "directory"

@@ -4,7 +4,8 @@
  * value of `environment:` (or a config's `content:`) is copied in before start with
  * uid, gid and mode (default 0444). Secrets land at /run/secrets/<name> (a relative
  * `target` is under /run/secrets), configs at /<name> (a relative target under /).
- * Files follow env_file's rules: relative to fleet.yaml, inside the repository.
+ * Files follow env_file's rules: relative to fleet.yaml, inside the repository. A
+ * SOPS-encrypted file (decrypted in memory by the loader) is copied in like a value.
  * Only definitions a service uses are looked at, as in Compose.
  *
  * Values are secrets: no message here quotes one.
@@ -157,7 +158,11 @@ const resolveOne = (
     if (problem !== undefined) issues.push(problem)
     else if (fact.kind !== "file")
       issues.push(pathIssue(at, `${one[kind]} "${name}": file ${relative} is not a regular file`))
-    else return { type: "file", relative, realPath: fact.realPath, sha256: sha256Hex(fact.content) }
+    // A SOPS file's cleartext exists only in memory: copied in like a value, never mounted.
+    else if (fact.decrypted === true) {
+      const content = new TextDecoder().decode(fact.content)
+      return content === "" ? { type: "empty" } : { type: "content", content }
+    } else return { type: "file", relative, realPath: fact.realPath, sha256: sha256Hex(fact.content) }
     return { type: "invalid" }
   }
   if (def.environment !== undefined) {

@@ -4,13 +4,15 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { generateX25519Identity, identityToRecipient } from "age-encryption"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { execIn } from "../support/execIn.ts"
 import { runFleetd } from "../support/runFleetd.ts"
 import { writeSopsDotenv } from "../support/sopsWriter.ts"
 import { cleanupFleet, rawClient, testEngines, uniqueFleet } from "../support/testEngines.ts"
 
 /**
- * A SOPS-encrypted env file through the CLI a user runs (docs/sops.md): `fleetd apply`
- * decrypts it in memory with FLEETD_AGE_KEY_FILE and the container gets the values; a
+ * A SOPS-encrypted env file and secret through the CLI a user runs (docs/sops.md):
+ * `fleetd apply` decrypts them in memory with FLEETD_AGE_KEY_FILE and the container gets
+ * the values (the secret copied in, not mounted); a
  * re-encryption of the same values replaces nothing; a tampered file is refused at its
  * position and the running container is left alone. The value never shows in plan or
  * apply output, text or --json.
@@ -24,10 +26,14 @@ services:
     command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]
     stop_grace_period: 2s
     env_file: app.env
+    secrets: [db]
+secrets:
+  db:
+    file: ./db.enc.env
 `
 
 for (const engine of testEngines()) {
-  describe(`SOPS env files on ${engine.kind}`, () => {
+  describe(`SOPS env files and secrets on ${engine.kind}`, () => {
     const docker = rawClient(engine)
     let fleet = ""
     let dir = ""
@@ -74,11 +80,20 @@ for (const engine of testEngines()) {
     }, async () => {
       const env = join(dir, "app.env")
       writeFileSync(env, await writeSopsDotenv([["DB_PASSWORD", canary]], recipient))
+      writeFileSync(
+        join(dir, "db.enc.env"),
+        await writeSopsDotenv([["TOKEN", `${canary}-secret`]], recipient),
+      )
       expect((await fleetd("plan")).code).toBe(0)
       await fleetd("plan", "--json")
       expect(await outcomes()).toEqual(["created"])
       const first = await container()
       expect(first.Config.Env).toContain(`DB_PASSWORD=${canary}`)
+      // The secret is copied in through the archive endpoint: no bind of a plaintext file.
+      expect(await execIn(docker, `${fleet}-app`, ["cat", "/run/secrets/db"])).toContain(
+        `TOKEN=${canary}-secret`,
+      )
+      expect(first.Mounts.filter((m) => m.Destination === "/run/secrets/db")).toEqual([])
 
       // Same values, new data key (what `sops updatekeys` or a rotation writes): nothing to do.
       writeFileSync(env, await writeSopsDotenv([["DB_PASSWORD", canary]], recipient))

@@ -1,17 +1,19 @@
 /**
- * SOPS-encrypted env files, decrypted by the loader in memory (decryptEnvFiles.ts): the
- * service gets the cleartext, its config hash follows the values (not the data key a
- * re-encryption changes), and a file that cannot be decrypted is a manifest issue at
- * the env_file reference. The files come from test/support/sopsWriter.ts, whose output
+ * SOPS-encrypted env files, secrets and configs, decrypted by the loader in memory
+ * (decryptSopsFiles.ts): the service gets the cleartext (a secret or config as content
+ * copied in, never a bind of the encrypted file), its config hash follows the values
+ * (not the data key a re-encryption changes), and a file that cannot be decrypted is a
+ * manifest issue at the reference. The files come from test/support/sopsWriter.ts, whose output
  * the reader is proven to share with the sops tool (test/unit/sops/decryptSops.test.ts).
  */
 import { randomBytes } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { generateX25519Identity, identityToRecipient } from "age-encryption"
-import { Effect, Result } from "effect"
+import { Effect, Redacted, Result } from "effect"
 import { describe, expect, it } from "vitest"
-import { ageKeyFileFrom } from "../../../src/manifest/decryptEnvFiles.ts"
+import type { FileGrant } from "../../../src/domain/FileGrant.ts"
+import { ageKeyFileFrom } from "../../../src/manifest/decryptSopsFiles.ts"
 import { loadManifest } from "../../../src/manifest/loadManifest.ts"
 import { formatManifestError } from "../../../src/manifest/ManifestError.ts"
 import { type Entry, memoryFileSystem } from "../../support/memoryFileSystem.ts"
@@ -29,8 +31,8 @@ const load = (entries: Record<string, Entry>, ageKeyFile: string | undefined) =>
     ),
   )
 
-const app = async (env: string) => {
-  const result = await load({ "/repo/app.env": env }, "/keys.txt")
+const app = async (env: string, entries: Record<string, Entry> = {}) => {
+  const result = await load({ "/repo/app.env": env, ...entries }, "/keys.txt")
   if (Result.isFailure(result)) throw new Error(formatManifestError(result.failure))
   return result.success.desired.services[0]!
 }
@@ -128,7 +130,6 @@ describe("SOPS env files", () => {
   })
 
   it("a SOPS file that is not dotenv is refused as an env_file", async () => {
-    const fixtures = join(import.meta.dirname, "../../fixtures/sops")
     const message = await issue(
       {
         "/repo/fleet.yaml": manifest.replace("app.env", "app.yaml"),
@@ -146,5 +147,70 @@ describe("SOPS env files", () => {
     expect(ageKeyFileFrom({ FLEETD_AGE_KEY_FILE: "/a", SOPS_AGE_KEY_FILE: "/b" })).toBe("/a")
     expect(ageKeyFileFrom({ FLEETD_AGE_KEY_FILE: "", SOPS_AGE_KEY_FILE: "/b" })).toBe("/b")
     expect(ageKeyFileFrom({})).toBeUndefined()
+  })
+})
+
+const withSecrets = `services:
+  app:
+    image: busybox
+    secrets: [db]
+    configs: [{ source: conf, target: /etc/app.yaml, mode: 0400 }]
+secrets:
+  db:
+    file: ./secrets/db.env
+configs:
+  conf:
+    file: ./conf.enc.yaml
+`
+const fixtures = join(import.meta.dirname, "../../fixtures/sops")
+const fixtureKeys = readFileSync(join(fixtures, "keys.txt"), "utf8")
+const bothKeys = `${keyFile}${fixtureKeys}`
+
+describe("SOPS secrets and configs", () => {
+  const files = async (secret: string) => ({
+    "/repo/fleet.yaml": withSecrets,
+    "/repo/secrets/db.env": secret,
+    "/repo/conf.enc.yaml": readFileSync(join(fixtures, "format.enc.yaml"), "utf8"),
+    "/keys.txt": bothKeys,
+  })
+  const grants = async (secret: string) => {
+    const result = await load(await files(secret), "/keys.txt")
+    if (Result.isFailure(result)) throw new Error(formatManifestError(result.failure))
+    return result.success.desired.services[0]!
+  }
+
+  it("are copied in as content (never bind-mounted), in the format sops -d prints", async () => {
+    const service = await grants(await writeSopsDotenv([["PASSWORD", "s3cr3t"]], recipient))
+    const content = (g: FileGrant | undefined) =>
+      g?.from.type === "content" ? Redacted.value(g.from.content) : g
+    expect(service.spec.secrets?.map((g) => [g.target, g.from.type])).toEqual([
+      ["/run/secrets/db", "content"],
+    ])
+    expect(content(service.spec.secrets?.[0])).toBe("PASSWORD=s3cr3t\n")
+    expect(service.spec.configs?.[0]).toMatchObject({
+      target: "/etc/app.yaml",
+      from: { type: "content", mode: 0o400 },
+    })
+    expect(content(service.spec.configs?.[0])).toBe("foo: bar\n")
+    expect(service.spec.mounts).toEqual([])
+  })
+
+  it("a re-encryption keeps the config hash; a changed value changes it", async () => {
+    const dataKey = randomBytes(32)
+    const base = await grants(await writeSopsDotenv([["P", "1"]], recipient, dataKey))
+    const again = await grants(await writeSopsDotenv([["P", "1"]], recipient))
+    const changed = await grants(await writeSopsDotenv([["P", "2"]], recipient, dataKey))
+    expect(again.configHash).toBe(base.configHash)
+    expect(changed.configHash).not.toBe(base.configHash)
+  })
+
+  it("a tampered secret is an issue at the secret's file, quoting no value", async () => {
+    const text = await writeSopsDotenv([["PASSWORD", "s3cr3t"]], recipient)
+    const result = await load(await files(text.replace("PASSWORD=", "OTHER=")), "/keys.txt")
+    const message = Result.isFailure(result) ? formatManifestError(result.failure) : "loaded"
+    expect(message).toMatch(
+      /^\/repo\/fleet\.yaml:8:11: secrets\.db\.file: secret "db": file secrets\/db\.env:1:1: the value of OTHER does not decrypt/,
+    )
+    expect(message).not.toContain("s3cr3t")
   })
 })

@@ -1,12 +1,14 @@
 /**
- * Decrypts the SOPS-encrypted env files a manifest refers to, in memory, before the
- * pure pipeline reads them: the fact's content becomes the cleartext (so the content
- * hash, and with it replacement, follows the values, not the data key or the IVs a
+ * Decrypts the SOPS-encrypted files a manifest refers to, in memory, before the pure
+ * pipeline reads them: the fact's content becomes the cleartext (so the content hash,
+ * and with it replacement, follows the values, not the data key or the IVs a
  * re-encryption changes), and a file that cannot be decrypted keeps a `sopsError`
  * that referenceIssue.ts reports at the reference. Nothing is written to disk.
  *
- * Only files every reference of which is an `env_file` are decrypted: a bind-mounted
- * file is the container's to read as it is.
+ * An `env_file` must be SOPS dotenv; a `secrets:`/`configs:` file may be any format
+ * sops writes (YAML, JSON, dotenv, binary) and is marked `decrypted`, so it is copied
+ * into the container as content rather than bind-mounted (normalizeSecrets.ts). A file
+ * also referenced otherwise (a bind mount) is left as it is: the container reads it.
  */
 import { basename } from "node:path"
 import { Effect, FileSystem } from "effect"
@@ -47,8 +49,13 @@ const readKeys = Effect.fnUntraced(function* (keyFile: string | undefined) {
   return { identities, file: keyFile } satisfies Keys
 })
 
-/** The cleartext of one encrypted env file, or why not. */
-const decryptOne = Effect.fnUntraced(function* (text: string, relative: string, keys: Keys) {
+/** The cleartext of one encrypted file, or why not. */
+const decryptOne = Effect.fnUntraced(function* (
+  text: string,
+  relative: string,
+  keys: Keys,
+  envFile: boolean,
+) {
   if ("message" in keys) return keys
   const result = yield* Effect.promise(() =>
     decryptSops(text, basename(relative), keys.identities, keys.file),
@@ -59,7 +66,7 @@ const decryptOne = Effect.fnUntraced(function* (text: string, relative: string, 
       ...result.at,
       ...(result.hint === undefined ? {} : { hint: result.hint }),
     }
-  if (result.format !== "dotenv")
+  if (envFile && result.format !== "dotenv")
     return {
       ...start,
       message: `this env_file is a SOPS ${result.format} file; an env_file must be SOPS dotenv`,
@@ -68,7 +75,7 @@ const decryptOne = Effect.fnUntraced(function* (text: string, relative: string, 
   return { cleartext: result.text }
 })
 
-export const decryptEnvFiles = Effect.fn("decryptEnvFiles")(function* (
+export const decryptSopsFiles = Effect.fn("decryptSopsFiles")(function* (
   facts: ReadonlyMap<string, FileFact>,
   refs: ReadonlyArray<FileRef>,
   ageKeyFile: string | undefined,
@@ -78,17 +85,24 @@ export const decryptEnvFiles = Effect.fn("decryptEnvFiles")(function* (
   let keys: Keys | undefined
   const out = new Map(facts)
   for (const [relative, fact] of facts) {
-    const used = kinds.get(relative)
-    if (fact.kind !== "file" || used === undefined || used.size !== 1 || !used.has("env_file")) continue
+    const used = [...(kinds.get(relative) ?? [])]
+    const envFile = used.length > 0 && used.every((k) => k === "env_file")
+    const fileObject = used.length > 0 && used.every((k) => k === "secret" || k === "config")
+    if (fact.kind !== "file" || !(envFile || fileObject)) continue
     const text = new TextDecoder().decode(fact.content)
     if (!looksLikeSops(text)) continue
     // Read once per load, and only when an encrypted file needs it.
     keys ??= yield* readKeys(ageKeyFile)
-    const result: { readonly cleartext: string } | SopsIssue = yield* decryptOne(text, relative, keys)
+    const result: { readonly cleartext: string } | SopsIssue = yield* decryptOne(
+      text,
+      relative,
+      keys,
+      envFile,
+    )
     out.set(
       relative,
       "cleartext" in result
-        ? { ...fact, content: new TextEncoder().encode(result.cleartext) }
+        ? { ...fact, content: new TextEncoder().encode(result.cleartext), decrypted: true as const }
         : { ...fact, content: new Uint8Array(), sopsError: result },
     )
   }
