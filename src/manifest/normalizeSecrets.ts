@@ -29,7 +29,8 @@ const one = { secrets: "secret", configs: "config" } as const
 /** A used definition, resolved once for every service that grants it. */
 export type FileObject =
   | { readonly type: "file"; readonly relative: string; readonly realPath: string; readonly sha256: string }
-  | { readonly type: "content"; readonly content: string }
+  /** `sops`: from a SOPS-encrypted file (decrypted in memory), which only a copy can deliver. */
+  | { readonly type: "content"; readonly content: string; readonly sops?: true }
   /** An empty value: Compose creates no file for it (a warning says so). */
   | { readonly type: "empty" }
   /** Refused; the issue is reported at the definition. */
@@ -161,7 +162,7 @@ const resolveOne = (
     // A SOPS file's cleartext exists only in memory: copied in like a value, never mounted.
     else if (fact.decrypted === true) {
       const content = new TextDecoder().decode(fact.content)
-      return content === "" ? { type: "empty" } : { type: "content", content }
+      return content === "" ? { type: "empty" } : { type: "content", content, sops: true }
     } else return { type: "file", relative, realPath: fact.realPath, sha256: sha256Hex(fact.content) }
     return { type: "invalid" }
   }
@@ -263,7 +264,12 @@ export const grantFileObjects = (
         issues.push(
           pathIssue(
             at,
-            `cannot copy ${one[kind]} "${g.source}" into read-only service "${name}": only a file: ${one[kind]} works there (as in Compose)`,
+            object.sops === true
+              ? `cannot copy ${one[kind]} "${g.source}" into read-only service "${name}": its file is SOPS-encrypted, and its cleartext can only be copied in, never mounted`
+              : `cannot copy ${one[kind]} "${g.source}" into read-only service "${name}": only a file: ${one[kind]} works there (as in Compose)`,
+            object.sops === true
+              ? { hint: "drop read_only: true from the service, or pass the value another way" }
+              : {},
           ),
         )
         continue

@@ -204,6 +204,22 @@ describe("SOPS secrets and configs", () => {
     expect(changed.configHash).not.toBe(base.configHash)
   })
 
+  it("a read-only service cannot take one, and is told why", async () => {
+    const result = await load(
+      {
+        ...(await files(await writeSopsDotenv([["P", "1"]], recipient))),
+        "/repo/fleet.yaml": withSecrets.replace(
+          "    image: busybox\n",
+          "    image: busybox\n    read_only: true\n",
+        ),
+      },
+      "/keys.txt",
+    )
+    expect(Result.isFailure(result) && formatManifestError(result.failure)).toContain(
+      'cannot copy secret "db" into read-only service "app": its file is SOPS-encrypted, and its cleartext can only be copied in, never mounted',
+    )
+  })
+
   it("a tampered secret is an issue at the secret's file, quoting no value", async () => {
     const text = await writeSopsDotenv([["PASSWORD", "s3cr3t"]], recipient)
     const result = await load(await files(text.replace("PASSWORD=", "OTHER=")), "/keys.txt")
