@@ -38,6 +38,16 @@ export const applyServices = Effect.fnUntraced(function* (
   for (const name of groups.keys()) done.set(name, yield* Deferred.make<ServiceOutcome>())
   const deps = new Map(desired.services.map((s) => [s.name, s.dependsOn]))
   const byName = new Map(desired.services.map((s) => [s.name, s]))
+  // A dependent with `service_completed_successfully` waits for this service's run to end
+  // anyway, so its first creation is waited for too: the job's own result (its exit code)
+  // is then known and reported in this pass, not only its dependent's failure.
+  const completionAwaited = new Set(
+    desired.services.flatMap((s) =>
+      s.dependsOn.filter((d) => d.condition === "service_completed_successfully").map((d) => d.service),
+    ),
+  )
+  const awaitsCreation = (service: string) =>
+    options.awaitCreations === true || completionAwaited.has(service)
   const isOrphan = (group: ReadonlyArray<Action>) =>
     group.some((a) => a._tag === "Remove" && a.reason === "orphan")
 
@@ -85,7 +95,7 @@ export const applyServices = Effect.fnUntraced(function* (
     const blockedBy = options.failed.get(service)
     if (blockedBy !== undefined && group.some(isMutating))
       return { service, outcome: "failed", reason: blockedBy } as const
-    return yield* runGroupActions(options, service, group).pipe(
+    return yield* runGroupActions(options, service, group, awaitsCreation(service)).pipe(
       Effect.provideService(ContainerEngine, bounded),
     )
   })
@@ -115,13 +125,16 @@ const dependencyHealthy = (target: DesiredService) =>
     Effect.catchTag("GateFailed", (e) => Effect.succeed(e.reason)),
   )
 
-const runGroupActions = (options: ApplyOptions, service: string, group: ReadonlyArray<Action>) =>
-  Effect.forEach(group, (action) =>
-    runAction(options.fleet, options.revision, action, options.awaitCreations === true),
-  ).pipe(
+const runGroupActions = (
+  options: ApplyOptions,
+  service: string,
+  group: ReadonlyArray<Action>,
+  awaitCreation: boolean,
+) =>
+  Effect.forEach(group, (action) => runAction(options.fleet, options.revision, action, awaitCreation)).pipe(
     Effect.map((ran): ServiceResult => {
       const hooks = ran.flatMap((r) => r ?? [])
-      const result = resultOf(service, group, options.awaitCreations === true)
+      const result = resultOf(service, group, awaitCreation)
       return { ...result, ...(hooks.length === 0 ? {} : { hooks }) }
     }),
     Effect.catch((error) =>
