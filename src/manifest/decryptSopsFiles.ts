@@ -57,8 +57,17 @@ const decryptOne = Effect.fnUntraced(function* (
   envFile: boolean,
 ) {
   if ("message" in keys) return keys
-  const result = yield* Effect.promise(() =>
+  // decryptSops answers every malformed file it knows of with a SopsError; anything it
+  // did not foresee in a user's file is still that file's problem, never a defect of the pass.
+  const result = yield* Effect.tryPromise(() =>
     decryptSops(text, basename(relative), keys.identities, keys.file),
+  ).pipe(
+    Effect.orElseSucceed(() => ({
+      _tag: "SopsError" as const,
+      message: "this SOPS file cannot be read: it is malformed",
+      at: start,
+      hint: "encrypt the file again with sops rather than editing it by hand",
+    })),
   )
   if (result._tag === "SopsError")
     return {
