@@ -1,5 +1,6 @@
 import { describeHolder } from "../daemon/leaseDecision.ts"
-import type { DaemonStatus, FleetStatus } from "../domain/FleetStatus.ts"
+import type { DaemonStatus, FleetStatus, ServiceStatus } from "../domain/FleetStatus.ts"
+import { portText } from "../domain/portText.ts"
 
 const ago = (iso: string | undefined, now: number) => {
   if (iso === undefined) return "never"
@@ -23,6 +24,17 @@ const table = (rows: ReadonlyArray<ReadonlyArray<string>>) => {
       .trimEnd(),
   )
 }
+
+/** The image column: the reference, and the digest it resolved to when there is one. */
+const imageCell = (svc: ServiceStatus) => {
+  // `name@sha256:<64 hex>` → `sha256:<12 hex>`, as short as `docker images --digests` is wide.
+  const digest = svc.digest?.split("@")[1]?.slice(0, 19)
+  return digest === undefined ? svc.image : `${svc.image} (${digest})`
+}
+
+/** The ports column: published ones as `docker ps` writes them, exposed ones bare. */
+const portsCell = (svc: ServiceStatus) =>
+  svc.ports === undefined || svc.ports.length === 0 ? "-" : svc.ports.map(portText).join(", ")
 
 /** `fleetd status` for a terminal: the fleet's phase, revisions, engine and one row per service. */
 export const renderStatus = (s: FleetStatus, now: number): string => {
@@ -60,12 +72,13 @@ export const renderStatus = (s: FleetStatus, now: number): string => {
     lines.push(
       "",
       ...table([
-        ["SERVICE", "SYNC", "HEALTH", "IMAGE", "LAST CHANGE", "NOTE"],
+        ["SERVICE", "SYNC", "HEALTH", "IMAGE", "PORTS", "LAST CHANGE", "NOTE"],
         ...s.services.map((svc) => [
           svc.name,
           svc.sync,
           svc.exitCode === undefined ? svc.health : `${svc.health} (exit ${svc.exitCode})`,
-          svc.image,
+          imageCell(svc),
+          portsCell(svc),
           svc.lastChange === undefined
             ? "-"
             : `${svc.lastChange.outcome} ${ago(svc.lastChange.at, now)}${svc.lastChange.reason ? ` (${svc.lastChange.reason})` : ""}`,
@@ -108,7 +121,8 @@ const renderProjects = (s: FleetStatus, now: number): ReadonlyArray<string> => {
       svc.name,
       svc.sync,
       svc.health,
-      svc.image,
+      imageCell(svc),
+      portsCell(svc),
       svc.lastChange === undefined ? "-" : `${svc.lastChange.outcome} ${ago(svc.lastChange.at, now)}`,
       svc.suspended !== undefined ? `suspended: ${svc.suspended}` : (svc.lastError?.message ?? "-"),
     ]),
@@ -116,7 +130,7 @@ const renderProjects = (s: FleetStatus, now: number): ReadonlyArray<string> => {
   if (rows.length > 0)
     lines.push(
       "",
-      ...table([["PROJECT", "SERVICE", "SYNC", "HEALTH", "IMAGE", "LAST CHANGE", "NOTE"], ...rows]),
+      ...table([["PROJECT", "SERVICE", "SYNC", "HEALTH", "IMAGE", "PORTS", "LAST CHANGE", "NOTE"], ...rows]),
     )
   return lines
 }

@@ -1,5 +1,4 @@
 import type { PassStatus, ServiceStatus, SourceStatus } from "../domain/FleetStatus.ts"
-import type { ObservedPort } from "../domain/ObservedState.ts"
 import { type Html, html } from "./html.ts"
 
 /**
@@ -75,17 +74,6 @@ export const changeSummary = (pass: PassStatus): Html => {
         c.reason === undefined ? "" : html` <span class="muted">${c.reason}</span>`
       }</li>`,
   )}</ul>`
-}
-
-/**
- * A port as `docker ps` writes it: `127.0.0.1:8080 → 80/tcp`, `[::]:8080 → 80/tcp`, or
- * `9000/tcp` for a port only exposed. No host address (Podman) means all of them.
- */
-export const portText = (p: ObservedPort): string => {
-  const target = `${p.containerPort}/${p.protocol}`
-  if (p.hostPort === undefined) return target
-  const ip = p.hostIp ?? "0.0.0.0"
-  return `${ip.includes(":") ? `[${ip}]` : ip}:${p.hostPort} → ${target}`
 }
 
 /** A fleet's stalled revision: why, and each `file:line:col` issue. */

@@ -1,7 +1,8 @@
 import type { BuildResult } from "../domain/BuildSpec.ts"
 import type { ServiceStatus, SourceStatus } from "../domain/FleetStatus.ts"
 import { type HookResult, hookStepName } from "../domain/HookResult.ts"
-import { badge, duration, fleetsOf, portText, shortRevision, stalledBlock, when } from "./fragments.ts"
+import { portText } from "../domain/portText.ts"
+import { badge, duration, fleetsOf, shortRevision, stalledBlock, when } from "./fragments.ts"
 import { type Html, html } from "./html.ts"
 import type { PageData } from "./pageData.ts"
 

@@ -63,9 +63,34 @@ describe("fleetd status rendering", () => {
     expect(text).toContain(
       `STALLED at ${"b".repeat(12)}: fleet.yaml is invalid\n  fleet.yaml:3:5: services.web.x: bad`,
     )
-    expect(text).toMatch(/web\s+Synced\s+Healthy\s+app:1\s+replaced 2m ago \(spec changed\)\s+-/)
-    expect(text).toMatch(/db\s+Suspended\s+Healthy\s+pg:16\s+-\s+suspended: maintenance window/)
-    expect(text).toMatch(/worker\s+Failed\s+Missing\s+app:1\s+-\s+image app:1 not found/)
+    expect(text).toMatch(/web\s+Synced\s+Healthy\s+app:1\s+-\s+replaced 2m ago \(spec changed\)\s+-/)
+    expect(text).toMatch(/db\s+Suspended\s+Healthy\s+pg:16\s+-\s+-\s+suspended: maintenance window/)
+    expect(text).toMatch(/worker\s+Failed\s+Missing\s+app:1\s+-\s+-\s+image app:1 not found/)
+  })
+
+  it("shows each service's ports and the digest its image resolved to", () => {
+    const [web, ...rest] = status.services
+    const text = renderStatus(
+      {
+        ...status,
+        services: [
+          {
+            ...web!,
+            digest: `registry.local/app@sha256:${"0123456789ab".repeat(5)}abcd`,
+            ports: [
+              { containerPort: 80, protocol: "tcp", hostIp: "127.0.0.1", hostPort: 8080 },
+              { containerPort: 53, protocol: "udp", hostIp: "::", hostPort: 5353 },
+              { containerPort: 9000, protocol: "tcp" },
+            ],
+          },
+          ...rest,
+        ],
+      },
+      now,
+    )
+    expect(text).toMatch(
+      /web\s+Synced\s+Healthy\s+app:1 \(sha256:0123456789ab\)\s+127\.0\.0\.1:8080 → 80\/tcp, \[::\]:5353 → 53\/udp, 9000\/tcp\s+replaced/,
+    )
   })
 
   it("names the signer of the verified revision (--verify-commits)", () => {
