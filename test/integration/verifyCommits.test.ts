@@ -1,10 +1,12 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, type Scope } from "effect"
 import type { GitConfig } from "../../src/source/checkGitInputs.ts"
 import { GitSource } from "../../src/source/GitSource.ts"
+import { gitEnvironment } from "../../src/source/gitEnvironment.ts"
 import { ManifestSource, type SourceError } from "../../src/source/ManifestSource.ts"
+import { verifyRevision } from "../../src/source/verifyRevision.ts"
 import { makeGitRemote, tempDir } from "../support/gitRemote.ts"
 import {
   makeOpenPgpKey,
@@ -209,6 +211,49 @@ describe("--verify-commits on the git source", () => {
         const nobody = yield* refusal((yield* verifyingSource(remote.url, empty)).source.sync)
         expect(nobody.reason).toBe("Invalid")
         expect(nobody.message).toContain("holds neither an allowed_signers line")
+      }),
+  )
+
+  it.live(
+    "a verifier that hangs is killed at the deadline: Unavailable (retried), never a verdict on the revision",
+    () =>
+      Effect.gen(function* () {
+        const keys = yield* tempDir("verify-keys")
+        const trusted = yield* makeOpenPgpKey(keys, "alice", "alice@example.com")
+        const keysFile = join(keys, "trusted")
+        writeFileSync(keysFile, trusted.trust)
+        const remote = yield* makeGitRemote()
+        signWith(remote, trusted)
+        const commit = remote.commit({ "fleet.yaml": "services: {}\n# signed\n" })
+        // A gpg that imports keys but never answers a verification, first in PATH.
+        const bin = yield* tempDir("verify-hanging-gpg")
+        writeFileSync(
+          join(bin, "gpg"),
+          '#!/bin/sh\nfor a in "$@"; do [ "$a" = --import ] && exit 0; done\nexec sleep 5\n',
+        )
+        chmodSync(join(bin, "gpg"), 0o755)
+        const environment = gitEnvironment(
+          {
+            _tag: "Git",
+            repo: remote.url,
+            branch: "main",
+            ref: undefined,
+            sshKeyFile: undefined,
+            knownHostsFile: undefined,
+            httpsToken: undefined,
+            timeout: Duration.seconds(20),
+            verifyCommits: keysFile,
+          },
+          { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}` },
+        )
+        const started = Date.now()
+        const error = yield* Effect.flip(
+          verifyRevision(keysFile, remote.work, { commit }, environment, Duration.millis(500)),
+        )
+        expect(Date.now() - started).toBeLessThan(4000)
+        expect(error.reason).toBe("Unavailable")
+        expect(error.message).toContain("did not finish within 500 ms while verifying signatures")
+        expect(error.message).toContain("the next sync tries again")
       }),
   )
 })
