@@ -2,7 +2,8 @@
 # test/run.sh [vitest args...]   (npm test)
 #
 # The whole suite against real engines: brings up the private dockerd, Podman
-# service and single-node Swarm dockerd (test/support/engines.sh) unless they already answer, runs `vitest run`
+# service, single-node Swarm dockerd and two-node Swarm (two dockerds in network
+# namespaces of their own; test/support/engines.sh) unless they already answer, runs `vitest run`
 # over test/, stops the engines this run started, and exits with vitest's code.
 # Works from any directory. Keep engines up between runs with
 # `bash test/support/engines.sh start` (then this script leaves them running).
@@ -16,7 +17,7 @@ engines="$repo/test/support/engines.sh"
 dir=${FLEETD_ENGINES_DIR:-$repo/.engines}
 
 started=()
-for engine in docker podman swarm; do
+for engine in docker podman swarm swarm2; do
   bash "$engines" status "$engine" >/dev/null 2>&1 || started+=("$engine")
 done
 stop_started() {
