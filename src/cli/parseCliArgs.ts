@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util"
 import { Duration } from "effect"
 
-import { booleanRunFlags, type RunFlags, runFlags } from "../config/loadDaemonSettings.ts"
-import { maxHistoryPage } from "../history/readHistory.ts"
+import { booleanRunFlags, type RunFlags, runFlags } from "../config/runFlags.ts"
+import { maxHistoryPage } from "../history/historyPage.ts"
 import { durationHint, parseDuration } from "../manifest/compose/duration.ts"
 import { parseProjectPatterns, patternProblem } from "../manifest/projectGlob.ts"
 import type { HistoryArgs } from "./history.ts"

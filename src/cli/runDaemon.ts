@@ -1,7 +1,7 @@
 import { Effect, Layer } from "effect"
-import type { RunFlags } from "../config/loadDaemonSettings.ts"
 import { loadDaemonSetup } from "../config/loadDaemonSetup.ts"
 import { ownContainerId } from "../config/ownContainerId.ts"
+import type { RunFlags } from "../config/runFlags.ts"
 import { daemonWide } from "../daemon/DaemonSetup.ts"
 import { daemonLayer } from "../daemon/daemonLayer.ts"
 import { parseHandoverPlan, StandbyVariable } from "../domain/handover.ts"

@@ -2,8 +2,9 @@ import { Effect } from "effect"
 import { type DaemonSetup, setupFromFlags } from "../daemon/DaemonSetup.ts"
 import type { DaemonSettings } from "./DaemonConfig.ts"
 import { loadConfigFile } from "./loadConfigFile.ts"
-import { loadDaemonSettings, type RunFlags, SettingsError, secret } from "./loadDaemonSettings.ts"
+import { loadDaemonSettings, SettingsError, secret } from "./loadDaemonSettings.ts"
 import { parseListenAddress } from "./operatorPaths.ts"
+import type { RunFlags } from "./runFlags.ts"
 
 /** With a config file, the flags that may still be given: they override the file for this run. */
 const overridingFlags: ReadonlySet<string> = new Set(["config", "listen", "log-level", "log-format"])

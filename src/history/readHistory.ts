@@ -1,10 +1,7 @@
 import { Effect } from "effect"
 import { Sources } from "../daemon/Sources.ts"
 import type { HistoryEntry } from "./HistoryEntry.ts"
-
-/** How many passes `/status/history` and `fleetd history` give unless asked, and at most. */
-export const defaultHistoryPage = 50
-export const maxHistoryPage = 500
+import { defaultHistoryPage, maxHistoryPage } from "./historyPage.ts"
 
 /** Which passes to give: of one source, of one fleet, and how many (the newest). */
 export interface HistoryQuery {

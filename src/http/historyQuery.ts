@@ -1,4 +1,5 @@
-import { type HistoryQuery, maxHistoryPage } from "../history/readHistory.ts"
+import { maxHistoryPage } from "../history/historyPage.ts"
+import type { HistoryQuery } from "../history/readHistory.ts"
 
 /**
  * `?source=NAME&fleet=NAME&limit=N` (1 to 500, default 50) of `GET /status/history`, or

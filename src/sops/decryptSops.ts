@@ -9,7 +9,6 @@
  * Errors quote positions and key names, never a value.
  */
 import { createHash } from "node:crypto"
-import { armor, Decrypter } from "age-encryption"
 import {
   type Position,
   readSopsDocument,
@@ -54,8 +53,14 @@ const fail = (message: string, at: Position, hint?: string): SopsError => ({
   ...(hint === undefined ? {} : { hint }),
 })
 
-/** The data key from the first age stanza one of `identities` opens. */
+/**
+ * The data key from the first age stanza one of `identities` opens. age-encryption
+ * (and the curves and post-quantum code under it) loads here, on the first SOPS file:
+ * a manifest without one, which is every `fleetd validate` or `plan` of most fleets,
+ * never pays for loading it (bench/startup.ts).
+ */
 const unwrapDataKey = async (doc: SopsDocument, identities: ReadonlyArray<string>) => {
+  const { armor, Decrypter } = await import("age-encryption")
   for (const stanza of doc.metadata.age) {
     const decrypter = new Decrypter()
     for (const identity of identities) decrypter.addIdentity(identity)

@@ -4,7 +4,8 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { parseCliArgs } from "../../../src/cli/parseCliArgs.ts"
-import { loadDaemonSettings, type RunFlags } from "../../../src/config/loadDaemonSettings.ts"
+import { loadDaemonSettings } from "../../../src/config/loadDaemonSettings.ts"
+import type { RunFlags } from "../../../src/config/runFlags.ts"
 
 let base: string
 
