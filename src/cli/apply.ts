@@ -1,6 +1,7 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect } from "effect"
 import { canonicalJson, sha256Hex } from "../domain/specHash.ts"
+import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import { createDirectories } from "../manifest/hostFiles.ts"
 import { hasFailures } from "../reconciler/ChangeSet.ts"
 import { reconcile } from "../reconciler/reconcile.ts"
@@ -14,6 +15,9 @@ import { reportFailure } from "./reportFailure.ts"
 /** `fleetd apply`: one pass that makes the host match the manifest. Exit 1 if any service failed. */
 export const apply = Effect.fn("cli.apply")(function* (args: CliArgs) {
   const output = yield* Output
+  // The engine handshake (`GET /version`, which changes nothing) runs while the manifest
+  // loads. Everything that reads or changes the fleet still waits for the lease below.
+  yield* Effect.forkChild(Effect.ignore((yield* ContainerEngine).info))
   const result = yield* loadWithPolicy(args)
   if (result._tag === "Exit") return result.code
   const { desired } = result.loaded

@@ -113,10 +113,15 @@ export const observeAndPlan = Effect.fnUntraced(function* (
   listed?: Effect.Effect<Listing, EngineError>,
 ) {
   const remembered = memo?.key === resourcesKey(desired) ? memo.listing : undefined
-  let observed: ObservedState =
-    listed === undefined
-      ? yield* observe(desired.fleet, remembered === undefined)
-      : { ...(yield* listed), ...(remembered === undefined ? yield* listResources(desired.fleet) : {}) }
+  let observed: ObservedState
+  if (listed === undefined) observed = yield* observe(desired.fleet, remembered === undefined)
+  else {
+    const [listing, resources] = yield* Effect.all(
+      [listed, remembered === undefined ? listResources(desired.fleet) : Effect.succeed({})],
+      { concurrency: 2 },
+    )
+    observed = { ...listing, ...resources }
+  }
   if (remembered !== undefined) observed = { ...observed, ...remembered }
   let planned = plan(desired, observed, options)
   if (remembered !== undefined && planned.actions.some(needsResources)) {
