@@ -108,9 +108,7 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
       remoteChecked = true
     })
 
-    // --verbose, and no --quiet anywhere: simple-git waits 50 ms more for a command that
-    // printed nothing, which made a no-op sync five times slower than the git it runs.
-    const fetchArgs = ["fetch", "--verbose", "--no-tags", "--no-recurse-submodules", "--force"]
+    const fetchArgs = ["fetch", "--no-tags", "--no-recurse-submodules", "--force"]
 
     /**
      * The commit a remote-tracking ref names, read from its loose ref file (which git
@@ -246,15 +244,15 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
               config.timeout,
               verified,
             )
-      // Usually the checkout already is exactly the target: one status call (which always
-      // prints its header, see fetchArgs) proves it and spares a checkout and a clean. A
+      // Usually the checkout already is exactly the target: one status call proves it and
+      // spares a checkout and a clean. A
       // target other than the one this process left is checked out straight away.
       const maybeClean = cleanAt === undefined || cleanAt === target
       cleanAt = undefined
       if (!(maybeClean && (yield* isCleanAt(target)))) {
         // --force discards edits to tracked files; clean -ffdx removes everything else
-        // (nested repos too). clean prints nothing when there is nothing to remove, which
-        // costs simple-git's 50 ms wait (see fetchArgs): run it only when status says so.
+        // (nested repos too), run only when status says there is something to remove:
+        // one git process fewer on a new revision.
         yield* git(dir, ["checkout", "--force", "--detach", target, "--"], `checking out ${target}`)
         if (!(yield* isCleanAt(target))) {
           yield* git(dir, ["clean", "-ffdx"], `cleaning the checkout in ${dir}`)

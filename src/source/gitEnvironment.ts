@@ -1,9 +1,10 @@
 /**
- * The environment every git process of the source runs with. simple-git 4 drops
- * inherited GIT_* variables (and rejects explicit ones it was not told about), so
- * the whole environment is built here and each GIT_* key is named in
- * `allowEnvironment`. Credentials travel only through variables: never argv (visible
- * in `ps`) nor the URL (stored in .git/config, echoed in errors).
+ * The environment every git process of the source runs with, built whole here: of the
+ * inherited GIT_* variables only those that tune TLS and HTTP pass (GIT_DIR or
+ * GIT_ASKPASS from the daemon's environment would redirect or run something), and none
+ * of the variables that make git start a program. Credentials travel only through
+ * variables: never argv (visible in `ps`) nor the URL (stored in .git/config, echoed in
+ * errors).
  */
 import { Duration, Redacted } from "effect"
 import type { GitConfig } from "./checkGitInputs.ts"
@@ -11,8 +12,6 @@ import { urlSecrets } from "./redactUrl.ts"
 
 export interface GitEnvironment {
   readonly env: Readonly<Record<string, string>>
-  /** The GIT_* keys of `env`, for simple-git's environment guard. */
-  readonly allowEnvironment: ReadonlyArray<string>
   /** Strings to mask in anything shown: the token, its header, URL passwords. */
   readonly secrets: ReadonlyArray<string>
 }
@@ -29,7 +28,7 @@ const inheritedGitVariables = [
   "GIT_HTTP_USER_AGENT",
 ]
 
-/** Variables simple-git guards besides GIT_*: each can make git run a program. */
+/** Variables besides GIT_* that can make git run a program: never inherited. */
 const guarded = new Set(["EDITOR", "VISUAL", "PAGER", "PREFIX", "SSH_ASKPASS"])
 
 const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`
@@ -108,7 +107,6 @@ export const gitEnvironment = (
   if (token !== undefined && basicAuth !== undefined) secrets.push(token, basicAuth)
   return {
     env,
-    allowEnvironment: Object.keys(env).filter((key) => key.toUpperCase().startsWith("GIT_")),
     secrets,
   }
 }

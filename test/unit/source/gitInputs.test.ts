@@ -105,7 +105,7 @@ describe("redaction", () => {
 
 describe("gitEnvironment", () => {
   it("keeps TLS settings, drops other inherited GIT_* and program-running variables", () => {
-    const { env, allowEnvironment } = gitEnvironment(config(), {
+    const { env } = gitEnvironment(config(), {
       PATH: "/usr/bin",
       GIT_SSL_CAINFO: "/etc/ssl/ca.pem",
       GIT_DIR: "/elsewhere",
@@ -117,8 +117,7 @@ describe("gitEnvironment", () => {
     expect(env["GIT_SSL_CAINFO"]).toBe("/etc/ssl/ca.pem")
     for (const gone of ["GIT_DIR", "GIT_ASKPASS", "PAGER", "EDITOR"]) expect(env[gone]).toBeUndefined()
     expect(env["GIT_TERMINAL_PROMPT"]).toBe("0")
-    expect(allowEnvironment).toContain("GIT_SSL_CAINFO")
-    expect(allowEnvironment).toContain("GIT_SSH_COMMAND")
+    expect(env["GIT_SSH_COMMAND"]).toMatch(/^ssh /)
   })
 
   it("pins ssh to the known_hosts file, with host-key checking on and no prompts", () => {
