@@ -1,5 +1,4 @@
 import { dirname } from "node:path"
-import { watch } from "chokidar"
 import { Context, type Duration, Effect, Layer, Queue } from "effect"
 import { Triggers } from "./Triggers.ts"
 
@@ -29,6 +28,9 @@ export class FileWatcher extends Context.Service<
         let files = new Set(initial)
         const watched = new Set(initial.map((f) => dirname(f)))
         const events = yield* Queue.unbounded<string>()
+        // Loaded here: a git-mode daemon never watches files, and chokidar (with its
+        // readdirp and anymatch) would stay resident for nothing (bench/RESULTS.md, idle daemon).
+        const { watch } = yield* Effect.promise(() => import("chokidar"))
         const watcher = yield* Effect.acquireRelease(
           Effect.sync(() =>
             watch([...watched], { ignoreInitial: true, depth: 0 }).on("all", (_event, path) => {
