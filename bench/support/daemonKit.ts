@@ -214,6 +214,8 @@ export interface ProcSample {
   readonly at: number
   /** utime + stime of the process, in seconds. */
   readonly cpuSeconds: number
+  /** cutime + cstime: its children's (git) CPU, counted as each one exits and is waited for, in seconds. */
+  readonly childCpuSeconds: number
   readonly rssKb: number
   /** Peak RSS so far. */
   readonly hwmKb: number
@@ -226,11 +228,14 @@ export const procSample = (pid: number): ProcSample => {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
   const utime = Number(fields[11])
   const stime = Number(fields[12])
+  const cutime = Number(fields[13])
+  const cstime = Number(fields[14])
   const status = readFileSync(`/proc/${pid}/status`, "utf8")
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN)
   return {
     at: performance.now(),
     cpuSeconds: (utime + stime) / clockTicks,
+    childCpuSeconds: (cutime + cstime) / clockTicks,
     rssKb: kb("VmRSS"),
     hwmKb: kb("VmHWM"),
   }
@@ -239,6 +244,10 @@ export const procSample = (pid: number): ProcSample => {
 /** Share of one core used between two samples, in percent. */
 export const cpuPercent = (from: ProcSample, to: ProcSample): number =>
   ((to.cpuSeconds - from.cpuSeconds) / ((to.at - from.at) / 1000)) * 100
+
+/** The same for the children's CPU (cutime + cstime). */
+export const childCpuPercent = (from: ProcSample, to: ProcSample): number =>
+  ((to.childCpuSeconds - from.childCpuSeconds) / ((to.at - from.at) / 1000)) * 100
 
 export const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`
 

@@ -5,7 +5,8 @@ import { PassMemory } from "./PassMemory.ts"
 import { StatusStore } from "./StatusStore.ts"
 
 /**
- * Fetches the source, except for a pass that only image pushes asked for: a pushed tag
+ * Fetches the source (a poll through `poll`, which may find nothing moved without
+ * fetching), except for a pass that only image pushes asked for: a pushed tag
  * changes digests, not the repository, so the snapshot the last pass read is checked
  * again without a fetch (which may take seconds on a slow remote). A revision
  * --verify-commits accepted is recorded with its signer (status and metric) here, as
@@ -17,7 +18,11 @@ export const syncSource = (triggers: ReadonlyArray<string>) =>
     const imagesOnly = triggers.length > 0 && triggers.every((t) => t.startsWith("image:"))
     const { snapshot } = yield* memory.get
     if (imagesOnly && snapshot !== undefined) return Result.succeed(snapshot)
-    const synced = yield* Effect.result((yield* ManifestSource).sync)
+    // A pass only the poll interval started may be told nothing changed, cheaply; a pass
+    // anyone asked for (a webhook, `fleetd sync`, a retry, start-up) fetches straight away.
+    const source = yield* ManifestSource
+    const pollOnly = triggers.length > 0 && triggers.every((t) => t === "poll")
+    const synced = yield* Effect.result(pollOnly ? (source.poll ?? source.sync) : source.sync)
     if (Result.isSuccess(synced)) {
       yield* memory.update((m) => ({ ...m, snapshot: synced.success }))
       const { signer, revision } = synced.success

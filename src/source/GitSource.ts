@@ -15,6 +15,7 @@ import { redactUrl } from "./redactUrl.ts"
 import { removeStaleLocks } from "./removeStaleLocks.ts"
 import { makeRunGit } from "./runGit.ts"
 import { type VerifiedMemory, verifyRevision } from "./verifyRevision.ts"
+import { worktreeStamp } from "./worktreeStamp.ts"
 
 export interface GitSourceOptions {
   /** Told the duration and outcome of every network fetch (the daemon records a metric). */
@@ -225,7 +226,15 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
 
     /** The commit this process last left the checkout clean at: a new target skips the status that would only say "not yet". */
     let cleanAt: string | undefined
+    /**
+     * What the last sync returned, with the worktree's stamp taken just before `git status`
+     * found it clean (so any later change alters the stamp): what a poll may return again.
+     */
+    let settled: { readonly snapshot: SourceSnapshot; readonly stamp: string } | undefined
+    const stamp = Effect.promise(() => worktreeStamp(dir))
+
     const sync = Effect.fn("GitSource.sync")(function* () {
+      settled = undefined
       const invalid = checkGitInputs(config)
       if (invalid !== undefined) return yield* new SourceError({ reason: "Invalid", message: invalid })
       yield* prepareCheckout()
@@ -249,13 +258,16 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
       // target other than the one this process left is checked out straight away.
       const maybeClean = cleanAt === undefined || cleanAt === target
       cleanAt = undefined
+      let stamped = maybeClean ? yield* stamp : undefined
       if (!(maybeClean && (yield* isCleanAt(target)))) {
         // --force discards edits to tracked files; clean -ffdx removes everything else
         // (nested repos too), run only when status says there is something to remove:
         // one git process fewer on a new revision.
         yield* git(dir, ["checkout", "--force", "--detach", target, "--"], `checking out ${target}`)
+        stamped = yield* stamp
         if (!(yield* isCleanAt(target))) {
           yield* git(dir, ["clean", "-ffdx"], `cleaning the checkout in ${dir}`)
+          stamped = yield* stamp
           if (!(yield* isCleanAt(target)))
             return yield* new SourceError({
               reason: "Unavailable",
@@ -266,12 +278,52 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
       cleanAt = target
       const revision = target
       yield* Effect.annotateCurrentSpan("revision", revision)
-      return { revision, root: dir, ...(signer === undefined ? {} : { signer }) } satisfies SourceSnapshot
+      const snapshot: SourceSnapshot = { revision, root: dir, ...(signer === undefined ? {} : { signer }) }
+      if (stamped !== undefined) settled = { snapshot, stamp: stamped }
+      return snapshot
+    })
+
+    /**
+     * The tracked branch's head on the remote, without fetching (`ls-remote`: no pack is
+     * built or sent, unlike a `--depth=1` fetch, which sends the head commit again every
+     * time); undefined when the remote has no such branch.
+     */
+    const remoteHead = (branch: string) =>
+      git(
+        dir,
+        ["ls-remote", "--", "origin", `refs/heads/${branch}`],
+        `asking ${location} for the head of branch ${branch}`,
+      ).pipe(
+        Effect.map((out) => {
+          const [sha, name] = out.split("\n")[0]?.split("\t") ?? []
+          return name === `refs/heads/${branch}` && sha !== undefined && fullSha.test(sha)
+            ? sha.toLowerCase()
+            : undefined
+        }),
+      )
+
+    /**
+     * A sync for a pass nobody asked for (the poll): when the branch head on the remote
+     * is still the commit the last sync left, and the worktree's stamp says nothing in
+     * the checkout changed since git found it clean, that snapshot stands; one git
+     * process instead of a fetch (five with the remote's) and a status. Anything else
+     * (a new head, a touched checkout, a pinned ref, --verify-commits, whose keys file may
+     * have changed) is a full sync. A remote that cannot be asked fails as a fetch would.
+     */
+    const poll = Effect.fn("GitSource.poll")(function* () {
+      const last = settled
+      if (last === undefined || config.ref !== undefined || config.verifyCommits !== undefined)
+        return yield* sync()
+      if (checkGitInputs(config) !== undefined) return yield* sync()
+      const head = yield* timedFetch(remoteHead(config.branch))
+      if (head === last.snapshot.revision && (yield* stamp) === last.stamp) return last.snapshot
+      return yield* sync()
     })
 
     return ManifestSource.of({
       describe: { kind: "git", location, ref: config.ref ?? config.branch },
       sync: lock.withPermits(1)(sync()),
+      poll: lock.withPermits(1)(poll()),
     })
   })
 

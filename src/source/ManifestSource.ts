@@ -50,5 +50,11 @@ export class ManifestSource extends Context.Service<
     readonly describe: { readonly kind: "git" | "dir"; readonly location: string; readonly ref: string }
     /** Brings the files up to date (clone, fetch + hard reset) and tells the revision they are at. */
     readonly sync: Effect.Effect<SourceSnapshot, SourceError>
+    /**
+     * A sync for a pass nobody asked for (the poll interval): may first ask whether
+     * anything changed, and return the last snapshot when nothing did (GitSource).
+     * Absent: the poll syncs.
+     */
+    readonly poll?: Effect.Effect<SourceSnapshot, SourceError>
   }
 >()("fleetd/source/ManifestSource") {}

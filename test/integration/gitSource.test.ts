@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { createServer, type Socket } from "node:net"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
@@ -129,6 +129,69 @@ describe("GitSource over file://", () => {
       expect(read(dir, "fleet.yaml")).toBe("services: {}\n")
       expect(existsSync(join(dir, "stray"))).toBe(false)
       expect(existsSync(join(dir, ".ignored"))).toBe(false)
+    }),
+  )
+
+  it.live("a poll that finds the branch where it was neither fetches nor touches the checkout", () =>
+    Effect.gen(function* () {
+      const remote = yield* makeGitRemote()
+      const dir = yield* checkoutDir
+      const source = yield* gitSource(gitConfig(remote.url), dir)
+      const poll = source.poll ?? source.sync
+      const first = yield* source.sync
+      // Every fetch (re)writes FETCH_HEAD; ls-remote never does.
+      rmSync(join(dir, ".git", "FETCH_HEAD"))
+      expect(yield* poll).toEqual(first)
+      expect(yield* poll).toEqual(first)
+      expect(existsSync(join(dir, ".git", "FETCH_HEAD"))).toBe(false)
+      const next = remote.commit({ "fleet.yaml": "services: {}\n# v2\n" })
+      remote.push()
+      expect((yield* poll).revision).toBe(next)
+      expect(existsSync(join(dir, ".git", "FETCH_HEAD"))).toBe(true)
+      expect(read(dir, "fleet.yaml")).toContain("# v2")
+    }),
+  )
+
+  it.live("a poll still discards local edits and stray files, and converges after a force-push", () =>
+    Effect.gen(function* () {
+      const remote = yield* makeGitRemote()
+      remote.commit({ "doomed.txt": "soon gone\n" })
+      remote.push()
+      const dir = yield* checkoutDir
+      const source = yield* gitSource(gitConfig(remote.url), dir)
+      const poll = source.poll ?? source.sync
+      const { revision } = yield* source.sync
+      expect((yield* poll).revision).toBe(revision)
+      writeFileSync(join(dir, "fleet.yaml"), "tampered\n")
+      mkdirSync(join(dir, "stray", "deep"), { recursive: true })
+      writeFileSync(join(dir, "stray", "deep", "file"), "x")
+      expect((yield* poll).revision).toBe(revision)
+      expect(read(dir, "fleet.yaml")).toBe("services: {}\n")
+      expect(existsSync(join(dir, "stray"))).toBe(false)
+      writeFileSync(join(dir, ".ignored"), "x")
+      expect((yield* poll).revision).toBe(revision)
+      expect(existsSync(join(dir, ".ignored"))).toBe(false)
+      remote.git("reset", "--quiet", "--hard", "HEAD~1")
+      const rewritten = remote.commit({ "fleet.yaml": "services: {}\n# rewritten\n" })
+      remote.push({ force: true })
+      expect((yield* poll).revision).toBe(rewritten)
+      expect(read(dir, "fleet.yaml")).toContain("# rewritten")
+      expect(existsSync(join(dir, "doomed.txt"))).toBe(false)
+    }),
+  )
+
+  it.live("a poll of a remote that went away fails as Unavailable, and recovers", () =>
+    Effect.gen(function* () {
+      const remote = yield* makeGitRemote()
+      const source = yield* gitSource(gitConfig(remote.url), yield* checkoutDir)
+      const poll = source.poll ?? source.sync
+      const { revision } = yield* source.sync
+      const moved = `${remote.bare}.moved`
+      renameSync(remote.bare, moved)
+      const error = yield* Effect.flip(poll)
+      expect(error.reason).toBe("Unavailable")
+      renameSync(moved, remote.bare)
+      expect((yield* poll).revision).toBe(revision)
     }),
   )
 

@@ -21,35 +21,50 @@ import { foreignLease } from "../support/foreignLease.ts"
 
 const idle = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]`
 
-/** A source whose files and revision a test sets, whose syncs it counts, and which a latch can hold. */
-const makeSource = (dir: string) => {
+/**
+ * A source whose files and revision a test sets, whose syncs it counts, and which a latch
+ * can hold; with `withPoll`, it also has a `poll` (GitSource's cheaper check), counted apart.
+ */
+const makeSource = (dir: string, withPoll = false) => {
   const state = {
     revision: "r1",
     syncs: 0,
+    polls: 0,
     down: false,
     gate: undefined as Latch.Latch | undefined,
     /** --verify-commits refuses the revision. */
     refused: false,
     signer: undefined as Signer | undefined,
   }
+  const answer = Effect.gen(function* () {
+    if (state.gate !== undefined) yield* state.gate.await
+    if (state.down) return yield* new SourceError({ reason: "Unavailable", message: "remote down" })
+    if (state.refused)
+      return yield* new SourceError({
+        reason: "Unverified",
+        revision: state.revision,
+        message: `commit ${state.revision} is refused by --verify-commits: it is not signed`,
+      })
+    return {
+      revision: state.revision,
+      root: dir,
+      ...(state.signer === undefined ? {} : { signer: state.signer }),
+    }
+  })
   const layer = Layer.succeed(ManifestSource)({
     describe: { kind: "dir", location: dir, ref: "-" },
-    sync: Effect.gen(function* () {
+    sync: Effect.suspend(() => {
       state.syncs++
-      if (state.gate !== undefined) yield* state.gate.await
-      if (state.down) return yield* new SourceError({ reason: "Unavailable", message: "remote down" })
-      if (state.refused)
-        return yield* new SourceError({
-          reason: "Unverified",
-          revision: state.revision,
-          message: `commit ${state.revision} is refused by --verify-commits: it is not signed`,
-        })
-      return {
-        revision: state.revision,
-        root: dir,
-        ...(state.signer === undefined ? {} : { signer: state.signer }),
-      }
+      return answer
     }),
+    ...(withPoll
+      ? {
+          poll: Effect.suspend(() => {
+            state.polls++
+            return answer
+          }),
+        }
+      : {}),
   })
   return { state, layer }
 }
@@ -70,7 +85,7 @@ const settings = (dir: string): DaemonSettings => ({
   logFormat: "json",
 })
 
-const setup = () => {
+const setup = (withPoll = false) => {
   const dir = mkdtempSync(join(tmpdir(), "fleetd-loop-"))
   const write = (env: string) =>
     writeFileSync(
@@ -79,7 +94,7 @@ const setup = () => {
       `services:\n  web:\n    image: fleetd-test/app:v1\n    command: ${idle}\n    environment:\n      A: "${env}"\n    x-fleetd:\n      update:\n        min_ready: 0s\n`,
     )
   write("1")
-  const source = makeSource(dir)
+  const source = makeSource(dir, withPoll)
   const world: FakeWorld = emptyWorld()
   world.images = Object.entries(imageIds).map(([ref, id]) => ({ id, refs: [ref] }))
   const services = Layer.mergeAll(
@@ -267,6 +282,30 @@ describe("the loop", () => {
       yield* triggers.request("webhook:github")
       yield* settle
       assert.strictEqual(t.source.state.syncs, 2)
+      yield* Fiber.interrupt(fiber)
+    }).pipe(Effect.provide(t.services))
+  })
+
+  it.effect("a pass only the poll interval started polls the source; start-up and webhooks sync", () => {
+    const t = setup(true)
+    return Effect.gen(function* () {
+      const triggers = yield* Triggers
+      const fiber = yield* Effect.forkChild(runLoop)
+      yield* settle
+      assert.deepStrictEqual([t.source.state.syncs, t.source.state.polls], [1, 0])
+      yield* TestClock.adjust("70 seconds")
+      yield* settle
+      assert.deepStrictEqual([t.source.state.syncs, t.source.state.polls], [1, 1])
+      yield* TestClock.adjust("10 seconds")
+      yield* triggers.request("webhook:github")
+      yield* settle
+      assert.deepStrictEqual([t.source.state.syncs, t.source.state.polls], [2, 1])
+      t.source.state.revision = "r2"
+      t.write("2")
+      yield* TestClock.adjust("70 seconds")
+      yield* settle
+      assert.deepStrictEqual([t.source.state.syncs, t.source.state.polls], [2, 2])
+      assert.strictEqual((yield* (yield* StatusStore).get).lastAppliedRevision, "r2")
       yield* Fiber.interrupt(fiber)
     }).pipe(Effect.provide(t.services))
   })
