@@ -43,6 +43,24 @@ export const swarmEngine = (): TestEngine => {
   return { kind: "docker", host }
 }
 
+/**
+ * The private two-node swarm (engines.sh's `swarm2`: two dockerds in network namespaces
+ * of their own): the manager, where services are created, and the worker's own engine,
+ * to see which tasks really run there. Required like the others: a missing swarm2
+ * fails the test, never skips it.
+ */
+export const swarm2Engines = (): { readonly manager: TestEngine; readonly worker: TestEngine } => {
+  const manager = process.env["FLEETD_TEST_SWARM2_HOST"]
+  const worker = process.env["FLEETD_TEST_SWARM2_WORKER_HOST"]
+  if (!manager || !worker)
+    throw new Error(
+      "no two-node swarm test engines: set FLEETD_TEST_SWARM2_HOST and FLEETD_TEST_SWARM2_WORKER_HOST.\n" +
+        "  `npm test` starts them (as root: they live in network namespaces), or by hand:\n" +
+        "  bash test/support/engines.sh start swarm2 && source .engines/env",
+    )
+  return { manager: { kind: "docker", host: manager }, worker: { kind: "docker", host: worker } }
+}
+
 /** A fleet name no other test (or earlier run) uses: also the prefix of every name a test creates. */
 export const uniqueFleet = (prefix = "it"): string => `${prefix}-${randomBytes(4).toString("hex")}`
 
