@@ -19,6 +19,7 @@ import { formatManifestIssue, type ManifestIssue } from "./ManifestError.ts"
 import { type FileFact, type FileRef, manifestFiles } from "./manifestFiles.ts"
 import { fileObjectWarnings } from "./normalizeSecrets.ts"
 import type { PathIssue } from "./PathIssue.ts"
+import { type InterpolationRedactor, redactInterpolated } from "./redactInterpolated.ts"
 import type { Located } from "./yamlDocument.ts"
 
 export interface ManifestText {
@@ -82,6 +83,8 @@ export interface StagedManifest {
   readonly sources: ReadonlyArray<string>
   readonly issues: ReadonlyArray<PathIssue>
   readonly target?: "swarm" | undefined
+  /** Hides the host's values in what is reported (redactInterpolated.ts). */
+  readonly redactor: InterpolationRedactor
 }
 
 /**
@@ -115,8 +118,28 @@ const byPosition = (issues: ReadonlyArray<ManifestIssue>): Array<ManifestIssue> 
     (a, b) => (a.file ?? "").localeCompare(b.file ?? "") || a.line - b.line || a.column - b.column,
   )
 
+/** An error or a success with the host's values hidden from its issues and warnings. */
+const redactResult = (result: ManifestResult, redactor: InterpolationRedactor): ManifestResult =>
+  result._tag === "error"
+    ? {
+        ...result,
+        issues: result.issues.map(redactor.redactIssue),
+        warnings: result.warnings.map(redactor.redact),
+      }
+    : { ...result, warnings: result.warnings.map(redactor.redact) }
+
 export const stageManifest = (input: ManifestText): ManifestResult | StagedManifest | NeedsFiles => {
-  const { lookup, issues: envIssues, warnings: envWarnings } = makeLookup(input)
+  const env = makeLookup(input)
+  const redactor = redactInterpolated(env.lookup)
+  const staged = stageWith(input, { ...env, lookup: redactor.lookup }, redactor)
+  return staged._tag === "error" ? redactResult(staged, redactor) : staged
+}
+
+const stageWith = (
+  input: ManifestText,
+  { lookup, issues: envIssues, warnings: envWarnings }: ReturnType<typeof makeLookup>,
+  redactor: InterpolationRedactor,
+): ManifestResult | StagedManifest | NeedsFiles => {
   if (envIssues.length > 0) return { _tag: "error", issues: envIssues, warnings: envWarnings }
   const composed = composeProject({
     file: input.file,
@@ -170,6 +193,7 @@ export const stageManifest = (input: ManifestText): ManifestResult | StagedManif
     sources: composed.files,
     issues,
     ...(input.target === undefined ? {} : { target: input.target }),
+    redactor,
   }
 }
 
@@ -192,8 +216,12 @@ export const finishManifest = (
     },
   })
   const issues = [...staged.issues, ...built.issues]
-  if (issues.length > 0) return { _tag: "error", issues: positionIssues(located, issues), warnings }
-  return { _tag: "ok", desired: built.desired, warnings, issueAt: located.issueAt }
+  return redactResult(
+    issues.length > 0
+      ? { _tag: "error", issues: positionIssues(located, issues), warnings }
+      : { _tag: "ok", desired: built.desired, warnings, issueAt: located.issueAt },
+    staged.redactor,
+  )
 }
 
 /** The whole pipeline on in-memory input; `files` maps normalized relative paths. */
