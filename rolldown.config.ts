@@ -35,15 +35,42 @@ module.exports = new Proxy(unused, { get: (_, key) => (key === "__esModule" ? fa
       : null,
 }
 
+/**
+ * What dockerode and docker-modem require at their top for paths fleetd's commands
+ * rarely take: TLS to the engine (`https`, and `tls` under it; fleetd's engines are a
+ * Unix socket or plain tcp://), and gzip and tar for build contexts (`zlib`, `tar-fs`
+ * with tar-stream and bl; fleetd builds its own context tar, src/engine/buildImage.ts).
+ * Loading them cost every `fleetd plan` and `apply` a few milliseconds of start-up
+ * (bench/startup.ts). In those two packages such a require gives a stand-in that loads
+ * the real module on the first property read, so a build or an https engine still
+ * gets exactly the module it asked for.
+ */
+const lazyRequired = new Set(["https", "zlib", "tar-fs"])
+const lazyImporter = /[\\/]node_modules[\\/](dockerode|docker-modem)[\\/]/
+const lazyStandIn = "\0fleetd-lazy-require:"
+const lazyRequires = {
+  name: "fleetd-lazy-requires",
+  resolveId: (id: string, importer: string | undefined) =>
+    lazyRequired.has(id) && importer !== undefined && lazyImporter.test(importer) ? `${lazyStandIn}${id}` : null,
+  load: (id: string) =>
+    id.startsWith(lazyStandIn)
+      ? `let real
+const load = () => (real ??= require(${JSON.stringify(id.slice(lazyStandIn.length))}))
+module.exports = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() })`
+      : null,
+}
+
 export default defineConfig({
   input: "src/main.ts",
-  plugins: [unusedTransports],
+  plugins: [unusedTransports, lazyRequires],
   platform: "node",
-  external: (id) =>
+  external: (id, importer) =>
+    !(lazyRequired.has(id) && importer !== undefined && lazyImporter.test(importer)) &&
     !id.startsWith(".") &&
     !id.startsWith("/") &&
     !id.startsWith("node:") &&
     !id.startsWith(standIn) &&
+    !id.startsWith(lazyStandIn) &&
     !bundled.test(id) &&
     !unusedTransport.test(id),
   output: {

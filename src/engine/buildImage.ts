@@ -1,5 +1,4 @@
 import type Docker from "dockerode"
-import { pack } from "tar-fs"
 import type { BuildSpec } from "../domain/BuildSpec.ts"
 import { OutputTail } from "./OutputTail.ts"
 import { readJsonLines } from "./readJsonLines.ts"
@@ -15,8 +14,10 @@ export interface BuildOutput {
  * and hashed (after .dockerignore), plus the Dockerfile when fleetd adds it itself.
  * Modes are sent as they are (no umask), as the Docker CLI does.
  */
-export const contextTar = (build: BuildSpec): NodeJS.ReadableStream =>
-  pack(build.context, {
+export const contextTar = async (build: BuildSpec): Promise<NodeJS.ReadableStream> => {
+  // Loaded on the first build: plan and apply without one never evaluate tar-fs.
+  const { pack } = await import("tar-fs")
+  return pack(build.context, {
     entries: build.files,
     umask: 0,
     finalize: false,
@@ -26,6 +27,7 @@ export const contextTar = (build: BuildSpec): NodeJS.ReadableStream =>
       tar.finalize()
     },
   })
+}
 
 /**
  * `POST /build` through the classic builder, which Docker 20.10 and Podman 4.3 both
@@ -39,7 +41,7 @@ export const runBuild = async (
   labels: Readonly<Record<string, string>>,
   signal: AbortSignal,
 ): Promise<BuildOutput> => {
-  const stream = await docker.buildImage(contextTar(build), {
+  const stream = await docker.buildImage(await contextTar(build), {
     t: tag,
     dockerfile: build.dockerfile,
     buildargs: { ...build.args },
