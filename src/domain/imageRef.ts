@@ -1,3 +1,5 @@
+import { boundedMemo } from "./boundedMemo.ts"
+
 /**
  * Image references, as the Docker distribution grammar defines them, normalized so
  * that the ways Docker and Podman spell one image compare equal:
@@ -57,14 +59,16 @@ const shortName = (name: string): string => {
 /**
  * The canonical spelling used to match a desired reference against the engine's
  * image list. Unparseable input is returned as it is (it then matches nothing).
+ * Remembered: a pass normalizes every service's image (and every listed image's
+ * references), mostly the same few strings, with a regular expression that is not cheap.
  */
-export const normalizeImageRef = (ref: string): string => {
+export const normalizeImageRef: (ref: string) => string = boundedMemo((ref) => {
   const parsed = parseImageRef(ref)
   if (parsed === undefined) return ref
   const name = shortName(parsed.name)
   if (parsed.digest !== undefined) return `${name}@${parsed.digest}`
   return `${name}:${parsed.tag ?? "latest"}`
-}
+}, 10_000)
 
 /** `name@digest` for a tag reference: what runs once a tracked tag's digest is known. */
 export const withDigest = (ref: string, digest: string): string =>

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto"
+import { boundedMemo } from "./boundedMemo.ts"
 import type { ContainerSpec } from "./ContainerSpec.ts"
 
 /** JSON with object keys sorted at every depth, so equal values hash equally. */
@@ -33,6 +34,12 @@ export const configHash = (spec: ContainerSpec, files: ReadonlyArray<ReferencedF
     }),
   )
 
-/** The `fleetd.spec-hash` label: the config hash bound to the image id it was created from. */
+/** Spec hashes a daemon's passes keep asking for: its fleets' services, each a few image ids over time. */
+const specHashes = boundedMemo(sha256Hex, 20_000)
+
+/**
+ * The `fleetd.spec-hash` label: the config hash bound to the image id it was created from.
+ * Remembered: every pass plans every service, and the answer never changes.
+ */
 export const specHash = (config: string, imageId: string | undefined): string =>
-  sha256Hex(`${config}\n${imageId ?? ""}`)
+  specHashes(`${config}\n${imageId ?? ""}`)
