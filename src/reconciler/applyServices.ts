@@ -50,14 +50,22 @@ export const applyServices = Effect.fnUntraced(function* (
     options.awaitCreations === true || completionAwaited.has(service)
   const isOrphan = (group: ReadonlyArray<Action>) =>
     group.some((a) => a._tag === "Remove" && a.reason === "orphan")
+  // Awaited by every orphan, run once: each orphan awaiting every other service made a
+  // pass that removes most of a large fleet quadratic.
+  const othersDone = yield* Effect.cached(
+    Effect.forEach(
+      [...done.entries()].filter(([n]) => !isOrphan(groups.get(n) ?? [])),
+      ([, d]) => Deferred.await(d),
+      { discard: true },
+    ),
+  )
+  // A service whose only action is Unchanged does nothing: its result is known without
+  // running it. A no-op pass of 1,000 services ran 1,000 fibers for nothing (bench/scale.ts).
+  const idle = (group: ReadonlyArray<Action>) => group.every((a) => a._tag === "Unchanged")
+  for (const [name, group] of groups) if (idle(group)) yield* Deferred.succeed(done.get(name)!, "unchanged")
 
   const runGroup = Effect.fnUntraced(function* (service: string, group: ReadonlyArray<Action>) {
-    if (isOrphan(group)) {
-      yield* Effect.forEach(
-        [...done.entries()].filter(([n]) => !isOrphan(groups.get(n) ?? [])),
-        ([, d]) => Deferred.await(d),
-      )
-    }
+    if (isOrphan(group)) yield* othersDone
     for (const dep of deps.get(service) ?? []) {
       const waitFor = done.get(dep.service)
       const outcome = waitFor === undefined ? "unchanged" : yield* Deferred.await(waitFor)
@@ -100,13 +108,19 @@ export const applyServices = Effect.fnUntraced(function* (
     )
   })
 
-  return yield* Effect.forEach(
-    [...groups.entries()],
+  const entries = [...groups.entries()]
+  const ran = yield* Effect.forEach(
+    entries.filter(([, group]) => !idle(group)),
     ([service, group]) =>
       runGroup(service, group).pipe(
         Effect.tap((result) => Deferred.succeed(done.get(service)!, result.outcome)),
       ),
     { concurrency: "unbounded" },
+  )
+  // In the plan's order, as before.
+  let next = 0
+  return entries.map(([service, group]) =>
+    idle(group) ? resultOf(service, group, awaitsCreation(service)) : ran[next++]!,
   )
 })
 
