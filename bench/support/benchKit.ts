@@ -28,6 +28,14 @@ const sleeperCommand = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1
  */
 export const promptStopCommand = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1 & wait $$!; done"]`
 
+/**
+ * One process that neither forks nor wakes: for fleets of hundreds of containers
+ * (bench/scale.ts), where the default sleeper's `sleep 1` every second would make 1,000
+ * containers fork 1,000 processes a second and measure that, not fleetd. busybox `sleep`
+ * as PID 1 ignores TERM: a stop waits the grace period, so only for fleets removed by force.
+ */
+export const quietCommand = `["sleep", "1000000"]`
+
 export const serviceName = (i: number): string => `s${String(i).padStart(4, "0")}`
 
 /**

@@ -48,6 +48,10 @@ export interface BenchDaemonOptions {
    * from `services`/`envValue`/`command`/`minReady`; the caller removes it.
    */
   readonly remote?: GitRemote
+  /** This fleet name instead of a fresh one (e.g. one whose containers already run). */
+  readonly fleet?: string
+  /** `close()` leaves the fleet's containers (another daemon reuses them). */
+  readonly keep?: boolean
 }
 
 /** Commits `manifest` as fleet.yaml and pushes it; returns the commit. */
@@ -59,7 +63,7 @@ export const pushManifest = (remote: GitRemote, manifest: string): string => {
 
 /** Starts `fleetd run` on a fresh fleet of `services` and waits until every one is Synced. */
 export const startBenchDaemon = async (options: BenchDaemonOptions): Promise<BenchDaemon> => {
-  const fleet = benchFleet(options.what)
+  const fleet = options.fleet ?? benchFleet(options.what)
   const scope = Effect.runSync(Scope.make())
   const remote = options.remote ?? (await Effect.runPromise(makeGitRemote().pipe(Scope.provide(scope))))
   const push = (manifest: string) => pushManifest(remote, manifest)
@@ -77,24 +81,12 @@ export const startBenchDaemon = async (options: BenchDaemonOptions): Promise<Ben
   )
   const close = async () => {
     if (daemon.process.exitCode === null) await daemon.stop()
-    await removeFleet(options.host, fleet)
+    if (options.keep !== true) await removeFleet(options.host, fleet)
     await Effect.runPromise(Scope.close(scope, Exit.void))
     rmSync(dataDir, { recursive: true, force: true })
   }
   try {
-    await eventually(
-      `fleet ${fleet} converged`,
-      async () => {
-        if (daemon.process.exitCode !== null) throw new Error(`fleetd exited:\n${daemon.logs()}`)
-        const s = await daemon.status()
-        return s.phase === "Synced" &&
-          s.services.length === options.services &&
-          s.services.every((x) => x.sync === "Synced")
-          ? true
-          : undefined
-      },
-      options.convergeTimeoutMs ?? 180_000,
-    )
+    await awaitConverged(daemon, fleet, options.services, options.convergeTimeoutMs)
   } catch (error) {
     await close()
     throw error
@@ -103,6 +95,27 @@ export const startBenchDaemon = async (options: BenchDaemonOptions): Promise<Ben
   if (pid === undefined) throw new Error("fleetd has no pid")
   return { daemon, remote, fleet, pid, push, close }
 }
+
+/** Waits until the daemon's only source has `services` services, every one Synced. */
+export const awaitConverged = (
+  daemon: Daemon,
+  fleet: string,
+  services: number,
+  timeoutMs = 180_000,
+): Promise<true> =>
+  eventually(
+    `fleet ${fleet} converged`,
+    async () => {
+      if (daemon.process.exitCode !== null) throw new Error(`fleetd exited:\n${daemon.logs()}`)
+      const s = await daemon.status()
+      return s.phase === "Synced" &&
+        s.services.length === services &&
+        s.services.every((x) => x.sync === "Synced")
+        ? true
+        : undefined
+    },
+    timeoutMs,
+  )
 
 // ---------------------------------------------------------------- daemon figures
 

@@ -65,7 +65,7 @@ export interface SourcesDaemon {
   readonly pid: number
   /** The fleet source `name` applies (the config file's `fleet:`). */
   readonly fleetOf: (name: string) => string
-  /** Stops the daemon (SIGTERM), removes every source's fleet and the config/data dir. */
+  /** Stops the daemon (SIGTERM), removes every source's fleet (unless `keep`) and the config/data dir. */
   readonly close: () => Promise<void>
 }
 
@@ -79,6 +79,10 @@ export interface SourcesDaemonOptions {
   readonly fleetPrefix: string
   readonly interval: string
   readonly convergeTimeoutMs?: number
+  /** Node's arguments before `--config` (another checkout's bin/fleetd.js); this checkout's when absent. */
+  readonly launch?: ReadonlyArray<string>
+  /** `close()` leaves the sources' containers (another daemon reuses them). */
+  readonly keep?: boolean
 }
 
 /** `fleetd run --config FILE` following every source, once all of them are Synced. */
@@ -107,10 +111,12 @@ export const startSourcesDaemon = async (options: SourcesDaemonOptions): Promise
     dockerHost: options.host,
     port: options.port,
     env: Object.fromEntries(options.sources.map((s) => [s.secretEnv, s.secret])),
+    ...(options.launch ? { launch: options.launch } : {}),
   })
   const close = async () => {
     if (daemon.process.exitCode === null) await daemon.stop()
-    for (const s of options.sources) await removeFleet(options.host, fleetOf(s.name))
+    if (options.keep !== true)
+      for (const s of options.sources) await removeFleet(options.host, fleetOf(s.name))
     rmSync(dir, { recursive: true, force: true })
   }
   try {
