@@ -13,6 +13,7 @@
 import { basename } from "node:path"
 import { Effect, FileSystem } from "effect"
 import { parseAgeIdentities } from "../sops/ageIdentities.ts"
+import { decryptSops } from "../sops/decryptSops.ts"
 import { looksLikeSops } from "../sops/sopsDocument.ts"
 import type { FileFact, FileRef, SopsIssue } from "./manifestFiles.ts"
 
@@ -56,10 +57,6 @@ const decryptOne = Effect.fnUntraced(function* (
   envFile: boolean,
 ) {
   if ("message" in keys) return keys
-  // Loaded on the first encrypted file: age and its curves are ~1 MB of source that a
-  // daemon or a command whose manifest has no SOPS file would keep resident for nothing
-  // (bench/RESULTS.md, idle daemon).
-  const { decryptSops } = yield* Effect.promise(() => import("../sops/decryptSops.ts"))
   // decryptSops answers every malformed file it knows of with a SopsError; anything it
   // did not foresee in a user's file is still that file's problem, never a defect of the pass.
   const result = yield* Effect.tryPromise(() =>
