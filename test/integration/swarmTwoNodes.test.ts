@@ -205,11 +205,15 @@ describe("the swarm target on a two-node swarm", () => {
     expect(await containersOn("a", `${fleet}_pinned`)).toBe(0)
 
     // One per node, and the third cannot be placed anywhere: Swarm says why.
-    const capped = await untilRunningIn(`${fleet}_capped`, ["a", "b"])
-    const unplaced = capped.filter((t) => t.state !== "running")
-    expect(unplaced).toHaveLength(1)
-    expect(unplaced[0]).toMatchObject({ zone: "", state: "pending" })
-    expect(unplaced[0]!.err).toBe("no suitable node (max replicas per node limit exceed)")
+    await untilRunningIn(`${fleet}_capped`, ["a", "b"])
+    // The scheduler records why once it has tried every node: wait for the reason too.
+    const unplaced = await eventually("the third capped task's reason", async () => {
+      const waiting = (await placement(`${fleet}_capped`)).filter((t) => t.state !== "running")
+      return waiting.some((t) => t.err !== "") ? waiting : undefined
+    })
+    expect(unplaced).toEqual([
+      { zone: "", state: "pending", err: "no suitable node (max replicas per node limit exceed)" },
+    ])
     expect(await containersOn("a", `${fleet}_capped`)).toBe(1)
     expect(await containersOn("b", `${fleet}_capped`)).toBe(1)
 
