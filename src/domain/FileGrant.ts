@@ -25,8 +25,11 @@ export type FileGrantSource =
       readonly type: "content"
       /** Hashed with the spec, so a changed value replaces the container. */
       readonly sha256: string
-      /** Redacted: a spec printed or serialized by mistake shows `<redacted>`, never the value. */
-      readonly content: Redacted.Redacted<string>
+      /**
+       * Redacted: a spec printed or serialized by mistake shows `<redacted>`, never the value.
+       * Bytes for a decrypted SOPS file, copied in exactly; text (written as UTF-8) otherwise.
+       */
+      readonly content: Redacted.Redacted<string | Uint8Array>
       readonly uid: number
       readonly gid: number
       /** Permission bits, e.g. 0o444 (Compose's default). */

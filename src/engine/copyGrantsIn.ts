@@ -17,14 +17,17 @@ export const copyGrantsIn = (putArchive: PutArchive, id: string, spec: Container
     if (grants.length === 0) return
     const mtimeSeconds = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     const archive = tarArchive(
-      grants.map((g) => ({
-        path: g.target.replace(/^\/+/, ""),
-        content: new TextEncoder().encode(Redacted.value(g.from.content)),
-        mode: g.from.mode,
-        uid: g.from.uid,
-        gid: g.from.gid,
-        mtimeSeconds,
-      })),
+      grants.map((g) => {
+        const content = Redacted.value(g.from.content)
+        return {
+          path: g.target.replace(/^\/+/, ""),
+          content: typeof content === "string" ? new TextEncoder().encode(content) : content,
+          mode: g.from.mode,
+          uid: g.from.uid,
+          gid: g.from.gid,
+          mtimeSeconds,
+        }
+      }),
     )
     yield* putArchive(id, "/", archive)
   })

@@ -81,7 +81,7 @@ const decryptOne = Effect.fnUntraced(function* (
       message: `this env_file is a SOPS ${result.format} file; an env_file must be SOPS dotenv`,
       hint: "encrypt the env file itself: sops --encrypt --input-type dotenv app.env",
     }
-  return { cleartext: result.text }
+  return { cleartext: result.bytes }
 })
 
 export const decryptSopsFiles = Effect.fn("decryptSopsFiles")(function* (
@@ -102,7 +102,7 @@ export const decryptSopsFiles = Effect.fn("decryptSopsFiles")(function* (
     if (!looksLikeSops(text)) continue
     // Read once per load, and only when an encrypted file needs it.
     keys ??= yield* readKeys(ageKeyFile)
-    const result: { readonly cleartext: string } | SopsIssue = yield* decryptOne(
+    const result: { readonly cleartext: Uint8Array } | SopsIssue = yield* decryptOne(
       text,
       relative,
       keys,
@@ -111,7 +111,7 @@ export const decryptSopsFiles = Effect.fn("decryptSopsFiles")(function* (
     out.set(
       relative,
       "cleartext" in result
-        ? { ...fact, content: new TextEncoder().encode(result.cleartext), decrypted: true as const }
+        ? { ...fact, content: result.cleartext, decrypted: true as const }
         : { ...fact, content: new Uint8Array(), sopsError: result },
     )
   }

@@ -30,7 +30,12 @@ const one = { secrets: "secret", configs: "config" } as const
 export type FileObject =
   | { readonly type: "file"; readonly relative: string; readonly realPath: string; readonly sha256: string }
   /** `sops`: from a SOPS-encrypted file (decrypted in memory), which only a copy can deliver. */
-  | { readonly type: "content"; readonly content: string; readonly sops?: true }
+  | {
+      readonly type: "content"
+      /** Bytes for a decrypted SOPS file (a binary one need not be UTF-8), else the text. */
+      readonly content: string | Uint8Array
+      readonly sops?: true
+    }
   /** An empty value: Compose creates no file for it (a warning says so). */
   | { readonly type: "empty" }
   /** Refused; the issue is reported at the definition. */
@@ -160,10 +165,11 @@ const resolveOne = (
     else if (fact.kind !== "file")
       issues.push(pathIssue(at, `${one[kind]} "${name}": file ${relative} is not a regular file`))
     // A SOPS file's cleartext exists only in memory: copied in like a value, never mounted.
-    else if (fact.decrypted === true) {
-      const content = new TextDecoder().decode(fact.content)
-      return content === "" ? { type: "empty" } : { type: "content", content, sops: true }
-    } else return { type: "file", relative, realPath: fact.realPath, sha256: sha256Hex(fact.content) }
+    else if (fact.decrypted === true)
+      return fact.content.length === 0
+        ? { type: "empty" }
+        : { type: "content", content: fact.content, sops: true }
+    else return { type: "file", relative, realPath: fact.realPath, sha256: sha256Hex(fact.content) }
     return { type: "invalid" }
   }
   if (def.environment !== undefined) {

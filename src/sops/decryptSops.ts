@@ -44,6 +44,8 @@ export interface Decrypted {
   readonly format: SopsFormat
   /** What `sops --decrypt` prints: the same format without the metadata. */
   readonly text: string
+  /** The same, byte for byte: a binary file's own bytes, which need not be UTF-8 (`text` would mangle them). */
+  readonly bytes: Uint8Array
 }
 
 const fail = (message: string, at: Position, hint?: string): SopsError => ({
@@ -122,12 +124,15 @@ const decryptTree = (doc: SopsDocument, key: Uint8Array): { tree: PlainMap; mac:
       return null
     }
     const text = new TextDecoder().decode(clear)
-    const bytes = value.type === "bytes" ? clear : macBytes(text, value.type)
+    // sops hashes a string's bytes as Go holds them: the cleartext itself, UTF-8 or not.
+    const bytes = value.type === "bytes" || value.type === "str" ? clear : macBytes(text, value.type)
     if (bytes === undefined) {
       problem = fail(`the value of ${name} is not a valid ${value.type}`, node.at)
       return null
     }
     hash.update(bytes)
+    // The binary store's one value is the file itself: kept as bytes, never decoded.
+    if (doc.format === "binary") return clear
     return value.type === "bytes" ? text : typed(text, value.type)
   }
   const tree = walk(doc.tree, []) as PlainMap
@@ -157,11 +162,11 @@ const yamlValue = (value: Plain): unknown =>
       ? value.map(yamlValue)
       : value
 
-const render = async (format: SopsFormat, tree: PlainMap): Promise<string> => {
+const render = async (format: SopsFormat, tree: PlainMap): Promise<string | Uint8Array> => {
   switch (format) {
     case "binary": {
       const data = tree.entries[0]?.[1]
-      return typeof data === "string" ? data : ""
+      return data instanceof Uint8Array || typeof data === "string" ? data : ""
     }
     case "dotenv":
       // As sops's dotenv store emits it: KEY=value, a newline written as \n.
@@ -217,5 +222,8 @@ export const decryptSops = async (
       metadata.macAt,
       "encrypt the file again with sops rather than editing it by hand",
     )
-  return { _tag: "Decrypted", format: doc.format, text: await render(doc.format, result.tree) }
+  const out = await render(doc.format, result.tree)
+  return typeof out === "string"
+    ? { _tag: "Decrypted", format: doc.format, text: out, bytes: new TextEncoder().encode(out) }
+    : { _tag: "Decrypted", format: doc.format, text: new TextDecoder().decode(out), bytes: out }
 }

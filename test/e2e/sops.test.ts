@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto"
+import { createHash, randomBytes } from "node:crypto"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -6,7 +6,7 @@ import { generateX25519Identity, identityToRecipient } from "age-encryption"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { execIn } from "../support/execIn.ts"
 import { runFleetd } from "../support/runFleetd.ts"
-import { writeSopsDotenv } from "../support/sopsWriter.ts"
+import { writeSopsBinary, writeSopsDotenv } from "../support/sopsWriter.ts"
 import { cleanupFleet, rawClient, testEngines, uniqueFleet } from "../support/testEngines.ts"
 
 /**
@@ -26,10 +26,12 @@ services:
     command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]
     stop_grace_period: 2s
     env_file: app.env
-    secrets: [db]
+    secrets: [db, blob]
 secrets:
   db:
     file: ./db.enc.env
+  blob:
+    file: ./blob.bin
 `
 
 for (const engine of testEngines()) {
@@ -84,6 +86,9 @@ for (const engine of testEngines()) {
         join(dir, "db.enc.env"),
         await writeSopsDotenv([["TOKEN", `${canary}-secret`]], recipient),
       )
+      // A binary secret that is not UTF-8 (a keystore, a DER key) reaches the container byte for byte.
+      const blob = Uint8Array.from([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28, ...randomBytes(64)])
+      writeFileSync(join(dir, "blob.bin"), await writeSopsBinary(blob, recipient))
       expect((await fleetd("plan")).code).toBe(0)
       await fleetd("plan", "--json")
       expect(await outcomes()).toEqual(["created"])
@@ -94,6 +99,9 @@ for (const engine of testEngines()) {
         `TOKEN=${canary}-secret`,
       )
       expect(first.Mounts.filter((m) => m.Destination === "/run/secrets/db")).toEqual([])
+      expect(await execIn(docker, `${fleet}-app`, ["sha256sum", "/run/secrets/blob"])).toContain(
+        createHash("sha256").update(blob).digest("hex"),
+      )
 
       // Same values, new data key (what `sops updatekeys` or a rotation writes): nothing to do.
       writeFileSync(env, await writeSopsDotenv([["DB_PASSWORD", canary]], recipient))

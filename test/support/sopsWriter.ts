@@ -15,11 +15,14 @@ export const ageStanza = async (dataKey: Uint8Array, recipient: string) => {
   return armor.encode(await e.encrypt(dataKey))
 }
 
-export const encryptValue = (key: Uint8Array, clear: string, aad: string, type = "str") => {
+export const encryptValue = (key: Uint8Array, clear: string | Uint8Array, aad: string, type = "str") => {
   const iv = randomBytes(32)
   const c = createCipheriv("aes-256-gcm", key, iv)
   c.setAAD(Buffer.from(aad, "utf8"))
-  const data = Buffer.concat([c.update(clear, "utf8"), c.final()])
+  const data = Buffer.concat([
+    c.update(typeof clear === "string" ? Buffer.from(clear, "utf8") : clear),
+    c.final(),
+  ])
   const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64")
   return `ENC[AES256_GCM,data:${b64(data)},iv:${b64(iv)},tag:${b64(c.getAuthTag())},type:${type}]`
 }
@@ -44,4 +47,31 @@ export const writeSopsDotenv = async (
     "sops_version=3.9.0",
   )
   return `${lines.join("\n")}\n`
+}
+
+/**
+ * A file as `sops --encrypt --input-type binary` writes it: JSON whose `data` is the whole
+ * file (any bytes, UTF-8 or not), for one age recipient.
+ */
+export const writeSopsBinary = async (
+  content: Uint8Array,
+  recipient: string,
+  dataKey: Uint8Array = randomBytes(32),
+) => {
+  const lastmodified = new Date().toISOString().replace(/\.\d+Z$/, "Z")
+  const mac = createHash("sha512").update(content).digest("hex").toUpperCase()
+  return `${JSON.stringify(
+    {
+      data: encryptValue(dataKey, content, "data:"),
+      sops: {
+        age: [{ recipient, enc: await ageStanza(dataKey, recipient) }],
+        lastmodified,
+        mac: encryptValue(dataKey, mac, lastmodified),
+        unencrypted_suffix: "_unencrypted",
+        version: "3.9.0",
+      },
+    },
+    null,
+    "\t",
+  )}\n`
 }

@@ -181,8 +181,11 @@ describe("SOPS secrets and configs", () => {
 
   it("are copied in as content (never bind-mounted), in the format sops -d prints", async () => {
     const service = await grants(await writeSopsDotenv([["PASSWORD", "s3cr3t"]], recipient))
-    const content = (g: FileGrant | undefined) =>
-      g?.from.type === "content" ? Redacted.value(g.from.content) : g
+    // A decrypted file is held as bytes (a binary one need not be UTF-8): read as text here.
+    const content = (g: FileGrant | undefined) => {
+      const value = g?.from.type === "content" ? Redacted.value(g.from.content) : undefined
+      return value instanceof Uint8Array ? new TextDecoder().decode(value) : value
+    }
     expect(service.spec.secrets?.map((g) => [g.target, g.from.type])).toEqual([
       ["/run/secrets/db", "content"],
     ])

@@ -4,11 +4,11 @@
  */
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { armor, Decrypter } from "age-encryption"
+import { armor, Decrypter, generateX25519Identity, identityToRecipient } from "age-encryption"
 import { describe, expect, it } from "vitest"
 import { parseAgeIdentities } from "../../../src/sops/ageIdentities.ts"
 import { decryptSops } from "../../../src/sops/decryptSops.ts"
-import { encryptValue } from "../../support/sopsWriter.ts"
+import { encryptValue, writeSopsBinary } from "../../support/sopsWriter.ts"
 
 const dir = join(import.meta.dirname, "../../fixtures/sops")
 const fixture = (name: string) => readFileSync(join(dir, name), "utf8")
@@ -56,6 +56,20 @@ describe("files written by sops", () => {
     const binary = await decrypt(fixture("example.txt"), "example.txt")
     expect(binary).toMatchObject({ _tag: "Decrypted", format: "binary" })
     expect(binary._tag === "Decrypted" && binary.text.startsWith("Welcome to SOPS!\n")).toBe(true)
+  })
+
+  it("a binary file keeps its exact bytes, UTF-8 or not, under sops's MAC", async () => {
+    const identity = await generateX25519Identity()
+    const bytes = Uint8Array.from([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28, 0x0a, 0x41, 0xed, 0xa0, 0x80])
+    const file = await writeSopsBinary(bytes, await identityToRecipient(identity))
+    const result = await decrypt(file, "blob.bin", [identity])
+    expect(result).toMatchObject({ _tag: "Decrypted", format: "binary" })
+    expect(result._tag === "Decrypted" && [...result.bytes]).toEqual([...bytes])
+    // Another file's MAC (over other bytes) is refused: the MAC is taken over these bytes.
+    const other = await writeSopsBinary(Uint8Array.from([0xff, 0xfe]), await identityToRecipient(identity))
+    const mac = (text: string) => /"mac": "([^"]+)"/.exec(text)![1]!
+    const swapped = await decrypt(file.replace(mac(file), mac(other)), "blob.bin", [identity])
+    expect(swapped).toMatchObject({ _tag: "SopsError" })
   })
 
   it("age-encryption opens sops's own age fixture (mockEncryptedKey, age/keysource_test.go)", async () => {
