@@ -83,6 +83,8 @@ interface Figures {
   readonly cpuPercent: number
   readonly childCpuPercent: number
   readonly passes: number
+  /** Median duration of those passes (the daemon's own log line), ms. */
+  readonly passMs: number
 }
 
 console.log(
@@ -122,17 +124,19 @@ for (let round = 1; round <= rounds; round++) {
       const to = last[i]
       const d = daemons[i]
       if (from === undefined || to === undefined || d === undefined) return
+      const inWindow = passRecords(d.daemon.logs()).filter((p) => p.at >= windowStart && p.at <= windowEnd)
       const figures: Figures = {
         rssMedianKb: stats(samples).median,
         rssMaxKb: Math.max(...samples),
         cpuPercent: cpuPercent(from, to),
         childCpuPercent: childCpuPercent(from, to),
-        passes: passRecords(d.daemon.logs()).filter((p) => p.at >= windowStart && p.at <= windowEnd).length,
+        passes: inWindow.length,
+        passMs: stats(inWindow.map((p) => p.durationMs)).median,
       }
       results.get(v.name)?.push(figures)
       console.log(
         `round ${round}: ${v.name}: RSS median ${mb(figures.rssMedianKb)}, max ${mb(figures.rssMaxKb)}; ` +
-          `CPU ${figures.cpuPercent.toFixed(2)} % (its git children ${figures.childCpuPercent.toFixed(2)} %); ${figures.passes} passes`,
+          `CPU ${figures.cpuPercent.toFixed(2)} % (its git children ${figures.childCpuPercent.toFixed(2)} %); ${figures.passes} passes, median ${figures.passMs} ms`,
       )
     })
   } finally {
@@ -154,6 +158,6 @@ for (const v of variants) {
   const children = stats(runs.map((r) => r.childCpuPercent)).median
   console.log(
     `${v.name}: RSS ${mb(rssMedian)} (max ${mb(rssMax)})  target < 80 MB: ${verdict(rssMax < 80 * 1024)}; ` +
-      `CPU ${cpu.toFixed(2)} %  target < 0.5 %: ${verdict(cpu < 0.5)} (git children ${children.toFixed(2)} %); passes per window ${runs.map((r) => r.passes).join(", ")}`,
+      `CPU ${cpu.toFixed(2)} %  target < 0.5 %: ${verdict(cpu < 0.5)} (git children ${children.toFixed(2)} %); passes per window ${runs.map((r) => r.passes).join(", ")}, pass median ${stats(runs.map((r) => r.passMs)).median} ms`,
   )
 }

@@ -11,8 +11,10 @@ describe("missingDaemonFlags", () => {
   })
 
   it("keeps a value the user chose, on the command line or in NODE_OPTIONS", () => {
-    expect(missingDaemonFlags(["--max-semi-space-size=16"], undefined)).toEqual([])
-    expect(missingDaemonFlags([], "--trace-warnings --max-semi-space-size=8")).toEqual([])
+    expect(missingDaemonFlags(["--max-semi-space-size=16"], undefined)).toEqual(["--no-maglev"])
+    expect(missingDaemonFlags([], "--trace-warnings --max-semi-space-size=8")).toContain("--no-maglev")
+    expect(missingDaemonFlags(["--maglev"], "--max-semi-space-size=8")).toEqual([])
+    expect(missingDaemonFlags(["--no-maglev", "--max-semi-space-size=4"], undefined)).toEqual([])
   })
 
   it("does not mistake a longer flag for one of its own", () => {
