@@ -2,9 +2,13 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect } from "effect"
 import { canonicalJson, sha256Hex } from "../domain/specHash.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
+import type { EngineError } from "../engine/EngineError.ts"
+import { requireSwarmManager } from "../engine/swarm/requireSwarmManager.ts"
+import type { SwarmEngine } from "../engine/swarm/SwarmEngine.ts"
 import { createDirectories } from "../manifest/hostFiles.ts"
-import { hasFailures } from "../reconciler/ChangeSet.ts"
-import { reconcile } from "../reconciler/reconcile.ts"
+import { type ChangeSet, hasFailures } from "../reconciler/ChangeSet.ts"
+import { type EmptyFleetRefused, reconcile } from "../reconciler/reconcile.ts"
+import { reconcileSwarm } from "../reconciler/reconcileSwarm.ts"
 import { holdLease } from "./holdLease.ts"
 import { formatViolations, loadWithPolicy } from "./loadWithPolicy.ts"
 import { Output } from "./Output.ts"
@@ -24,6 +28,12 @@ export const apply = Effect.fn("cli.apply")(function* (args: CliArgs) {
   // Blocked services are reported in the change set; the positions go to stderr.
   if (result.violations.length > 0 && !args.json)
     yield* output.err(formatViolations(args.file, result.violations))
+  const swarm = desired.target === "swarm"
+  // The swarm target on an engine that is no manager: refused before anything else (exit 2).
+  if (swarm) {
+    const manager = yield* Effect.result(requireSwarmManager)
+    if (manager._tag === "Failure") return yield* reportFailure(args, manager.failure)
+  }
   // One writer per fleet per engine: wait for the lease before touching anything.
   const refused = yield* holdLease(args, desired.fleet)
   if (refused !== undefined) return refused
@@ -39,12 +49,13 @@ export const apply = Effect.fn("cli.apply")(function* (args: CliArgs) {
     return 1
   }
   const revision = `manifest:${sha256Hex(canonicalJson(desired.services.map((s) => s.configHash))).slice(0, 12)}`
-  return yield* reconcile(desired, {
-    revision,
-    allowEmpty: args.allowEmpty,
-    concurrency: args.concurrency,
-    awaitCreations: args.wait,
-  }).pipe(
+  const options = { revision, allowEmpty: args.allowEmpty, concurrency: args.concurrency }
+  const changes: Effect.Effect<
+    { readonly changes: ChangeSet },
+    EngineError | EmptyFleetRefused,
+    ContainerEngine | SwarmEngine
+  > = swarm ? reconcileSwarm(desired, options) : reconcile(desired, { ...options, awaitCreations: args.wait })
+  return yield* changes.pipe(
     Effect.flatMap(({ changes }) =>
       output
         .out(

@@ -34,7 +34,7 @@ export interface CliArgs {
   readonly leaseWait: Duration.Duration
   /** apply: the expiry written in its lease records (`--lease-expiry`, as for `fleetd run`). */
   readonly leaseExpiry: Duration.Duration
-  /** `--swarm` (validate only, for now): check the manifest as Swarm services (docs/swarm.md). */
+  /** `--swarm` (or FLEETD_SWARM=1): the swarm target, whatever `x-fleetd.target` says (docs/swarm.md). */
   readonly swarm: boolean
 }
 
@@ -87,8 +87,9 @@ Options:
                        services with \`profiles:\` run only when one of theirs is enabled
       --local-files DIR  files git must not hold (secrets, host config, data), laid over the
                        repository at the same paths (also FLEETD_LOCAL_FILES; see docs/configuration.md)
-      --swarm          validate: check fleet.yaml as Docker Swarm services: deploy: replicas, placement,
-                       update and rollback settings read, one-host fields reported (docs/swarm.md)
+      --swarm          the swarm target (also FLEETD_SWARM=1, or x-fleetd.target: swarm in the file):
+                       services become Docker Swarm services on the Swarm manager --engine points at;
+                       validate reads deploy: as Swarm does and reports one-host fields (docs/swarm.md)
   -h, --help           show this help
   -v, --version        show fleetd's version
 
@@ -193,15 +194,13 @@ const parseOneShot = (parsed: ReturnType<typeof parse>): ParsedArgs => {
   if (problem !== undefined) return { _tag: "UsageError", message: problem }
   if (values.projects !== undefined && values.file !== undefined)
     return { _tag: "UsageError", message: "give -f FILE or --projects GLOB, not both" }
-  if (values.swarm === true && command !== "validate")
+  const swarm = values.swarm ?? swarmFromEnv(process.env["FLEETD_SWARM"])
+  if (typeof swarm === "string") return { _tag: "UsageError", message: swarm }
+  if (swarm && projects !== undefined && projects.length > 0)
     return {
       _tag: "UsageError",
-      message: `--swarm is only taken by validate for now: fleetd cannot ${command} a fleet on a Swarm yet (docs/swarm.md)`,
-    }
-  if (values.swarm === true && values.projects !== undefined)
-    return {
-      _tag: "UsageError",
-      message: "validate --swarm checks one manifest: give -f FILE, not --projects",
+      message:
+        "the swarm target takes one manifest: give -f FILE, not --projects (projects on a swarm are not supported yet)",
     }
   if (projects !== undefined && projects.length > 0 && values.fleet !== undefined)
     return {
@@ -226,9 +225,16 @@ const parseOneShot = (parsed: ReturnType<typeof parse>): ParsedArgs => {
       localFiles: values["local-files"] ?? (process.env["FLEETD_LOCAL_FILES"] || undefined),
       leaseWait,
       leaseExpiry,
-      swarm: values.swarm ?? false,
+      swarm,
     },
   }
+}
+
+/** FLEETD_SWARM: `1`/`true` choose the swarm target, `0`/`false`/unset do not; else the usage error's message. */
+export const swarmFromEnv = (value: string | undefined): boolean | string => {
+  if (value === undefined || value === "" || value === "0" || value === "false") return false
+  if (value === "1" || value === "true") return true
+  return `FLEETD_SWARM="${value}": expected 1 or true (the swarm target), 0 or false`
 }
 
 /** A duration flag within [minMs, maxMs], or the usage error's message. */

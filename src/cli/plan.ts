@@ -2,13 +2,15 @@ import { Effect, Fiber } from "effect"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import { checkImages } from "../reconciler/checkImages.ts"
 import { observeAndPlan } from "../reconciler/reconcile.ts"
+import { planSwarmFleet } from "../reconciler/reconcileSwarm.ts"
 import { retryEngine } from "../reconciler/retryEngine.ts"
 import { formatViolations, loadWithPolicy } from "./loadWithPolicy.ts"
 import { Output } from "./Output.ts"
 import type { CliArgs } from "./parseCliArgs.ts"
-import { planView } from "./planView.ts"
+import { type PlanView, planView } from "./planView.ts"
 import { renderPlan } from "./renderPlan.ts"
 import { reportFailure } from "./reportFailure.ts"
+import { swarmPlanView } from "./swarmPlanView.ts"
 
 /** `fleetd plan`: what apply would change on this host, and why. Reads the engine, changes nothing. */
 export const plan = Effect.fn("cli.plan")(function* (args: CliArgs) {
@@ -23,6 +25,17 @@ export const plan = Effect.fn("cli.plan")(function* (args: CliArgs) {
   if (result._tag === "Exit") return result.code
   const { loaded, violations } = result
   if (violations.length > 0 && !args.json) yield* output.err(formatViolations(args.file, violations))
+  const show = (view: PlanView) =>
+    output
+      .out(args.json ? JSON.stringify({ ...view, warnings: loaded.warnings }, null, 2) : renderPlan(view))
+      .pipe(Effect.as(0))
+  if (loaded.desired.target === "swarm")
+    return yield* planSwarmFleet(loaded.desired, args.allowEmpty).pipe(
+      Effect.flatMap(({ resources, actions }) =>
+        show(swarmPlanView(loaded.desired.fleet, resources, actions)),
+      ),
+      Effect.catch((error) => reportFailure(args, error)),
+    )
   // Tracked tags are resolved as apply would, so the plan shows a pending new digest.
   const checks = yield* checkImages(loaded.desired)
   const listed = Effect.all(
@@ -36,11 +49,7 @@ export const plan = Effect.fn("cli.plan")(function* (args: CliArgs) {
     undefined,
     listed,
   ).pipe(
-    Effect.flatMap(({ planned }) => {
-      const view = planView(planned)
-      const json = () => JSON.stringify({ ...view, warnings: loaded.warnings }, null, 2)
-      return output.out(args.json ? json() : renderPlan(view)).pipe(Effect.as(0))
-    }),
+    Effect.flatMap(({ planned }) => show(planView(planned))),
     Effect.catch((error) => reportFailure(args, error)),
   )
 })

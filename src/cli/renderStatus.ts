@@ -76,7 +76,11 @@ export const renderStatus = (s: FleetStatus, now: number): string => {
         ...s.services.map((svc) => [
           svc.name,
           svc.sync,
-          svc.exitCode === undefined ? svc.health : `${svc.health} (exit ${svc.exitCode})`,
+          svc.exitCode === undefined
+            ? svc.swarm === undefined
+              ? svc.health
+              : `${svc.health} (${svc.swarm.running}/${svc.swarm.desired})`
+            : `${svc.health} (exit ${svc.exitCode})`,
           imageCell(svc),
           portsCell(svc),
           svc.lastChange === undefined
@@ -86,6 +90,23 @@ export const renderStatus = (s: FleetStatus, now: number): string => {
         ]),
       ]),
     )
+    const swarm = s.services.filter((svc) => svc.swarm !== undefined && svc.swarm.tasks.length > 0)
+    if (swarm.length > 0)
+      lines.push(
+        "",
+        ...table([
+          ["SERVICE", "TASK", "NODE", "STATE", "ERROR"],
+          ...swarm.flatMap((svc) =>
+            (svc.swarm?.tasks ?? []).map((t) => [
+              svc.name,
+              t.slot === undefined ? t.id.slice(0, 12) : `${svc.name}.${t.slot}`,
+              t.node || "-",
+              t.state === t.desiredState ? t.state : `${t.state} (wanted ${t.desiredState})`,
+              t.error ?? "-",
+            ]),
+          ),
+        ]),
+      )
   }
   return lines.join("\n")
 }

@@ -7,6 +7,7 @@ import { daemonLayer } from "../daemon/daemonLayer.ts"
 import { parseHandoverPlan, StandbyVariable } from "../domain/handover.ts"
 import { describeStartError } from "./describeStartError.ts"
 import { Output } from "./Output.ts"
+import { swarmRefusal } from "./swarmRefusal.ts"
 
 /**
  * Runs the daemon until it is interrupted (SIGTERM, SIGINT: exit 0 once the current
@@ -22,6 +23,11 @@ export const runDaemon = Effect.fn("cli.run")(function* (flags: RunFlags) {
   )
   if (setup._tag === "Failure") {
     yield* output.err(`fleetd run: ${setup.failure.message}`)
+    return 2
+  }
+  const refused = yield* swarmRefusal(setup.success)
+  if (refused !== undefined) {
+    yield* output.err(`fleetd run: ${refused}`)
     return 2
   }
   const raw = process.env[StandbyVariable]

@@ -25,6 +25,11 @@ export interface DaemonSettings {
   readonly history?: number
   readonly engine: string | undefined
   readonly allowEmpty: boolean
+  /**
+   * `--swarm` / FLEETD_SWARM: the swarm target whatever `x-fleetd.target` says; services
+   * become Swarm services on the manager the engine is (docs/swarm.md).
+   */
+  readonly swarm?: boolean
   readonly concurrency: number
   /** The id of the container this daemon runs in, when it can tell (ownContainerId.ts). */
   readonly selfContainerId?: string

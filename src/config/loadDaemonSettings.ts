@@ -205,6 +205,9 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
         .map((p) => p.trim())
         .filter((p) => p !== ""),
       allowEmpty: yield* read(Config.Boolean("FLEETD_ALLOW_EMPTY").pipe(Config.withDefault(false))),
+      ...((yield* read(Config.Boolean("FLEETD_SWARM").pipe(Config.withDefault(false))))
+        ? { swarm: true }
+        : {}),
       concurrency: yield* read(Config.Int("FLEETD_CONCURRENCY").pipe(Config.withDefault(4))),
       policy,
       webhookSecrets,
@@ -235,6 +238,12 @@ export const loadDaemonSettings = (flags: RunFlags, env: Readonly<Record<string,
     }
     if (settings.history !== undefined && (settings.history < 1 || settings.history > 100_000)) {
       return yield* new SettingsError({ message: "--history takes a whole number from 1 to 100000" })
+    }
+    if (settings.swarm === true && settings.projects !== undefined) {
+      return yield* new SettingsError({
+        message:
+          "--swarm (FLEETD_SWARM) takes one manifest (--path): projects on a swarm are not supported yet",
+      })
     }
     if (settings.concurrency < 1 || settings.concurrency > 64) {
       return yield* new SettingsError({ message: "--concurrency takes a whole number from 1 to 64" })

@@ -28,6 +28,7 @@ export const runFlags = {
   "verify-commits": "FLEETD_VERIFY_COMMITS",
   engine: "FLEETD_ENGINE",
   "allow-empty": "FLEETD_ALLOW_EMPTY",
+  swarm: "FLEETD_SWARM",
   concurrency: "FLEETD_CONCURRENCY",
   policy: "FLEETD_POLICY",
   "local-files": "FLEETD_LOCAL_FILES",
@@ -43,4 +44,4 @@ export type RunFlags = {
 }
 
 /** Flags that take no value. */
-export const booleanRunFlags: ReadonlySet<string> = new Set(["allow-empty", "prune-projects"])
+export const booleanRunFlags: ReadonlySet<string> = new Set(["allow-empty", "prune-projects", "swarm"])

@@ -3,6 +3,7 @@ import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { HandoverPlan } from "../domain/handover.ts"
 import { BoundedEngine } from "../engine/BoundedEngine.ts"
 import { DockerEngine } from "../engine/DockerEngine.ts"
+import { DockerSwarmEngine } from "../engine/swarm/DockerSwarmEngine.ts"
 import { Draining } from "../http/Draining.ts"
 import { historyRoutes } from "../http/historyRoutes.ts"
 import { pageRoutes } from "../http/pageRoutes.ts"
@@ -34,10 +35,11 @@ export const daemonLayer = (setup: DaemonSetup, standby?: HandoverPlan) => {
   const settings = daemonWide(setup)
   // Half the shortest poll interval: every poll asks the registry, a burst of webhooks does not.
   const shortest = Math.min(...setup.sources.map((s) => Duration.toMillis(s.settings.interval)))
+  const endpoint = settings.engine === undefined ? {} : { endpoint: settings.engine }
   const services = Layer.mergeAll(
-    BoundedEngine.layer(settings.concurrency).pipe(
-      Layer.provide(DockerEngine.layer(settings.engine === undefined ? {} : { endpoint: settings.engine })),
-    ),
+    BoundedEngine.layer(settings.concurrency).pipe(Layer.provide(DockerEngine.layer(endpoint))),
+    // Connects only when a fleet uses the swarm target.
+    DockerSwarmEngine.layer(endpoint),
     Registry.layer({ cacheTtl: Duration.millis(shortest / 2) }),
     Draining.layer,
     Sources.layer(setup.config?.file),

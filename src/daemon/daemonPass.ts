@@ -20,6 +20,7 @@ import { policyIssues } from "../policy/policyIssues.ts"
 import { type ChangeSet, hasFailures, isFailure, type ServiceResult } from "../reconciler/ChangeSet.ts"
 import { observe } from "../reconciler/reconcile.ts"
 import { serviceStatuses } from "../reconciler/serviceStatuses.ts"
+import { withSwarmFacts } from "../reconciler/swarmServiceStatuses.ts"
 import { ManifestSource, type Signer } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
 import { FleetLease } from "./FleetLease.ts"
@@ -104,6 +105,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
             repository: root,
             localFiles: config.localFiles,
             ageKeyFile: ageKeyFileFrom(process.env),
+            target: config.swarm === true ? "swarm" : undefined,
             // The checkout is cleaned on every sync: data found nowhere lives in the data dir.
             binds: git ? join(config.dataDir, "binds") : undefined,
           }),
@@ -223,6 +225,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
     revision,
     (s, now) => {
       services = serviceStatuses(desired, observed.containers, changes, s.services, now, observed.images)
+      if ("swarm" in applied.success) services = withSwarmFacts(desired, services, applied.success.swarm, now)
       const { stalled: _cleared, ...rest } = s
       return {
         ...rest,

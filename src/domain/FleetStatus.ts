@@ -27,6 +27,8 @@ export interface ServiceStatus {
   readonly ports?: ReadonlyArray<ObservedPort>
   readonly sync: SyncStatus
   readonly health: HealthStatus
+  /** The swarm target only: the Swarm service's replicas, tasks and last update (docs/status.md). */
+  readonly swarm?: SwarmServiceStatus
   /** A job that has run (health `Completed`, or sync `Failed`): its container's exit code. */
   readonly exitCode?: number
   /** With sync `Suspended`: the reason given in `x-fleetd.suspend`. */
@@ -55,6 +57,25 @@ export interface ServiceStatus {
     /** The failed build (`build:`): the builder's error and its output's tail. */
     readonly build?: BuildResult
   }
+}
+
+/** A Swarm service as the last pass saw it (after its changes). */
+export interface SwarmServiceStatus {
+  /** Tasks running, and tasks Swarm wants running (`replicas`; for a global service, one per eligible node). */
+  readonly running: number
+  readonly desired: number
+  /** The tasks Swarm wants running, then the newest failed ones (at most 3). */
+  readonly tasks: ReadonlyArray<{
+    readonly id: string
+    readonly slot?: number
+    /** The node's hostname. */
+    readonly node: string
+    readonly state: string
+    readonly desiredState: string
+    readonly error?: string
+  }>
+  /** Swarm's `UpdateStatus`: `updating`, `completed`, `paused`, `rollback_completed`, ... */
+  readonly update?: { readonly state: string; readonly message?: string }
 }
 
 export interface StalledStatus {

@@ -34,6 +34,12 @@ export const Labels = {
    * trial is over.
    */
   trial: "fleetd.trial",
+  /**
+   * On Swarm services: the hash of the task template and endpoint. An update that changes
+   * it makes Swarm roll the tasks (and report UpdateStatus); one that does not (labels,
+   * replicas) changes no task, so there is no rollout to wait for.
+   */
+  taskHash: "fleetd.task-hash",
 } as const
 
 /** Suffix of the temporary name a replacement is created under before it takes over. */

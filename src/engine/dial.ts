@@ -4,6 +4,8 @@ export interface DialRequest {
   readonly path: string
   /** HTTP statuses that mean success (`true`) or the label of a failure. */
   readonly statusCodes: Readonly<Record<number, true | string>>
+  /** Query parameters (the modem encodes them; objects as JSON, as `filters` wants). */
+  readonly query?: Readonly<Record<string, unknown>>
 }
 
 /**
@@ -26,22 +28,38 @@ export const dialPost = <A>(
   signal: AbortSignal,
 ): Promise<A> => dial(client, "POST", request, body, signal)
 
+/** A raw DELETE (Swarm services, secrets and configs: dockerode's handles drop the AbortSignal). */
+export const dialDelete = (client: Docker, request: DialRequest, signal: AbortSignal): Promise<unknown> =>
+  dial(client, "DELETE", request, undefined, signal)
+
 const dial = <A>(
   client: Docker,
-  method: "GET" | "POST",
+  method: "GET" | "POST" | "DELETE",
   request: DialRequest,
   body: object | undefined,
   signal: AbortSignal,
 ): Promise<A> =>
   new Promise<A>((resolve, reject) => {
+    // The modem appends the query to a path ending in "?", and sends `_body` as the body.
+    const options =
+      request.query === undefined
+        ? body
+        : { _query: encodeQuery(request.query), ...(body === undefined ? {} : { _body: body }) }
     client.modem.dial(
       {
-        path: request.path,
+        path: request.query === undefined ? request.path : `${request.path}?`,
         method,
         abortSignal: signal,
         statusCodes: { ...request.statusCodes },
-        ...(body === undefined ? {} : { options: body }),
+        ...(options === undefined ? {} : { options }),
       },
       (error: unknown, result: unknown) => (error ? reject(error) : resolve(result as A)),
     )
   })
+
+const encodeQuery = (query: Readonly<Record<string, unknown>>): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(query)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : String(v)]),
+  )

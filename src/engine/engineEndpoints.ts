@@ -20,6 +20,8 @@ export interface EngineEndpoint {
   readonly versioned: boolean
   /** Podman only: libpod endpoints fleetd uses where the compat API falls short. */
   readonly podmanOnly: boolean
+  /** The swarm target only (`--swarm`, docs/swarm.md): asked of a Swarm manager. */
+  readonly swarmOnly?: boolean
   /** What fleetd uses it for. */
   readonly purpose: string
 }
@@ -28,14 +30,18 @@ const endpoint = (
   method: EngineMethod,
   path: string,
   purpose: string,
-  options: { readonly versioned?: boolean; readonly podmanOnly?: boolean } = {},
+  options: { readonly versioned?: boolean; readonly podmanOnly?: boolean; readonly swarmOnly?: boolean } = {},
 ): EngineEndpoint => ({
   method,
   path,
   versioned: options.versioned ?? true,
   podmanOnly: options.podmanOnly ?? false,
+  ...(options.swarmOnly ? { swarmOnly: true } : {}),
   purpose,
 })
+
+const swarm = (method: EngineMethod, path: string, purpose: string) =>
+  endpoint(method, path, purpose, { swarmOnly: true })
 
 export const engineEndpoints: ReadonlyArray<EngineEndpoint> = [
   endpoint("GET", "/version", "which engine this is and which API version to speak (first call)", {
@@ -95,6 +101,21 @@ export const engineEndpoints: ReadonlyArray<EngineEndpoint> = [
     "run a due healthcheck (Podman without systemd never runs them)",
     { versioned: false, podmanOnly: true },
   ),
+  swarm("GET", "/info", "whether the engine is a Swarm manager (`Swarm.ControlAvailable`)"),
+  swarm("GET", "/services", "list the Swarm services of a fleet (label filter)"),
+  swarm("GET", "/services/{id}", "follow a service's update (`UpdateStatus`)"),
+  swarm("POST", "/services/create", "create a service's Swarm service"),
+  swarm("POST", "/services/{id}/update", "update a Swarm service to a new spec (at its version)"),
+  swarm("DELETE", "/services/{id}", "remove a Swarm service the fleet no longer declares"),
+  swarm("GET", "/tasks", "the tasks of the fleet's services: node, state, error"),
+  swarm("GET", "/tasks/{id}/logs", "the log tail of a failed task"),
+  swarm("GET", "/nodes", "the hostnames of the nodes tasks run on"),
+  swarm("GET", "/secrets", "list the Swarm secrets of a fleet (label filter)"),
+  swarm("POST", "/secrets/create", "create a content-named Swarm secret of the fleet"),
+  swarm("DELETE", "/secrets/{id}", "remove a secret no service of the fleet uses any more"),
+  swarm("GET", "/configs", "list the Swarm configs of a fleet (label filter)"),
+  swarm("POST", "/configs/create", "create a content-named Swarm config of the fleet"),
+  swarm("DELETE", "/configs/{id}", "remove a config no service of the fleet uses any more"),
 ]
 
 /** One path segment, never `.` or `..` (which an engine would resolve to another path). */

@@ -178,6 +178,12 @@ export const UpdateSettings = Schema.Struct({
 /** Fleet-wide fleetd settings; every other key is refused. */
 export const FleetdExtension = Schema.Struct({
   track: opt(Track),
+  target: opt(
+    Schema.Literals(["engine", "swarm"]).annotate({
+      description:
+        "swarm: deploy the services as Docker Swarm services on a Swarm manager (docs/swarm.md); engine (default): containers on one engine. --swarm / FLEETD_SWARM=1 chooses swarm whatever this says",
+    }),
+  ),
   // Bare, so the JSON Schema refers to the one UpdateSettings definition.
   update: opt(UpdateSettings),
   prune_volumes: opt(
@@ -190,7 +196,7 @@ export const FleetdExtension = Schema.Struct({
   identifier: "FleetdExtension",
   expected: "a mapping",
   description:
-    "fleetd settings for the whole fleet: track, update (defaults for every service's x-fleetd.update, overridden field by field), prune_volumes",
+    "fleetd settings for the whole fleet: track, target (engine or swarm), update (defaults for every service's x-fleetd.update, overridden field by field), prune_volumes",
 })
 
 /** What a hook step runs: a list, or a string split like Compose's `command` (no shell). */

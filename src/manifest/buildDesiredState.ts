@@ -31,12 +31,13 @@ const engineName = (
 export const buildDesiredState = (
   manifest: Manifest,
   ctx: Omit<NormalizeContext, "networks" | "volumes" | "containerOf" | "target"> & {
-    /** `--swarm` (validate only for now: no command applies the swarm target yet). */
+    /** `--swarm` / FLEETD_SWARM: the swarm target whatever `x-fleetd.target` says. */
     readonly target?: "swarm" | undefined
   },
 ): { readonly desired: DesiredState; readonly issues: ReadonlyArray<PathIssue> } => {
   const { fleet } = ctx
-  const swarm = ctx.target === "swarm"
+  // The flag (or FLEETD_SWARM) chooses the swarm; without it the file does (docs/swarm.md).
+  const swarm = ctx.target === "swarm" || manifest["x-fleetd"]?.target === "swarm"
   // Swarm services can only join swarm-scoped networks, so overlay is the default there (as in docker stack deploy).
   const defaultDriver = swarm ? "overlay" : "bridge"
   const declaredNetworks = Object.entries(manifest.networks ?? {})

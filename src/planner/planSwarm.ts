@@ -18,18 +18,10 @@
  */
 import type { DesiredState } from "../domain/DesiredState.ts"
 import { Labels } from "../domain/labels.ts"
+import type { ObservedSwarmService } from "../domain/ObservedSwarm.ts"
 import { type ServiceSpec, swarmServiceName, toServiceSpec } from "../engine/swarm/toServiceSpec.ts"
 
-/** What the SwarmEngine reads back of one Swarm service. */
-export interface ObservedSwarmService {
-  readonly id: string
-  readonly name: string
-  /** `Version.Index`: an update must name the version it replaces. */
-  readonly version: number
-  readonly labels: Readonly<Record<string, string>>
-  /** `UpdateStatus.State`, when an update ever ran (`updating`, `rollback_completed`, ...). */
-  readonly updateState?: string
-}
+export type { ObservedSwarmService }
 
 export type SwarmAction =
   | { readonly _tag: "CreateService"; readonly service: string; readonly spec: ServiceSpec }
@@ -42,7 +34,13 @@ export type SwarmAction =
       readonly reason: string
     }
   | { readonly _tag: "RemoveService"; readonly name: string; readonly id: string; readonly reason: "orphan" }
-  | { readonly _tag: "KeepService"; readonly service: string; readonly reason: string }
+  | {
+      readonly _tag: "KeepService"
+      readonly service: string
+      readonly reason: string
+      /** What the change set says of it. */
+      readonly outcome: "unchanged" | "blocked" | "suspended" | "held"
+    }
 
 export const planSwarm = (
   desired: DesiredState,
@@ -58,20 +56,34 @@ export const planSwarm = (
     const name = swarmServiceName(desired.fleet, service.name)
     wanted.add(name)
     const current = byName.get(name)
-    const leftAlone = service.blocked ?? service.suspended
-    if (leftAlone !== undefined) {
-      actions.push({ _tag: "KeepService", service: service.name, reason: leftAlone })
+    if (service.blocked !== undefined) {
+      actions.push({
+        _tag: "KeepService",
+        service: service.name,
+        reason: service.blocked,
+        outcome: "blocked",
+      })
+      continue
+    }
+    if (service.suspended !== undefined) {
+      actions.push({
+        _tag: "KeepService",
+        service: service.name,
+        reason: service.suspended,
+        outcome: "suspended",
+      })
       continue
     }
     const { spec, hash } = toServiceSpec(desired.fleet, service)
     if (current === undefined) actions.push({ _tag: "CreateService", service: service.name, spec })
     else if (current.labels[Labels.specHash] === hash)
-      actions.push({ _tag: "KeepService", service: service.name, reason: "up to date" })
+      actions.push({ _tag: "KeepService", service: service.name, reason: "up to date", outcome: "unchanged" })
     else if (current.updateState === "rollback_completed" && held.get(service.name) === hash)
       actions.push({
         _tag: "KeepService",
         service: service.name,
         reason: "Swarm rolled this spec back; not retried until fleet.yaml changes it",
+        outcome: "held",
       })
     else
       actions.push({

@@ -224,3 +224,44 @@ describe("fleetd status for a daemon with several sources", () => {
     expect(text).toContain("fleet blog: Synced")
   })
 })
+
+describe("renderStatus on the swarm target", () => {
+  it("shows running/desired replicas, and each task's node and state", () => {
+    const text = renderStatus(
+      {
+        ...status,
+        services: [
+          {
+            name: "web",
+            image: "app:1",
+            container: "shop_web",
+            sync: "RolledBack",
+            health: "Healthy",
+            swarm: {
+              running: 2,
+              desired: 2,
+              tasks: [
+                { id: "t1", slot: 1, node: "node-a", state: "running", desiredState: "running" },
+                { id: "t2", slot: 2, node: "node-b", state: "running", desiredState: "running" },
+                {
+                  id: "t3abcdefabcdef",
+                  node: "node-a",
+                  state: "failed",
+                  desiredState: "shutdown",
+                  error: "task: non-zero exit (3)",
+                },
+              ],
+              update: { state: "rollback_completed" },
+            },
+          },
+        ],
+      },
+      now,
+    )
+    expect(text).toContain("Healthy (2/2)")
+    expect(text).toMatch(/web\s+web\.2\s+node-b\s+running/)
+    expect(text).toMatch(
+      /web\s+t3abcdefabcd\s+node-a\s+failed \(wanted shutdown\)\s+task: non-zero exit \(3\)/,
+    )
+  })
+})

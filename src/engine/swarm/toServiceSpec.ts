@@ -253,5 +253,12 @@ export const toServiceSpec = (
     }),
   })
   const hash = sha256Hex(canonicalJson(unhashed))
-  return { spec: { ...unhashed, Labels: { ...unhashed.Labels, [Labels.specHash]: hash } }, hash }
+  const taskHash = sha256Hex(canonicalJson([unhashed.TaskTemplate, unhashed.EndpointSpec])).slice(0, 16)
+  return {
+    spec: {
+      ...unhashed,
+      Labels: { ...unhashed.Labels, [Labels.specHash]: hash, [Labels.taskHash]: taskHash },
+    },
+    hash,
+  }
 }

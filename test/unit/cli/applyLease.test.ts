@@ -8,6 +8,7 @@ import { apply } from "../../../src/cli/apply.ts"
 import { Output } from "../../../src/cli/Output.ts"
 import { parseCliArgs } from "../../../src/cli/parseCliArgs.ts"
 import { defaultLeaseTtl, FleetLease } from "../../../src/daemon/FleetLease.ts"
+import { DockerSwarmEngine } from "../../../src/engine/swarm/DockerSwarmEngine.ts"
 import { Registry } from "../../../src/registry/Registry.ts"
 import { emptyWorld, fakeEngineLayer, mutatingCalls } from "../../support/FakeEngine.ts"
 import { imageIds } from "../../support/fixtures.ts"
@@ -33,7 +34,9 @@ const applyWhileHeld = (...extra: ReadonlyArray<string>) => {
   const engine = fakeEngineLayer(world)
   const lease = FleetLease.layer({ ttl: defaultLeaseTtl, command: "apply" }).pipe(Layer.provideMerge(engine))
   return apply(parsed.args).pipe(
-    Effect.provide(Layer.mergeAll(output, lease, Registry.layer(), NodeFileSystem.layer)),
+    Effect.provide(
+      Layer.mergeAll(output, lease, Registry.layer(), NodeFileSystem.layer, DockerSwarmEngine.layer()),
+    ),
     Effect.map((code) => ({ code, out, err, world })),
   )
 }

@@ -9,6 +9,7 @@ import { Output } from "../../../src/cli/Output.ts"
 import { parseCliArgs } from "../../../src/cli/parseCliArgs.ts"
 import { plan } from "../../../src/cli/plan.ts"
 import { defaultLeaseTtl, FleetLease } from "../../../src/daemon/FleetLease.ts"
+import { DockerSwarmEngine } from "../../../src/engine/swarm/DockerSwarmEngine.ts"
 import { Registry } from "../../../src/registry/Registry.ts"
 import { emptyWorld, fakeEngineLayer } from "../../support/FakeEngine.ts"
 import { imageIds } from "../../support/fixtures.ts"
@@ -39,7 +40,13 @@ const run = (command: "plan" | "apply") => {
   })
   const engine = fakeEngineLayer(world)
   const lease = FleetLease.layer({ ttl: defaultLeaseTtl, command: "apply" }).pipe(Layer.provideMerge(engine))
-  const layers = Layer.mergeAll(output, lease, Registry.layer(), NodeFileSystem.layer)
+  const layers = Layer.mergeAll(
+    output,
+    lease,
+    Registry.layer(),
+    NodeFileSystem.layer,
+    DockerSwarmEngine.layer(),
+  )
   return (command === "plan" ? plan(parsed.args) : apply(parsed.args)).pipe(
     Effect.provide(layers),
     Effect.map((code) => ({ code, printed })),

@@ -5,7 +5,7 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { Output } from "../../../src/cli/Output.ts"
-import { parseCliArgs } from "../../../src/cli/parseCliArgs.ts"
+import { parseCliArgs, swarmFromEnv } from "../../../src/cli/parseCliArgs.ts"
 import { validate } from "../../../src/cli/validate.ts"
 
 const manifest = [
@@ -51,11 +51,17 @@ describe("fleetd validate --swarm", () => {
     }),
   )
 
-  it("is refused, with the reason, by the commands that would change the engine", () => {
+  it("is taken by plan and apply, and by FLEETD_SWARM; refused with --projects", () => {
     for (const command of ["plan", "apply"])
-      assert.deepInclude(parseCliArgs([command, "--swarm"]), {
-        _tag: "UsageError",
-        message: `--swarm is only taken by validate for now: fleetd cannot ${command} a fleet on a Swarm yet (docs/swarm.md)`,
-      })
+      assert.deepInclude((parseCliArgs([command, "--swarm"]) as { args: object }).args, { swarm: true })
+    assert.deepInclude(parseCliArgs(["apply", "--swarm", "--projects", "p/*"]), { _tag: "UsageError" })
+  })
+
+  it("reads FLEETD_SWARM as 1/true or 0/false, and refuses anything else", () => {
+    assert.strictEqual(swarmFromEnv("1"), true)
+    assert.strictEqual(swarmFromEnv("true"), true)
+    assert.strictEqual(swarmFromEnv("0"), false)
+    assert.strictEqual(swarmFromEnv(undefined), false)
+    assert.match(String(swarmFromEnv("yes")), /FLEETD_SWARM="yes": expected 1 or true/)
   })
 })

@@ -12,7 +12,7 @@ const documentedRows = (): Array<string> =>
     .filter((line) => /^\| (GET|POST|PUT|DELETE) \|/.test(line))
 
 const rowOf = (e: (typeof engineEndpoints)[number]) =>
-  `| ${e.method} | \`${e.path}\` | ${e.versioned ? "yes" : "no"} | ${e.podmanOnly ? "podman" : "both"} | ${e.purpose} |`
+  `| ${e.method} | \`${e.path}\` | ${e.versioned ? "yes" : "no"} | ${e.podmanOnly ? "podman" : e.swarmOnly ? "swarm manager" : "both"} | ${e.purpose} |`
 
 describe("engineEndpoints", () => {
   it("is exactly the table in docs/engine-api.md, in the same order", () => {
@@ -41,7 +41,7 @@ describe("engineEndpoints", () => {
 
   it("refuses what fleetd never asks for", () => {
     for (const [method, path] of [
-      ["GET", "/v1.41/info"],
+      ["POST", "/v1.41/swarm/init"],
       ["GET", "/_ping"],
       ["GET", "/v1.41/events"],
       ["POST", "/v1.41/containers/abc/attach"],
@@ -57,6 +57,7 @@ describe("engineEndpoints", () => {
       ["POST", "/v1.41/containers/a%2Fb/start"],
       ["GET", "/v1.41/containers/../info/json"],
       ["GET", "/v1.41/images/app/../../info/json"],
+      ["GET", "/v1.41/secrets/abc"],
       // The libpod paths are not versioned, and /version is asked before negotiating.
       ["GET", "/v1.41/v4.0.0/libpod/containers/abc/healthcheck"],
       ["GET", "/v1.41/version"],
@@ -69,7 +70,7 @@ describe("engineEndpoints", () => {
     // dockerode's own methods are covered by the end-to-end run behind the allow-list
     // proxy; the paths fleetd dials itself are checked here, where they are written.
     const dir = join(repo, "src/engine")
-    const paths = readdirSync(dir)
+    const paths = readdirSync(dir, { recursive: true, encoding: "utf8" })
       .filter((f) => f.endsWith(".ts"))
       .flatMap((f) =>
         [...readFileSync(join(dir, f), "utf8").matchAll(/\bpath: [`"](\/[^`"]*)[`"]/g)].map((m) => ({

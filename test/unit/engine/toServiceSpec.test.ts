@@ -150,10 +150,18 @@ describe("toServiceSpec", () => {
       "fleetd.fleet",
       "fleetd.service",
       "fleetd.spec-hash",
+      "fleetd.task-hash",
       "team",
     ])
     expect(spec.Labels["fleetd.fleet"]).toBe("demo")
     expect(spec.TaskTemplate.ContainerSpec["Labels"]).toEqual({ tier: "web" })
+  })
+
+  it("hashes the tasks apart: labels and replicas change no task, an environment does", () => {
+    const taskHash = (extra: string) => specOf(extra).Labels["fleetd.task-hash"]
+    expect(taskHash("    deploy: {replicas: 3, labels: {team: a}}")).toBe(taskHash(""))
+    expect(taskHash("    environment: {A: '1'}")).not.toBe(taskHash(""))
+    expect(taskHash("    ports: ['8080:80']")).not.toBe(taskHash(""))
   })
 
   it("leaves Swarm's defaults alone where the file says nothing", () => {

@@ -22,7 +22,7 @@ describe("the swarm target", () => {
     })
   })
 
-  it("is chosen by --swarm (ManifestText.target), never by default", () => {
+  it("is chosen by --swarm (ManifestText.target) or x-fleetd.target: swarm, never by default", () => {
     const result = manifestFromText({
       file: "fleet.yaml",
       text: "services:\n  web:\n    image: busybox\n    deploy: {replicas: 2}\n",
@@ -33,7 +33,14 @@ describe("the swarm target", () => {
     })
     expect(result._tag === "ok" && result.desired.target).toBe("swarm")
     expect(result._tag === "ok" && result.desired.services[0]!.swarm?.replicas).toBe(2)
-    expect(issues(load("x-fleetd: {target: swarm}\nservices: {}\n"))[0]).toContain("x-fleetd.target")
+    const byFile = desired(load("x-fleetd: {target: swarm}\nservices:\n  web:\n    image: busybox\n"))
+    expect(byFile.target).toBe("swarm")
+    expect(byFile.networks[0]?.driver).toBe("overlay")
+    const byDefault = desired(load("x-fleetd: {target: engine}\nservices:\n  web:\n    image: busybox\n"))
+    expect(byDefault.target).toBeUndefined()
+    expect(issues(load("x-fleetd: {target: kubernetes}\nservices: {}\n")).join("\n")).toContain(
+      "x-fleetd.target",
+    )
   })
 
   it("makes undeclared and driverless networks overlay networks", () => {
