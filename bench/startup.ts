@@ -15,7 +15,14 @@
  *   node bin/fleetd.js apply -f FILE --fleet NAME         (no-op)
  * and once: `node -e 0` and `docker-compose -f FILE -p NAME up -d` (no-op).
  * Targets (issue 11): validate and plan ≤ 120 ms; no-op apply ≤ 0.3× compose's no-op.
+ *
+ * BENCH_CPU=1 also measures each command's CPU time (all its threads, and its child
+ * processes) with `perf stat -e task-clock`: on a machine loaded by other work, wall
+ * times grow with the load while CPU times hardly do, so the CPU medians still compare
+ * checkouts. The wall times then include perf's own start (the same for every variant).
  */
+import { mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import {
   benchFleet,
@@ -81,14 +88,32 @@ checkouts.forEach((c, i) => {
 })
 
 const samples = new Map<string, Array<number>>(commands.map((c) => [c.name, []]))
+const cpuSamples = new Map<string, Array<number>>(commands.map((c) => [c.name, []]))
+const perfOut =
+  process.env.BENCH_CPU === "1" ? join(mkdtempSync(join(tmpdir(), "startup-perf-")), "out") : undefined
+
+/** Runs one command; with BENCH_CPU=1 under `perf stat`, giving its task-clock (ms) too. */
+const timed = async (c: Command): Promise<{ ms: number; cpuMs?: number }> => {
+  if (perfOut === undefined) return runOk(c.command, c.args, env)
+  const { ms } = await runOk(
+    "perf",
+    ["stat", "-x", ",", "-e", "task-clock", "-o", perfOut, "--", c.command, ...c.args],
+    env,
+  )
+  const line = readFileSync(perfOut, "utf8")
+    .split("\n")
+    .find((l) => l.includes("task-clock"))
+  return { ms, cpuMs: Number(line?.split(",")[0]) }
+}
 try {
   // The fleet and the project exist before timing starts: plan, apply and up are no-ops.
   await runOk(process.execPath, [join(repoRoot, "bin/fleetd.js"), "apply", "-f", file, "--fleet", fleet], env)
   await runOk("docker-compose", ["-f", file, "-p", project, "up", "-d"], env)
   for (let round = 0; round <= runs; round++) {
     for (const c of commands) {
-      const { ms } = await runOk(c.command, c.args, env)
+      const { ms, cpuMs } = await timed(c)
       if (round > 0) samples.get(c.name)?.push(ms)
+      if (round > 0 && cpuMs !== undefined) cpuSamples.get(c.name)?.push(cpuMs)
     }
   }
 } finally {
@@ -98,6 +123,11 @@ try {
 
 const median = (name: string): number => stats(samples.get(name) ?? []).median
 for (const c of commands) console.log(`  ${c.name.padEnd(42)} ${describe(stats(samples.get(c.name) ?? []))}`)
+if (perfOut !== undefined) {
+  console.log("CPU time (perf task-clock), medians:")
+  for (const c of commands)
+    console.log(`  ${c.name.padEnd(42)} ${describe(stats(cpuSamples.get(c.name) ?? []))}`)
+}
 const compose = median("docker-compose up -d (no-op)")
 checkouts.forEach((c, i) => {
   const at = label(c, i)
