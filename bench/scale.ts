@@ -18,7 +18,7 @@
  *   window, and that CPU divided by the passes (the whole pass: status, metrics, history,
  *   logs, plus one /status read a second);
  * - `fleetd plan -f FILE --fleet F` as a fresh process (services points), median over runs;
- * - plan(), pure and in-process: the point's fleet.yaml through manifestFromText, and an
+ * - plan() of each checkout, pure and in-process: the point's fleet.yaml through manifestFromText, and an
  *   ObservedState of its containers labelled as the applier labels them (nothing to do),
  *   median over repeated calls; for N sources, the sum of one plan() per source.
  * BENCH_SCALE_KEEP=1 leaves the containers at the end and BENCH_SCALE_FLEET=<name> reuses
@@ -39,7 +39,7 @@ import { Labels } from "../src/domain/labels.ts"
 import type { ObservedContainer, ObservedState } from "../src/domain/ObservedState.ts"
 import { specHash } from "../src/domain/specHash.ts"
 import { manifestFromText } from "../src/manifest/manifestFromText.ts"
-import { plan } from "../src/planner/plan.ts"
+import type { plan as Plan } from "../src/planner/plan.ts"
 import { freePort } from "../test/support/freePort.ts"
 import { makeGitRemote } from "../test/support/gitRemote.ts"
 import {
@@ -88,6 +88,12 @@ const fleetName = process.env.BENCH_SCALE_FLEET ?? benchFleet("scale")
 const cpuProf = process.env.BENCH_CPU_PROF
 /** The services of every point: one quiet process each, no gate. */
 const manifest = (services: number) => fleetYaml(services, undefined, quietCommand, noGate)
+/**
+ * Source `k`'s fleet: its own network on a /24 of 10.201/16. dockerd's default address
+ * pools hold about 30 networks, and 50 sources make 50 (one per fleet).
+ */
+const sourceManifest = (k: number) =>
+  `${manifest(perSource)}networks:\n  default:\n    ipam:\n      config:\n        - subnet: 10.201.${k}.0/24\n`
 /** Containers created per push while a fleet grows. */
 const growStep = 50
 const imageId = `sha256:${"1".repeat(64)}`
@@ -134,7 +140,11 @@ const observedOf = (desired: DesiredState): ObservedState => ({
  * time, and this process's CPU time (user + system) for the same call, which a machine
  * shared with other work inflates much less (a descheduled plan() keeps its wall clock running).
  */
-const planMs = (sources: number, services: number): { readonly wall: number; readonly cpu: number } => {
+const planMs = (
+  plan: typeof Plan,
+  sources: number,
+  services: number,
+): { readonly wall: number; readonly cpu: number } => {
   const fleets = Array.from({ length: sources }, (_, k) => {
     const desired = desiredOf(`bench-scale-plan-${k}`, services)
     return { desired, observed: observedOf(desired) }
@@ -251,6 +261,9 @@ const row = (p: Point): string =>
 const header =
   "point | checkout | services | no-op pass ms (median) | per service | CPU ms per pass | plan() ms (CPU ms) | per service (CPU) | `fleetd plan` ms | RSS MB | CPU %"
 
+/** The checkout's own plan() (its src/), so plan() is compared side by side too. */
+const planOf = async (root: string): Promise<typeof Plan> => (await import(`${root}src/planner/plan.ts`)).plan
+
 const launchOf = (root: string) => [`${root}bin/fleetd.js`]
 const profEnv = cpuProf === undefined ? {} : { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cpuProf}` } }
 const checkoutName = (root: string) => (root === repoRoot ? "this" : root)
@@ -262,7 +275,7 @@ console.log(header)
 const scope = Effect.runSync(Scope.make())
 const remote = await Effect.runPromise(makeGitRemote().pipe(Scope.provide(scope)))
 const sourceCount = Math.max(0, ...sourcePoints)
-const repos = await makeBenchSources(sourceCount, () => manifest(perSource))
+const repos = await makeBenchSources(sourceCount, sourceManifest)
 const sourcePrefix = `${fleetName}-src`
 try {
   // One fleet, grown to each point in turn. A reused fleet (BENCH_SCALE_FLEET) only grows:
@@ -298,8 +311,8 @@ try {
     }
     size = services
     const file = writeManifest(manifest(services))
-    const pure = planMs(1, services)
     for (const root of checkouts) {
+      const pure = planMs(await planOf(root), 1, services)
       const bench = await startBenchDaemon({
         what: "scale",
         host,
@@ -353,8 +366,8 @@ try {
       await grower.close()
     }
     grown = count
-    const pure = planMs(count, perSource)
     for (const root of checkouts) {
+      const pure = planMs(await planOf(root), count, perSource)
       const running = await startSourcesDaemon({
         host,
         port: await freePort(),

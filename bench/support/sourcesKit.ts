@@ -126,8 +126,11 @@ export const startSourcesDaemon = async (options: SourcesDaemonOptions): Promise
         if (daemon.process.exitCode !== null) throw new Error(`fleetd exited:\n${daemon.logs()}`)
         for (const s of options.sources) {
           const status = await sourceStatus(daemon, s.name)
+          // Not the phase: with --interval 1s and dozens of sources, some source is always
+          // `Reconciling` (its status keeps the services of its last finished pass).
           if (
-            status?.phase !== "Synced" ||
+            status === undefined ||
+            status.lastAppliedRevision === undefined ||
             status.services.length !== options.services ||
             !status.services.every((x) => x.sync === "Synced")
           )
