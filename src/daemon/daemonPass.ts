@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import { Effect, Fiber, Option, Result } from "effect"
+import { Duration, Effect, Fiber, Option, Result } from "effect"
 import { DaemonConfig } from "../config/DaemonConfig.ts"
 import type { FleetStatus, StalledStatus } from "../domain/FleetStatus.ts"
 import { passPhase } from "../domain/firstCreation.ts"
@@ -34,6 +34,9 @@ import { syncSource } from "./syncSource.ts"
 import { refusedRevision, unverifiedPass } from "./unverifiedPass.ts"
 import { waitForLease } from "./waitForLease.ts"
 import { watchFirstHealth } from "./watchFirstHealth.ts"
+
+/** How soon a pass that left Swarm tasks starting is followed by another. */
+const swarmRecheckMs = 3000
 
 /** What the loop needs to know about a pass: whether to back off before the next one. */
 export interface PassOutcome {
@@ -261,6 +264,14 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
     yield* (yield* FleetLease).release(desired.fleet)
     return { result, retry, handedOver: true } satisfies PassOutcome
   }
+  // Swarm starts tasks after the pass: while some are on their way, look again soon, so
+  // status shows them running (or failing) without waiting for the next poll.
+  if (services.some((s) => s.swarm !== undefined && s.health === "Starting"))
+    return {
+      result,
+      retry,
+      waitMs: Math.min(swarmRecheckMs, Duration.toMillis(config.interval)),
+    } satisfies PassOutcome
   return { result, retry } satisfies PassOutcome
 
   function engineDown(error: EngineError) {

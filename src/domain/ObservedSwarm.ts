@@ -19,6 +19,8 @@ export interface ObservedSwarmService {
   readonly updateMessage?: string
   /** `Spec.Mode.Replicated.Replicas`; undefined for a global service. */
   readonly replicas?: number
+  /** The names of the Swarm secrets and configs its spec uses (an owned one no service uses is removed). */
+  readonly objects?: ReadonlyArray<string>
 }
 
 /** One task of a service: where it runs and how it stands. */

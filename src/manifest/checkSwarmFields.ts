@@ -53,8 +53,6 @@ const unsupported: ReadonlyArray<readonly [keyof Service, string]> = [
     "build",
     "every node pulls the image itself: build and push it to a registry the nodes reach, and give image:",
   ],
-  ["secrets", "Swarm secrets are not supported by fleetd's swarm target yet"],
-  ["configs", "Swarm configs are not supported by fleetd's swarm target yet"],
 ]
 
 export const checkSwarmFields = (

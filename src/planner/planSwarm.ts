@@ -47,6 +47,8 @@ export const planSwarm = (
   observed: ReadonlyArray<ObservedSwarmService>,
   /** Service → the spec hash Swarm rolled back, as remembered by whoever ran that update. */
   held: ReadonlyMap<string, string> = new Map(),
+  /** `secret:<key>`/`config:<key>` → the content-hashed Swarm name (swarmObjects.ts). */
+  objectNames: ReadonlyMap<string, string> = new Map(),
 ): ReadonlyArray<SwarmAction> => {
   const owned = observed.filter((s) => s.labels[Labels.fleet] === desired.fleet)
   const byName = new Map(owned.map((s) => [s.name, s]))
@@ -74,7 +76,7 @@ export const planSwarm = (
       })
       continue
     }
-    const { spec, hash } = toServiceSpec(desired.fleet, service)
+    const { spec, hash } = toServiceSpec(desired.fleet, service, objectNames)
     if (current === undefined) actions.push({ _tag: "CreateService", service: service.name, spec })
     else if (current.labels[Labels.specHash] === hash)
       actions.push({ _tag: "KeepService", service: service.name, reason: "up to date", outcome: "unchanged" })

@@ -49,7 +49,7 @@ export interface ServiceResult {
 }
 
 export interface ResourceResult {
-  readonly kind: "image" | "network" | "volume"
+  readonly kind: "image" | "network" | "volume" | "secret" | "config"
   readonly name: string
   /** `kept`: a volume that left the manifest, kept without prune_volumes; `blocked`: fleetd will not change it on its own. */
   readonly outcome: "pulled" | "built" | "ensured" | "recreated" | "removed" | "kept" | "failed" | "blocked"

@@ -1,3 +1,4 @@
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect } from "effect"
 import type { DesiredState } from "../domain/DesiredState.ts"
 import type { ObservedSwarmService, ObservedTask } from "../domain/ObservedSwarm.ts"
@@ -8,9 +9,11 @@ import { planResources } from "../planner/planResources.ts"
 import { planSwarm, type SwarmAction } from "../planner/planSwarm.ts"
 import { applyResources } from "./applyResources.ts"
 import type { ChangeSet } from "./ChangeSet.ts"
+import { ensureSwarmObjects, listSwarmObjects, pruneSwarmObjects } from "./ensureSwarmObjects.ts"
 import { EmptyFleetRefused } from "./reconcile.ts"
 import { retryEngine } from "./retryEngine.ts"
 import { runSwarmAction } from "./runSwarmAction.ts"
+import { swarmObjectData } from "./swarmObjectData.ts"
 
 export interface SwarmReconcileOptions {
   readonly revision: string
@@ -43,25 +46,42 @@ export const observeSwarm = (fleet: string) =>
     return { services, networks, volumes }
   })
 
-/** Observes the manager and plans: services by planSwarm, overlay networks and volumes as for containers. */
+/**
+ * Observes the manager and plans: services by planSwarm, overlay networks and volumes as
+ * for containers, secrets and configs by their content-hashed names (the files they come
+ * from are read here: the repository is fleetd's, not the nodes').
+ */
 export const planSwarmFleet = Effect.fnUntraced(function* (
   desired: DesiredState,
   allowEmpty: boolean,
   held?: ReadonlyMap<string, string>,
 ) {
   yield* requireSwarmManager
-  const observed = yield* observeSwarm(desired.fleet)
+  const [observed, wanted, owned] = yield* Effect.all(
+    [
+      observeSwarm(desired.fleet),
+      swarmObjectData(desired).pipe(Effect.provide(NodeFileSystem.layer)),
+      listSwarmObjects(desired.fleet),
+    ],
+    { concurrency: "unbounded" },
+  )
+  const names = new Map([...wanted.objects].map(([key, o]) => [key, o.name]))
   // No containers: what a network or volume is used by is the services', which planSwarm handles.
   const resources = planResources(
     desired,
     { containers: [], images: [], networks: observed.networks, volumes: observed.volumes },
     [],
   )
-  const actions = planSwarm(desired, observed.services, held)
+  const actions = planSwarm(desired, observed.services, held, names)
   const removals = actions.filter((a) => a._tag === "RemoveService").length
   if (desired.services.length === 0 && removals > 0 && !allowEmpty)
     return yield* new EmptyFleetRefused({ fleet: desired.fleet, running: removals })
-  return { observed, resources, actions }
+  return {
+    observed,
+    resources,
+    actions,
+    objects: { wanted: wanted.objects, unreadable: wanted.failed, owned },
+  }
 })
 
 const changes = (a: SwarmAction) => a._tag !== "KeepService"
@@ -78,26 +98,37 @@ export const reconcileSwarm = Effect.fn("reconcileSwarm")(function* (
   options: SwarmReconcileOptions,
 ) {
   const swarm = yield* SwarmEngine
-  const { observed, resources, actions } = yield* planSwarmFleet(desired, options.allowEmpty, options.held)
+  const { observed, resources, actions, objects } = yield* planSwarmFleet(
+    desired,
+    options.allowEmpty,
+    options.held,
+  )
   const setup = yield* applyResources(desired, resources.setup)
+  const ensured = yield* ensureSwarmObjects(desired.fleet, objects.wanted, objects.owned)
+  const blockedBy = new Map([...setup.failed, ...objects.unreadable, ...ensured.failed])
   const byName = new Map(observed.services.map((s) => [s.name, s]))
-  const ran = yield* Effect.forEach(actions, (a) => runSwarmAction(a, byName, setup.failed), {
+  const ran = yield* Effect.forEach(actions, (a) => runSwarmAction(a, byName, blockedBy, ensured.ids), {
     concurrency: options.concurrency,
   })
   // Destroy last: a network goes once the services using it are gone.
   const teardown = yield* applyResources(desired, resources.teardown)
+  const rolledBack = new Map<string, string>()
+  for (const r of ran) if (r.rolledBack !== undefined) rolledBack.set(r.result.service, r.rolledBack)
+  // Read back for status only when something changed; a no-op pass already has what it saw.
+  const wantedNames = new Set([...objects.wanted.values()].map((o) => o.name))
+  const stale = objects.owned.some((o) => !wantedNames.has(o.name))
+  const services =
+    actions.some(changes) || stale
+      ? yield* Effect.orElseSucceed(swarm.listServices(desired.fleet), () => observed.services)
+      : observed.services
+  // A secret or config goes once no service of the fleet uses it (judged by the services read back).
+  const pruned = yield* pruneSwarmObjects(objects.wanted, objects.owned, services)
   const set: ChangeSet = {
     fleet: desired.fleet,
     revision: options.revision,
     services: ran.map((r) => r.result),
-    resources: [...setup.results, ...teardown.results],
+    resources: [...setup.results, ...ensured.results, ...teardown.results, ...pruned],
   }
-  const rolledBack = new Map<string, string>()
-  for (const r of ran) if (r.rolledBack !== undefined) rolledBack.set(r.result.service, r.rolledBack)
-  // Read back for status only when something changed; a no-op pass already has what it saw.
-  const services = actions.some(changes)
-    ? yield* Effect.orElseSucceed(swarm.listServices(desired.fleet), () => observed.services)
-    : observed.services
   const tasks = yield* Effect.orElseSucceed(
     swarm.listTasks(services.map((s) => s.id)),
     () => [] as ReadonlyArray<ObservedTask>,

@@ -3,6 +3,7 @@ import { Labels } from "../domain/labels.ts"
 import type { ObservedSwarmService, ObservedTask } from "../domain/ObservedSwarm.ts"
 import type { EngineError } from "../engine/EngineError.ts"
 import { SwarmEngine } from "../engine/swarm/SwarmEngine.ts"
+import { withObjectIds } from "../engine/swarm/swarmObjects.ts"
 import type { SwarmAction } from "../planner/planSwarm.ts"
 import { swarmUpdateDeadlineMs } from "../planner/swarmUpdateDeadline.ts"
 import { awaitSwarmUpdate } from "./awaitSwarmUpdate.ts"
@@ -57,8 +58,10 @@ const failed = (service: string, error: EngineError): ServiceResult => ({
 export const runSwarmAction = Effect.fnUntraced(function* (
   action: SwarmAction,
   observed: ReadonlyMap<string, ObservedSwarmService>,
-  /** Service → why it cannot change this pass (a network it needs failed). */
+  /** Service → why it cannot change this pass (a network, secret or config it needs failed). */
   blockedBy: ReadonlyMap<string, string>,
+  /** Secret and config name → id, for the references of the specs sent (swarmObjects.ts). */
+  objectIds: ReadonlyMap<string, string> = new Map(),
 ) {
   const swarm = yield* SwarmEngine
   const none = { rolledBack: undefined as string | undefined }
@@ -99,7 +102,7 @@ export const runSwarmAction = Effect.fnUntraced(function* (
           ...none,
           result: { service: action.service, outcome: "failed", reason: blocked } as ServiceResult,
         }
-      return yield* swarm.createService(action.spec).pipe(
+      return yield* swarm.createService(withObjectIds(action.spec, objectIds)).pipe(
         Effect.uninterruptible,
         Effect.as({ service: action.service, outcome: "created" } satisfies ServiceResult),
         Effect.catch((e) => Effect.succeed(failed(action.service, e))),
@@ -115,7 +118,9 @@ export const runSwarmAction = Effect.fnUntraced(function* (
         }
       const before = observed.get(action.spec.Name)
       const sent = yield* Effect.result(
-        swarm.updateService(action.id, action.version, action.spec).pipe(Effect.uninterruptible),
+        swarm
+          .updateService(action.id, action.version, withObjectIds(action.spec, objectIds))
+          .pipe(Effect.uninterruptible),
       )
       if (sent._tag === "Failure") return { ...none, result: failed(action.service, sent.failure) }
       const replaced: ServiceResult = { service: action.service, outcome: "replaced", reason: action.reason }

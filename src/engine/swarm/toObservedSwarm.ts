@@ -10,6 +10,12 @@ export interface ApiService {
     readonly Name: string
     readonly Labels?: Record<string, string> | null
     readonly Mode?: { readonly Replicated?: { readonly Replicas?: number }; readonly Global?: object }
+    readonly TaskTemplate?: {
+      readonly ContainerSpec?: {
+        readonly Secrets?: ReadonlyArray<{ readonly SecretName?: string }> | null
+        readonly Configs?: ReadonlyArray<{ readonly ConfigName?: string }> | null
+      }
+    }
   }
   readonly UpdateStatus?: { readonly State?: string; readonly StartedAt?: string; readonly Message?: string }
 }
@@ -36,6 +42,11 @@ export interface ApiObject {
 export const toObservedService = (s: ApiService): ObservedSwarmService => {
   const u = s.UpdateStatus
   const replicas = s.Spec.Mode?.Global === undefined ? (s.Spec.Mode?.Replicated?.Replicas ?? 1) : undefined
+  const container = s.Spec.TaskTemplate?.ContainerSpec
+  const objects = [
+    ...(container?.Secrets ?? []).map((r) => r.SecretName ?? ""),
+    ...(container?.Configs ?? []).map((r) => r.ConfigName ?? ""),
+  ].filter((n) => n !== "")
   return {
     id: s.ID,
     name: s.Spec.Name,
@@ -45,6 +56,7 @@ export const toObservedService = (s: ApiService): ObservedSwarmService => {
     ...(u?.StartedAt === undefined ? {} : { updateStartedAt: u.StartedAt }),
     ...(u?.Message === undefined || u.Message === "" ? {} : { updateMessage: u.Message }),
     ...(replicas === undefined ? {} : { replicas }),
+    ...(objects.length === 0 ? {} : { objects }),
   }
 }
 

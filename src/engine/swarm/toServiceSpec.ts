@@ -12,10 +12,12 @@
  */
 import type { ContainerSpec, Mount } from "../../domain/ContainerSpec.ts"
 import type { DesiredService } from "../../domain/DesiredState.ts"
+import type { FileGrant } from "../../domain/FileGrant.ts"
 import { Labels } from "../../domain/labels.ts"
 import type { SwarmDeploy, SwarmUpdateConfig } from "../../domain/SwarmDeploy.ts"
 import { canonicalJson, sha256Hex } from "../../domain/specHash.ts"
 import { parseByteSize } from "../../manifest/compose/byteSize.ts"
+import { objectKey, objectReference } from "./swarmObjects.ts"
 
 /** The part of the Engine API's ServiceSpec fleetd writes (Engine API 1.41). */
 export interface ServiceSpec {
@@ -122,7 +124,17 @@ const tmpfsBody = (target: string, options: string): Record<string, unknown> => 
   })
 }
 
-const containerSpec = (spec: ContainerSpec): Record<string, unknown> => {
+/** Secret or config references, by the content-hashed names the caller resolved (swarmObjects.ts). */
+const references = (
+  kind: "secret" | "config",
+  grants: ReadonlyArray<FileGrant> | undefined,
+  names: ReadonlyMap<string, string>,
+) =>
+  grants === undefined || grants.length === 0
+    ? undefined
+    : grants.map((g) => objectReference(kind, g, names.get(objectKey(kind, g.source)) ?? g.source))
+
+const containerSpec = (spec: ContainerSpec, names: ReadonlyMap<string, string>): Record<string, unknown> => {
   const hc = spec.healthcheck
   const dns =
     spec.dns === undefined && spec.dnsSearch === undefined && spec.dnsOptions === undefined
@@ -170,6 +182,8 @@ const containerSpec = (spec: ContainerSpec): Record<string, unknown> => {
     CapabilityAdd: spec.capAdd?.map((c) => (c === "ALL" ? c : `CAP_${c}`)),
     CapabilityDrop: spec.capDrop?.map((c) => (c === "ALL" ? c : `CAP_${c}`)),
     Ulimits: spec.ulimits?.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
+    Secrets: references("secret", spec.secrets, names),
+    Configs: references("config", spec.configs, names),
   })
 }
 
@@ -192,6 +206,8 @@ const resources = (spec: ContainerSpec, deploy: SwarmDeploy): ServiceSpec["TaskT
 export const toServiceSpec = (
   fleet: string,
   service: DesiredService,
+  /** `secret:<key>`/`config:<key>` → the content-hashed Swarm name (swarmObjects.ts). */
+  objectNames: ReadonlyMap<string, string> = new Map(),
 ): { readonly spec: ServiceSpec; readonly hash: string } => {
   const spec = service.spec
   const deploy: SwarmDeploy = service.swarm ?? { mode: "replicated", constraints: [], spread: [], labels: {} }
@@ -226,7 +242,7 @@ export const toServiceSpec = (
       [Labels.service]: service.name,
     },
     TaskTemplate: compact({
-      ContainerSpec: containerSpec(spec),
+      ContainerSpec: containerSpec(spec, objectNames),
       Resources: resources(spec, deploy),
       RestartPolicy:
         r === undefined
