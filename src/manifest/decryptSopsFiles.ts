@@ -81,7 +81,27 @@ const decryptOne = Effect.fnUntraced(function* (
       message: `this env_file is a SOPS ${result.format} file; an env_file must be SOPS dotenv`,
       hint: "encrypt the env file itself: sops --encrypt --input-type dotenv app.env",
     }
-  return { cleartext: result.bytes }
+  return { cleartext: result.bytes, format: result.format }
+})
+
+/**
+ * The project's `.env` (the interpolation variables beside the compose file), decrypted
+ * in memory when it is SOPS dotenv; a plain one is returned as it is.
+ */
+export const decryptDotEnv = Effect.fn("decryptDotEnv")(function* (
+  text: string,
+  ageKeyFile: string | undefined,
+) {
+  if (!looksLikeSops(text)) return { text }
+  const result = yield* decryptOne(text, ".env", yield* readKeys(ageKeyFile), false)
+  if (!("cleartext" in result)) return result
+  if (result.format !== "dotenv")
+    return {
+      ...start,
+      message: `this .env is a SOPS ${result.format} file; .env must be SOPS dotenv`,
+      hint: "encrypt it as dotenv: sops --encrypt --input-type dotenv --output-type dotenv",
+    } satisfies SopsIssue
+  return { text: new TextDecoder().decode(result.cleartext) }
 })
 
 export const decryptSopsFiles = Effect.fn("decryptSopsFiles")(function* (

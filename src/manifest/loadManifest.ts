@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from "node:path"
 import { Effect, FileSystem } from "effect"
 import type { DesiredState } from "../domain/DesiredState.ts"
 import { readBuildContext } from "./buildContext.ts"
-import { decryptSopsFiles } from "./decryptSopsFiles.ts"
+import { decryptDotEnv, decryptSopsFiles } from "./decryptSopsFiles.ts"
 import { locateReferences } from "./hostFiles.ts"
 import { ManifestError } from "./ManifestError.ts"
 import type { FileFact } from "./manifestFiles.ts"
@@ -103,7 +103,12 @@ const run = Effect.fnUntraced(function* (file: string, options: LoadManifestOpti
   const localEnv =
     localFiles === undefined ? undefined : join(localFiles, relative(repository ?? root, root), ".env")
   const ownEnv = yield* readOptional(fs, resolve(root, ".env"))
-  const dotEnv = ownEnv ?? (localEnv === undefined ? undefined : yield* readOptional(fs, localEnv))
+  const rawEnv = ownEnv ?? (localEnv === undefined ? undefined : yield* readOptional(fs, localEnv))
+  // A SOPS-encrypted .env is decrypted here, in memory, like an env_file.
+  const env = rawEnv === undefined ? undefined : yield* decryptDotEnv(rawEnv, options.ageKeyFile)
+  if (env !== undefined && !("text" in env))
+    return new ManifestError({ file, issues: [{ file: ".env", path: "", ...env }] })
+  const dotEnv = env?.text
   const places = {
     repository: repository ?? root,
     manifestDir: root,

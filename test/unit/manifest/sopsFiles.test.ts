@@ -233,3 +233,31 @@ describe("SOPS secrets and configs", () => {
     expect(message).not.toContain("s3cr3t")
   })
 })
+
+describe("a SOPS-encrypted project .env", () => {
+  const interpolating = `services:\n  app:\n    image: busybox\n    environment:\n      URL: "db://app:\${DB_PASSWORD}@db"\n`
+  const loadEnv = (env: string) =>
+    Effect.runPromise(
+      Effect.result(
+        loadManifest("/repo/fleet.yaml", { fleet: "t", environment: {}, ageKeyFile: "/keys.txt" }),
+      ).pipe(
+        Effect.provide(
+          memoryFileSystem({ "/repo/fleet.yaml": interpolating, "/repo/.env": env, "/keys.txt": keyFile }),
+        ),
+      ),
+    )
+
+  it("gives its decrypted values to interpolation, as a plain .env would", async () => {
+    const result = await loadEnv(await writeSopsDotenv([["DB_PASSWORD", "s3cr3t"]], recipient))
+    if (Result.isFailure(result)) throw new Error(formatManifestError(result.failure))
+    expect(result.success.desired.services[0]!.spec.env).toEqual(["URL=db://app:s3cr3t@db"])
+  })
+
+  it("that cannot be decrypted is an error at its own position, quoting no value", async () => {
+    const env = await writeSopsDotenv([["DB_PASSWORD", "s3cr3t"]], recipient)
+    const result = await loadEnv(env.replace("DB_PASSWORD=", "MOVED="))
+    expect(Result.isFailure(result) && formatManifestError(result.failure)).toBe(
+      "/repo/.env:1:1: the value of MOVED does not decrypt with the file's data key: it was altered, or moved from another key (encrypt the file again with sops rather than editing its ciphertext)",
+    )
+  })
+})
