@@ -110,7 +110,7 @@ Options:
       --history N               passes kept per fleet in the history (default: 500; docs/history.md)
       --ssh-key FILE --known-hosts FILE   SSH credentials (host keys always checked)
       --verify-commits FILE     apply only revisions signed by a key in FILE (SSH allowed_signers
-                                or armored OpenPGP keys; docs/verify-commits.md)
+                                or armored OpenPGP keys; docs/verification.md)
       --fleet, --engine, --allow-empty, --concurrency, --policy, --local-files, --profile as above
       --git-timeout DURATION  --webhook-max-bytes N  --log-level LEVEL  --log-format json|pretty
   Secrets only from the environment: FLEETD_GIT_TOKEN, FLEETD_WEBHOOK_SECRET[_GITHUB|_GITLAB|

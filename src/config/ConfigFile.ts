@@ -109,7 +109,7 @@ export const SourceEntry = Schema.Struct({
   ref: opt(Schema.String.annotate({ description: "A tag or commit to pin, instead of branch" })),
   verify_commits: opt(
     Path(
-      "Apply only revisions signed by one of these keys: an SSH allowed_signers file or armored OpenPGP public keys (docs/verify-commits.md); keep it outside the repository",
+      "Apply only revisions signed by one of these keys: an SSH allowed_signers file or armored OpenPGP public keys (docs/verification.md); keep it outside the repository",
     ),
   ),
   path: opt(

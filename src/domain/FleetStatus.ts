@@ -87,7 +87,7 @@ export interface StalledStatus {
   readonly unverified?: true
 }
 
-/** The revision --verify-commits last accepted, and who signed it (docs/verify-commits.md). */
+/** The revision --verify-commits last accepted, and who signed it (docs/verification.md). */
 export interface VerifiedStatus {
   readonly revision: string
   readonly format: "ssh" | "openpgp"

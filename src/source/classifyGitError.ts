@@ -31,7 +31,7 @@ const hints: Record<SourceErrorReason, string> = {
   RefNotFound: "check that the branch or ref exists on the remote (--branch / --ref)",
   Invalid: "fix the source settings",
   Unverified:
-    "push a revision signed by one of the keys in --verify-commits, or add the signer's key to that file if it should be trusted (docs/verify-commits.md)",
+    "push a revision signed by one of the keys in --verify-commits, or add the signer's key to that file if it should be trusted (docs/verification.md)",
 }
 
 export const reasonOf = (stderr: string): SourceErrorReason =>
