@@ -37,7 +37,10 @@ export const daemonLayer = (setup: DaemonSetup, standby?: HandoverPlan) => {
   const shortest = Math.min(...setup.sources.map((s) => Duration.toMillis(s.settings.interval)))
   const endpoint = settings.engine === undefined ? {} : { endpoint: settings.engine }
   const services = Layer.mergeAll(
-    BoundedEngine.layer(settings.concurrency).pipe(Layer.provide(DockerEngine.layer(endpoint))),
+    // A daemon lists its fleets every pass: on Podman, it keeps listings between changes.
+    BoundedEngine.layer(settings.concurrency).pipe(
+      Layer.provide(DockerEngine.layer({ ...endpoint, followEvents: true })),
+    ),
     // Connects only when a fleet uses the swarm target.
     DockerSwarmEngine.layer(endpoint),
     Registry.layer({ cacheTtl: Duration.millis(shortest / 2) }),

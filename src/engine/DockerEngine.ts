@@ -18,6 +18,8 @@ import { EngineError } from "./EngineError.ts"
 import { type CallContext, engineCall, succeedOnStatus } from "./engineCall.ts"
 import { ensureResource, type LabelledResource } from "./ensureResource.ts"
 import { execInContainer } from "./execInContainer.ts"
+import { makeEventFollower } from "./followEvents.ts"
+import { makeListingCache } from "./ListingCache.ts"
 import { podmanCheckDue, runPodmanHealthcheck } from "./podmanHealth.ts"
 import { podmanLoopbackPull } from "./podmanPull.ts"
 import { readPullProgress } from "./readPullProgress.ts"
@@ -41,7 +43,18 @@ export interface DockerEngineOptions {
   readonly pullTimeout?: Duration.Input
   /** Limit for a whole build, output stream included; default 30 min. */
   readonly buildTimeout?: Duration.Input
+  /**
+   * Keep container listings between calls while the engine's event stream says nothing
+   * changed (Podman ≥ 4.3 on a local socket only; docs/engine-events.md). For a
+   * long-running process: the daemon.
+   */
+  readonly followEvents?: boolean
+  /** Closes the event stream when aborted (the layer's scope does it at shutdown). */
+  readonly closed?: AbortSignal
 }
+
+/** The cache's safety net, lag limit, settling time and retry delay (docs/engine-events.md). */
+export const listingCacheSettings = { maxAgeMs: 30_000, maxLagMs: 2_000, settleMs: 1_000, retryMs: 30_000 }
 
 /** Adds the AbortSignal that dockerode honours but whose typings omit on some methods. */
 const withSignal = <O extends object>(options: O, signal: AbortSignal): O => ({
@@ -69,6 +82,24 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
   const buildTimeout = options.buildTimeout ?? Duration.minutes(30)
   let connection: EngineConnection | undefined
   const lastHealthRun = new Map<string, number>()
+  const listings = makeListingCache({ now: Date.now, ...listingCacheSettings })
+  const follower = makeEventFollower(listings, Date.now, listingCacheSettings.retryMs)
+  options.closed?.addEventListener("abort", follower.close, { once: true })
+
+  /** A listing served from the cache while the event stream allows it; asked of the engine otherwise. */
+  const followed = <A>(key: string, connected: EngineConnection, list: Effect.Effect<A, EngineError>) =>
+    Effect.suspend(() => {
+      if (options.followEvents !== true) return list
+      follower.ensure(connected)
+      const kept = listings.lookup(key)
+      if (kept !== undefined) return Effect.succeed(kept as A)
+      const ticket = listings.begin()
+      return Effect.tap(list, (value) => Effect.sync(() => listings.store(key, ticket, value)))
+    })
+  const expectEcho = Effect.sync(listings.expectEcho)
+  /** fleetd's own change to containers: before (a listing under way is not kept) and after. */
+  const changing = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.andThen(Effect.sync(listings.changed), Effect.ensuring(effect, Effect.sync(listings.changed)))
 
   const call = <A>(context: CallContext, run: (signal: AbortSignal) => Promise<A>, timeout = callTimeout) =>
     engineCall(context, timeout, run).pipe(
@@ -111,23 +142,39 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
     })(),
 
     listContainers: Effect.fn("ContainerEngine.listContainers")(function* (fleet: string) {
-      const { docker } = yield* connect("ContainerEngine.listContainers")
-      const listed = yield* call(
+      const connected = yield* connect("ContainerEngine.listContainers")
+      const list = call(
         { operation: "ContainerEngine.listContainers", target: `containers of fleet ${fleet}` },
         (signal) =>
-          docker.listContainers({ all: true, filters: { label: [fleetFilter(fleet)] }, abortSignal: signal }),
+          connected.docker.listContainers({
+            all: true,
+            filters: { label: [fleetFilter(fleet)] },
+            abortSignal: signal,
+          }),
       )
-      return listed.map(toObservedContainer)
+      return yield* followed(
+        `fleet ${fleet}`,
+        connected,
+        Effect.map(list, (l) => l.map(toObservedContainer)),
+      )
     }),
 
     listManagedContainers: Effect.fn("ContainerEngine.listManagedContainers")(function* () {
-      const { docker } = yield* connect("ContainerEngine.listManagedContainers")
-      const listed = yield* call(
+      const connected = yield* connect("ContainerEngine.listManagedContainers")
+      const list = call(
         { operation: "ContainerEngine.listManagedContainers", target: "containers of every fleet" },
         (signal) =>
-          docker.listContainers({ all: true, filters: { label: [Labels.fleet] }, abortSignal: signal }),
+          connected.docker.listContainers({
+            all: true,
+            filters: { label: [Labels.fleet] },
+            abortSignal: signal,
+          }),
       )
-      return listed.map(toObservedContainer)
+      return yield* followed(
+        "every fleet",
+        connected,
+        Effect.map(list, (l) => l.map(toObservedContainer)),
+      )
     })(),
 
     listImages: Effect.fn("ContainerEngine.listImages")(function* () {
@@ -341,6 +388,8 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
       const now = Date.now()
       if (info.kind === "podman" && podmanCheckDue(inspected, lastHealthRun.get(inspected.Id), now)) {
         lastHealthRun.set(inspected.Id, now)
+        // A check changes the health a listing shows.
+        listings.changed()
         // A failing check is a health result, not an engine error: the status says it.
         yield* Effect.ignore(
           call({ operation, target: `healthcheck of container ${id}` }, (signal) =>
@@ -419,12 +468,35 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
         remove: engine.removeContainer,
       })(name, spec, labels, timeoutMs).pipe(Effect.withSpan("ContainerEngine.runOnce")),
   })
-  return engine
+  if (options.followEvents !== true) return engine
+  // Every change fleetd makes to containers drops the kept listings (its events come later).
+  return ContainerEngine.of({
+    ...engine,
+    createContainer: (name, spec, labels) => changing(engine.createContainer(name, spec, labels)),
+    startContainer: (id) => changing(engine.startContainer(id)),
+    stopContainer: (id, timeoutSeconds) => changing(engine.stopContainer(id, timeoutSeconds)),
+    removeContainer: (id) => changing(engine.removeContainer(id)),
+    renameContainer: (id, name) => changing(engine.renameContainer(id, name)),
+    connectNetwork: (network, id, aliases, endpoint) =>
+      changing(engine.connectNetwork(network, id, aliases, endpoint)),
+    disconnectNetwork: (network, id) => changing(engine.disconnectNetwork(network, id)),
+    runOnce: (name, spec, labels, timeoutMs) => changing(engine.runOnce(name, spec, labels, timeoutMs)),
+    // The lease's records change every few seconds: their events show the stream is live.
+    claimVolume: (name, labels) => Effect.ensuring(engine.claimVolume(name, labels), expectEcho),
+    removeVolume: (name) => Effect.ensuring(engine.removeVolume(name), expectEcho),
+  })
 }
 
 /** `DockerEngine.layer()` provides ContainerEngine over Docker or Podman (socket discovered). */
 export const DockerEngine = {
   make: makeDockerEngine,
   layer: (options: DockerEngineOptions = {}): Layer.Layer<ContainerEngine> =>
-    Layer.sync(ContainerEngine, () => makeDockerEngine(options)),
+    Layer.effect(
+      ContainerEngine,
+      Effect.gen(function* () {
+        const closing = new AbortController()
+        yield* Effect.addFinalizer(() => Effect.sync(() => closing.abort()))
+        return makeDockerEngine({ ...options, closed: closing.signal })
+      }),
+    ),
 } as const

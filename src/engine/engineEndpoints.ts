@@ -18,7 +18,7 @@ export interface EngineEndpoint {
   readonly path: string
   /** False for the two that are not under `/v1.xx`: `/version` (asked before negotiating) and libpod's. */
   readonly versioned: boolean
-  /** Podman only: libpod endpoints fleetd uses where the compat API falls short. */
+  /** Podman only: libpod endpoints fleetd uses where the compat API falls short, and the event stream. */
   readonly podmanOnly: boolean
   /** The swarm target only (`--swarm`, docs/swarm.md): asked of a Swarm manager. */
   readonly swarmOnly?: boolean
@@ -69,6 +69,12 @@ export const engineEndpoints: ReadonlyArray<EngineEndpoint> = [
   endpoint("POST", "/containers/{id}/exec", "create an `exec` hook step"),
   endpoint("POST", "/exec/{id}/start", "run an `exec` hook step and read its output"),
   endpoint("GET", "/exec/{id}/json", "an `exec` hook step's exit code"),
+  endpoint(
+    "GET",
+    "/events",
+    "a daemon follows container changes, so a no-op pass need not list (docs/engine-events.md)",
+    { podmanOnly: true },
+  ),
   endpoint("GET", "/images/json", "list images: which references are present, and their ids"),
   endpoint("POST", "/images/create", "pull an image (`fromImage`)"),
   endpoint("GET", "/images/{name}/json", "the id of an image just pulled or built"),

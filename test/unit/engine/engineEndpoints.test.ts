@@ -43,7 +43,7 @@ describe("engineEndpoints", () => {
     for (const [method, path] of [
       ["POST", "/v1.41/swarm/init"],
       ["GET", "/_ping"],
-      ["GET", "/v1.41/events"],
+      ["POST", "/v1.41/events"],
       ["POST", "/v1.41/containers/abc/attach"],
       ["POST", "/v1.41/containers/abc/update"],
       ["POST", "/v1.41/containers/prune"],

@@ -1,0 +1,142 @@
+import { Labels } from "../domain/labels.ts"
+
+/** The part of an engine event (`GET /events`, one JSON object a line) the cache reads. */
+export interface EngineEvent {
+  readonly Type?: string | undefined
+  readonly Action?: string | undefined
+  readonly timeNano?: number | undefined
+  readonly Actor?: { readonly Attributes?: Readonly<Record<string, string>> | null | undefined } | undefined
+}
+
+/**
+ * Container events that change nothing a container listing shows (state, health, exit
+ * code, name, labels, image, networks, volumes, ports). Every other container event
+ * counts, unknown ones included: a new engine version's new event must not be missed.
+ */
+const harmless: ReadonlySet<string> = new Set([
+  "attach",
+  "commit",
+  "copy",
+  "exec",
+  "exec_create",
+  "exec_start",
+  "exec_died",
+  "export",
+  "mount",
+  "unmount",
+  "top",
+  "resize",
+])
+
+/**
+ * Whether an event may change what listing fleetd's containers shows: an event of a
+ * container carrying a `fleetd.fleet` label (Podman puts every label among the
+ * attributes), or a container joining or leaving a network (those events carry no labels).
+ */
+export const changesListings = (event: EngineEvent): boolean => {
+  if (event.Type === "network") return event.Action === "connect" || event.Action === "disconnect"
+  if (event.Type !== "container") return false
+  if (event.Actor?.Attributes?.[Labels.fleet] === undefined) return false
+  return !harmless.has(event.Action ?? "")
+}
+
+export interface ListingCacheOptions {
+  /** Wall clock in ms (the engine stamps events with the same host's clock). */
+  readonly now: () => number
+  /** A listing older than this is taken again whatever the stream says: the safety net. */
+  readonly maxAgeMs: number
+  /** An event that arrives later than this after the engine stamped it shows a lagging stream. */
+  readonly maxLagMs: number
+  /** A new stream is trusted only for listings that start this long after it connected. */
+  readonly settleMs: number
+}
+
+/** Taken when a listing starts; the listing is kept only if nothing changed since. */
+export interface ListingTicket {
+  readonly generation: number
+  readonly startedAt: number
+  readonly trusted: boolean
+}
+
+/**
+ * Container listings kept while the engine's event stream says nothing changed. Every
+ * event that may change a listing, every change fleetd makes itself, a lagging event and
+ * the stream's end bump a generation; a kept listing serves only while the generation is
+ * the one it started under, the stream is up, and it is younger than maxAgeMs. A listing
+ * that overlapped a change is not kept. A stream that has not shown any event within
+ * maxLagMs of a change fleetd made itself (a container, or its lease's volumes every few
+ * seconds) is stalled. So a stream that dies, stalls, lags or was never trusted leaves
+ * every listing to the engine, never to a stale copy.
+ */
+export const makeListingCache = (options: ListingCacheOptions) => {
+  let generation = 0
+  let upSince: number | undefined
+  /** Set by a change of fleetd's own: the stream must show an event by then, or it is stalled. */
+  let echoBy: number | undefined
+  const kept = new Map<string, { readonly ticket: ListingTicket; readonly value: unknown }>()
+  const bump = () => {
+    generation++
+    kept.clear()
+  }
+  return {
+    /** The stream is connected: events from now on arrive. */
+    connected: () => {
+      bump()
+      upSince = options.now()
+      echoBy = undefined
+    },
+    /** The stream ended or failed: nothing is served until a new one is up and settled. */
+    disconnected: () => {
+      bump()
+      upSince = undefined
+    },
+    /** One event from the stream. */
+    event: (event: EngineEvent) => {
+      const lag = event.timeNano === undefined ? 0 : options.now() - event.timeNano / 1e6
+      if (lag > options.maxLagMs || changesListings(event)) bump()
+      echoBy = undefined
+    },
+    /** fleetd itself changed containers (created, started, stopped, removed, renamed, reconnected). */
+    changed: () => {
+      bump()
+      echoBy ??= options.now() + options.maxLagMs
+    },
+    /** fleetd changed something else (its lease's volumes): the stream must show it within maxLagMs. */
+    expectEcho: () => {
+      echoBy ??= options.now() + options.maxLagMs
+    },
+    /** Whether the stream is up. */
+    get following() {
+      return upSince !== undefined
+    },
+    /** Whether the stream is up and has shown fleetd's own changes in time: false means restart it. */
+    get healthy() {
+      return upSince !== undefined && (echoBy === undefined || options.now() <= echoBy)
+    },
+    /** The listing kept under `key`, if it may still be served. */
+    lookup: (key: string): unknown => {
+      const entry = kept.get(key)
+      if (entry === undefined || upSince === undefined) return undefined
+      if (echoBy !== undefined && options.now() > echoBy) return undefined
+      if (entry.ticket.generation !== generation) return undefined
+      if (options.now() - entry.ticket.startedAt >= options.maxAgeMs) return undefined
+      return entry.value
+    },
+    /** Call before asking the engine for a listing. */
+    begin: (): ListingTicket => {
+      const now = options.now()
+      return {
+        generation,
+        startedAt: now,
+        trusted: upSince !== undefined && now - upSince >= options.settleMs,
+      }
+    },
+    /** Keeps a listing taken under `ticket`, unless something changed while it was taken. */
+    store: (key: string, ticket: ListingTicket, value: unknown) => {
+      if (ticket.trusted && ticket.generation === generation && upSince !== undefined)
+        kept.set(key, { ticket, value })
+    },
+  }
+}
+
+export type ListingCache = ReturnType<typeof makeListingCache>

@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest"
+import { eventsTrusted } from "../../../src/engine/followEvents.ts"
+import { changesListings, type EngineEvent, makeListingCache } from "../../../src/engine/ListingCache.ts"
+
+const settings = { maxAgeMs: 30_000, maxLagMs: 2_000, settleMs: 1_000 }
+
+/** A cache on a clock the test moves, its stream connected and settled. */
+const settled = () => {
+  let now = 1_000_000
+  const cache = makeListingCache({ now: () => now, ...settings })
+  cache.connected()
+  now += settings.settleMs
+  const kept = () => {
+    const ticket = cache.begin()
+    cache.store("fleet a", ticket, ["listed"])
+  }
+  return {
+    cache,
+    kept,
+    advance: (ms: number) => {
+      now += ms
+    },
+    /** An event stamped `lagMs` before now. */
+    event: (event: EngineEvent, lagMs = 5) => cache.event({ ...event, timeNano: (now - lagMs) * 1e6 }),
+  }
+}
+
+const ofFleet = (Action: string): EngineEvent => ({
+  Type: "container",
+  Action,
+  Actor: { Attributes: { "fleetd.fleet": "a", name: "a-web" } },
+})
+
+describe("ListingCache", () => {
+  it("serves a listing until an event of a fleetd container changes it", () => {
+    const t = settled()
+    t.kept()
+    expect(t.cache.lookup("fleet a")).toEqual(["listed"])
+    t.event(ofFleet("exec_died"))
+    expect(t.cache.lookup("fleet a")).toEqual(["listed"])
+    for (const action of [
+      "die",
+      "stop",
+      "remove",
+      "create",
+      "rename",
+      "health_status",
+      "restart",
+      "sync",
+      "new",
+    ]) {
+      t.kept()
+      t.event(ofFleet(action))
+      expect(t.cache.lookup("fleet a"), action).toBeUndefined()
+    }
+  })
+
+  it("counts network joins and leaves (they carry no labels), not other containers or images", () => {
+    expect(
+      changesListings({ Type: "network", Action: "connect", Actor: { Attributes: { name: "x" } } }),
+    ).toBe(true)
+    expect(changesListings({ Type: "network", Action: "disconnect" })).toBe(true)
+    expect(changesListings({ Type: "network", Action: "create" })).toBe(false)
+    expect(
+      changesListings({ Type: "container", Action: "die", Actor: { Attributes: { name: "theirs" } } }),
+    ).toBe(false)
+    expect(changesListings({ Type: "image", Action: "tag" })).toBe(false)
+    expect(changesListings({ Type: "volume", Action: "create" })).toBe(false)
+  })
+
+  it("drops everything on a lagging event, whatever it is about", () => {
+    const t = settled()
+    t.kept()
+    t.event({ Type: "image", Action: "pull" }, settings.maxLagMs + 1)
+    expect(t.cache.lookup("fleet a")).toBeUndefined()
+  })
+
+  it("serves nothing once the stream ended, and keeps nothing until a new one settled", () => {
+    const t = settled()
+    t.kept()
+    t.cache.disconnected()
+    expect(t.cache.lookup("fleet a")).toBeUndefined()
+    t.kept()
+    expect(t.cache.lookup("fleet a")).toBeUndefined()
+    t.cache.connected()
+    t.kept()
+    expect(t.cache.lookup("fleet a")).toBeUndefined()
+    t.advance(settings.settleMs)
+    t.kept()
+    expect(t.cache.lookup("fleet a")).toEqual(["listed"])
+  })
+
+  it("does not keep a listing that overlapped a change, nor one older than the safety net", () => {
+    const t = settled()
+    const ticket = t.cache.begin()
+    t.cache.changed()
+    t.cache.store("fleet a", ticket, ["stale"])
+    expect(t.cache.lookup("fleet a")).toBeUndefined()
+    // The change's own event (of another container here) shows the stream is live.
+    t.event({ Type: "image", Action: "tag" })
+    t.kept()
+    t.advance(settings.maxAgeMs - 1)
+    expect(t.cache.lookup("fleet a")).toEqual(["listed"])
+    t.advance(1)
+    expect(t.cache.lookup("fleet a")).toBeUndefined()
+  })
+
+  it("takes a stream that shows nothing after fleetd's own change as stalled", () => {
+    const t = settled()
+    t.kept()
+    t.cache.expectEcho()
+    t.advance(settings.maxLagMs)
+    expect(t.cache.lookup("fleet a")).toEqual(["listed"])
+    expect(t.cache.healthy).toBe(true)
+    t.advance(1)
+    expect(t.cache.lookup("fleet a")).toBeUndefined()
+    expect(t.cache.healthy).toBe(false)
+    // Any event in time clears the expectation.
+    const u = settled()
+    u.cache.expectEcho()
+    u.event({ Type: "volume", Action: "create" })
+    u.kept()
+    u.advance(settings.maxLagMs + 1)
+    expect(u.cache.lookup("fleet a")).toEqual(["listed"])
+  })
+
+  it("is used only on Podman 4.3 or later over a local socket", () => {
+    const podman = {
+      kind: "podman",
+      version: "4.3.1",
+      apiVersion: "1.41",
+      endpoint: "unix:///run/podman.sock",
+    } as const
+    expect(eventsTrusted(podman)).toBe(true)
+    expect(eventsTrusted({ ...podman, version: "5.0.0" })).toBe(true)
+    expect(eventsTrusted({ ...podman, version: "4.2.0" })).toBe(false)
+    expect(eventsTrusted({ ...podman, endpoint: "tcp://10.0.0.2:2375" })).toBe(false)
+    expect(eventsTrusted({ ...podman, kind: "docker", version: "20.10.24" })).toBe(false)
+  })
+})
