@@ -51,7 +51,7 @@ const fleetTable = (source: SourceStatus, view: FleetView): Html => html`
         (s) => html`<tr>
           <th scope="row"><a href="${servicePath(source.name, view.fleet, s.name)}">${s.name}</a></th>
           <td>${badge(s.sync)}</td>
-          <td>${badge(s.health)}</td>
+          <td>${badge(s.health)}${s.swarm === undefined ? "" : html` ${s.swarm.running}/${s.swarm.desired}`}</td>
           <td class="image"><code>${s.image}</code></td>
           <td>${
             s.lastError !== undefined && (s.sync === "Failed" || s.sync === "RolledBack")

@@ -69,11 +69,33 @@ const containerFacts = (s: ServiceStatus): Html =>
             )}</ul>`
       }`
 
+/** The swarm target: each task with its node and state, and Swarm's update state. */
+const swarmTasks = (s: ServiceStatus): Html | "" =>
+  s.swarm === undefined
+    ? ""
+    : html`<section aria-labelledby="tasks">
+    <h2 id="tasks">Tasks</h2>
+    ${s.swarm.update === undefined ? "" : html`<p>Update: ${badge(s.swarm.update.state)} ${s.swarm.update.message ?? ""}</p>`}
+    <table>
+      <thead><tr><th scope="col">Task</th><th scope="col">Node</th><th scope="col">State</th><th scope="col">Error</th></tr></thead>
+      <tbody>${s.swarm.tasks.map(
+        (t) => html`<tr>
+          <td><code>${t.slot === undefined ? t.id.slice(0, 12) : `${s.name}.${t.slot}`}</code></td>
+          <td>${t.node || "—"}</td>
+          <td>${badge(t.state)}${t.state === t.desiredState ? "" : html` <span class="muted">(wanted ${t.desiredState})</span>`}</td>
+          <td>${t.error ?? ""}</td>
+        </tr>`,
+      )}</tbody>
+    </table>
+  </section>`
+
 const serviceBody = (s: ServiceStatus, source: SourceStatus, stalled: SourceStatus["stalled"]): Html => html`
   ${stalledBlock(stalled)}
   <dl class="facts">
     <dt>Sync</dt><dd>${badge(s.sync)}</dd>
-    <dt>Health</dt><dd>${badge(s.health)}${s.exitCode === undefined ? "" : html` (exit code ${s.exitCode})`}</dd>
+    <dt>Health</dt><dd>${badge(s.health)}${s.exitCode === undefined ? "" : html` (exit code ${s.exitCode})`}${
+      s.swarm === undefined ? "" : html` ${s.swarm.running}/${s.swarm.desired} replicas running`
+    }</dd>
     <dt>Image</dt><dd>${imageFacts(s)}</dd>
     <dt>Container</dt><dd>${containerFacts(s)}</dd>
     ${s.suspended === undefined ? "" : html`<dt>Suspended</dt><dd>${s.suspended}</dd>`}
@@ -83,6 +105,7 @@ const serviceBody = (s: ServiceStatus, source: SourceStatus, stalled: SourceStat
         : html`<dt>Rolling out</dt><dd>${badge("Reconciling")} revision <code title="${source.rollingOut}">${shortRevision(source.rollingOut)}</code></dd>`
     }
   </dl>
+  ${swarmTasks(s)}
   <section aria-labelledby="last-change">
     <h2 id="last-change">Last change</h2>
     ${

@@ -192,6 +192,41 @@ describe("the pages", () => {
     expect(text).toMatch(/<code>9000\/tcp<\/code> <span class="muted">exposed<\/span>/)
   })
 
+  it("service page on the swarm target: replicas, each task's node and state, the task error escaped", () => {
+    const s = source({
+      services: [
+        {
+          name: "web",
+          image: "app:v2",
+          container: "f_web",
+          sync: "RolledBack",
+          health: "Healthy",
+          swarm: {
+            running: 2,
+            desired: 2,
+            tasks: [
+              { id: "t1", slot: 1, node: "node-a", state: "running", desiredState: "running" },
+              {
+                id: "t9abcdefabcdef",
+                node: "node-b",
+                state: "failed",
+                desiredState: "shutdown",
+                error: evil,
+              },
+            ],
+            update: { state: "rollback_completed" },
+          },
+        },
+      ],
+    })
+    const text = pageView(servicePath(s, "web"), data(s))?.main.text ?? ""
+    expect(text).toContain("2/2 replicas running")
+    expect(text).toMatch(/<code>web\.1<\/code><\/td>\s*<td>node-a<\/td>/)
+    expect(text).toContain("(wanted shutdown)")
+    expect(text).toContain(escapeHtml(evil))
+    expect(text).not.toContain(evil)
+  })
+
   it("service page: a policy block names the policy key that would allow each denied field", () => {
     const { stalled: _none, ...unstalled } = source()
     const s: SourceStatus = {
