@@ -1,4 +1,5 @@
-import { Effect, Layer, Semaphore } from "effect"
+import { Effect, Layer, Option, Semaphore } from "effect"
+import { ActionProgress } from "./ActionProgress.ts"
 import { ContainerEngine } from "./ContainerEngine.ts"
 import { mutatingMethods } from "./CountingEngine.ts"
 
@@ -10,13 +11,35 @@ type Engine = ContainerEngine["Service"]
  * duration. Reads are not bounded: a health gate polling must never wait behind another
  * source's pull. A call holds a permit only while it runs and never calls the engine
  * through this service again, so sources cannot deadlock on one another.
+ *
+ * The wait for a permit is interruptible for the first change of a container action that
+ * has not started yet (ActionProgress), even inside that uninterruptible action: nothing
+ * has happened, so a shutdown may drop it.
  */
 export const boundEngine = (inner: Engine, permits: number): Effect.Effect<Engine> =>
   Effect.map(Semaphore.make(Math.max(1, permits)), (semaphore) => {
     const bounded: Record<string, unknown> = { ...inner }
     for (const method of mutatingMethods) {
       const call = inner[method] as (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, unknown>
-      bounded[method] = (...args: ReadonlyArray<unknown>) => semaphore.withPermits(1)(call(...args))
+      bounded[method] = (...args: ReadonlyArray<unknown>) =>
+        Effect.flatMap(Effect.serviceOption(ActionProgress), (progress) => {
+          const action = Option.getOrUndefined(progress)
+          const take =
+            action === undefined || action.started
+              ? semaphore.take(1)
+              : Effect.interruptible(semaphore.take(1)).pipe(
+                  Effect.andThen(
+                    Effect.sync(() => {
+                      action.started = true
+                    }),
+                  ),
+                )
+          return Effect.acquireUseRelease(
+            take,
+            () => call(...args),
+            () => semaphore.release(1),
+          )
+        })
     }
     return ContainerEngine.of(bounded as unknown as Engine)
   })

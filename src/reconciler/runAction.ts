@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import type { Action } from "../domain/Action.ts"
+import { ActionProgress } from "../engine/ActionProgress.ts"
 import { ContainerEngine } from "../engine/ContainerEngine.ts"
 import { ActionError } from "./ActionError.ts"
 import { handOver, reportHandoverFailed } from "./handOver.ts"
@@ -9,7 +10,8 @@ import { withHooks } from "./withHooks.ts"
 
 /**
  * Runs one container action. The whole action is uninterruptible: an interrupted pass
- * stops between actions, never between the steps of a replacement. Every failure is
+ * stops between actions, never between the steps of a replacement. (An action still
+ * waiting for its first engine permit has not started and may be dropped: ActionProgress.) Every failure is
  * an ActionError naming the step; engine calls are retried only when the engine is
  * unavailable (retryEngine). A first creation waits for its gate only with
  * `awaitCreations` or post_deploy steps (firstCreation.ts).
@@ -72,6 +74,11 @@ export const runAction = (fleet: string, revision: string, action: Action, await
           return
       }
     }),
+  ).pipe(
+    Effect.provideServiceEffect(
+      ActionProgress,
+      Effect.sync(() => ({ started: false })),
+    ),
   )
 
 /** Starts a container and checks the engine reports it running (it may exit at once). */

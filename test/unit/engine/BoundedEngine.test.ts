@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { boundEngine } from "../../../src/engine/BoundedEngine.ts"
-import type { ContainerEngine } from "../../../src/engine/ContainerEngine.ts"
+import { ContainerEngine } from "../../../src/engine/ContainerEngine.ts"
+import { runAction } from "../../../src/reconciler/runAction.ts"
 
 /** An engine whose start and inspect take a while and record how many run at once. */
 const slowEngine = () => {
@@ -41,5 +42,40 @@ describe("boundEngine", () => {
       expect(peak.start).toBe(2)
       expect(peak.inspect).toBe(3)
     }),
+  )
+})
+
+describe("runAction behind boundEngine", () => {
+  it.live(
+    "a pass interrupted while actions queue for a permit stops after the running one: queued actions never touch the engine",
+    () =>
+      Effect.gen(function* () {
+        const calls: Array<string> = []
+        const engine = {
+          stopContainer: (id: string) =>
+            Effect.sync(() => calls.push(`stop ${id}`)).pipe(Effect.andThen(Effect.sleep("100 millis"))),
+          removeContainer: (id: string) => Effect.sync(() => calls.push(`remove ${id}`)),
+        } as unknown as ContainerEngine["Service"]
+        const bounded = yield* boundEngine(engine, 1)
+        const remove = (id: string) =>
+          runAction("shop", "rev", {
+            _tag: "Remove",
+            service: id,
+            containerId: id,
+            containerName: `shop-${id}`,
+            reason: "orphan",
+          })
+        const pass = yield* Effect.forkChild(
+          Effect.all(["a", "b", "c", "d"].map(remove), { concurrency: "unbounded", discard: true }).pipe(
+            Effect.provideService(ContainerEngine, bounded),
+          ),
+        )
+        yield* Effect.sleep("30 millis")
+        yield* Fiber.interrupt(pass)
+        // The action that had its permit ran to its end, uninterruptible; no other started.
+        expect(calls).toEqual(["stop a", "remove a"])
+        yield* Effect.sleep("150 millis")
+        expect(calls).toEqual(["stop a", "remove a"])
+      }),
   )
 })
