@@ -7,6 +7,7 @@ import { ageKeyFileFrom } from "../manifest/decryptSopsFiles.ts"
 import { findRepositoryRoot } from "../manifest/hostFiles.ts"
 import { loadManifest } from "../manifest/loadManifest.ts"
 import { formatManifestError } from "../manifest/ManifestError.ts"
+import { cliDataDir, hashKeyPath } from "../manifest/secretHashKey.ts"
 import { withProfiles } from "../manifest/withProfiles.ts"
 import { Output } from "./Output.ts"
 import type { CliArgs } from "./parseCliArgs.ts"
@@ -38,6 +39,8 @@ export const loadOrReport = Effect.fnUntraced(function* (args: CliArgs) {
       localFiles: args.localFiles,
       ageKeyFile: ageKeyFileFrom(process.env),
       target: args.swarm ? "swarm" : undefined,
+      // The key `fleetd run` uses with the same data directory; only apply creates it.
+      hashKey: { path: hashKeyPath(process.env, cliDataDir(process.env)), create: args.command === "apply" },
     }),
   )
   if (loaded._tag === "Failure") {

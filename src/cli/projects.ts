@@ -12,6 +12,7 @@ import { createDirectories } from "../manifest/hostFiles.ts"
 import { loadProjects, type ProjectOutcome } from "../manifest/loadProjects.ts"
 import { formatManifestIssue, type ManifestIssue } from "../manifest/ManifestError.ts"
 import { parseProjectPatterns } from "../manifest/projectGlob.ts"
+import { cliDataDir, hashKeyPath } from "../manifest/secretHashKey.ts"
 import { withProfiles } from "../manifest/withProfiles.ts"
 import type { OrphanedFleet } from "../planner/orphanedFleets.ts"
 import { applyPolicy } from "../policy/applyPolicy.ts"
@@ -87,6 +88,7 @@ export const projectsCommand = Effect.fn("cli.projects")(function* (args: CliArg
       environment: withProfiles(process.env, args.profiles),
       localFiles: args.localFiles,
       ageKeyFile: ageKeyFileFrom(process.env),
+      hashKey: { path: hashKeyPath(process.env, cliDataDir(process.env)), create: args.command === "apply" },
     }),
   )
   // No project at all is more likely a wrong glob than a wish to prune everything.

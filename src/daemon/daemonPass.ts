@@ -11,6 +11,7 @@ import { ageKeyFileFrom } from "../manifest/decryptSopsFiles.ts"
 import { createDirectories } from "../manifest/hostFiles.ts"
 import { loadManifest } from "../manifest/loadManifest.ts"
 import { formatManifestIssue } from "../manifest/ManifestError.ts"
+import { hashKeyPath } from "../manifest/secretHashKey.ts"
 import { withProfiles } from "../manifest/withProfiles.ts"
 import { logEvent } from "../observability/logEvent.ts"
 import { Metrics } from "../observability/Metrics.ts"
@@ -108,6 +109,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
             repository: root,
             localFiles: config.localFiles,
             ageKeyFile: ageKeyFileFrom(process.env),
+            hashKey: { path: hashKeyPath(process.env, config.dataDir), create: true },
             target: config.swarm === true ? "swarm" : undefined,
             // The checkout is cleaned on every sync: data found nowhere lives in the data dir.
             binds: git ? join(config.dataDir, "binds") : undefined,

@@ -8,6 +8,7 @@ import { ageKeyFileFrom } from "../manifest/decryptSopsFiles.ts"
 import { diskDirectory } from "../manifest/discoverProjects.ts"
 import { type LoadedProjects, loadProjects } from "../manifest/loadProjects.ts"
 import { parseProjectPatterns } from "../manifest/projectGlob.ts"
+import { hashKeyPath } from "../manifest/secretHashKey.ts"
 import { withProfiles } from "../manifest/withProfiles.ts"
 import { logEvent } from "../observability/logEvent.ts"
 import { Metrics } from "../observability/Metrics.ts"
@@ -82,6 +83,7 @@ export const projectsPass = Effect.fn("projectsPass")(function* (triggers: Reado
         environment: withProfiles(process.env, config.profiles ?? []),
         localFiles: config.localFiles,
         ageKeyFile: ageKeyFileFrom(process.env),
+        hashKey: { path: hashKeyPath(process.env, config.dataDir), create: true },
         // The checkout is cleaned on every sync: data found nowhere lives in the data dir.
         binds: git ? join(config.dataDir, "binds") : undefined,
       }),

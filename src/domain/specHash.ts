@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto"
+import { createHash, createHmac } from "node:crypto"
 import { boundedMemo } from "./boundedMemo.ts"
 import type { ContainerSpec } from "./ContainerSpec.ts"
 
@@ -13,6 +13,16 @@ export const canonicalJson = (value: unknown): string =>
 
 export const sha256Hex = (data: string | Uint8Array): string =>
   createHash("sha256").update(data).digest("hex")
+
+/**
+ * The hash of a secret's or config's content in the spec: HMAC-SHA256 with the host's
+ * key (manifest/secretHashKey.ts), so the labels computed from it cannot be used to test
+ * guesses of the value. Plain SHA-256 only where no key is given (pure tests, benches).
+ */
+export const contentDigest =
+  (key: Uint8Array | undefined) =>
+  (data: string | Uint8Array): string =>
+    key === undefined ? sha256Hex(data) : createHmac("sha256", key).update(data).digest("hex")
 
 /** A file the spec refers to (env_file, a bind-mounted regular file), by content. */
 export interface ReferencedFile {

@@ -13,6 +13,7 @@ import { locateReferences } from "./hostFiles.ts"
 import { ManifestError } from "./ManifestError.ts"
 import type { FileFact } from "./manifestFiles.ts"
 import { finishManifest, type ManifestResult, stageManifest } from "./manifestFromText.ts"
+import { readHashKey } from "./secretHashKey.ts"
 import { type Located, MaxManifestBytes } from "./yamlDocument.ts"
 
 export interface LoadedManifest {
@@ -49,6 +50,11 @@ export interface LoadManifestOptions {
   readonly ageKeyFile?: string | undefined
   /** `--swarm`: read the manifest for a Swarm (ManifestText.target). */
   readonly target?: "swarm" | undefined
+  /**
+   * The host's key for secret content hashes (manifest/secretHashKey.ts): read from `path`,
+   * created there when missing and `create`. Unset: plain SHA-256 (tests).
+   */
+  readonly hashKey?: { readonly path: string; readonly create: boolean } | undefined
 }
 
 const fileError = (file: string, message: string, hint?: string) =>
@@ -99,6 +105,17 @@ const run = Effect.fnUntraced(function* (file: string, options: LoadManifestOpti
   if (options.localFiles !== undefined && localFiles === undefined)
     return fileError(file, `cannot read --local-files ${options.localFiles}: ENOENT`)
   const text = yield* fs.readFileString(absolute)
+  const key =
+    options.hashKey === undefined
+      ? undefined
+      : yield* Effect.result(readHashKey(options.hashKey.path, options.hashKey.create))
+  if (key?._tag === "Failure")
+    return fileError(
+      file,
+      `cannot use the hash key file ${options.hashKey?.path}: ${key.failure.message}`,
+      "it must be a file fleetd can read and write (FLEETD_HASH_KEY_FILE, else <data dir>/hash.key; docs/secrets.md)",
+    )
+  const secretKey = key?.success
   // A git-ignored `.env` kept on the host is laid over the repository like any other file.
   const localEnv =
     localFiles === undefined ? undefined : join(localFiles, relative(repository ?? root, root), ".env")
@@ -127,6 +144,7 @@ const run = Effect.fnUntraced(function* (file: string, options: LoadManifestOpti
     fleet: options.fleet,
     environment: options.environment,
     target: options.target,
+    secretKey,
     dotEnv,
     sources: (path: string) => sources.get(path),
   }

@@ -10,7 +10,7 @@ import { parseDocument } from "yaml"
 import { crossProjectChecks } from "./crossProjectChecks.ts"
 import { discoverProjects, type ListDirectory, type ProjectDir } from "./discoverProjects.ts"
 import { normalizeFleetName } from "./fleetName.ts"
-import { type LoadedManifest, loadManifest } from "./loadManifest.ts"
+import { type LoadedManifest, type LoadManifestOptions, loadManifest } from "./loadManifest.ts"
 import { ManifestError } from "./ManifestError.ts"
 import type { ProjectPatterns } from "./projectGlob.ts"
 
@@ -38,6 +38,8 @@ export interface LoadProjectsOptions {
   readonly binds?: string | undefined
   /** The age key file for SOPS env files (LoadManifestOptions.ageKeyFile). */
   readonly ageKeyFile?: string | undefined
+  /** The host's key for secret content hashes (LoadManifestOptions.hashKey). */
+  readonly hashKey?: LoadManifestOptions["hashKey"]
   /** Loads one project; the memo of the daemon slots in here. */
   readonly load?: (project: ProjectDir, path: string) => Effect.Effect<LoadedManifest, ManifestError>
 }
@@ -71,6 +73,7 @@ export const loadProjects = Effect.fnUntraced(function* <R>(
         localFiles: options.localFiles,
         binds: options.binds,
         ageKeyFile: options.ageKeyFile,
+        hashKey: options.hashKey,
       }))
   const loaded = yield* Effect.forEach(dirs, (project) =>
     Effect.gen(function* () {

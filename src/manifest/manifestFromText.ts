@@ -7,6 +7,7 @@
 
 import { posix } from "node:path"
 import type { DesiredState } from "../domain/DesiredState.ts"
+import { contentDigest } from "../domain/specHash.ts"
 import { activeServices, enabledProfiles } from "./activeServices.ts"
 import { buildDesiredState } from "./buildDesiredState.ts"
 import { checkManifest } from "./checkManifest.ts"
@@ -46,6 +47,8 @@ export interface ManifestText {
   readonly sources?: Sources
   /** `--swarm`: read `deploy:` as Swarm does and report one-host fields (checkSwarmFields.ts). */
   readonly target?: "swarm" | undefined
+  /** The host's key for secret content hashes (manifest/secretHashKey.ts); SHA-256 without one. */
+  readonly secretKey?: Uint8Array | undefined
 }
 
 /** The stage needs these files (relative to the manifest's directory) read first. */
@@ -85,6 +88,7 @@ export interface StagedManifest {
   readonly target?: "swarm" | undefined
   /** Hides the host's values in what is reported (redactInterpolated.ts). */
   readonly redactor: InterpolationRedactor
+  readonly secretKey?: Uint8Array | undefined
 }
 
 /**
@@ -194,6 +198,7 @@ const stageWith = (
     issues,
     ...(input.target === undefined ? {} : { target: input.target }),
     redactor,
+    ...(input.secretKey === undefined ? {} : { secretKey: input.secretKey }),
   }
 }
 
@@ -210,6 +215,7 @@ export const finishManifest = (
     target: staged.target,
     lookup: staged.lookup,
     file,
+    contentDigest: contentDigest(staged.secretKey),
     warn: (path, message) => {
       const at = located.issueAt(path, message)
       warnings.push(formatManifestIssue(staged.file, at))

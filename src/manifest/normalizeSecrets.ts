@@ -34,6 +34,8 @@ export type FileObject =
       readonly type: "content"
       /** Bytes for a decrypted SOPS file (a binary one need not be UTF-8), else the text. */
       readonly content: string | Uint8Array
+      /** Keyed with the host's key (contentDigest): the labels must not let anyone test guesses. */
+      readonly sha256: string
       readonly sops?: true
     }
   /** An empty value: Compose creates no file for it (a warning says so). */
@@ -106,6 +108,7 @@ interface FileContext {
   readonly base?: string | undefined
   readonly lookup: Lookup
   readonly file: (relative: string) => FileFact
+  readonly contentDigest?: ((data: string | Uint8Array) => string) | undefined
 }
 
 /** Swarm-only keys that change what the container gets: refused, never half-applied. */
@@ -150,6 +153,13 @@ const resolveOne = (
       ),
     )
   if (issues.length > before) return { type: "invalid" }
+  const digest = ctx.contentDigest ?? sha256Hex
+  const content = (value: string | Uint8Array, sops?: true): FileObject => ({
+    type: "content",
+    content: value,
+    sha256: digest(value),
+    ...(sops === undefined ? {} : { sops }),
+  })
 
   if (def.file !== undefined) {
     if (escapesLexically(def.file, ctx.base)) return { type: "invalid" } // reported by fileObjectRefs
@@ -166,10 +176,8 @@ const resolveOne = (
       issues.push(pathIssue(at, `${one[kind]} "${name}": file ${relative} is not a regular file`))
     // A SOPS file's cleartext exists only in memory: copied in like a value, never mounted.
     else if (fact.decrypted === true)
-      return fact.content.length === 0
-        ? { type: "empty" }
-        : { type: "content", content: fact.content, sops: true }
-    else return { type: "file", relative, realPath: fact.realPath, sha256: sha256Hex(fact.content) }
+      return fact.content.length === 0 ? { type: "empty" } : content(fact.content, true)
+    else return { type: "file", relative, realPath: fact.realPath, sha256: digest(fact.content) }
     return { type: "invalid" }
   }
   if (def.environment !== undefined) {
@@ -188,11 +196,9 @@ const resolveOne = (
       )
       return { type: "invalid" }
     }
-    return value === "" ? { type: "empty" } : { type: "content", content: value }
+    return value === "" ? { type: "empty" } : content(value)
   }
-  return def.content === "" || def.content === undefined
-    ? { type: "empty" }
-    : { type: "content", content: def.content }
+  return def.content === "" || def.content === undefined ? { type: "empty" } : content(def.content)
 }
 
 /** Resolves every used definition once: files read, variables looked up. */
@@ -285,7 +291,7 @@ export const grantFileObjects = (
         target,
         from: {
           type: "content",
-          sha256: sha256Hex(object.content),
+          sha256: object.sha256,
           content: Redacted.make(object.content),
           uid: parseId(g.uid),
           gid: parseId(g.gid),

@@ -60,6 +60,8 @@ export interface NormalizeContext {
   readonly updateDefaults?: Partial<UpdateSettings>
   /** Top-level secrets and configs some service uses, resolved once (normalizeSecrets.ts). */
   readonly fileObjects?: FileObjects
+  /** Hashes secret and config content for the spec (specHash.ts contentDigest); SHA-256 when unset. */
+  readonly contentDigest?: (data: string | Uint8Array) => string
   /** `swarm`: deploy: is read as Swarm reads it, and one-host fields are errors (checkSwarmFields.ts). */
   readonly target?: "swarm"
 }

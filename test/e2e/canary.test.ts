@@ -132,6 +132,8 @@ describe(`the canary scan on ${engine.kind}`, () => {
     cleanups.push(() => registry.close())
 
     const env = {
+      // The CLI shares the daemon's data directory, and so its key for secret hashes.
+      FLEETD_DATA_DIR: dataDir,
       FLEETD_AGE_KEY_FILE: keyFile,
       FLEETD_LOCAL_FILES: localFiles,
       CANARY_HOST_ENV: canaries.hostEnv,
