@@ -13,9 +13,12 @@ import { rawClient, type TestEngine, testEngines, waitUntil, withFleet } from ".
 
 const freePort = () => Effect.promise(freeLoopbackPort)
 
-/** busybox `sleep` as PID 1 ignores SIGTERM; this shell exits on it at once. */
+/**
+ * busybox `sleep` as PID 1 ignores SIGTERM; this shell exits on it at once, once it has
+ * said `trapping` (a TERM that comes before the trap is set is ignored by PID 1).
+ */
 const sleeper: Pick<ContainerSpec, "command"> = {
-  command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"],
+  command: ["sh", "-c", "trap 'exit 0' TERM; echo trapping; while true; do sleep 0.1; done"],
 }
 
 const network = (fleet: string, key: string, overrides: Partial<DesiredNetwork> = {}): DesiredNetwork => ({
@@ -175,6 +178,10 @@ describe.each(testEngines())("ContainerEngine on $kind", (engine: TestEngine) =>
       yield* e.startContainer(id)
       yield* e.startContainer(id)
       expect((yield* e.inspectContainer(id)).running).toBe(true)
+      // On a loaded machine the shell may not have set its trap yet when start returns.
+      yield* waitUntil(e.containerLogs(id, 5), (logs) => logs.includes("trapping"), {
+        what: "the container's shell to set its TERM trap",
+      })
       const t0 = performance.now()
       yield* e.stopContainer(id, 10)
       const stopMs = performance.now() - t0
