@@ -126,14 +126,15 @@ for (const engine of testEngines()) {
 
     it("applies, plans and runs a daemon pass through exactly the documented endpoints", async () => {
       // The proxy refuses what is not listed (and says so), so a pass-through would not pass.
+      // (`/system/df`: never a call of fleetd's; `/info` is one since the Swarm target.)
       const refusedProbe = await rawClient({ kind: engine.kind, host: proxy.host })
-        .info()
+        .df()
         .then(
           () => "forwarded",
           (e: { statusCode?: number }) => e.statusCode,
         )
       expect(refusedProbe).toBe(403)
-      expect(proxy.refusals.map((r) => r.url)).toEqual(["/info"])
+      expect(proxy.refusals.map((r) => r.url)).toEqual(["/system/df"])
       proxy.refusals.length = 0
 
       const dir = mkdtempSync(join(tmpdir(), "fleetd-allowlist-fleet-"))
@@ -190,6 +191,8 @@ for (const engine of testEngines()) {
       const used = [...proxy.forwarded.keys()].sort()
       const listed = engineEndpoints
         .filter((e) => engine.kind === "podman" || !e.podmanOnly)
+        // The Swarm target's calls go to a Swarm manager only (docs/swarm.md), never here.
+        .filter((e) => e.swarmOnly !== true)
         // Podman pulls from a loopback registry through libpod (src/engine/podmanPull.ts).
         .filter((e) => engine.kind === "docker" || e.path !== "/images/create")
         .map((e) => `${e.method} ${e.path}`)
