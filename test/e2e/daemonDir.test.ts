@@ -59,7 +59,7 @@ for (const engine of testEngines()) {
       const shown = await runFleetd(["status", "--url", d.base], { dockerHost: engine.host })
       expect(shown.code).toBe(0)
       expect(shown.stdout).toContain(`fleet ${fleet}: Synced`)
-      expect(shown.stdout).toMatch(/app\s+Synced\s+(Healthy|Starting)\s+fleetd-test\/app:v1\s+replaced/)
+      expect(shown.stdout).toMatch(/app\s+Synced\s+(Healthy|Starting)\s+fleetd-test\/app:v1\s+-\s+replaced/)
 
       // A file the manifest does not reference changes nothing.
       const passes = await d.metric("fleetd_reconcile_total")
