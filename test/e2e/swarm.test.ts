@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type Docker from "dockerode"
-import { afterAll, describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it, onTestFailed } from "vitest"
 import type { ServiceStatus } from "../../src/domain/FleetStatus.ts"
 import { type Daemon, eventually, startDaemon } from "../support/daemon.ts"
 import { freePort } from "../support/freePort.ts"
@@ -128,6 +128,12 @@ afterAll(async () => {
 
 describe("fleetd run --swarm on a single-node Swarm manager", () => {
   it("deploys replicas, rolls out changes and secrets, reports Swarm's rollback, prunes, leaves the unmanaged alone", async () => {
+    // A daemon that never answered once failed this test with only "fetch failed": say why.
+    onTestFailed(() => {
+      console.error(
+        `fleetd run --swarm exit code ${daemon?.process.exitCode}; its log:\n${daemon?.logs() ?? ""}`,
+      )
+    })
     // A service made by hand, named like the fleet's own: never fleetd's to touch.
     await docker.createService({
       Name: `${fleet}_manual`,
@@ -149,7 +155,8 @@ describe("fleetd run --swarm on a single-node Swarm manager", () => {
         const s = await statusOf("app")
         return s?.swarm?.running === 2 && s.health === "Healthy" ? s : undefined
       },
-      60_000,
+      // A fresh swarm on a loaded machine: the first tasks, and the daemon's start, take longer.
+      120_000,
     )
     expect(first.swarm?.desired).toBe(2)
     expect(first.container).toBe(`${fleet}_app`)
