@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { type Duration, Effect, Option } from "effect"
 import type { DaemonSetup } from "../daemon/DaemonSetup.ts"
 import { daemonWide } from "../daemon/DaemonSetup.ts"
 import { DockerSwarmEngine } from "../engine/swarm/DockerSwarmEngine.ts"
@@ -6,10 +6,13 @@ import { notManagerOperation, requireSwarmManager } from "../engine/swarm/requir
 
 /**
  * `fleetd run --swarm` on an engine that is no Swarm manager: the reason it must not
- * start (a usage error, exit 2), else undefined. An engine that cannot be reached yet
- * is no reason: the daemon starts and its passes report the engine.
+ * start (a usage error, exit 2), else undefined. An engine that cannot be reached yet,
+ * or does not answer within `patience`, is no reason: the daemon starts (and listens)
+ * and every pass checks again before it changes anything (reconcileSwarm), reporting
+ * the engine. A swarm manager's `/info` can be slow under load, and the HTTP port (and
+ * /health) must not wait for it.
  */
-export const swarmRefusal = (setup: DaemonSetup) =>
+export const swarmRefusal = (setup: DaemonSetup, patience: Duration.Input = "5 seconds") =>
   Effect.gen(function* () {
     if (!setup.sources.some((s) => s.settings.swarm === true)) return undefined
     const engine = daemonWide(setup).engine
@@ -17,8 +20,10 @@ export const swarmRefusal = (setup: DaemonSetup) =>
       requireSwarmManager.pipe(
         Effect.provide(DockerSwarmEngine.layer(engine === undefined ? {} : { endpoint: engine })),
       ),
-    )
-    return checked._tag === "Failure" && checked.failure.operation === notManagerOperation
-      ? checked.failure.message
+    ).pipe(Effect.timeoutOption(patience))
+    return Option.isSome(checked) &&
+      checked.value._tag === "Failure" &&
+      checked.value.failure.operation === notManagerOperation
+      ? checked.value.failure.message
       : undefined
   })
