@@ -16,21 +16,24 @@ import {
   signWith,
 } from "../support/signingKeys.ts"
 
+/** The git source's settings with --verify-commits FILE. */
+const verifyConfig = (repo: string, keysFile: string, ref?: string): GitConfig => ({
+  _tag: "Git",
+  repo,
+  branch: "main",
+  ref,
+  sshKeyFile: undefined,
+  knownHostsFile: undefined,
+  httpsToken: undefined,
+  timeout: Duration.seconds(20),
+  verifyCommits: keysFile,
+})
+
 /** A git source with --verify-commits FILE, checked out in a fresh directory. */
 const verifyingSource = (repo: string, keysFile: string, ref?: string) =>
   Effect.gen(function* () {
     const dir = join(yield* tempDir("verify-checkout"), "repo")
-    const config: GitConfig = {
-      _tag: "Git",
-      repo,
-      branch: "main",
-      ref,
-      sshKeyFile: undefined,
-      knownHostsFile: undefined,
-      httpsToken: undefined,
-      timeout: Duration.seconds(20),
-      verifyCommits: keysFile,
-    }
+    const config = verifyConfig(repo, keysFile, ref)
     const source = yield* Effect.provide(
       Effect.gen(function* () {
         return yield* ManifestSource
@@ -232,20 +235,10 @@ describe("--verify-commits on the git source", () => {
           '#!/bin/sh\nfor a in "$@"; do [ "$a" = --import ] && exit 0; done\nexec sleep 5\n',
         )
         chmodSync(join(bin, "gpg"), 0o755)
-        const environment = gitEnvironment(
-          {
-            _tag: "Git",
-            repo: remote.url,
-            branch: "main",
-            ref: undefined,
-            sshKeyFile: undefined,
-            knownHostsFile: undefined,
-            httpsToken: undefined,
-            timeout: Duration.seconds(20),
-            verifyCommits: keysFile,
-          },
-          { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}` },
-        )
+        const environment = gitEnvironment(verifyConfig(remote.url, keysFile), {
+          ...process.env,
+          PATH: `${bin}:${process.env["PATH"] ?? ""}`,
+        })
         const started = Date.now()
         const error = yield* Effect.flip(
           verifyRevision(keysFile, remote.work, { commit }, environment, Duration.millis(500)),
