@@ -60,9 +60,27 @@ module.exports = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => 
       : null,
 }
 
+/**
+ * docker-modem formats every request's options with `util.inspect(..., { showHidden:
+ * true, depth: null })` for a debug line that is off: the argument is built before
+ * `debug` drops it, on every engine call (an idle daemon's CPU profile: 2 % of its
+ * time). In the bundle the line runs only when its debug namespace is enabled. The build
+ * fails if the line is not found, so an update of docker-modem is checked here.
+ */
+const modemRequestLog = "debug('Sending: %s', util.inspect(options, {"
+const quietModem = {
+  name: "fleetd-quiet-modem",
+  transform: (code: string, id: string) => {
+    if (!/[\\/]node_modules[\\/]docker-modem[\\/]lib[\\/]modem\.js$/.test(id)) return null
+    if (!code.includes(modemRequestLog))
+      throw new Error(`docker-modem changed: "${modemRequestLog}" not found in ${id}; review rolldown.config.ts`)
+    return code.replace(modemRequestLog, `if (debug.enabled) ${modemRequestLog}`)
+  },
+}
+
 export default defineConfig({
   input: "src/main.ts",
-  plugins: [unusedTransports, lazyRequires],
+  plugins: [unusedTransports, lazyRequires, quietModem],
   platform: "node",
   external: (id, importer) =>
     !(lazyRequired.has(id) && importer !== undefined && lazyImporter.test(importer)) &&
