@@ -37,7 +37,7 @@ export const daemonLayer = (setup: DaemonSetup, standby?: HandoverPlan) => {
   const shortest = Math.min(...setup.sources.map((s) => Duration.toMillis(s.settings.interval)))
   const endpoint = settings.engine === undefined ? {} : { endpoint: settings.engine }
   const services = Layer.mergeAll(
-    // A daemon lists its fleets every pass: on Podman, it keeps listings between changes.
+    // A daemon lists its fleets every pass: on a local engine, it keeps listings between changes.
     BoundedEngine.layer(settings.concurrency).pipe(
       Layer.provide(DockerEngine.layer({ ...endpoint, followEvents: true })),
     ),

@@ -45,8 +45,8 @@ export interface DockerEngineOptions {
   readonly buildTimeout?: Duration.Input
   /**
    * Keep container listings between calls while the engine's event stream says nothing
-   * changed (Podman ≥ 4.3 on a local socket only; docs/engine-events.md). For a
-   * long-running process: the daemon.
+   * changed (Docker ≥ 20.10 or Podman ≥ 4.3, on a local socket only; docs/engine-events.md).
+   * For a long-running process: the daemon.
    */
   readonly followEvents?: boolean
   /** Closes the event stream when aborted (the layer's scope does it at shutdown). */
@@ -54,7 +54,7 @@ export interface DockerEngineOptions {
 }
 
 /** The cache's safety net, lag limit, settling time and retry delay (docs/engine-events.md). */
-export const listingCacheSettings = { maxAgeMs: 30_000, maxLagMs: 2_000, settleMs: 1_000, retryMs: 30_000 }
+export const listingCacheSettings = { maxAgeMs: 30_000, maxLagMs: 2_000, settleMs: 2_000, retryMs: 30_000 }
 
 /** Adds the AbortSignal that dockerode honours but whose typings omit on some methods. */
 const withSignal = <O extends object>(options: O, signal: AbortSignal): O => ({

@@ -10,16 +10,24 @@ export interface EngineEvent {
 
 /**
  * Container events that change nothing a container listing shows (state, health, exit
- * code, name, labels, image, networks, volumes, ports). Every other container event
- * counts, unknown ones included: a new engine version's new event must not be missed.
+ * code, name, labels, image, networks, volumes, ports), by their verb: Docker appends
+ * the command to `exec_create: sh -c ...` and `exec_start: ...` (its healthchecks make
+ * three such events per probe). Podman's and Docker's names for the same act differ
+ * (`exec_died`, `exec_die`). Every other container event counts, unknown ones included:
+ * a new engine version's new event must not be missed.
  */
 const harmless: ReadonlySet<string> = new Set([
   "attach",
+  "detach",
   "commit",
   "copy",
+  "archive-path",
+  "extract-to-dir",
   "exec",
   "exec_create",
   "exec_start",
+  "exec_detach",
+  "exec_die",
   "exec_died",
   "export",
   "mount",
@@ -28,16 +36,22 @@ const harmless: ReadonlySet<string> = new Set([
   "resize",
 ])
 
+/** `exec_create: sh -c true` → `exec_create`; `health_status: healthy` → `health_status`. */
+const verbOf = (action: string): string => {
+  const colon = action.indexOf(":")
+  return colon < 0 ? action : action.slice(0, colon)
+}
+
 /**
  * Whether an event may change what listing fleetd's containers shows: an event of a
- * container carrying a `fleetd.fleet` label (Podman puts every label among the
+ * container carrying a `fleetd.fleet` label (Docker and Podman put every label among the
  * attributes), or a container joining or leaving a network (those events carry no labels).
  */
 export const changesListings = (event: EngineEvent): boolean => {
   if (event.Type === "network") return event.Action === "connect" || event.Action === "disconnect"
   if (event.Type !== "container") return false
   if (event.Actor?.Attributes?.[Labels.fleet] === undefined) return false
-  return !harmless.has(event.Action ?? "")
+  return !harmless.has(verbOf(event.Action ?? ""))
 }
 
 export interface ListingCacheOptions {
@@ -47,7 +61,13 @@ export interface ListingCacheOptions {
   readonly maxAgeMs: number
   /** An event that arrives later than this after the engine stamped it shows a lagging stream. */
   readonly maxLagMs: number
-  /** A new stream is trusted only for listings that start this long after it connected. */
+  /**
+   * A listing is trusted only when it starts this long after the stream connected and
+   * after the last change the cache heard of. dockerd answers `/events` before it
+   * subscribes the stream, and may report a change before its listing shows it (20.10
+   * sends `die`, then tears down the container's network and mounts, then records the
+   * exit where its list reads).
+   */
   readonly settleMs: number
 }
 
@@ -63,19 +83,22 @@ export interface ListingTicket {
  * event that may change a listing, every change fleetd makes itself, a lagging event and
  * the stream's end bump a generation; a kept listing serves only while the generation is
  * the one it started under, the stream is up, and it is younger than maxAgeMs. A listing
- * that overlapped a change is not kept. A stream that has not shown any event within
- * maxLagMs of a change fleetd made itself (a container, or its lease's volumes every few
- * seconds) is stalled. So a stream that dies, stalls, lags or was never trusted leaves
+ * that overlapped a change, or began within settleMs of one, is not kept. A stream that
+ * has not shown any event within maxLagMs of a change fleetd made itself (a container,
+ * or its lease's volumes every few seconds) is stalled. So a stream that dies, stalls, lags or was never trusted leaves
  * every listing to the engine, never to a stale copy.
  */
 export const makeListingCache = (options: ListingCacheOptions) => {
   let generation = 0
   let upSince: number | undefined
+  /** When the last bump happened: a listing that starts within settleMs of it is not kept. */
+  let bumpedAt = Number.NEGATIVE_INFINITY
   /** Set by a change of fleetd's own: the stream must show an event by then, or it is stalled. */
   let echoBy: number | undefined
   const kept = new Map<string, { readonly ticket: ListingTicket; readonly value: unknown }>()
   const bump = () => {
     generation++
+    bumpedAt = options.now()
     kept.clear()
   }
   return {
@@ -128,7 +151,8 @@ export const makeListingCache = (options: ListingCacheOptions) => {
       return {
         generation,
         startedAt: now,
-        trusted: upSince !== undefined && now - upSince >= options.settleMs,
+        // The stream's connection bumps too: one settling time covers both.
+        trusted: upSince !== undefined && now - bumpedAt >= options.settleMs,
       }
     },
     /** Keeps a listing taken under `ticket`, unless something changed while it was taken. */

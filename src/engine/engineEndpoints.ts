@@ -18,7 +18,7 @@ export interface EngineEndpoint {
   readonly path: string
   /** False for the two that are not under `/v1.xx`: `/version` (asked before negotiating) and libpod's. */
   readonly versioned: boolean
-  /** Podman only: libpod endpoints fleetd uses where the compat API falls short, and the event stream. */
+  /** Podman only: libpod endpoints fleetd uses where the compat API falls short. */
   readonly podmanOnly: boolean
   /** The swarm target only (`--swarm`, docs/swarm.md): asked of a Swarm manager. */
   readonly swarmOnly?: boolean
@@ -73,7 +73,6 @@ export const engineEndpoints: ReadonlyArray<EngineEndpoint> = [
     "GET",
     "/events",
     "a daemon follows container changes, so a no-op pass need not list (docs/engine-events.md)",
-    { podmanOnly: true },
   ),
   endpoint("GET", "/images/json", "list images: which references are present, and their ids"),
   endpoint("POST", "/images/create", "pull an image (`fromImage`)"),

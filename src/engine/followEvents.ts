@@ -5,19 +5,22 @@ import { readJsonLines } from "./readJsonLines.ts"
 
 /**
  * Engines whose event stream is proven to report every change a container listing shows
- * (test/e2e/podmanEvents.test.ts): Podman from 4.3 on a local socket. Docker lists 100
- * containers in a few ms and needs no cache; a remote engine's clock may differ from
- * ours, which the lag check relies on.
+ * (test/e2e/engineEvents.test.ts), on a local socket only: a remote engine's clock may
+ * differ from ours, which the lag check relies on. Docker from 20.10 (the oldest fleetd
+ * drives, API 1.41), Podman from 4.3: the oldest versions the test has run on.
  */
 export const eventsTrusted = (info: EngineInfo): boolean => {
-  if (info.kind !== "podman" || !info.endpoint.startsWith("unix://")) return false
-  const [major = 0, minor = 0] = info.version.split(".").map(Number)
-  return major > 4 || (major === 4 && minor >= 3)
+  if (!info.endpoint.startsWith("unix://")) return false
+  const [major = 0, minor = 0] = info.version.split(".").map((part) => Number.parseInt(part, 10))
+  return info.kind === "docker"
+    ? major > 20 || (major === 20 && minor >= 10)
+    : major > 4 || (major === 4 && minor >= 3)
 }
 
 /**
- * Keeps one `GET /events` stream open and feeds `cache`. Podman 4.3 answers nothing
- * with event filters, so the stream is unfiltered and the cache picks what matters. When
+ * Keeps one `GET /events` stream open and feeds `cache`. Unfiltered: Podman 4.3 answers
+ * nothing once a filter is given, network events carry no labels to filter on, and an
+ * action fleetd does not know must still count; the cache picks what matters. When
  * the stream ends or fails (engine restarted, a proxy refusing `/events`), the cache
  * stops serving at once and a new stream is tried no sooner than `retryMs` later; until
  * then every listing asks the engine. The socket never keeps the process alive.

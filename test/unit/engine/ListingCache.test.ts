@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest"
 import { eventsTrusted } from "../../../src/engine/followEvents.ts"
 import { changesListings, type EngineEvent, makeListingCache } from "../../../src/engine/ListingCache.ts"
 
-const settings = { maxAgeMs: 30_000, maxLagMs: 2_000, settleMs: 1_000 }
+const settings = { maxAgeMs: 30_000, maxLagMs: 2_000, settleMs: 2_000 }
 
 /** A cache on a clock the test moves, its stream connected and settled. */
 const settled = () => {
@@ -10,6 +10,7 @@ const settled = () => {
   const cache = makeListingCache({ now: () => now, ...settings })
   cache.connected()
   now += settings.settleMs
+  /** A listing taken now (kept only if the cache trusts it). */
   const kept = () => {
     const ticket = cache.begin()
     cache.store("fleet a", ticket, ["listed"])
@@ -25,6 +26,7 @@ const settled = () => {
   }
 }
 
+/** A container event of fleet a, as Docker and Podman send it: the labels among the attributes. */
 const ofFleet = (Action: string): EngineEvent => ({
   Type: "container",
   Action,
@@ -42,17 +44,65 @@ describe("ListingCache", () => {
       "die",
       "stop",
       "remove",
+      "destroy",
       "create",
       "rename",
+      "kill",
+      "oom",
+      "pause",
+      "unpause",
+      "update",
       "health_status",
+      "health_status: unhealthy",
       "restart",
       "sync",
       "new",
+      "",
     ]) {
+      t.advance(settings.settleMs)
       t.kept()
+      expect(t.cache.lookup("fleet a"), `kept before ${action}`).toEqual(["listed"])
       t.event(ofFleet(action))
       expect(t.cache.lookup("fleet a"), action).toBeUndefined()
     }
+  })
+
+  it("takes Docker's exec events, the command appended, as harmless: its healthchecks make three a probe", () => {
+    const t = settled()
+    t.kept()
+    for (const action of [
+      "exec_create: /bin/sh -c wget -q -O- http://127.0.0.1/ || exit 1",
+      "exec_start: /bin/sh -c wget -q -O- http://127.0.0.1/ || exit 1",
+      "exec_die",
+      "exec_detach",
+      "attach",
+      "detach",
+      "archive-path",
+      "extract-to-dir",
+      "top",
+      "resize",
+    ])
+      t.event(ofFleet(action))
+    expect(t.cache.lookup("fleet a")).toEqual(["listed"])
+  })
+
+  it("does not keep a listing that starts within the settling time of a change: the engine may report it before showing it", () => {
+    const t = settled()
+    t.event(ofFleet("die"))
+    t.advance(settings.settleMs - 1)
+    t.kept()
+    expect(t.cache.lookup("fleet a")).toBeUndefined()
+    t.advance(1)
+    t.kept()
+    expect(t.cache.lookup("fleet a")).toEqual(["listed"])
+    // fleetd's own change too.
+    t.cache.changed()
+    t.event({ Type: "volume", Action: "create" })
+    t.kept()
+    expect(t.cache.lookup("fleet a")).toBeUndefined()
+    t.advance(settings.settleMs)
+    t.kept()
+    expect(t.cache.lookup("fleet a")).toEqual(["listed"])
   })
 
   it("counts network joins and leaves (they carry no labels), not other containers or images", () => {
@@ -98,6 +148,7 @@ describe("ListingCache", () => {
     expect(t.cache.lookup("fleet a")).toBeUndefined()
     // The change's own event (of another container here) shows the stream is live.
     t.event({ Type: "image", Action: "tag" })
+    t.advance(settings.settleMs)
     t.kept()
     t.advance(settings.maxAgeMs - 1)
     expect(t.cache.lookup("fleet a")).toEqual(["listed"])
@@ -124,7 +175,7 @@ describe("ListingCache", () => {
     expect(u.cache.lookup("fleet a")).toEqual(["listed"])
   })
 
-  it("is used only on Podman 4.3 or later over a local socket", () => {
+  it("is used only on Docker 20.10 or Podman 4.3, or later, over a local socket", () => {
     const podman = {
       kind: "podman",
       version: "4.3.1",
@@ -135,6 +186,18 @@ describe("ListingCache", () => {
     expect(eventsTrusted({ ...podman, version: "5.0.0" })).toBe(true)
     expect(eventsTrusted({ ...podman, version: "4.2.0" })).toBe(false)
     expect(eventsTrusted({ ...podman, endpoint: "tcp://10.0.0.2:2375" })).toBe(false)
-    expect(eventsTrusted({ ...podman, kind: "docker", version: "20.10.24" })).toBe(false)
+    const docker = {
+      ...podman,
+      kind: "docker",
+      version: "20.10.24+dfsg1",
+      endpoint: "unix:///var/run/docker.sock",
+    } as const
+    expect(eventsTrusted(docker)).toBe(true)
+    expect(eventsTrusted({ ...docker, version: "28.0.1" })).toBe(true)
+    expect(eventsTrusted({ ...docker, version: "20.9.0" })).toBe(false)
+    expect(eventsTrusted({ ...docker, version: "19.03.15" })).toBe(false)
+    expect(eventsTrusted({ ...docker, version: "unknown" })).toBe(false)
+    expect(eventsTrusted({ ...docker, endpoint: "tcp://127.0.0.1:2375" })).toBe(false)
+    expect(eventsTrusted({ ...docker, endpoint: "ssh://host" })).toBe(false)
   })
 })

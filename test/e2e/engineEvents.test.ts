@@ -10,15 +10,15 @@ import { cleanupFleet, rawClient, testEngines, uniqueFleet } from "../support/te
 const idle = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]`
 
 /**
- * On Podman the daemon keeps its container listings while the engine's event stream says
- * nothing changed (docs/engine-events.md). These prove it misses no drift: a container
- * stopped, removed, recreated with another image, or its image tag moved, all outside
- * fleetd, are repaired by the passes that follow; and an event stream that is cut or
- * stalls leaves the passes to list the engine, never to a stale copy. The daemon talks to
- * Podman through a proxy that counts container lists and can cut or stall the stream.
- * Docker lists fast enough and keeps nothing (src/engine/followEvents.ts).
+ * On a local engine the daemon keeps its container listings while the engine's event
+ * stream says nothing changed (docs/engine-events.md). These prove it misses no drift, on
+ * Docker and on Podman: a container stopped, removed, recreated with another image, or its
+ * image tag moved, all outside fleetd, are repaired by the passes that follow; and an
+ * event stream that is cut or stalls leaves the passes to list the engine, never to a
+ * stale copy. The daemon talks to the engine through a proxy that counts container lists
+ * and can cut or stall the stream.
  */
-for (const engine of testEngines().filter((e) => e.kind === "podman")) {
+for (const engine of testEngines()) {
   describe(`the daemon's listings on ${engine.kind} follow its events`, () => {
     const docker = rawClient(engine)
     let fleet = ""
@@ -97,8 +97,8 @@ for (const engine of testEngines().filter((e) => e.kind === "podman")) {
 
     it("repairs a container stopped, removed, recreated or whose image moved outside fleetd; lists when the stream is cut", async () => {
       const { daemon: d, proxy: p } = await start(["web", "worker"])
-      // The stream settled: no-op passes take the kept listing.
-      await new Promise((r) => setTimeout(r, 2000))
+      // The stream and the last change settled (2 s, src/engine/DockerEngine.ts): no-op passes take the kept listing.
+      await new Promise((r) => setTimeout(r, 3000))
       const quiet = await listsOver(d, p, 4)
       expect(quiet, "container lists over 4 no-op passes").toBeLessThanOrEqual(1)
 
@@ -140,7 +140,7 @@ for (const engine of testEngines().filter((e) => e.kind === "podman")) {
 
     it("lists again when the stream stalls: open, but silent", async () => {
       const { daemon: d, proxy: p } = await start(["web"])
-      await new Promise((r) => setTimeout(r, 2000))
+      await new Promise((r) => setTimeout(r, 3000))
       expect(await listsOver(d, p, 3), "container lists over 3 no-op passes").toBeLessThanOrEqual(1)
       p.setEvents("stall")
       const stalled = await running("web")
