@@ -19,10 +19,10 @@ import { applyPolicy } from "../policy/applyPolicy.ts"
 import { emptyPolicy } from "../policy/Policy.ts"
 import { policyIssues } from "../policy/policyIssues.ts"
 import { type ChangeSet, hasFailures, isFailure, type ServiceResult } from "../reconciler/ChangeSet.ts"
-import { observe } from "../reconciler/reconcile.ts"
+import { listResources, observe } from "../reconciler/reconcile.ts"
 import { serviceStatuses } from "../reconciler/serviceStatuses.ts"
 import { withSwarmFacts } from "../reconciler/swarmServiceStatuses.ts"
-import { ManifestSource, type Signer } from "../source/ManifestSource.ts"
+import { ManifestSource, type Signer, type SourceSnapshot } from "../source/ManifestSource.ts"
 import { FileWatcher } from "../triggers/FileWatcher.ts"
 import { FleetLease } from "./FleetLease.ts"
 import { describeHolder } from "./leaseDecision.ts"
@@ -64,13 +64,43 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
   const source = yield* ManifestSource
   const status = yield* StatusStore
   const metrics = yield* Metrics
-  const listing = yield* listWhileSyncing
+  const listing = yield* listWhileSyncing(triggers)
   const { finish } = yield* startPass(triggers)
 
+  const git = source.describe.kind === "git"
+  const cacheable = git && config.localFiles === undefined
+  // A revision already found invalid waits for a new one (a file change re-reads it;
+  // with --local-files every pass does, since the fix may be a file kept on the host).
+  const stalledAt = (s: FleetStatus, revision: string) =>
+    s.stalled?.revision === revision &&
+    s.stalled.unverified !== true &&
+    !triggers.includes("file") &&
+    config.localFiles === undefined
+  const load = (root: string) =>
+    Effect.result(
+      loadManifest(join(root, config.path), {
+        fleet: config.fleet,
+        environment: withProfiles(process.env, config.profiles ?? []),
+        repository: root,
+        localFiles: config.localFiles,
+        ageKeyFile: ageKeyFileFrom(process.env),
+        hashKey: { path: hashKeyPath(process.env, config.dataDir), create: true },
+        target: config.swarm === true ? "swarm" : undefined,
+        // The checkout is cleaned on every sync: data found nowhere lives in the data dir.
+        binds: git ? join(config.dataDir, "binds") : undefined,
+      }),
+    )
+  // A new revision's manifest is read while git proves its checkout clean (GitSource),
+  // unless the pass will not read it: the same revision is remembered, or it is stalled.
+  const remembered = cacheable ? (yield* memory.get).manifest : undefined
+  const stalledBefore = yield* status.get
+  const readAhead = (s: SourceSnapshot) =>
+    remembered?.revision === s.revision || stalledAt(stalledBefore, s.revision) ? undefined : load(s.root)
+
   // 1. Source: fetch and reset to the tracked head.
-  const snapshot = yield* syncSource(triggers)
-  if (snapshot._tag === "Failure") {
-    const error = snapshot.failure
+  const synced = yield* syncSource(triggers, readAhead)
+  if (synced._tag === "Failure") {
+    const error = synced.failure
     const refused = refusedRevision(error)
     if (refused !== undefined) return yield* unverifiedPass(refused, finish)
     yield* logEvent("Error", "pass: cannot read the source", { reason: error.reason, error: error.message })
@@ -78,17 +108,12 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
     yield* metrics.recordPass("error", seconds, [])
     return { result: "error", retry: true } satisfies PassOutcome
   }
-  const { revision, root } = snapshot.success
+  const snapshot = synced.success.snapshot
+  const { revision, root } = snapshot
 
-  // 2. A revision already found invalid waits for a new one (a file change re-reads it;
-  // with --local-files every pass does, since the fix may be a file kept on the host).
+  // 2. A revision already found invalid waits for a new one.
   const before = yield* status.get
-  if (
-    before.stalled?.revision === revision &&
-    before.stalled.unverified !== true &&
-    !triggers.includes("file") &&
-    config.localFiles === undefined
-  ) {
+  if (stalledAt(before, revision)) {
     yield* logEvent("Debug", "pass: revision is stalled; waiting for a new one", { revision })
     const seconds = yield* finish("skipped", revision, (s) => ({ ...s, phase: "Stalled" }))
     yield* metrics.recordPass("skipped", seconds, [])
@@ -96,25 +121,10 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
   }
 
   // 3. Manifest: a revision that fails validation is rejected whole; nothing is touched.
-  const git = source.describe.kind === "git"
-  const cacheable = git && config.localFiles === undefined
-  const remembered = cacheable ? (yield* memory.get).manifest : undefined
   const loaded =
     remembered?.revision === revision
       ? Result.succeed(remembered.loaded)
-      : yield* Effect.result(
-          loadManifest(join(root, config.path), {
-            fleet: config.fleet,
-            environment: withProfiles(process.env, config.profiles ?? []),
-            repository: root,
-            localFiles: config.localFiles,
-            ageKeyFile: ageKeyFileFrom(process.env),
-            hashKey: { path: hashKeyPath(process.env, config.dataDir), create: true },
-            target: config.swarm === true ? "swarm" : undefined,
-            // The checkout is cleaned on every sync: data found nowhere lives in the data dir.
-            binds: git ? join(config.dataDir, "binds") : undefined,
-          }),
-        )
+      : (synced.success.read?.value ?? (yield* load(root)))
   if (cacheable && loaded._tag === "Success") {
     const manifest = { revision, loaded: loaded.success }
     yield* memory.update((m) => ({ ...m, manifest }))
@@ -193,7 +203,14 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
         reconcileHolding(desired, revision, yield* remember.held.get, {
           resources: remember.resources,
           failedBuilds: remember.failedBuilds,
-          ...(listing?.fleet === desired.fleet ? { listed: listing.listed } : {}),
+          ...(listing?.fleet === desired.fleet
+            ? {
+                listed: listing.listed,
+                ...(listing.listedResources === undefined
+                  ? {}
+                  : { listedResources: listing.listedResources }),
+              }
+            : {}),
         }),
       ),
       Option.some,
@@ -256,7 +273,7 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
   )
   yield* metrics.setStalled(false)
   if (!failed) yield* metrics.setRevision(revision)
-  yield* logChangeSet(changes, triggers, seconds, snapshot.success.signer)
+  yield* logChangeSet(changes, triggers, seconds, snapshot.signer)
   // First creations the pass did not wait for: their health is settled beside the loop.
   if (services.some((s) => s.firstHealth === "Progressing"))
     yield* Effect.forkChild(watchFirstHealth(desired, changes))
@@ -317,22 +334,34 @@ export const daemonPass = Effect.fn("daemonPass")(function* (triggers: ReadonlyA
 /**
  * The fleet's containers and the images, listed beside the source's sync (a fetch takes
  * tens of ms; the two list calls ran after it): a push reaches the engine that much
- * sooner, and a no-op pass ends sooner. Only when the last pass reconciled (so this
- * fleetd held the fleet's lease, which it renews in the background) and only for the
- * fleet it reconciled; reconcile uses it only when the manifest still names that fleet.
- * A pass that ends before reconciling leaves the two calls to finish on their own.
+ * sooner, and a no-op pass ends sooner. A pass someone asked for (a push, `fleetd sync`)
+ * usually creates or replaces a container, which needs the fleet's networks and volumes
+ * listed first (reconcile.ts): those two calls are made beside the sync too. Only when
+ * the last pass reconciled (so this fleetd held the fleet's lease, which it renews in
+ * the background) and only for the fleet it reconciled; reconcile uses them only when
+ * the manifest still names that fleet. A pass that ends before reconciling leaves the
+ * calls to finish on their own.
  */
-const listWhileSyncing = Effect.gen(function* () {
+const listWhileSyncing = Effect.fnUntraced(function* (triggers: ReadonlyArray<string>) {
   const last = yield* (yield* StatusStore).get
   const reconciled = last.lastPass?.result === "success" || last.lastPass?.result === "partial"
   if (last.fleet === undefined || last.projects !== undefined || !reconciled) return undefined
-  // Never failing on its own: a pass that does not use it must not leave a failed fiber behind.
-  const fiber = yield* Effect.forkChild(Effect.result(observe(last.fleet, false)))
-  const listed = Effect.flatMap(Fiber.join(fiber), (r) =>
-    Result.isSuccess(r) ? Effect.succeed(r.success) : Effect.fail(r.failure),
-  )
-  return { fleet: last.fleet, listed }
+  const askedFor = triggers.some((t) => t !== "poll")
+  return {
+    fleet: last.fleet,
+    listed: yield* beside(observe(last.fleet, false)),
+    ...(askedFor ? { listedResources: yield* beside(listResources(last.fleet)) } : {}),
+  }
 })
+
+/** Starts `list` in a child fiber; gives the effect that awaits its outcome. */
+const beside = <A, R>(list: Effect.Effect<A, EngineError, R>) =>
+  // Never failing on its own: a pass that does not use it must not leave a failed fiber behind.
+  Effect.map(Effect.forkChild(Effect.result(list)), (fiber) =>
+    Effect.flatMap(Fiber.join(fiber), (r) =>
+      Result.isSuccess(r) ? Effect.succeed(r.success) : Effect.fail(r.failure),
+    ),
+  )
 
 /** The metric's action for a network or volume result (`ensure_network`, `remove_volume`, ...). */
 const resourceVerbs: Partial<Record<string, string>> = { recreated: "recreate", removed: "remove" }

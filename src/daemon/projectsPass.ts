@@ -68,7 +68,7 @@ export const projectsPass = Effect.fn("projectsPass")(function* (triggers: Reado
     yield* logEvent("Error", "pass: cannot read the source", { error: snapshot.failure.message })
     return yield* failing(undefined, snapshot.failure.message, true)
   }
-  const { revision, root } = snapshot.success
+  const { revision, root } = snapshot.success.snapshot
 
   // 2. Projects: discovered and loaded once per git revision (every pass with
   // --local-files, whose files change outside git).
@@ -224,7 +224,8 @@ export const projectsPass = Effect.fn("projectsPass")(function* (triggers: Reado
   )
   yield* metrics.setStalledFleets(statuses.map((p) => ({ fleet: p.fleet, stalled: p.phase === "Stalled" })))
   if (!failed) yield* metrics.setRevision(revision)
-  for (const changes of changeSets) yield* logChangeSet(changes, triggers, seconds, snapshot.success.signer)
+  for (const changes of changeSets)
+    yield* logChangeSet(changes, triggers, seconds, snapshot.success.snapshot.signer)
   // First creations the pass did not wait for: their health is settled beside the loop.
   for (const r of results)
     if (r.desired !== undefined && r.changes?.services.some((s) => s.progressing === true))

@@ -40,10 +40,19 @@ export interface ReconcileOptions {
    * them again. It must be of `desired.fleet`, listed while this fleetd held its lease.
    */
   readonly listed?: Effect.Effect<Listing, EngineError>
+  /**
+   * The fleet's networks and volumes, listed the same way (a pass someone asked for
+   * usually creates or replaces a container, which needs them listed first): used
+   * wherever the pass would list them.
+   */
+  readonly listedResources?: Effect.Effect<ResourceListing, EngineError>
 }
 
 /** What `observe` lists without the networks and volumes. */
 export type Listing = Pick<ObservedState, "containers" | "images">
+
+/** The fleet's networks and volumes, as `listResources` gives them. */
+export type ResourceListing = Required<Pick<ObservedState, "networks" | "volumes">>
 
 /**
  * Listing networks and volumes costs two engine calls a pass; the steady state does
@@ -90,7 +99,8 @@ export const observe = (fleet: string, withResources = true) =>
     return { containers, images, ...resources } satisfies ObservedState
   })
 
-const listResources = (fleet: string) =>
+/** The fleet's networks and volumes: two list calls, made concurrently. */
+export const listResources = (fleet: string): Effect.Effect<ResourceListing, EngineError, ContainerEngine> =>
   Effect.gen(function* () {
     const engine = yield* ContainerEngine
     const [networks, volumes] = yield* Effect.all(
@@ -104,20 +114,26 @@ const listResources = (fleet: string) =>
 const needsResources = (a: Action) =>
   a._tag === "CreateNetwork" || a._tag === "CreateVolume" || a._tag === "Create" || a._tag === "Replace"
 
-/** Observes (or takes what `listed` gives) and plans, refusing a plan that would empty the fleet without opt-in. */
+/**
+ * Observes (or takes what `listed` and `listedResources` give) and plans, refusing a
+ * plan that would empty the fleet without opt-in.
+ */
 export const observeAndPlan = Effect.fnUntraced(function* (
   desired: DesiredState,
   allowEmpty: boolean,
   options: PlanOptions = {},
   memo?: ResourceMemo,
   listed?: Effect.Effect<Listing, EngineError>,
+  listedResources?: Effect.Effect<ResourceListing, EngineError>,
 ) {
   const remembered = memo?.key === resourcesKey(desired) ? memo.listing : undefined
+  const resourcesNow = listedResources ?? listResources(desired.fleet)
   let observed: ObservedState
-  if (listed === undefined) observed = yield* observe(desired.fleet, remembered === undefined)
+  if (listed === undefined && listedResources === undefined)
+    observed = yield* observe(desired.fleet, remembered === undefined)
   else {
     const [listing, resources] = yield* Effect.all(
-      [listed, remembered === undefined ? listResources(desired.fleet) : Effect.succeed({})],
+      [listed ?? observe(desired.fleet, false), remembered === undefined ? resourcesNow : Effect.succeed({})],
       { concurrency: 2 },
     )
     observed = { ...listing, ...resources }
@@ -126,7 +142,7 @@ export const observeAndPlan = Effect.fnUntraced(function* (
   let planned = plan(desired, observed, options)
   if (remembered !== undefined && planned.actions.some(needsResources)) {
     // Containers are about to be made: check their networks and volumes really exist.
-    observed = { ...observed, ...(yield* listResources(desired.fleet)) }
+    observed = { ...observed, ...(yield* resourcesNow) }
     planned = plan(desired, observed, options)
   }
   const removals = planned.actions.filter((a) => a._tag === "Remove" && a.reason === "orphan").length
@@ -162,6 +178,7 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
     planOptions,
     memo === undefined ? undefined : yield* memo.get,
     options.listed,
+    options.listedResources,
   )
   // Until this pass has finished, the next one must look for itself.
   if (memo !== undefined) yield* memo.update(({ listing: _, ...rest }) => rest)

@@ -5,12 +5,19 @@
  * pinned ref (tag, full or short sha) is resolved after fetching and checked out
  * detached. Submodules are never initialised, hooks never run.
  */
-import { access, mkdir, readFile, rm } from "node:fs/promises"
+import { existsSync, readFileSync } from "node:fs"
+import { mkdir, rm } from "node:fs/promises"
 import { join } from "node:path"
 import { Clock, Effect, Layer, Semaphore } from "effect"
 import { checkGitInputs, type GitConfig } from "./checkGitInputs.ts"
 import { gitEnvironment } from "./gitEnvironment.ts"
-import { ManifestSource, SourceError, type SourceSnapshot } from "./ManifestSource.ts"
+import {
+  ManifestSource,
+  type ReadAhead,
+  SourceError,
+  type SourceSnapshot,
+  type SyncedWith,
+} from "./ManifestSource.ts"
 import { redactUrl } from "./redactUrl.ts"
 import { removeStaleLocks } from "./removeStaleLocks.ts"
 import { makeRunGit } from "./runGit.ts"
@@ -27,13 +34,8 @@ export interface GitSourceOptions {
 const fullSha = /^[0-9a-f]{40}$/i
 const shortSha = /^[0-9a-f]{4,40}$/i
 
-const exists = (path: string) =>
-  Effect.promise(() =>
-    access(path).then(
-      () => true,
-      () => false,
-    ),
-  )
+/** Synchronous: one stat, cheaper than a trip through the thread pool (removeStaleLocks.ts). */
+const exists = (path: string) => Effect.sync(() => existsSync(path))
 
 const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
   Effect.gen(function* () {
@@ -83,7 +85,7 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
             )
         if (url === config.repo) {
           remoteChecked = true
-          const removed = yield* Effect.promise(() => removeStaleLocks(join(dir, ".git")))
+          const removed = removeStaleLocks(join(dir, ".git"))
           if (removed.length > 0)
             yield* Effect.logWarning(
               `removed lock files left by an interrupted git in ${dir}: ${removed.join(", ")}`,
@@ -118,12 +120,13 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
      * missing) asks git.
      */
     const resolveTracking = (ref: string) =>
-      Effect.promise(() =>
-        readFile(join(dir, ".git", ref), "utf8").then(
-          (text) => text.trim(),
-          () => "",
-        ),
-      ).pipe(Effect.flatMap((sha) => (fullSha.test(sha) ? Effect.succeed(sha.toLowerCase()) : resolve(ref))))
+      Effect.sync(() => {
+        try {
+          return readFileSync(join(dir, ".git", ref), "utf8").trim()
+        } catch {
+          return ""
+        }
+      }).pipe(Effect.flatMap((sha) => (fullSha.test(sha) ? Effect.succeed(sha.toLowerCase()) : resolve(ref))))
 
     /** The head of the tracked branch. Depth 1: history is never needed, and a rewrite cannot wedge it. */
     const fetchBranch = Effect.fn("GitSource.fetchBranch")(function* (branch: string) {
@@ -231,57 +234,81 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
      * found it clean (so any later change alters the stamp): what a poll may return again.
      */
     let settled: { readonly snapshot: SourceSnapshot; readonly stamp: string } | undefined
-    const stamp = Effect.promise(() => worktreeStamp(dir))
+    const stamp = Effect.sync(() => worktreeStamp(dir))
 
-    const sync = Effect.fn("GitSource.sync")(function* () {
-      settled = undefined
-      const invalid = checkGitInputs(config)
-      if (invalid !== undefined) return yield* new SourceError({ reason: "Invalid", message: invalid })
-      yield* prepareCheckout()
-      const target =
-        config.ref === undefined ? yield* fetchBranch(config.branch) : yield* fetchPinned(config.ref)
-      // Before any checkout: a refused revision never reaches the worktree, which stays
-      // at the last verified one. The id is verified, and that id is checked out.
-      const signer =
-        config.verifyCommits === undefined
-          ? undefined
-          : yield* verifyRevision(
-              config.verifyCommits,
-              dir,
-              yield* verifyTarget(target),
-              environment,
-              config.timeout,
-              verified,
-            )
-      // Usually the checkout already is exactly the target: one status call proves it and
-      // spares a checkout and a clean. A
-      // target other than the one this process left is checked out straight away.
-      const maybeClean = cleanAt === undefined || cleanAt === target
-      cleanAt = undefined
-      let stamped = maybeClean ? yield* stamp : undefined
-      if (!(maybeClean && (yield* isCleanAt(target)))) {
-        // --force discards edits to tracked files; clean -ffdx removes everything else
-        // (nested repos too), run only when status says there is something to remove:
-        // one git process fewer on a new revision.
-        yield* git(dir, ["checkout", "--force", "--detach", target, "--"], `checking out ${target}`)
-        stamped = yield* stamp
-        if (!(yield* isCleanAt(target))) {
-          yield* git(dir, ["clean", "-ffdx"], `cleaning the checkout in ${dir}`)
-          stamped = yield* stamp
-          if (!(yield* isCleanAt(target)))
-            return yield* new SourceError({
-              reason: "Unavailable",
-              message: `the checkout in ${dir} is not at ${target} after checking it out; the next sync tries again`,
-            })
+    /**
+     * `isCleanAt`, with the caller's read of the same files (if it has one) run beside it
+     * instead of after: the files are already in place, and nothing writes them while git
+     * checks them. The read counts only when the check passes.
+     */
+    const provenWith = <A, R>(sha: string, snapshot: SourceSnapshot, read: ReadAhead<A, R> | undefined) => {
+      const reading = read?.(snapshot)
+      if (reading === undefined)
+        return Effect.map(isCleanAt(sha), (clean) => ({ clean, read: undefined as { value: A } | undefined }))
+      return Effect.map(Effect.all([isCleanAt(sha), reading], { concurrency: 2 }), ([clean, value]) => ({
+        clean,
+        read: clean ? { value } : undefined,
+      }))
+    }
+
+    const sync = <A, R>(read?: ReadAhead<A, R>): Effect.Effect<SyncedWith<A>, SourceError, R> =>
+      Effect.gen(function* () {
+        settled = undefined
+        const invalid = checkGitInputs(config)
+        if (invalid !== undefined) return yield* new SourceError({ reason: "Invalid", message: invalid })
+        yield* prepareCheckout()
+        const target =
+          config.ref === undefined ? yield* fetchBranch(config.branch) : yield* fetchPinned(config.ref)
+        // Before any checkout: a refused revision never reaches the worktree, which stays
+        // at the last verified one. The id is verified, and that id is checked out.
+        const signer =
+          config.verifyCommits === undefined
+            ? undefined
+            : yield* verifyRevision(
+                config.verifyCommits,
+                dir,
+                yield* verifyTarget(target),
+                environment,
+                config.timeout,
+                verified,
+              )
+        const snapshot: SourceSnapshot = {
+          revision: target,
+          root: dir,
+          ...(signer === undefined ? {} : { signer }),
         }
-      }
-      cleanAt = target
-      const revision = target
-      yield* Effect.annotateCurrentSpan("revision", revision)
-      const snapshot: SourceSnapshot = { revision, root: dir, ...(signer === undefined ? {} : { signer }) }
-      if (stamped !== undefined) settled = { snapshot, stamp: stamped }
-      return snapshot
-    })
+        // Usually the checkout already is exactly the target: one status call proves it and
+        // spares a checkout and a clean. A
+        // target other than the one this process left is checked out straight away.
+        const maybeClean = cleanAt === undefined || cleanAt === target
+        cleanAt = undefined
+        let stamped = maybeClean ? yield* stamp : undefined
+        let ahead: { readonly value: A } | undefined
+        if (!(maybeClean && (yield* isCleanAt(target)))) {
+          // --force discards edits to tracked files; clean -ffdx removes everything else
+          // (nested repos too), run only when status says there is something to remove:
+          // one git process fewer on a new revision. The caller's read of the new files
+          // runs beside the status that proves them (provenWith).
+          yield* git(dir, ["checkout", "--force", "--detach", target, "--"], `checking out ${target}`)
+          stamped = yield* stamp
+          let proven = yield* provenWith(target, snapshot, read)
+          if (!proven.clean) {
+            yield* git(dir, ["clean", "-ffdx"], `cleaning the checkout in ${dir}`)
+            stamped = yield* stamp
+            proven = yield* provenWith(target, snapshot, read)
+            if (!proven.clean)
+              return yield* new SourceError({
+                reason: "Unavailable",
+                message: `the checkout in ${dir} is not at ${target} after checking it out; the next sync tries again`,
+              })
+          }
+          ahead = proven.read
+        }
+        cleanAt = target
+        yield* Effect.annotateCurrentSpan("revision", target)
+        if (stamped !== undefined) settled = { snapshot, stamp: stamped }
+        return { snapshot, ...(ahead === undefined ? {} : { read: ahead }) } satisfies SyncedWith<A>
+      }).pipe(Effect.withSpan("GitSource.sync"))
 
     /**
      * The tracked branch's head on the remote, without fetching (`ls-remote`: no pack is
@@ -310,20 +337,27 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
      * (a new head, a touched checkout, a pinned ref, --verify-commits, whose keys file may
      * have changed) is a full sync. A remote that cannot be asked fails as a fetch would.
      */
-    const poll = Effect.fn("GitSource.poll")(function* () {
-      const last = settled
-      if (last === undefined || config.ref !== undefined || config.verifyCommits !== undefined)
-        return yield* sync()
-      if (checkGitInputs(config) !== undefined) return yield* sync()
-      const head = yield* timedFetch(remoteHead(config.branch))
-      if (head === last.snapshot.revision && (yield* stamp) === last.stamp) return last.snapshot
-      return yield* sync()
-    })
+    const poll = <A, R>(read?: ReadAhead<A, R>): Effect.Effect<SyncedWith<A>, SourceError, R> =>
+      Effect.gen(function* () {
+        const last = settled
+        if (last === undefined || config.ref !== undefined || config.verifyCommits !== undefined)
+          return yield* sync(read)
+        if (checkGitInputs(config) !== undefined) return yield* sync(read)
+        const head = yield* timedFetch(remoteHead(config.branch))
+        if (head === last.snapshot.revision && (yield* stamp) === last.stamp)
+          return { snapshot: last.snapshot } satisfies SyncedWith<A>
+        return yield* sync(read)
+      }).pipe(Effect.withSpan("GitSource.poll"))
 
+    const snapshotOnly = Effect.map(({ snapshot }: SyncedWith<unknown>) => snapshot)
     return ManifestSource.of({
       describe: { kind: "git", location, ref: config.ref ?? config.branch },
-      sync: lock.withPermits(1)(sync()),
-      poll: lock.withPermits(1)(poll()),
+      sync: lock.withPermits(1)(snapshotOnly(sync())),
+      poll: lock.withPermits(1)(snapshotOnly(poll())),
+      reading: (read) => ({
+        sync: lock.withPermits(1)(sync(read)),
+        poll: lock.withPermits(1)(poll(read)),
+      }),
     })
   })
 

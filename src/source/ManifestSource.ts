@@ -42,6 +42,26 @@ export interface SourceSnapshot {
   readonly signer?: Signer
 }
 
+/**
+ * What a pass reads from a snapshot's files (its manifest), given to a sync so that the
+ * read can start as soon as the files are in place, beside the check that still follows
+ * (GitSource: the `git status` that proves a fresh checkout clean) instead of after it.
+ * Undefined for a snapshot the caller needs nothing read from (it has the revision's
+ * manifest already). It must not fail: a failed read is a result like any other.
+ */
+export type ReadAhead<A, R> = (snapshot: SourceSnapshot) => Effect.Effect<A, never, R> | undefined
+
+/** A sync's snapshot, and the read-ahead's result when it counts. */
+export interface SyncedWith<A> {
+  readonly snapshot: SourceSnapshot
+  /**
+   * Set only when the read started after the sync's last change to the files and the
+   * check beside it then found them exactly at `snapshot.revision`; else the caller
+   * reads them itself.
+   */
+  readonly read?: { readonly value: A }
+}
+
 /** Where fleet.yaml comes from: a git checkout or a local directory. */
 export class ManifestSource extends Context.Service<
   ManifestSource,
@@ -56,5 +76,16 @@ export class ManifestSource extends Context.Service<
      * Absent: the poll syncs.
      */
     readonly poll?: Effect.Effect<SourceSnapshot, SourceError>
+    /**
+     * `sync` and `poll` with `read` run beside the last check of a checkout (GitSource),
+     * so a new revision's manifest is read while git proves its checkout clean. Absent:
+     * the caller syncs, then reads.
+     */
+    readonly reading?: <A, R>(
+      read: ReadAhead<A, R>,
+    ) => {
+      readonly sync: Effect.Effect<SyncedWith<A>, SourceError, R>
+      readonly poll: Effect.Effect<SyncedWith<A>, SourceError, R>
+    }
   }
 >()("fleetd/source/ManifestSource") {}

@@ -8,9 +8,14 @@
  * noticing any change to the checkout, which then gets the full check. Like git's own
  * stat check, it cannot see an edit that keeps a file's size and lands within the same
  * filesystem timestamp tick as the stamp (git re-reads such "racy" files; this does not).
+ *
+ * Synchronous on purpose: a stat is microseconds, and the walk is bounded
+ * (maxStampedEntries). Awaiting the thread pool for every entry, as it did, made a
+ * sequence of waits that on a busy host added milliseconds between a new revision's
+ * checkout and its `git status` (bench/webhookToRunning.ts).
  */
 import { createHash } from "node:crypto"
-import { lstat, readdir } from "node:fs/promises"
+import { lstatSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 
 /** Beyond this many entries the walk could cost more than the git process it saves: no stamp. */
@@ -20,26 +25,26 @@ export const maxStampedEntries = 5000
  * The stamp of the worktree in `dir`, or undefined when it cannot be taken (too many
  * entries, or anything unreadable): the caller then asks git, as it always did.
  */
-export const worktreeStamp = async (dir: string): Promise<string | undefined> => {
+export const worktreeStamp = (dir: string): string | undefined => {
   const hash = createHash("sha256")
   let entries = 0
-  const walk = async (relative: string): Promise<boolean> => {
-    const names = (await readdir(join(dir, relative))).sort()
+  const walk = (relative: string): boolean => {
+    const names = readdirSync(join(dir, relative)).sort()
     for (const name of names) {
       if (relative === "" && name === ".git") continue
       if (++entries > maxStampedEntries) return false
       const path = relative === "" ? name : `${relative}/${name}`
-      const stat = await lstat(join(dir, path))
+      const stat = lstatSync(join(dir, path))
       const kind = stat.isDirectory() ? "d" : stat.isFile() ? "f" : stat.isSymbolicLink() ? "l" : "o"
       hash.update(
         `${kind}\0${path}\0${stat.size}\0${stat.mtimeMs}\0${stat.ctimeMs}\0${stat.ino}\0${stat.mode}\n`,
       )
-      if (kind === "d" && !(await walk(path))) return false
+      if (kind === "d" && !walk(path)) return false
     }
     return true
   }
   try {
-    return (await walk("")) ? hash.digest("hex") : undefined
+    return walk("") ? hash.digest("hex") : undefined
   } catch {
     return undefined
   }

@@ -195,6 +195,64 @@ describe("GitSource over file://", () => {
     }),
   )
 
+  it.live("reads a new revision's files beside the status that proves its checkout, and only then", () =>
+    Effect.gen(function* () {
+      const remote = yield* makeGitRemote()
+      const dir = yield* checkoutDir
+      const source = yield* gitSource(gitConfig(remote.url), dir)
+      const reads: Array<string> = []
+      // What the daemon reads ahead: the manifest of the snapshot it is given.
+      const reading = source.reading?.((snapshot) =>
+        Effect.sync(() => {
+          reads.push(snapshot.revision)
+          return read(snapshot.root, "fleet.yaml")
+        }),
+      )
+      if (reading === undefined) throw new Error("GitSource reads ahead")
+      // The first sync of a process checks out the remote's head: read beside the status.
+      const first = yield* reading.sync
+      expect(first.read).toEqual({ value: "services: {}\n" })
+      expect(reads).toEqual([first.snapshot.revision])
+      // Nothing moved: the checkout is proven as it is, and nothing is read.
+      expect(yield* reading.sync).toEqual({ snapshot: first.snapshot })
+      expect(yield* reading.poll).toEqual({ snapshot: first.snapshot })
+      expect(reads).toHaveLength(1)
+      const next = remote.commit({ "fleet.yaml": "services: {}\n# v2\n" })
+      remote.push()
+      const second = yield* reading.poll
+      expect(second.snapshot.revision).toBe(next)
+      expect(second.read).toEqual({ value: "services: {}\n# v2\n" })
+      expect(reads).toEqual([first.snapshot.revision, next])
+    }),
+  )
+
+  it.live("a read-ahead of a checkout that needed cleaning counts only from after the clean", () =>
+    Effect.gen(function* () {
+      const remote = yield* makeGitRemote()
+      const dir = yield* checkoutDir
+      const source = yield* gitSource(gitConfig(remote.url), dir)
+      yield* source.sync
+      writeFileSync(join(dir, "stray.txt"), "left behind\n")
+      const next = remote.commit({ "fleet.yaml": "services: {}\n# v2\n" })
+      remote.push()
+      const seen: Array<boolean> = []
+      const reading = source.reading?.((snapshot) =>
+        Effect.sync(() => {
+          const stray = existsSync(join(snapshot.root, "stray.txt"))
+          seen.push(stray)
+          return stray ? "read beside debris" : read(snapshot.root, "fleet.yaml")
+        }),
+      )
+      if (reading === undefined) throw new Error("GitSource reads ahead")
+      const synced = yield* reading.sync
+      expect(synced.snapshot.revision).toBe(next)
+      // Read beside the status that found the stray file (discarded), then again after the clean.
+      expect(seen).toEqual([true, false])
+      expect(synced.read).toEqual({ value: "services: {}\n# v2\n" })
+      expect(existsSync(join(dir, "stray.txt"))).toBe(false)
+    }),
+  )
+
   it.live("recovers from lock files left behind by a git that was killed", () =>
     Effect.gen(function* () {
       const remote = yield* makeGitRemote()

@@ -5,13 +5,14 @@ import { plan } from "../../src/planner/plan.ts"
 import type { ChangeSet } from "../../src/reconciler/ChangeSet.ts"
 import { remembered } from "../../src/reconciler/Remembered.ts"
 import {
+  listResources,
   observe,
   type ReconcileOptions,
   type ResourceMemo,
   reconcile,
 } from "../../src/reconciler/reconcile.ts"
 import { emptyWorld, type FakeWorld, fakeEngineLayer, mutatingCalls } from "../support/FakeEngine.ts"
-import { desired, imageIds, service } from "../support/fixtures.ts"
+import { desired, imageIds, net, service } from "../support/fixtures.ts"
 
 const options = { revision: "rev1", allowEmpty: false, concurrency: 4 }
 
@@ -52,21 +53,67 @@ describe("reconcile", () => {
     }),
   )
 
-  it.effect("uses a listing it is given (the daemon's, made while it fetched) instead of listing again", () =>
+  it.effect(
+    "uses the listings it is given (the daemon's, made while it fetched) instead of listing again",
+    () =>
+      Effect.gen(function* () {
+        const world = worldWithImages()
+        const daemon = { ...options, resources: yield* remembered<ResourceMemo>({}) }
+        yield* pass(world, desired([service("web")]), daemon)
+        const given = Effect.all([observe("t", false), listResources("t")]).pipe(
+          Effect.provide(fakeEngineLayer(world)),
+        )
+        const [listing] = yield* given
+        world.calls.length = 0
+        const next = yield* pass(world, desired([service("web", { env: ["A=2"] })]), {
+          ...daemon,
+          listed: Effect.succeed(listing),
+        })
+        assert.deepStrictEqual(outcomes(next), { web: "replaced: spec changed" })
+        // Containers and images came from the listing; a replacement still checks networks and volumes.
+        assert.isFalse(world.calls.includes("listContainers"))
+        assert.isFalse(world.calls.includes("listImages"))
+        assert.isTrue(world.calls.includes("listNetworks"))
+        // Given those too (a pass a push started lists them while it fetches), it lists nothing.
+        const [again, resources] = yield* given
+        world.calls.length = 0
+        const third = yield* pass(world, desired([service("web", { env: ["A=3"] })]), {
+          ...daemon,
+          listed: Effect.succeed(again),
+          listedResources: Effect.succeed(resources),
+        })
+        assert.deepStrictEqual(outcomes(third), { web: "replaced: spec changed" })
+        assert.deepStrictEqual(
+          world.calls.filter((c) => c.startsWith("list")),
+          [],
+        )
+      }),
+  )
+
+  it.effect("a listing of networks and volumes it is given still shows one that is gone", () =>
     Effect.gen(function* () {
       const world = worldWithImages()
-      const state = desired([service("web")])
+      const withFront = (env: ReadonlyArray<string>): DesiredState => ({
+        ...desired([service("web", { env, networks: [{ name: "t_front", aliases: ["web"] }] })]),
+        networks: [net("front")],
+      })
       const daemon = { ...options, resources: yield* remembered<ResourceMemo>({}) }
-      yield* pass(world, state, daemon)
+      yield* pass(world, withFront(["A=1"]), daemon)
+      // Removed by someone between passes: the listing made beside the sync shows it gone.
+      world.networks.clear()
       const listing = yield* observe("t", false).pipe(Effect.provide(fakeEngineLayer(world)))
+      const resources = yield* listResources("t").pipe(Effect.provide(fakeEngineLayer(world)))
       world.calls.length = 0
-      const changed = desired([service("web", { env: ["A=2"] })])
-      const next = yield* pass(world, changed, { ...daemon, listed: Effect.succeed(listing) })
+      const next = yield* pass(world, withFront(["A=2"]), {
+        ...daemon,
+        listed: Effect.succeed(listing),
+        listedResources: Effect.succeed(resources),
+      })
       assert.deepStrictEqual(outcomes(next), { web: "replaced: spec changed" })
-      // Containers and images came from the listing; a replacement still checks networks and volumes.
-      assert.isFalse(world.calls.includes("listContainers"))
-      assert.isFalse(world.calls.includes("listImages"))
-      assert.isTrue(world.calls.includes("listNetworks"))
+      assert.deepStrictEqual(mutatingCalls(world).slice(0, 2), [
+        "ensureNetwork t_front",
+        "createContainer t-web--next",
+      ])
     }),
   )
 

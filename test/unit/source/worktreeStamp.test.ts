@@ -22,16 +22,16 @@ const worktree = () => {
 }
 
 describe("worktreeStamp", () => {
-  it("is the same while nothing in the worktree changes, whatever happens in .git", async () => {
+  it("is the same while nothing in the worktree changes, whatever happens in .git", () => {
     const dir = worktree()
-    const first = await worktreeStamp(dir)
+    const first = worktreeStamp(dir)
     expect(first).toMatch(/^[0-9a-f]{64}$/)
     writeFileSync(join(dir, ".git", "index"), "rewritten by git status")
     writeFileSync(join(dir, ".git", "FETCH_HEAD"), "x")
-    expect(await worktreeStamp(dir)).toBe(first)
+    expect(worktreeStamp(dir)).toBe(first)
   })
 
-  it("changes with any edit, addition, removal, rename, mode or time change, at any depth", async () => {
+  it("changes with any edit, addition, removal, rename, mode or time change, at any depth", () => {
     const changes: ReadonlyArray<(dir: string) => void> = [
       (d) => writeFileSync(join(d, "fleet.yaml"), "services: {}\n# edited\n"),
       (d) => writeFileSync(join(d, "conf", "deep", "app.env"), "A=22\n"),
@@ -46,16 +46,16 @@ describe("worktreeStamp", () => {
     ]
     for (const change of changes) {
       const dir = worktree()
-      const before = await worktreeStamp(dir)
+      const before = worktreeStamp(dir)
       change(dir)
-      expect(await worktreeStamp(dir), String(change)).not.toBe(before)
+      expect(worktreeStamp(dir), String(change)).not.toBe(before)
     }
   })
 
-  it("gives no stamp for a worktree too large to walk cheaply, or one it cannot read", async () => {
+  it("gives no stamp for a worktree too large to walk cheaply, or one it cannot read", () => {
     const dir = worktree()
     for (let i = 0; i < maxStampedEntries; i++) writeFileSync(join(dir, `f${i}`), "")
-    expect(await worktreeStamp(dir)).toBeUndefined()
-    expect(await worktreeStamp(join(dir, "missing"))).toBeUndefined()
+    expect(worktreeStamp(dir)).toBeUndefined()
+    expect(worktreeStamp(join(dir, "missing"))).toBeUndefined()
   })
 })
