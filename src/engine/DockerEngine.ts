@@ -96,10 +96,19 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
       const ticket = listings.begin()
       return Effect.tap(list, (value) => Effect.sync(() => listings.store(key, ticket, value)))
     })
-  const expectEcho = Effect.sync(listings.expectEcho)
-  /** fleetd's own change to containers: before (a listing under way is not kept) and after. */
-  const changing = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-    Effect.andThen(Effect.sync(listings.changed), Effect.ensuring(effect, Effect.sync(listings.changed)))
+  /**
+   * fleetd's own change, which the stream must echo. One to containers (`listed`) drops
+   * the kept listings before (a listing under way is not kept) and after.
+   */
+  const echoed = <A, E, R>(effect: Effect.Effect<A, E, R>, listed: boolean) =>
+    Effect.suspend(() => {
+      const mark = listings.starting(listed)
+      return Effect.ensuring(
+        effect,
+        Effect.sync(() => listings.done(mark, listed)),
+      )
+    })
+  const changing = <A, E, R>(effect: Effect.Effect<A, E, R>) => echoed(effect, true)
 
   const call = <A>(context: CallContext, run: (signal: AbortSignal) => Promise<A>, timeout = callTimeout) =>
     engineCall(context, timeout, run).pipe(
@@ -482,8 +491,8 @@ export const makeDockerEngine = (options: DockerEngineOptions = {}): ContainerEn
     disconnectNetwork: (network, id) => changing(engine.disconnectNetwork(network, id)),
     runOnce: (name, spec, labels, timeoutMs) => changing(engine.runOnce(name, spec, labels, timeoutMs)),
     // The lease's records change every few seconds: their events show the stream is live.
-    claimVolume: (name, labels) => Effect.ensuring(engine.claimVolume(name, labels), expectEcho),
-    removeVolume: (name) => Effect.ensuring(engine.removeVolume(name), expectEcho),
+    claimVolume: (name, labels) => echoed(engine.claimVolume(name, labels), false),
+    removeVolume: (name) => echoed(engine.removeVolume(name), false),
   })
 }
 

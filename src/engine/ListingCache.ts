@@ -95,6 +95,8 @@ export const makeListingCache = (options: ListingCacheOptions) => {
   let bumpedAt = Number.NEGATIVE_INFINITY
   /** Set by a change of fleetd's own: the stream must show an event by then, or it is stalled. */
   let echoBy: number | undefined
+  /** Events read so far: a change of fleetd's own is echoed by any event read after it began. */
+  let events = 0
   const kept = new Map<string, { readonly ticket: ListingTicket; readonly value: unknown }>()
   const bump = () => {
     generation++
@@ -115,18 +117,32 @@ export const makeListingCache = (options: ListingCacheOptions) => {
     },
     /** One event from the stream. */
     event: (event: EngineEvent) => {
+      events++
       const lag = event.timeNano === undefined ? 0 : options.now() - event.timeNano / 1e6
       if (lag > options.maxLagMs || changesListings(event)) bump()
       echoBy = undefined
     },
-    /** fleetd itself changed containers (created, started, stopped, removed, renamed, reconnected). */
+    /** fleetd itself changed containers (a Podman healthcheck it ran): the stream must show an event within maxLagMs. */
     changed: () => {
       bump()
       echoBy ??= options.now() + options.maxLagMs
     },
-    /** fleetd changed something else (its lease's volumes): the stream must show it within maxLagMs. */
-    expectEcho: () => {
-      echoBy ??= options.now() + options.maxLagMs
+    /**
+     * fleetd is about to change something: containers (`listed`: created, started, stopped,
+     * removed, renamed, reconnected), or its lease's volumes. Returns the mark `done` takes.
+     */
+    starting: (listed: boolean): number => {
+      if (listed) bump()
+      return events
+    },
+    /**
+     * fleetd's change begun at `mark` ended. The stream must have shown an event since it
+     * began (Docker's often arrives before the engine's answer does), or show one within
+     * maxLagMs.
+     */
+    done: (mark: number, listed: boolean) => {
+      if (listed) bump()
+      if (events === mark) echoBy ??= options.now() + options.maxLagMs
     },
     /** Whether the stream is up. */
     get following() {

@@ -37,8 +37,12 @@ for (const engine of testEngines()) {
       await cleanupFleet(engine, fleet)
     })
 
-    /** A daemon on `services` services through the proxy, polling every second, converged. */
-    const start = async (services: ReadonlyArray<string>) => {
+    /**
+     * A daemon on `services` services through the proxy, polling every second, converged.
+     * The lease renews every third of `leaseExpiry`; the default (10 s) leaves seconds
+     * without any event, so a stream taken as stalled while quiet would show.
+     */
+    const start = async (services: ReadonlyArray<string>, leaseExpiry = "10s") => {
       fleet = uniqueFleet("evt")
       // A tag of the test's own, so moving it touches no other test.
       await docker.getImage("fleetd-test/app:v1").tag({ repo: `localhost/${fleet}/app`, tag: "current" })
@@ -52,8 +56,7 @@ for (const engine of testEngines()) {
       )
       writeFileSync(join(dir, "fleet.yaml"), `name: ${fleet}\nservices:\n${body.join("")}`)
       proxy = await startEventsProxy(engine.host)
-      // A short lease expiry renews every second: the lease's events show the stream is live.
-      daemon = startDaemon(["--dir", dir, "--interval", "1s", "--lease-expiry", "3s"], {
+      daemon = startDaemon(["--dir", dir, "--interval", "1s", "--lease-expiry", leaseExpiry], {
         dockerHost: proxy.host,
         port: await freePort(),
       })
@@ -127,8 +130,15 @@ for (const engine of testEngines()) {
       await running("web", "fleetd-test/app:v2")
       await running("worker", "fleetd-test/app:v2")
 
+      // The stream outlived fleetd's own changes (none taken as a stall): quiet passes keep again.
+      await new Promise((r) => setTimeout(r, 3000))
+      expect(
+        await listsOver(d, p, 3),
+        "container lists over 3 no-op passes after the repairs",
+      ).toBeLessThanOrEqual(1)
+      expect(p.eventStreams(), "event streams opened").toBe(1)
+
       // Cut: the stream ends and new ones are refused. Every pass lists again.
-      await new Promise((r) => setTimeout(r, 1500))
       p.setEvents("cut")
       const afterCut = await running("web", "fleetd-test/app:v2")
       await docker.getContainer(afterCut).stop({ t: 1 })
@@ -139,7 +149,8 @@ for (const engine of testEngines()) {
     }, 150_000)
 
     it("lists again when the stream stalls: open, but silent", async () => {
-      const { daemon: d, proxy: p } = await start(["web"])
+      // A short lease expiry renews every second: its next renewal finds the stall soon.
+      const { daemon: d, proxy: p } = await start(["web"], "3s")
       await new Promise((r) => setTimeout(r, 3000))
       expect(await listsOver(d, p, 3), "container lists over 3 no-op passes").toBeLessThanOrEqual(1)
       p.setEvents("stall")

@@ -159,7 +159,9 @@ describe("ListingCache", () => {
   it("takes a stream that shows nothing after fleetd's own change as stalled", () => {
     const t = settled()
     t.kept()
-    t.cache.expectEcho()
+    // The lease renews its volume: no listing changes, but the stream must show it.
+    t.cache.done(t.cache.starting(false), false)
+    expect(t.cache.lookup("fleet a")).toEqual(["listed"])
     t.advance(settings.maxLagMs)
     expect(t.cache.lookup("fleet a")).toEqual(["listed"])
     expect(t.cache.healthy).toBe(true)
@@ -168,11 +170,38 @@ describe("ListingCache", () => {
     expect(t.cache.healthy).toBe(false)
     // Any event in time clears the expectation.
     const u = settled()
-    u.cache.expectEcho()
+    u.cache.done(u.cache.starting(false), false)
     u.event({ Type: "volume", Action: "create" })
     u.kept()
     u.advance(settings.maxLagMs + 1)
     expect(u.cache.lookup("fleet a")).toEqual(["listed"])
+    expect(u.cache.healthy).toBe(true)
+  })
+
+  it("takes an event that arrives before fleetd's call returns as its echo: Docker sends it that soon", () => {
+    const t = settled()
+    const mark = t.cache.starting(false)
+    t.event({ Type: "volume", Action: "create" })
+    t.cache.done(mark, false)
+    t.kept()
+    t.advance(settings.maxLagMs + 1)
+    expect(t.cache.healthy).toBe(true)
+    expect(t.cache.lookup("fleet a")).toEqual(["listed"])
+    // A change to containers drops the kept listing when it starts and when it ends.
+    const change = t.cache.starting(true)
+    expect(t.cache.lookup("fleet a")).toBeUndefined()
+    t.event(ofFleet("create"))
+    t.advance(settings.settleMs)
+    t.kept()
+    expect(t.cache.lookup("fleet a")).toEqual(["listed"])
+    t.cache.done(change, true)
+    expect(t.cache.lookup("fleet a")).toBeUndefined()
+    t.advance(settings.maxLagMs + 1)
+    expect(t.cache.healthy).toBe(true)
+    // One that shows nothing at all is a stalled stream.
+    t.cache.done(t.cache.starting(true), true)
+    t.advance(settings.maxLagMs + 1)
+    expect(t.cache.healthy).toBe(false)
   })
 
   it("is used only on Docker 20.10 or Podman 4.3, or later, over a local socket", () => {
