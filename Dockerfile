@@ -31,7 +31,9 @@ COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund --loglevel=error
 COPY tsconfig.json rolldown.config.ts ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# The bundle only: the image runs dist/fleetd.js itself (ENTRYPOINT), never bin/fleetd.js,
+# so the start-up snapshot `npm run build` adds for the one-shot commands is of no use here.
+RUN npx rolldown -c rolldown.config.ts && rm -rf dist/snapshot && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${BASE}
 # git and ssh for the repository, gnupg for --verify-commits with OpenPGP keys (SSH

@@ -1,3 +1,4 @@
+import { isBuiltin } from "node:module"
 import { defineConfig } from "rolldown"
 
 /**
@@ -78,25 +79,59 @@ const quietModem = {
   },
 }
 
-export default defineConfig({
-  input: "src/main.ts",
-  plugins: [unusedTransports, lazyRequires, quietModem],
-  platform: "node",
-  external: (id, importer) =>
-    !(lazyRequired.has(id) && importer !== undefined && lazyImporter.test(importer)) &&
-    !id.startsWith(".") &&
-    !id.startsWith("/") &&
-    !id.startsWith("node:") &&
-    !id.startsWith(standIn) &&
-    !id.startsWith(lazyStandIn) &&
-    !bundled.test(id) &&
-    !unusedTransport.test(id),
-  output: {
-    dir: "dist",
-    format: "esm",
-    entryFileNames: "fleetd.js",
-    chunkFileNames: "chunks/[name]-[hash].js",
-    // Chunks of an older build would otherwise pile up next to the new ones.
-    cleanDir: true,
+const external = (id: string, importer: string | undefined) =>
+  !(lazyRequired.has(id) && importer !== undefined && lazyImporter.test(importer)) &&
+  !id.startsWith(".") &&
+  !id.startsWith("/") &&
+  !id.startsWith("node:") &&
+  !id.startsWith(standIn) &&
+  !id.startsWith(lazyStandIn) &&
+  !id.startsWith(snapshotStandIn) &&
+  !bundled.test(id) &&
+  !unusedTransport.test(id)
+
+/**
+ * The start-up snapshot's entry (src/cli/snapshotMain.ts; scripts/buildSnapshot.ts
+ * turns it into the blob) is one CommonJS file, which is all `node --build-snapshot`
+ * takes, and a process started from a snapshot cannot `import()`: there, the packages
+ * fleetd leaves in node_modules and imports on first use (age-encryption, for SOPS
+ * files) are required from node_modules beside the bundle instead.
+ */
+const snapshotStandIn = "\0fleetd-snapshot-require:"
+const fromNodeModules = (id: string, importer: string | undefined) =>
+  importer !== undefined && external(id, importer) && !isBuiltin(id)
+const snapshotRequires = {
+  name: "fleetd-snapshot-requires",
+  resolveId: (id: string, importer: string | undefined) =>
+    fromNodeModules(id, importer) ? `${snapshotStandIn}${id}` : null,
+  load: (id: string) =>
+    id.startsWith(snapshotStandIn)
+      ? `module.exports = process.getBuiltinModule("node:module").createRequire(__filename)(${JSON.stringify(id.slice(snapshotStandIn.length))})`
+      : null,
+}
+
+export default defineConfig([
+  {
+    input: "src/main.ts",
+    plugins: [unusedTransports, lazyRequires, quietModem],
+    platform: "node",
+    external,
+    output: {
+      dir: "dist",
+      format: "esm",
+      entryFileNames: "fleetd.js",
+      chunkFileNames: "chunks/[name]-[hash].js",
+      // Chunks of an older build would otherwise pile up next to the new ones (and a
+      // snapshot of an older build is removed with them).
+      cleanDir: true,
+    },
   },
-})
+  {
+    input: "src/cli/snapshotMain.ts",
+    plugins: [snapshotRequires, unusedTransports, lazyRequires, quietModem],
+    platform: "node",
+    external: (id, importer) => external(id, importer) && !fromNodeModules(id, importer),
+    // Minified: the snapshot keeps the source text in its heap, and every start reads it.
+    output: { file: "dist/snapshot/snapshot.cjs", format: "cjs", codeSplitting: false, minify: true },
+  },
+])

