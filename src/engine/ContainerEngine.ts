@@ -25,6 +25,8 @@ export interface ContainerState {
   readonly restartCount: number
   /** healthy | unhealthy | starting, or undefined when the container has no healthcheck. */
   readonly health?: string
+  /** Its `fleetd.fleet` label: the fleet that manages it, or undefined for a container fleetd did not make. */
+  readonly fleet?: string
 }
 
 /** What a hook step's process did: its exit code, or that it ran out of time, and its output's tail. */

@@ -128,6 +128,7 @@ export interface InspectedContainer {
   readonly RestartCount?: number | undefined
   readonly Config?:
     | {
+        readonly Labels?: Readonly<Record<string, string>> | null | undefined
         readonly Healthcheck?:
           | {
               readonly Test?: ReadonlyArray<string> | null | undefined
@@ -142,6 +143,7 @@ export interface InspectedContainer {
 
 export const toContainerState = (c: InspectedContainer): ContainerState => {
   const health = c.State.Health?.Status
+  const fleet = c.Config?.Labels?.[Labels.fleet]
   return {
     id: c.Id,
     name: c.Name.replace(/^\//, ""),
@@ -151,5 +153,6 @@ export const toContainerState = (c: InspectedContainer): ContainerState => {
     restartCount: c.RestartCount ?? 0,
     // Podman reports "" for containers without a healthcheck.
     ...(health === undefined || health === "" ? {} : { health }),
+    ...(fleet === undefined ? {} : { fleet }),
   }
 }

@@ -11,6 +11,7 @@ import { copyGrantsIn } from "../engine/copyGrantsIn.ts"
 import type { EngineError } from "../engine/EngineError.ts"
 import { ActionError } from "./ActionError.ts"
 import { awaitReady } from "./healthGate.ts"
+import { nameTakenError } from "./nameTakenError.ts"
 import { retryEngine } from "./retryEngine.ts"
 import { type HookContext, type HookFailed, runHooks } from "./runHooks.ts"
 
@@ -212,16 +213,7 @@ const takeName = (r: Rollout) =>
               retryEngine(engine.stopContainer(r.id, graceOf(service))).pipe(
                 Effect.andThen(retryEngine(engine.removeContainer(r.id))),
               ),
-            ).pipe(
-              Effect.andThen(
-                Effect.fail(
-                  new ActionError({
-                    service: service.name,
-                    message: `the container name ${service.containerName} is taken by a container fleetd does not manage; rename or remove that container, or rename the service`,
-                  }),
-                ),
-              ),
-            )
+            ).pipe(Effect.andThen(nameTakenError(service)), Effect.flatMap(Effect.fail))
           : Effect.fail(describe(service.name, `renaming ${r.name} to ${service.containerName}`)(e)),
       ),
     )

@@ -172,12 +172,16 @@ for (const engine of testEngines()) {
             }),
           )
         const before = await snapshot()
-        write({ a: {}, b: {} })
+        // c asks for the name of the other fleet's container: names are per engine, not per fleet.
+        write({ a: {}, b: {}, c: { extra: `    container_name: ${other}-a\n    command: ${idle}` } })
         const result = await fleetd("apply")
         expect(result.code).toBe(1)
         expect(result.stdout).toContain("+ a: created")
         expect(result.stdout).toContain(
           `✗ b: failed: the container name ${fleet}-b is taken by a container fleetd does not manage`,
+        )
+        expect(result.stdout).toContain(
+          `✗ c: failed: the container name ${other}-a is taken by a container of fleet ${other}, which another fleetd source, project or process manages`,
         )
         write({})
         await fleetd("apply", "--allow-empty")

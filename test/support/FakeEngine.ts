@@ -353,8 +353,10 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
         const c = find(id)
         if (c === undefined) return fail("inspectContainer", "NotFound", `no such container ${id}`)
         const behaviour = c.spec === undefined ? undefined : world.behaviours.get(c.spec.image)
-        c.inspects = (c.inspects ?? 0) + 1
-        const n = c.inspects
+        // Counts inspects of containers fleetd made (they drive behaviours); a stranger's
+        // record stays as the test wrote it, so tests can assert it was left alone.
+        if (c.spec !== undefined) c.inspects = (c.inspects ?? 0) + 1
+        const n = c.inspects ?? 1
         if (c.state === "running" && behaviour?.exitAt !== undefined && n >= behaviour.exitAt) {
           c.state = "exited"
           c.exitCode = behaviour.exitCode ?? 1
@@ -371,6 +373,7 @@ export const fakeEngineLayer = (world: FakeWorld): Layer.Layer<ContainerEngine> 
           exitCode: c.state === "exited" ? (c.exitCode ?? 1) : 0,
           restartCount: c.restartCount ?? 0,
           ...(health === undefined || c.state !== "running" ? {} : { health }),
+          ...(c.labels[Labels.fleet] === undefined ? {} : { fleet: c.labels[Labels.fleet] }),
         })
       }),
     exec: (id, command) =>

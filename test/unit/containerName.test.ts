@@ -69,6 +69,31 @@ describe("container_name", () => {
     }),
   )
 
+  it.effect("names the fleet whose container holds the name, and leaves that container alone", () =>
+    Effect.gen(function* () {
+      const w = world()
+      const theirs = { "fleetd.fleet": "other", "fleetd.service": "db" }
+      w.containers.push({
+        id: "y",
+        name: "postgres",
+        labels: theirs,
+        state: "running",
+        imageId: "sha256:aaaa",
+        spec: undefined,
+      })
+      const changes = yield* pass(w, desired([named("A=1")]))
+      const db = changes.services.find((s) => s.service === "db")
+      assert.strictEqual(db?.outcome, "failed")
+      assert.match(
+        db?.reason ?? "",
+        /the container name postgres is taken by a container of fleet other, which another fleetd source, project or process manages .*give one of the two services another container_name/,
+      )
+      const holder = w.containers.find((c) => c.id === "y")
+      assert.deepStrictEqual([holder?.state, holder?.labels], ["running", theirs])
+      assert.deepStrictEqual(names(w), ["postgres:running"])
+    }),
+  )
+
   it.effect("removes the old container when the name changes, then creates the new one", () =>
     Effect.gen(function* () {
       const w = world()

@@ -119,6 +119,13 @@ describe("projections", () => {
       toContainerState({ ...base, State: { Status: "exited", ExitCode: 3, Health: { Status: "" } } }),
     ).not.toHaveProperty("health")
   })
+
+  it("reads the fleet that manages a container from its label, and none from a stranger", () => {
+    const base = { Id: "i", Name: "/db", State: { Running: true } }
+    expect(toContainerState({ ...base, Config: { Labels: { "fleetd.fleet": "shop" } } }).fleet).toBe("shop")
+    expect(toContainerState({ ...base, Config: { Labels: { app: "db" } } })).not.toHaveProperty("fleet")
+    expect(toContainerState({ ...base, Config: { Labels: null } })).not.toHaveProperty("fleet")
+  })
 })
 
 describe("podmanCheckDue", () => {
