@@ -245,7 +245,9 @@ const make = (config: GitConfig, dir: string, options: GitSourceOptions) =>
       const reading = read?.(snapshot)
       if (reading === undefined)
         return Effect.map(isCleanAt(sha), (clean) => ({ clean, read: undefined as { value: A } | undefined }))
-      return Effect.map(Effect.all([isCleanAt(sha), reading], { concurrency: 2 }), ([clean, value]) => ({
+      // The read first: its first file operations are under way while git's process is
+      // forked, which holds the event loop for a moment.
+      return Effect.map(Effect.all([reading, isCleanAt(sha)], { concurrency: 2 }), ([value, clean]) => ({
         clean,
         read: clean ? { value } : undefined,
       }))
