@@ -1,4 +1,4 @@
-import { isBuiltin } from "node:module"
+import { createRequire, isBuiltin } from "node:module"
 import { defineConfig } from "rolldown"
 
 /**
@@ -9,12 +9,14 @@ import { defineConfig } from "rolldown"
  * node_modules. The bundle is split at every dynamic import (main.ts, runCli.ts), so a
  * command loads only its own code and dependencies: `--version` and `validate` never
  * evaluate the daemon, the HTTP server or the engine client (bench/startup.ts).
+ * prom-client (with tdigest and bintrees) is bundled too, so that its unused requires
+ * can be stand-ins (lazyRequires below).
  * @oxc-project/runtime holds the helpers rolldown may emit (a tagged template such as
  * src/ui's `html` becomes one); it is a build-time package, which the image prunes, so
  * it must be bundled, never imported.
  */
 const bundled =
-  /^(effect|@effect\/platform-node|@effect\/platform-node-shared|yaml|dockerode|docker-modem|debug|ms|split-ca|readable-stream|inherits|string_decoder|util-deprecate|safe-buffer|tar-fs|tar-stream|chownr|mkdirp-classic|pump|bl|end-of-stream|fs-constants|once|wrappy|@balena\/dockerignore|@oxc-project\/runtime)(\/|$)/
+  /^(effect|@effect\/platform-node|@effect\/platform-node-shared|yaml|dockerode|docker-modem|debug|ms|split-ca|readable-stream|inherits|string_decoder|util-deprecate|safe-buffer|tar-fs|tar-stream|chownr|mkdirp-classic|pump|bl|end-of-stream|fs-constants|once|wrappy|@balena\/dockerignore|@oxc-project\/runtime|prom-client|tdigest|bintrees)(\/|$)/
 
 /**
  * What dockerode and docker-modem require for transports fleetd never uses: SSH
@@ -42,12 +44,15 @@ module.exports = new Proxy(unused, { get: (_, key) => (key === "__esModule" ? fa
  * Unix socket or plain tcp://), and gzip and tar for build contexts (`zlib`, `tar-fs`
  * with tar-stream and bl; fleetd builds its own context tar, src/engine/buildImage.ts).
  * Loading them cost every `fleetd plan` and `apply` a few milliseconds of start-up
- * (bench/startup.ts). In those two packages such a require gives a stand-in that loads
- * the real module on the first property read, so a build or an https engine still
- * gets exactly the module it asked for.
+ * (bench/startup.ts). prom-client requires `https` and `zlib` at its top for its
+ * Pushgateway client and OpenTelemetry's API for exemplars, neither of which fleetd uses:
+ * an idle daemon kept `https` and `tls` loaded for them (bench/RESULTS.md, "Idle daemon,
+ * third round"). In these packages such a require gives a stand-in that loads the real
+ * module on the first property read, so a build or an https engine still gets exactly
+ * the module it asked for.
  */
-const lazyRequired = new Set(["https", "zlib", "tar-fs"])
-const lazyImporter = /[\\/]node_modules[\\/](dockerode|docker-modem)[\\/]/
+const lazyRequired = new Set(["https", "zlib", "tar-fs", "@opentelemetry/api"])
+const lazyImporter = /[\\/]node_modules[\\/](dockerode|docker-modem|prom-client)[\\/]/
 const lazyStandIn = "\0fleetd-lazy-require:"
 const lazyRequires = {
   name: "fleetd-lazy-requires",
@@ -76,6 +81,47 @@ const quietModem = {
     if (!code.includes(modemRequestLog))
       throw new Error(`docker-modem changed: "${modemRequestLog}" not found in ${id}; review rolldown.config.ts`)
     return code.replace(modemRequestLog, `if (debug.enabled) ${modemRequestLog}`)
+  },
+}
+
+/**
+ * What @effect/platform-node imports at its top for what fleetd never serves: WebSocket
+ * upgrades (the `ws` package, which requires `https` and `tls` in turn) and TLS sockets
+ * (`node:tls`). An idle daemon loaded and kept them for nothing, ≈ 3 MB resident
+ * (bench/RESULTS.md, "Idle daemon, third round"). In the bundle each is an ES module of the
+ * same names whose functions load the real module on their first call, so an upgrade or a
+ * TLS socket, should one ever come, gets exactly the real thing. The build fails if a name
+ * is no longer a function of the real module, or if the bundle uses a name not listed here.
+ */
+const lazyModules: Record<string, ReadonlyArray<string>> = {
+  ws: ["WebSocket", "WebSocketServer"],
+  "node:tls": ["connect", "createSecureContext", "createServer", "TLSSocket"],
+}
+const lazyModuleImporter = /[\\/]node_modules[\\/]@effect[\\/]platform-node(-shared)?[\\/]/
+const lazyModuleStandIn = "\0fleetd-lazy-module:"
+const isLazyModule = (id: string, importer: string | undefined) =>
+  Object.hasOwn(lazyModules, id) && importer !== undefined && lazyModuleImporter.test(importer)
+const lazyModuleStandIns = {
+  name: "fleetd-lazy-modules",
+  resolveId: (id: string, importer: string | undefined) =>
+    isLazyModule(id, importer) ? `${lazyModuleStandIn}${id}` : null,
+  load: (id: string) => {
+    if (!id.startsWith(lazyModuleStandIn)) return null
+    const name = id.slice(lazyModuleStandIn.length)
+    const names = lazyModules[name] ?? []
+    const real: Record<string, unknown> = createRequire(import.meta.url)(name)
+    const missing = names.filter((n) => typeof real[n] !== "function")
+    if (missing.length > 0)
+      throw new Error(`${name} no longer exports ${missing.join(", ")} as functions; review rolldown.config.ts`)
+    return `import { createRequire } from "node:module"
+let real
+const load = () => (real ??= createRequire(import.meta.url)(${JSON.stringify(name)}))
+const lazy = (name) => function (...args) {
+  const f = load()[name]
+  return new.target === undefined ? f.apply(this, args) : Reflect.construct(f, args)
+}
+${names.map((n) => `export const ${n} = lazy(${JSON.stringify(n)})`).join("\n")}
+`
   },
 }
 
@@ -113,9 +159,10 @@ const snapshotRequires = {
 export default defineConfig([
   {
     input: "src/main.ts",
-    plugins: [unusedTransports, lazyRequires, quietModem],
+    plugins: [unusedTransports, lazyRequires, lazyModuleStandIns, quietModem],
     platform: "node",
-    external,
+    external: (id, importer) =>
+      !isLazyModule(id, importer) && !id.startsWith(lazyModuleStandIn) && external(id, importer),
     output: {
       dir: "dist",
       format: "esm",
@@ -124,6 +171,17 @@ export default defineConfig([
       // Chunks of an older build would otherwise pile up next to the new ones (and a
       // snapshot of an older build is removed with them).
       cleanDir: true,
+      // Comments (most of Effect's files are JSDoc) and non-ASCII characters (any one makes V8
+      // keep a chunk's whole source in two bytes a character) cost an idle daemon ≈ 8 MB
+      // resident: every loaded chunk's source stays in the heap (bench/RESULTS.md). Lines and
+      // names are kept, so stack traces still read.
+      comments: false,
+      minify: { compress: false, mangle: false, codegen: { removeWhitespace: false, asciiOnly: true } },
+    },
+    // A stand-in that misses a name the bundle uses (lazyModules) must fail the build.
+    onLog: (level, log, handler) => {
+      if (log.code === "IMPORT_IS_UNDEFINED" || log.code === "MISSING_EXPORT") handler("error", log)
+      else handler(level, log)
     },
   },
   {

@@ -57,7 +57,7 @@ const fleetTable = (source: SourceStatus, view: FleetView): Html => html`
             s.lastError !== undefined && (s.sync === "Failed" || s.sync === "RolledBack")
               ? html`<span class="error">${s.lastError.message.split("\n")[0]}</span>`
               : s.lastChange === undefined
-                ? html`<span class="muted">—</span>`
+                ? html`<span class="muted">\u2014</span>`
                 : html`${s.lastChange.outcome}${s.lastChange.reason === undefined ? "" : html` (${s.lastChange.reason})`} ${when(s.lastChange.at)}`
           }</td>
         </tr>`,
@@ -136,7 +136,7 @@ const notificationsSection = (targets: DaemonStatus["notifications"]): Html =>
             (t) => html`<tr><th scope="row">${t.target}</th>
               <td>${t.failing ? html`${badge("failed")} since ${when(t.since)}` : badge("success")}</td>
               <td>${t.delivered}</td><td>${t.dropped}</td>
-              <td>${t.lastError === undefined ? html`<span class="muted">—</span>` : html`<span class="error">${t.lastError}</span>`}</td></tr>`,
+              <td>${t.lastError === undefined ? html`<span class="muted">\u2014</span>` : html`<span class="error">${t.lastError}</span>`}</td></tr>`,
           )}</tbody>
         </table>
       </section>`

@@ -140,7 +140,7 @@ export const servicePage = (
   if (service === undefined) return undefined
   return {
     title: `${name} · fleetd`,
-    main: html`<nav aria-label="Breadcrumb"><a href="/">Fleets</a> › ${sourceName} › ${fleet}</nav>
+    main: html`<nav aria-label="Breadcrumb"><a href="/">Fleets</a> \u203a ${sourceName} \u203a ${fleet}</nav>
       <h1>Service ${name}</h1>${serviceBody(service, source, view?.stalled)}`,
   }
 }
