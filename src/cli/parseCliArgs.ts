@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util"
+import { createRequire } from "node:module"
 import { Duration } from "effect"
 
 import { booleanRunFlags, type RunFlags, runFlags } from "../config/runFlags.ts"
@@ -7,6 +7,14 @@ import { durationHint, parseDuration } from "../manifest/compose/duration.ts"
 import { parseProjectPatterns, patternProblem } from "../manifest/projectGlob.ts"
 import type { HistoryArgs } from "./history.ts"
 import type { SyncArgs } from "./sync.ts"
+
+/**
+ * node:util through `require`, not `import`: an ES module import of a built-in reads every
+ * export, and node:util's lazy getters (its diff and worker helpers) load a dozen more
+ * modules that every command, and the daemon for as long as it runs, would keep for
+ * nothing (bench/RESULTS.md, "Idle daemon, third round").
+ */
+const { parseArgs }: typeof import("node:util") = createRequire(import.meta.url)("node:util")
 
 export type Command = "validate" | "plan" | "apply"
 
