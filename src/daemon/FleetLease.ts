@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto"
+import { randomBytes } from "node:crypto"
 import { hostname } from "node:os"
 import { Clock, Context, Deferred, Duration, Effect, Layer } from "effect"
 import type { LeaseStatus } from "../domain/FleetStatus.ts"
@@ -105,7 +105,11 @@ export const makeFleetLease = Effect.fnUntraced(function* (options: LeaseOptions
   const ttlMs = Duration.toMillis(options.ttl)
   const started = yield* Clock.currentTimeMillis
   const me: LeaseHolder = {
-    id: randomUUID(),
+    // Not crypto.randomUUID: it serves ids from a batch Node keeps in the heap, and `apply`
+    // may start from a V8 start-up snapshot (bin/fleetd.js), where a batch drawn while the
+    // snapshot was built would give every process the same ids (measured), so two applies
+    // would both find their id on one record. randomBytes asks the kernel on every call.
+    id: randomBytes(16).toString("hex"),
     host: hostname(),
     pid: process.pid,
     command: options.command,

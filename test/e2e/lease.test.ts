@@ -116,6 +116,24 @@ for (const engine of testEngines()) {
       expect(await managed()).toEqual([`${fleet}-app`])
     })
 
+    it("each fleetd apply holds the lease under an id of its own, also when started from the start-up snapshot", async () => {
+      // bin/fleetd.js starts apply from dist/snapshot when `npm run build` made it (CI does):
+      // an id drawn from a cache saved in the snapshot would be the same in every process.
+      const leaseIds = async () =>
+        (await docker.listVolumes({ filters: { label: [`fleetd.lease=${fleet}`] } })).Volumes.map(
+          (v) => v.Labels?.["fleetd.lease.id"],
+        )
+      const apply = () => runFleetd(["apply", "-f", join(dir, "fleet.yaml")], { dockerHost: engine.host })
+      expect((await apply()).code).toBe(0)
+      const first = await leaseIds()
+      expect((await apply()).code).toBe(0)
+      const second = await leaseIds()
+      expect(first.length).toBeGreaterThan(0)
+      expect(second.length).toBeGreaterThan(0)
+      for (const id of [...first, ...second]) expect(id).toMatch(/^[0-9a-f]{32}$/)
+      expect(second.filter((id) => first.includes(id))).toEqual([])
+    })
+
     it("fleetd apply waits while a daemon holds the fleet and fails naming it; once the daemon stops it applies at once", async () => {
       const d = await start()
       await eventually("the daemon applied", async () =>
