@@ -127,10 +127,6 @@ export const webhookRoutes = (options: WebhookRouteOptions = {}) =>
         if (verdict._tag === "ImagesPushed" && Option.isSome(registry))
           yield* registry.value.announce(matched, verdict.digests ?? {})
         yield* source.triggers.request(verdict._tag === "ImagesPushed" ? `image:${name}` : `webhook:${name}`)
-        // Lets an idle loop start the pass (its fetch) before this answer is logged, counted
-        // and written: the push reaches the engine that much sooner, the answer leaves that
-        // much later (bench/webhookToRunning.ts).
-        yield* Effect.yieldNow
         return WebhookAnswer.fromVerdict(verdict)
       })
 
