@@ -189,7 +189,13 @@ export default defineConfig([
     plugins: [snapshotRequires, unusedTransports, lazyRequires, quietModem],
     platform: "node",
     external: (id, importer) => external(id, importer) && !fromNodeModules(id, importer),
-    // Minified: the snapshot keeps the source text in its heap, and every start reads it.
-    output: { file: "dist/snapshot/snapshot.cjs", format: "cjs", codeSplitting: false, minify: true },
+    // Minified and ASCII only: the snapshot keeps the source text in its heap (two bytes a
+    // character if a single one is not Latin-1), and every start deserializes it.
+    output: {
+      file: "dist/snapshot/snapshot.cjs",
+      format: "cjs",
+      codeSplitting: false,
+      minify: { compress: true, mangle: true, codegen: { removeWhitespace: true, asciiOnly: true } },
+    },
   },
 ])
