@@ -16,7 +16,10 @@ const idle = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]
  * image tag moved, all outside fleetd, are repaired by the passes that follow; and an
  * event stream that is cut or stalls leaves the passes to list the engine, never to a
  * stale copy. The daemon talks to the engine through a proxy that counts container lists
- * and can cut or stall the stream.
+ * and can cut or stall the stream. The "at most one list" checks assume no other fleetd
+ * container or network changes on the engine meanwhile (any drops every kept listing,
+ * docs/engine-events.md): true in the suite, whose files run one at a time, not while
+ * other runs share the engine.
  */
 for (const engine of testEngines()) {
   describe(`the daemon's listings on ${engine.kind} follow its events`, () => {
